@@ -1,0 +1,1 @@
+"""HTTP surface: the Starlette app, the GraphQL schema, auth and webhooks."""

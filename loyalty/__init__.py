@@ -1,0 +1,3 @@
+"""Loyalty points that live on chain."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,148 @@
+"""Chain access: a connected web3 client for the embedded in-process chain or a JSON-RPC node.
+
+The rest of the code asks `connect(settings)` for a `Chain` and never builds providers itself.
+The embedded chain (eth-tester + py-evm) keeps its blocks in a SQLite key-value file
+(LOYALTY_CHAIN_STATE) so that a contract deployed on first start is still there after a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from eth.db.atomic import AtomicDB
+from eth.db.backends.base import BaseDB
+from web3 import HTTPProvider, Web3
+from web3.providers.eth_tester import EthereumTesterProvider
+
+from loyalty.errors import ChainUnreachable, WrongChain
+from loyalty.settings import Settings
+
+
+class SqliteKV(BaseDB):
+    """py-evm's key-value interface on a SQLite file; AtomicDB batches commit as one transaction."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: bytes) -> bytes:
+        with self._lock:
+            row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return bytes(row[0])
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", (key, value))
+
+    def __delitem__(self, key: bytes) -> None:
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM kv WHERE k = ?", (key,))
+        if cur.rowcount == 0:
+            raise KeyError(key)
+
+    def _exists(self, key: bytes) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM kv WHERE k = ?", (key,)).fetchone() is not None
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
+    from eth_tester import PyEVMBackend
+    from eth_tester.backends.pyevm.main import (
+        generate_genesis_state_for_keys,
+        get_default_account_keys,
+        get_default_genesis_params,
+    )
+
+    backend = PyEVMBackend()
+    if not state_path:
+        return backend, None
+    chain_class = type(backend.chain)
+    kv = SqliteKV(state_path)
+    db = AtomicDB(kv)
+    try:
+        backend.chain = chain_class(db)  # resumes from the stored head
+    except Exception:
+        keys = get_default_account_keys(quantity=10)
+        backend.chain = chain_class.from_genesis(
+            db, get_default_genesis_params(), generate_genesis_state_for_keys(keys)
+        )
+    return backend, kv
+
+
+class _LockedTesterProvider(EthereumTesterProvider):
+    """py-evm is not thread-safe; API, minter and indexer threads share one embedded chain."""
+
+    def __init__(self, tester: Any) -> None:
+        super().__init__(tester)
+        self._chain_lock = threading.RLock()
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        with self._chain_lock:
+            return super().make_request(method, params)
+
+
+@dataclass
+class Chain:
+    """A connected client. `request` is the raw JSON-RPC path used where web3's formatting costs
+    too much (the indexer); `w3` is for everything else."""
+
+    w3: Web3
+    chain_id: int
+    embedded: bool
+    _kv: SqliteKV | None = None
+
+    def request(self, method: str, params: list[Any]) -> Any:
+        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in response:
+            raise RuntimeError(f"{method}: {response['error']}")
+        return response["result"]
+
+    def close(self) -> None:
+        if self._kv is not None:
+            self._kv.close()
+            self._kv = None
+
+
+def connect(settings: Settings, *, timeout: float = 10.0) -> Chain:
+    """Connects and checks the chain id against LOYALTY_CHAIN_ID; raises a ChainError subclass."""
+    if settings.embedded_chain:
+        from eth_tester import EthereumTester
+
+        backend, kv = _embedded_backend(settings.chain_state)
+        w3 = Web3(_LockedTesterProvider(EthereumTester(backend)))
+        chain = Chain(w3=w3, chain_id=w3.eth.chain_id, embedded=True, _kv=kv)
+    else:
+        w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": timeout}))
+        try:
+            chain_id = w3.eth.chain_id
+        except Exception as exc:
+            raise ChainUnreachable(
+                f"cannot reach the node at {settings.rpc_url} ({type(exc).__name__}): check "
+                "LOYALTY_RPC_URL and that the node is running"
+            ) from None
+        chain = Chain(w3=w3, chain_id=chain_id, embedded=False)
+    if settings.chain_id is not None and settings.chain_id != chain.chain_id:
+        chain.close()
+        raise WrongChain(
+            f"the node serves chain id {chain.chain_id}, but LOYALTY_CHAIN_ID is "
+            f"{settings.chain_id}: point LOYALTY_RPC_URL at the right network or fix the id"
+        )
+    return chain

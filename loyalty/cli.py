@@ -1,0 +1,135 @@
+"""The `loyalty` command. Expected failures print one line on stderr and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from loyalty.errors import LoyaltyError
+from loyalty.settings import Settings
+
+EXIT_ERROR = 2
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print(f"database is up to date ({_redact(settings.database_url)})")
+    return 0
+
+
+def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.chain import connect
+    from loyalty.db.engine import make_engine
+    from loyalty.db.migrate import upgrade
+    from loyalty.deploy import deploy_token
+
+    # Keys are checked before anything connects, so a typo costs no gas and no waiting.
+    settings.deployer_private_key()
+    settings.minter_private_key()
+    chain = connect(settings)
+    try:
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            d = deploy_token(chain, engine, settings)
+        finally:
+            engine.dispose()
+    finally:
+        chain.close()
+    record = {
+        "address": d.address,
+        "chainId": d.chain_id,
+        "deploymentBlock": d.deployment_block,
+        "txHash": d.tx_hash,
+        "deployer": d.deployer,
+        "minter": d.minter,
+        "transferable": d.transferable,
+    }
+    if args.json:
+        print(json.dumps(record))
+    else:
+        print(
+            f"deployed {d.symbol} at {d.address} on chain {d.chain_id}, block "
+            f"{d.deployment_block} (minter {d.minter})"
+        )
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from loyalty.db.migrate import upgrade
+    from loyalty.runtime import Runtime
+
+    if args.port is not None:
+        settings = settings.with_(port=args.port)
+    if args.host is not None:
+        settings = settings.with_(host=args.host)
+    upgrade(settings.database_url)
+    runtime = Runtime.start(settings)
+    d = runtime.deployment
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
+    print(f"GraphiQL: {base}/graphql", flush=True)
+    app = create_app(settings, runtime)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        import asyncio
+
+        asyncio.run(runtime.aclose())
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loyalty", description="Loyalty points that live on chain."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the API (and, on the embedded default, everything)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(handler=_cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(handler=_cmd_migrate)
+
+    p = sub.add_parser("deploy", help="deploy the LoyaltyPoints token and grant roles")
+    p.add_argument("--json", action="store_true", help="print the deployment as JSON")
+    p.set_defaults(handler=_cmd_deploy)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except LoyaltyError as exc:
+        print(f"loyalty {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Engines for SQLite (embedded default) and PostgreSQL, sync and async, from one URL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from loyalty.errors import ConfigError
+
+
+def _normalise(url: str, *, asynchronous: bool) -> str:
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise ConfigError(f"LOYALTY_DATABASE_URL is not a database URL: {url!r}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        driver = "aiosqlite" if asynchronous else "pysqlite"
+    elif backend == "postgresql":
+        driver = "psycopg"  # psycopg 3 serves both the sync and the async engine
+    else:
+        raise ConfigError(
+            f"LOYALTY_DATABASE_URL must be sqlite:// or postgresql://, not {backend}://"
+        )
+    return parsed.set(drivername=f"{backend}+{driver}").render_as_string(hide_password=False)
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def _sqlite_pragmas(engine_sync: Engine) -> None:
+    @event.listens_for(engine_sync, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        # WAL lets the API read while the minter and indexer write; busy_timeout turns a
+        # momentary writer lock into a short wait instead of "database is locked".
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    sync_url = _normalise(url, asynchronous=False)
+    if sync_url.startswith("sqlite"):
+        engine = create_engine(sync_url, **kwargs)
+        _sqlite_pragmas(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(sync_url, **kwargs)
+
+
+def make_async_engine(url: str, **kwargs: object) -> AsyncEngine:
+    async_url = _normalise(url, asynchronous=True)
+    if async_url.startswith("sqlite"):
+        engine = create_async_engine(async_url, **kwargs)
+        _sqlite_pragmas(engine.sync_engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_async_engine(async_url, **kwargs)

@@ -1,0 +1,27 @@
+"""Errors of the core package. Each message says what the operator should do."""
+
+from __future__ import annotations
+
+
+class LoyaltyError(Exception):
+    """Base of every expected failure in the core."""
+
+
+class ConfigError(LoyaltyError):
+    """A setting is missing or malformed: fix the environment variable named in the message."""
+
+
+class ChainError(LoyaltyError):
+    """The chain could not be reached or answered unexpectedly."""
+
+
+class ChainUnreachable(ChainError):
+    """No JSON-RPC answer: check LOYALTY_RPC_URL and that the node is running."""
+
+
+class WrongChain(ChainError):
+    """The node serves another chain than the one configured in LOYALTY_CHAIN_ID."""
+
+
+class NotDeployed(LoyaltyError):
+    """No token deployment is recorded for this chain: run `loyalty deploy` first."""

@@ -1,0 +1,240 @@
+"""Settings, read once from the environment and passed in: nothing reads os.environ elsewhere.
+
+Every variable is declared in VARIABLES; a test checks that the README documents each one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from loyalty.errors import ConfigError
+
+_KEY_RE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+
+# Well-known development keys of the embedded chain's pre-funded accounts (eth-tester's keys 1 and
+# 2). They are only used when no RPC URL is set, i.e. against a throw-away in-process chain.
+DEV_DEPLOYER_KEY = "0x" + "0" * 63 + "1"
+DEV_MINTER_KEY = "0x" + "0" * 63 + "2"
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    attr: str
+    default: str
+    help: str
+    secret: bool = False
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "LOYALTY_DATABASE_URL",
+        "database_url",
+        "sqlite:///loyalty.db",
+        "SQLAlchemy URL: `sqlite:///path.db` (default, in the working directory) or "
+        "`postgresql://user@host:5432/db`.",
+    ),
+    Variable(
+        "LOYALTY_RPC_URL",
+        "rpc_url",
+        "",
+        "JSON-RPC URL of an EVM node (anvil, Polygon Amoy, Polygon PoS). Empty: the "
+        "embedded in-process chain (eth-tester/py-evm).",
+    ),
+    Variable(
+        "LOYALTY_CHAIN_ID",
+        "chain_id",
+        "",
+        "Expected chain id; commands refuse a node that serves another chain "
+        "(80002 Amoy, 137 Polygon PoS). Empty: accept the node's.",
+    ),
+    Variable(
+        "LOYALTY_CHAIN_STATE",
+        "chain_state",
+        "loyalty-chain.state",
+        "File where the embedded chain keeps its blocks across restarts (embedded chain "
+        "only; empty keeps it in memory).",
+    ),
+    Variable(
+        "LOYALTY_DEPLOYER_KEY",
+        "deployer_key",
+        "",
+        "Hex private key that deploys the token and holds its admin and pauser roles. "
+        "Required with an RPC URL; the embedded chain uses a development key.",
+        secret=True,
+    ),
+    Variable(
+        "LOYALTY_MINTER_KEY",
+        "minter_key",
+        "",
+        "Hex private key of the hot wallet granted MINTER_ROLE and BURNER_ROLE. Required with "
+        "an RPC URL; the embedded chain uses a development key.",
+        secret=True,
+    ),
+    Variable("LOYALTY_TOKEN_NAME", "token_name", "Loyalty Points", "ERC-20 name at deploy."),
+    Variable("LOYALTY_TOKEN_SYMBOL", "token_symbol", "LOYAL", "ERC-20 symbol at deploy."),
+    Variable(
+        "LOYALTY_TRANSFERABLE",
+        "transferable",
+        "true",
+        "`false` deploys a non-transferable token: only mint and burn move points.",
+    ),
+    Variable(
+        "LOYALTY_FINALITY_DEPTH",
+        "finality_depth",
+        "64",
+        "Blocks after which a block counts as final where the node has no `finalized` tag.",
+    ),
+    Variable("LOYALTY_HOST", "host", "127.0.0.1", "Address the HTTP server binds."),
+    Variable("LOYALTY_PORT", "port", "8000", "Port the HTTP server binds."),
+    Variable(
+        "LOYALTY_ADMIN_API_KEY",
+        "admin_api_key",
+        "",
+        "Bootstrap admin API key, accepted as `Authorization: Bearer …` (stored hashed). "
+        "`loyalty serve` makes one up and prints it when unset.",
+        secret=True,
+    ),
+    Variable(
+        "LOYALTY_MEMBER_JWT_SECRET",
+        "member_jwt_secret",
+        "",
+        "HS256 secret for member JWTs (`sub` = member id, `exp` required). Empty: member "
+        "tokens are refused.",
+        secret=True,
+    ),
+    Variable("LOYALTY_GRAPHIQL", "graphiql", "true", "`false` turns GraphiQL off."),
+    Variable(
+        "LOYALTY_INTROSPECTION", "introspection", "true", "`false` turns schema introspection off."
+    ),
+    Variable(
+        "LOYALTY_MAX_BODY_BYTES",
+        "max_body_bytes",
+        "262144",
+        "Largest request body accepted by /graphql and the webhooks.",
+    ),
+    Variable("LOYALTY_LOG_LEVEL", "log_level", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
+)
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str, *, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _decimal(name: str, raw: str) -> Decimal:
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be a decimal number, not {raw!r}") from None
+
+
+def parse_private_key(name: str, raw: str) -> str:
+    """A 32-byte hex key, normalised to 0x-prefixed lower case; refuses anything else."""
+    raw = raw.strip()
+    if not raw:
+        raise ConfigError(f"{name} is not set: give the hex private key of the account")
+    if not _KEY_RE.match(raw):
+        raise ConfigError(f"{name} is malformed: expected 64 hex digits, optionally 0x-prefixed")
+    key = raw.lower().removeprefix("0x")
+    if int(key, 16) == 0:
+        raise ConfigError(f"{name} is malformed: the zero key is not a valid private key")
+    return "0x" + key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///loyalty.db"
+    rpc_url: str = ""
+    chain_id: int | None = None
+    chain_state: str = "loyalty-chain.state"
+    deployer_key: str = ""
+    minter_key: str = ""
+    token_name: str = "Loyalty Points"
+    token_symbol: str = "LOYAL"
+    transferable: bool = True
+    finality_depth: int = 64
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_api_key: str = ""
+    member_jwt_secret: str = ""
+    graphiql: bool = True
+    introspection: bool = True
+    max_body_bytes: int = 262144
+    log_level: str = "INFO"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def embedded_chain(self) -> bool:
+        return not self.rpc_url
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        raw = {v.attr: env.get(v.name, v.default) for v in VARIABLES}
+        names = {v.attr: v.name for v in VARIABLES}
+        chain_id = raw["chain_id"].strip()
+        settings = cls(
+            database_url=raw["database_url"].strip() or "sqlite:///loyalty.db",
+            rpc_url=raw["rpc_url"].strip(),
+            chain_id=_int(names["chain_id"], chain_id, minimum=1) if chain_id else None,
+            chain_state=raw["chain_state"].strip(),
+            deployer_key=raw["deployer_key"].strip(),
+            minter_key=raw["minter_key"].strip(),
+            token_name=raw["token_name"],
+            token_symbol=raw["token_symbol"],
+            transferable=_bool(names["transferable"], raw["transferable"]),
+            finality_depth=_int(names["finality_depth"], raw["finality_depth"], minimum=1),
+            host=raw["host"],
+            port=_int(names["port"], raw["port"], minimum=0),
+            admin_api_key=raw["admin_api_key"].strip(),
+            member_jwt_secret=raw["member_jwt_secret"],
+            graphiql=_bool(names["graphiql"], raw["graphiql"]),
+            introspection=_bool(names["introspection"], raw["introspection"]),
+            max_body_bytes=_int(names["max_body_bytes"], raw["max_body_bytes"], minimum=1024),
+            log_level=raw["log_level"].upper(),
+        )
+        if settings.rpc_url and not settings.rpc_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"LOYALTY_RPC_URL must be an http(s):// URL, not {settings.rpc_url!r}"
+            )
+        return settings
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def deployer_private_key(self) -> str:
+        if not self.deployer_key and self.embedded_chain:
+            return DEV_DEPLOYER_KEY
+        return parse_private_key("LOYALTY_DEPLOYER_KEY", self.deployer_key)
+
+    def minter_private_key(self) -> str:
+        if not self.minter_key and self.embedded_chain:
+            return DEV_MINTER_KEY
+        return parse_private_key("LOYALTY_MINTER_KEY", self.minter_key)
+
+
+def setting_names() -> set[str]:
+    return {v.name for v in VARIABLES}
+
+
+assert {f.name for f in fields(Settings)} - {"extra"} == {v.attr for v in VARIABLES}

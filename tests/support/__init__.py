@@ -1,0 +1,1 @@
+"""Real test peers: an anvil node and fresh PostgreSQL / SQLite databases."""

@@ -1,0 +1,76 @@
+"""Fresh, migrated databases for tests: SQLite files and PostgreSQL databases cloned from a
+migrated template (CREATE DATABASE … TEMPLATE is far faster than migrating each time)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from loyalty.db.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get("LOYALTY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as exc:
+        return f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({type(exc).__name__})"
+
+
+def _pg_url(name: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+class PostgresDatabases:
+    def __init__(self) -> None:
+        self.prefix = f"loyalty_t{os.getpid()}_"
+        self.template = self.prefix + "template"
+        self.created: list[str] = []
+        self._template_ready = False
+
+    def _admin(self) -> psycopg.Connection:
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True)
+
+    def _ensure_template(self) -> None:
+        if self._template_ready:
+            return
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.template}"')
+            conn.execute(f'CREATE DATABASE "{self.template}"')
+        upgrade(_pg_url(self.template))
+        self._template_ready = True
+
+    def fresh(self) -> str:
+        self._ensure_template()
+        name = self.prefix + uuid.uuid4().hex[:10]
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.created.append(name)
+        return _pg_url(name)
+
+    def drop_all(self) -> None:
+        with self._admin() as conn:
+            for name in [*self.created, self.template]:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+class SqliteDatabases:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.template = root / "template.db"
+
+    def fresh(self) -> str:
+        if not self.template.exists():
+            upgrade(f"sqlite:///{self.template}")
+        path = self.root / f"{uuid.uuid4().hex[:10]}.db"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
