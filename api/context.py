@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from api.auth import ANONYMOUS, Principal
 from loyalty.runtime import Runtime
 
 
@@ -16,3 +17,4 @@ class Context:
     request: Request | WebSocket
     response: Any
     runtime: Runtime
+    principal: Principal = ANONYMOUS
