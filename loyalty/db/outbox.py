@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Integer,
     Column,
     DateTime,
     Index,
+    Integer,
     String,
     Table,
     Text,
