@@ -95,8 +95,48 @@ class _LockedTesterProvider(EthereumTesterProvider):
         self._chain_lock = threading.RLock()
 
     def make_request(self, method: Any, params: Any) -> Any:
+        from eth_tester.exceptions import TransactionFailed
+
         with self._chain_lock:
-            return super().make_request(method, params)
+            try:
+                return super().make_request(method, params)
+            except TransactionFailed as exc:
+                # Answer a revert the way a JSON-RPC node does (code 3, revert data in hex), so
+                # web3 raises ContractCustomError with `.data` on both kinds of chain.
+                return {
+                    "jsonrpc": "2.0",
+                    "id": 0,
+                    "error": {"code": 3, "message": "execution reverted", "data": _revert_hex(exc)},
+                }
+
+
+def _revert_hex(exc: BaseException) -> str:
+    """The revert data of an eth-tester failure. eth-tester keeps it only as text: the repr of
+    the raw bytes (`b'\\xe2Q}?...'`) for custom errors and panics, the decoded reason for
+    `Error(string)`, which is encoded back here."""
+    import ast
+
+    from eth_abi import encode
+
+    inner: BaseException = exc
+    while inner.__context__ is not None and isinstance(inner.__context__, type(exc)):
+        inner = inner.__context__
+    arg = inner.args[0] if inner.args else ""
+    if isinstance(arg, BaseException):
+        arg = arg.args[0] if arg.args else ""
+    if isinstance(arg, bytes):
+        return "0x" + arg.hex()
+    text = str(arg)
+    if text.startswith(("b'", 'b"')):
+        try:
+            raw = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raw = None
+        if isinstance(raw, bytes):
+            return "0x" + raw.hex()
+    if text.startswith("execution reverted: "):
+        text = text.removeprefix("execution reverted: ")
+    return "0x08c379a0" + encode(["string"], [text]).hex()
 
 
 @dataclass
