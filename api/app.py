@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.health import healthz, readyz_endpoint
+from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
@@ -53,14 +56,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         graphql_ide="graphiql" if settings.graphiql else None,
     )
 
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz),
+            Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
+            Route("/metrics", metrics_endpoint),
         ],
+        middleware=[Middleware(ObservabilityMiddleware)],
         lifespan=lifespan,
     )
     return app

@@ -9,6 +9,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ApiError, is_expected
+from api.observability import OperationMetrics
 from api.schema.scalars import SCALARS
 from api.schema.token import TokenQuery
 from loyalty.settings import Settings
@@ -20,7 +21,10 @@ class Query(TokenQuery):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list[Any] = [lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e))]
+    extensions: list[Any] = [
+        lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
+        OperationMetrics,
+    ]
     if not settings.introspection:
         from strawberry.extensions import DisableIntrospection
 

@@ -1,0 +1,65 @@
+"""Liveness (/healthz: the process answers) and readiness (/readyz: it can do its job).
+
+Readiness runs each check with a short timeout and reports every one, so an operator sees which
+dependency is missing rather than a bare 503."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from loyalty.runtime import Runtime
+
+Check = Callable[[Runtime], Awaitable[str | None]]  # None when healthy, else what is wrong
+CHECK_TIMEOUT_S = 2.0
+
+
+async def database_check(runtime: Runtime) -> str | None:
+    async with runtime.async_engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return None
+
+
+async def chain_check(runtime: Runtime) -> str | None:
+    await asyncio.to_thread(runtime.chain.request, "eth_blockNumber", [])
+    return None
+
+
+CHECKS: dict[str, Check] = {"database": database_check, "chain": chain_check}
+
+
+async def readiness(runtime: Runtime, checks: dict[str, Check] | None = None) -> dict[str, str]:
+    async def run(check: Check) -> str:
+        try:
+            problem = await asyncio.wait_for(check(runtime), CHECK_TIMEOUT_S)
+        except TimeoutError:
+            return f"no answer within {CHECK_TIMEOUT_S} s"
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"[:200]
+        return problem or "ok"
+
+    checks = CHECKS if checks is None else checks
+    results = await asyncio.gather(*(run(c) for c in checks.values()))
+    return dict(zip(checks, results, strict=True))
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def readyz_endpoint(
+    runtime_getter: Callable[[], Runtime],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def readyz(_request: Request) -> Response:
+        results = await readiness(runtime_getter())
+        ready = all(v == "ok" for v in results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    return readyz
