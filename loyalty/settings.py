@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from loyalty.errors import ConfigError
 
@@ -131,14 +132,41 @@ def _bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
-def _int(name: str, raw: str, *, minimum: int = 0) -> int:
+def _int(name: str, raw: str, *, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, not {value}")
     return value
+
+
+def _rpc_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{name} must be an http(s):// URL with a host, not {url!r}")
+    return url
+
+
+def _optional_key(name: str, raw: str) -> str:
+    """Unset stays unset (the embedded chain has development keys); a set key must be valid."""
+    return parse_private_key(name, raw) if raw.strip() else ""
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"{name} must be one of {', '.join(_LOG_LEVELS)}, not {raw!r}")
+    return level
 
 
 def _decimal(name: str, raw: str) -> Decimal:
@@ -195,28 +223,24 @@ class Settings:
         chain_id = raw["chain_id"].strip()
         settings = cls(
             database_url=raw["database_url"].strip() or "sqlite:///loyalty.db",
-            rpc_url=raw["rpc_url"].strip(),
+            rpc_url=_rpc_url(names["rpc_url"], raw["rpc_url"]),
             chain_id=_int(names["chain_id"], chain_id, minimum=1) if chain_id else None,
             chain_state=raw["chain_state"].strip(),
-            deployer_key=raw["deployer_key"].strip(),
-            minter_key=raw["minter_key"].strip(),
+            deployer_key=_optional_key(names["deployer_key"], raw["deployer_key"]),
+            minter_key=_optional_key(names["minter_key"], raw["minter_key"]),
             token_name=raw["token_name"],
             token_symbol=raw["token_symbol"],
             transferable=_bool(names["transferable"], raw["transferable"]),
             finality_depth=_int(names["finality_depth"], raw["finality_depth"], minimum=1),
             host=raw["host"],
-            port=_int(names["port"], raw["port"], minimum=0),
+            port=_int(names["port"], raw["port"], minimum=0, maximum=65535),
             admin_api_key=raw["admin_api_key"].strip(),
             member_jwt_secret=raw["member_jwt_secret"],
             graphiql=_bool(names["graphiql"], raw["graphiql"]),
             introspection=_bool(names["introspection"], raw["introspection"]),
             max_body_bytes=_int(names["max_body_bytes"], raw["max_body_bytes"], minimum=1024),
-            log_level=raw["log_level"].upper(),
+            log_level=_log_level(names["log_level"], raw["log_level"]),
         )
-        if settings.rpc_url and not settings.rpc_url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"LOYALTY_RPC_URL must be an http(s):// URL, not {settings.rpc_url!r}"
-            )
         return settings
 
     def with_(self, **changes: Any) -> Settings:
