@@ -91,6 +91,61 @@ VARIABLES: tuple[Variable, ...] = (
         "64",
         "Blocks after which a block counts as final where the node has no `finalized` tag.",
     ),
+    Variable(
+        "LOYALTY_MINTER_BATCH_SIZE",
+        "minter_batch_size",
+        "200",
+        "Most recipients (addresses) in one mint or burn batch transaction.",
+    ),
+    Variable(
+        "LOYALTY_MINTER_BATCH_AGE",
+        "minter_batch_age",
+        "2",
+        "Seconds the oldest pending request waits for more to fill a batch.",
+    ),
+    Variable(
+        "LOYALTY_MINTER_POLL_INTERVAL",
+        "minter_poll_interval",
+        "1",
+        "Seconds between two minter steps (claim, send, watch receipts, finalize).",
+    ),
+    Variable(
+        "LOYALTY_MINTER_STUCK_BLOCKS",
+        "minter_stuck_blocks",
+        "10",
+        "Blocks a sent transaction may wait before it is replaced with fees raised by 10 %.",
+    ),
+    Variable(
+        "LOYALTY_MINTER_MAX_FEE_GWEI",
+        "minter_max_fee_gwei",
+        "1000",
+        "Cap on the max fee per gas (gwei) the minter ever signs, replacements included.",
+    ),
+    Variable(
+        "LOYALTY_MINTER_MIN_PRIORITY_FEE_GWEI",
+        "minter_min_priority_fee_gwei",
+        "30",
+        "Smallest priority fee (tip, gwei) the minter offers; Polygon refuses less than 25-30.",
+    ),
+    Variable(
+        "LOYALTY_MINTER_RETRY_SECONDS",
+        "minter_retry_seconds",
+        "5",
+        "First wait before a refused (reverted) batch is tried again; doubles up to 5 minutes.",
+    ),
+    Variable(
+        "LOYALTY_MINTER_IN_SERVE",
+        "minter_in_serve",
+        "true",
+        "`loyalty serve` also runs the minter in a thread (it waits while another holds the lock).",
+    ),
+    Variable(
+        "LOYALTY_MINTER_FAULT",
+        "minter_fault",
+        "",
+        "Test only: `after_save`, `after_broadcast` or `after_receipt` makes the minter kill "
+        "itself (SIGKILL) at that point, to prove crash recovery. Never set it in production.",
+    ),
     Variable("LOYALTY_HOST", "host", "127.0.0.1", "Address the HTTP server binds."),
     Variable("LOYALTY_PORT", "port", "8000", "Port the HTTP server binds."),
     Variable(
@@ -176,6 +231,23 @@ def _decimal(name: str, raw: str) -> Decimal:
         raise ConfigError(f"{name} must be a decimal number, not {raw!r}") from None
 
 
+def _non_negative(name: str, raw: str) -> Decimal:
+    value = _decimal(name, raw.strip())
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"{name} must be a number at least 0, not {raw!r}")
+    return value
+
+
+MINTER_FAULTS = ("after_save", "after_broadcast", "after_receipt")
+
+
+def _minter_fault(name: str, raw: str) -> str:
+    point = raw.strip().lower()
+    if point and point not in MINTER_FAULTS:
+        raise ConfigError(f"{name} must be one of {', '.join(MINTER_FAULTS)} or empty, not {raw!r}")
+    return point
+
+
 def parse_private_key(name: str, raw: str) -> str:
     """A 32-byte hex key, normalised to 0x-prefixed lower case; refuses anything else."""
     raw = raw.strip()
@@ -201,6 +273,15 @@ class Settings:
     token_symbol: str = "LOYAL"
     transferable: bool = True
     finality_depth: int = 64
+    minter_batch_size: int = 200
+    minter_batch_age: Decimal = Decimal(2)
+    minter_poll_interval: Decimal = Decimal(1)
+    minter_stuck_blocks: int = 10
+    minter_max_fee_gwei: Decimal = Decimal(1000)
+    minter_min_priority_fee_gwei: Decimal = Decimal(30)
+    minter_retry_seconds: Decimal = Decimal(5)
+    minter_in_serve: bool = True
+    minter_fault: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     admin_api_key: str = ""
@@ -232,6 +313,27 @@ class Settings:
             token_symbol=raw["token_symbol"],
             transferable=_bool(names["transferable"], raw["transferable"]),
             finality_depth=_int(names["finality_depth"], raw["finality_depth"], minimum=1),
+            minter_batch_size=_int(
+                names["minter_batch_size"], raw["minter_batch_size"], minimum=1, maximum=5000
+            ),
+            minter_batch_age=_non_negative(names["minter_batch_age"], raw["minter_batch_age"]),
+            minter_poll_interval=_non_negative(
+                names["minter_poll_interval"], raw["minter_poll_interval"]
+            ),
+            minter_stuck_blocks=_int(
+                names["minter_stuck_blocks"], raw["minter_stuck_blocks"], minimum=1
+            ),
+            minter_max_fee_gwei=_non_negative(
+                names["minter_max_fee_gwei"], raw["minter_max_fee_gwei"]
+            ),
+            minter_min_priority_fee_gwei=_non_negative(
+                names["minter_min_priority_fee_gwei"], raw["minter_min_priority_fee_gwei"]
+            ),
+            minter_retry_seconds=_non_negative(
+                names["minter_retry_seconds"], raw["minter_retry_seconds"]
+            ),
+            minter_in_serve=_bool(names["minter_in_serve"], raw["minter_in_serve"]),
+            minter_fault=_minter_fault(names["minter_fault"], raw["minter_fault"]),
             host=raw["host"],
             port=_int(names["port"], raw["port"], minimum=0, maximum=65535),
             admin_api_key=raw["admin_api_key"].strip(),
