@@ -1,0 +1,1 @@
+"""Use cases over the database: each takes a connection (the caller owns the transaction)."""

@@ -1,0 +1,394 @@
+"""Earning rules in the database: create, bulk create, read, list (keyset pages), update, delete.
+
+The domain validates; this module stores. Writers take an AsyncConnection inside the caller's
+transaction, except `bulk_create`, which runs each item in its own transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.db.rules import earning_rule_configs, earning_rules, tiers
+from loyalty.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RevisionMismatch,
+    UnknownTier,
+)
+from loyalty.domain.rules import (
+    ConversionRateConfig,
+    EarningRule,
+    FixedAmountConfig,
+    PointMethod,
+    RuleChanges,
+    RuleInput,
+    RuleStatus,
+    check_deletable,
+    new_rule,
+    updated_rule,
+)
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 100
+MAX_BULK = 100
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> EarningRule:
+    fixed: tuple[FixedAmountConfig, ...] | None = None
+    conversion: tuple[ConversionRateConfig, ...] | None = None
+    if row.method == PointMethod.FIXED_AMOUNT:
+        fixed = tuple(FixedAmountConfig(c.tier_id, int(c.points)) for c in configs)
+    else:
+        conversion = tuple(
+            ConversionRateConfig(c.tier_id, c.money_amount, int(c.points)) for c in configs
+        )
+    return EarningRule(
+        id=row.id,
+        revision=int(row.revision),
+        title=row.title,
+        source_app_id=row.source_app_id,
+        trigger_app_id=row.trigger_app_id,
+        trigger_activity_type=row.trigger_activity_type,
+        status=RuleStatus(row.status),
+        fixed_amount=fixed,
+        conversion_rate=conversion,
+        can_be_deleted=not row.pre_installed,
+        created_date=_utc(row.created_date),
+        updated_date=_utc(row.updated_date),
+    )
+
+
+async def _with_configs(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[EarningRule]:
+    if not rows:
+        return []
+    by_rule: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
+    result = await conn.execute(
+        select(earning_rule_configs)
+        .where(earning_rule_configs.c.rule_id.in_(list(by_rule)))
+        .order_by(earning_rule_configs.c.id)
+    )
+    for config in result:
+        by_rule[config.rule_id].append(config)
+    return [_from_rows(r, by_rule[r.id]) for r in rows]
+
+
+_live = earning_rules.c.deleted.is_(False)
+
+
+async def load_rules(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, EarningRule]:
+    """Live rules by id, in two queries whatever the number of ids (the DataLoader's batch)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = (
+        await conn.execute(select(earning_rules).where(earning_rules.c.id.in_(wanted), _live))
+    ).all()
+    return {rule.id: rule for rule in await _with_configs(conn, rows)}
+
+
+async def get_rule(conn: AsyncConnection, rule_id: str) -> EarningRule:
+    rule = (await load_rules(conn, [rule_id])).get(rule_id)
+    if rule is None:
+        raise NotFound(f"no earning rule with id {rule_id!r}", field="id")
+    return rule
+
+
+async def matching_rules(
+    conn: AsyncConnection, *, trigger_app_id: str, activity_type: str
+) -> list[EarningRule]:
+    """ACTIVE rules for (triggerAppId, activityType), oldest first."""
+    rows = (
+        await conn.execute(
+            select(earning_rules)
+            .where(
+                earning_rules.c.trigger_app_id == trigger_app_id,
+                earning_rules.c.trigger_activity_type == activity_type,
+                earning_rules.c.status == RuleStatus.ACTIVE.value,
+                _live,
+            )
+            .order_by(earning_rules.c.seq)
+        )
+    ).all()
+    return await _with_configs(conn, rows)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleFilter:
+    trigger_app_id: str | None = None
+    trigger_activity_type: str | None = None
+    status: RuleStatus | None = None
+
+
+@dataclass(frozen=True)
+class RulePage:
+    rules: list[tuple[str, EarningRule]]  # (cursor, rule)
+    has_next_page: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.rules[-1][0] if self.rules else None
+
+
+_CURSOR_PREFIX = "rule:"
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX) or len(cursor) > 64:
+            raise ValueError(raw)
+        seq = int(raw.removeprefix(_CURSOR_PREFIX))
+        if seq < 0:
+            raise ValueError(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(
+            "`after` is not a cursor from this list: pass an endCursor you were given",
+            field="after",
+        ) from None
+    return seq
+
+
+def page_size(first: int | None) -> int:
+    """Ours: a page size out of 1..100 is refused (VALIDATION), never silently capped."""
+    if first is None:
+        return DEFAULT_PAGE
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"`first` must be from 1 to {MAX_PAGE}, not {first}", field="first")
+    return first
+
+
+async def list_rules(
+    conn: AsyncConnection,
+    *,
+    where: RuleFilter = RuleFilter(),
+    first: int | None = None,
+    after: str | None = None,
+) -> RulePage:
+    size = page_size(first)
+    conditions: list[ColumnElement[bool]] = [_live]
+    if after is not None:
+        conditions.append(earning_rules.c.seq > decode_cursor(after))
+    if where.trigger_app_id is not None:
+        conditions.append(earning_rules.c.trigger_app_id == where.trigger_app_id)
+    if where.trigger_activity_type is not None:
+        conditions.append(earning_rules.c.trigger_activity_type == where.trigger_activity_type)
+    if where.status is not None:
+        conditions.append(earning_rules.c.status == RuleStatus(where.status).value)
+    rows = (
+        await conn.execute(
+            select(earning_rules)
+            .where(and_(*conditions))
+            .order_by(earning_rules.c.seq)
+            .limit(size + 1)  # one more tells whether there is a next page
+        )
+    ).all()
+    page = rows[:size]
+    rules = await _with_configs(conn, page)
+    return RulePage(
+        rules=[(encode_cursor(int(r.seq)), rule) for r, rule in zip(page, rules, strict=True)],
+        has_next_page=len(rows) > size,
+    )
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+async def _check_tiers(conn: AsyncConnection, rule: EarningRule) -> None:
+    wanted = rule.tier_ids
+    if not wanted:
+        return
+    found = set(
+        (await conn.execute(select(tiers.c.id).where(tiers.c.id.in_(sorted(wanted))))).scalars()
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        raise UnknownTier(
+            f"unknown tier id(s) {', '.join(missing)}: use the id of an existing tier, or null "
+            "for the base tier",
+            field="tierId",
+        )
+
+
+async def _check_unique_title(conn: AsyncConnection, rule: EarningRule) -> None:
+    clash = await conn.scalar(
+        select(earning_rules.c.id).where(
+            earning_rules.c.trigger_app_id == rule.trigger_app_id,
+            earning_rules.c.trigger_activity_type == rule.trigger_activity_type,
+            earning_rules.c.title_key == rule.title.lower(),
+            earning_rules.c.id != rule.id,
+        )
+    )
+    if clash is not None:
+        raise _duplicate(rule, clash)
+
+
+def _duplicate(rule: EarningRule, other: str | None) -> Conflict:
+    which = f" ({other})" if other else ""
+    return Conflict(
+        f"an earning rule titled {rule.title!r} already exists for {rule.trigger_app_id} "
+        f"{rule.trigger_activity_type}{which}; change the title or update that rule",
+        field="title",
+    )
+
+
+def _config_rows(rule: EarningRule) -> list[dict[str, Any]]:
+    if rule.fixed_amount is not None:
+        return [
+            {"rule_id": rule.id, "tier_id": c.tier_id, "points": c.points, "money_amount": None}
+            for c in rule.fixed_amount
+        ]
+    return [
+        {
+            "rule_id": rule.id,
+            "tier_id": c.tier_id,
+            "points": c.points,
+            "money_amount": c.money_amount,
+        }
+        for c in rule.conversion_rate or ()
+    ]
+
+
+def _rule_values(rule: EarningRule) -> dict[str, Any]:
+    return {
+        "revision": rule.revision,
+        "title": rule.title,
+        "title_key": rule.title.lower(),
+        "source_app_id": rule.source_app_id,
+        "trigger_app_id": rule.trigger_app_id,
+        "trigger_activity_type": rule.trigger_activity_type,
+        "status": rule.status.value,
+        "method": rule.method.value,
+        "updated_date": rule.updated_date,
+    }
+
+
+def _integrity(exc: IntegrityError, rule: EarningRule) -> DomainError:
+    text = str(exc.orig).lower()
+    if "uq_earning_rules_title" in text or "earning_rules.trigger_app_id" in text:
+        return _duplicate(rule, None)
+    if "foreign key" in text:
+        return UnknownTier("a tier in the configs no longer exists", field="tierId")
+    raise exc
+
+
+async def create_rule(
+    conn: AsyncConnection, data: RuleInput, *, now: datetime | None = None
+) -> EarningRule:
+    rule = new_rule(data, rule_id=str(uuid.uuid4()), now=now or _now())
+    await _check_tiers(conn, rule)
+    await _check_unique_title(conn, rule)
+    try:
+        await conn.execute(
+            earning_rules.insert().values(
+                id=rule.id,
+                pre_installed=False,
+                deleted=False,
+                created_date=rule.created_date,
+                **_rule_values(rule),
+            )
+        )
+        await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
+    except IntegrityError as exc:
+        raise _integrity(exc, rule) from None
+    return rule
+
+
+async def bulk_create(
+    engine: AsyncEngine, items: Sequence[RuleInput]
+) -> list[EarningRule | DomainError]:
+    """Each item in its own transaction: one bad item fails alone, with its error."""
+    if not 1 <= len(items) <= MAX_BULK:
+        raise InvalidInput(f"send 1 to {MAX_BULK} rules per bulk create", field="rules")
+    results: list[EarningRule | DomainError] = []
+    for item in items:
+        try:
+            async with engine.begin() as conn:
+                results.append(await create_rule(conn, item))
+        except DomainError as exc:
+            results.append(exc)
+    return results
+
+
+async def update_rule(
+    conn: AsyncConnection,
+    rule_id: str,
+    *,
+    revision: int,
+    changes: RuleChanges,
+    now: datetime | None = None,
+) -> EarningRule:
+    current = await get_rule(conn, rule_id)
+    rule = updated_rule(current, changes, revision=revision, now=now or _now())
+    await _check_tiers(conn, rule)
+    await _check_unique_title(conn, rule)
+    try:
+        result = await conn.execute(
+            earning_rules.update()
+            .where(earning_rules.c.id == rule_id, earning_rules.c.revision == revision, _live)
+            .values(**_rule_values(rule))
+        )
+        if result.rowcount != 1:
+            raise _lost_race(rule_id)
+        if changes.fixed_amount is not None or changes.conversion_rate is not None:
+            await conn.execute(
+                earning_rule_configs.delete().where(earning_rule_configs.c.rule_id == rule_id)
+            )
+            await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
+    except IntegrityError as exc:
+        raise _integrity(exc, rule) from None
+    return rule
+
+
+def _lost_race(rule_id: str) -> RevisionMismatch:
+    return RevisionMismatch(
+        f"earning rule {rule_id} changed while this update ran: read it again and retry",
+        field="revision",
+    )
+
+
+async def delete_rule(
+    conn: AsyncConnection, rule_id: str, *, revision: int, now: datetime | None = None
+) -> EarningRule:
+    """Marks the rule deleted (awards keep pointing at it); returns it as it was."""
+    current = await get_rule(conn, rule_id)
+    check_deletable(current, revision)
+    result = await conn.execute(
+        earning_rules.update()
+        .where(earning_rules.c.id == rule_id, earning_rules.c.revision == revision, _live)
+        .values(deleted=True, title_key=None, revision=revision + 1, updated_date=now or _now())
+    )
+    if result.rowcount != 1:
+        raise _lost_race(rule_id)
+    return current
+
+
+async def count_rules(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(select(func.count()).select_from(earning_rules).where(_live)) or 0)
