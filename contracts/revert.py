@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import abi_to_signature, get_abi_input_types, keccak
+from eth_abi.abi import decode as abi_decode
+from eth_utils.abi import abi_to_signature, get_abi_input_types
+from eth_utils.crypto import keccak
 
 # Solidity's built-in `Error(string)` and `Panic(uint256)`, which are not in any ABI.
 _BUILTIN = {

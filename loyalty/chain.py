@@ -116,7 +116,7 @@ def _revert_hex(exc: BaseException) -> str:
     `Error(string)`, which is encoded back here."""
     import ast
 
-    from eth_abi import encode
+    from eth_abi.abi import encode
 
     inner: BaseException = exc
     while inner.__context__ is not None and isinstance(inner.__context__, type(exc)):
