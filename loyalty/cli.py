@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from loyalty import logs
 from loyalty.errors import LoyaltyError
 from loyalty.settings import Settings
 
@@ -28,7 +28,7 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
     from loyalty.db.migrate import upgrade
-    from loyalty.deploy import deploy_token
+    from loyalty.deploy import deploy_token, existing_deployment
 
     # Keys are checked before anything connects, so a typo costs no gas and no waiting.
     settings.deployer_private_key()
@@ -38,7 +38,14 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         try:
-            d = deploy_token(chain, engine, settings)
+            d = None
+            if args.if_missing:
+                d = existing_deployment(chain, engine)
+                if d is not None and not args.json:
+                    print(f"already deployed: {d.symbol} at {d.address} on chain {d.chain_id}")
+                    return 0
+            if d is None:
+                d = deploy_token(chain, engine, settings)
         finally:
             engine.dispose()
     finally:
@@ -63,6 +70,16 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    return _serve_http(args, settings, with_workers=True)
+
+
+def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    return _serve_http(args, settings, with_workers=False)
+
+
+def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: bool) -> int:
+    import asyncio
+
     import uvicorn
 
     from api.app import create_app
@@ -83,8 +100,6 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
-        import asyncio
-
         asyncio.run(runtime.aclose())
     return 0
 
@@ -106,11 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(handler=_cmd_serve)
 
+    p = sub.add_parser("api", help="run only the HTTP API (the minter and indexer run apart)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(handler=_cmd_api)
+
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(handler=_cmd_migrate)
 
     p = sub.add_parser("deploy", help="deploy the LoyaltyPoints token and grant roles")
     p.add_argument("--json", action="store_true", help="print the deployment as JSON")
+    p.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="do nothing if a deployment is recorded for this chain and its code is on chain",
+    )
     p.set_defaults(handler=_cmd_deploy)
     return parser
 
@@ -120,8 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logs.configure(settings.log_level)
         handler: Handler = args.handler
         return handler(args, settings)
     except LoyaltyError as exc:

@@ -137,13 +137,19 @@ def current_deployment(engine: Engine, chain_id: int) -> Deployment:
     return Deployment.from_row(row)
 
 
-def ensure_deployed(chain: Chain, engine: Engine, settings: Settings) -> Deployment:
-    """The recorded deployment if its code is still on chain, else a fresh deployment.
-    Used for the embedded chain, where `loyalty serve` deploys on first start."""
+def existing_deployment(chain: Chain, engine: Engine) -> Deployment | None:
+    """The recorded deployment on this chain if its code is still there (a reset dev chain
+    loses it), else None."""
     try:
         deployment = current_deployment(engine, chain.chain_id)
     except NotDeployed:
-        return deploy_token(chain, engine, settings)
+        return None
     if chain.w3.eth.get_code(Web3.to_checksum_address(deployment.address)) in (b"", None):
-        return deploy_token(chain, engine, settings)
+        return None
     return deployment
+
+
+def ensure_deployed(chain: Chain, engine: Engine, settings: Settings) -> Deployment:
+    """The recorded deployment if its code is still on chain, else a fresh deployment.
+    Used for the embedded chain, where `loyalty serve` deploys on first start."""
+    return existing_deployment(chain, engine) or deploy_token(chain, engine, settings)
