@@ -5,6 +5,8 @@ Every variable is declared in VARIABLES; a test checks that the README documents
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 from collections.abc import Mapping
@@ -21,6 +23,8 @@ _KEY_RE = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 # 2). They are only used when no RPC URL is set, i.e. against a throw-away in-process chain.
 DEV_DEPLOYER_KEY = "0x" + "0" * 63 + "1"
 DEV_MINTER_KEY = "0x" + "0" * 63 + "2"
+# Hardhat/anvil's well-known test mnemonic, for custodial addresses on the embedded chain only.
+DEV_CUSTODY_MNEMONIC = "test test test test test test test test test test test junk"
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,30 @@ VARIABLES: tuple[Variable, ...] = (
         "Largest request body accepted by /graphql and the webhooks.",
     ),
     Variable("LOYALTY_LOG_LEVEL", "log_level", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
+    Variable(
+        "LOYALTY_CUSTODY_MNEMONIC",
+        "custody_mnemonic",
+        "",
+        "BIP-39 mnemonic from which each member's custodial receiving address is derived "
+        "(m/44'/60'/0'/0/n); never stored. Required with an RPC URL; the embedded chain uses "
+        "the well-known development mnemonic `test test … junk`.",
+        secret=True,
+    ),
+    Variable(
+        "LOYALTY_WIX_PUBLIC_KEY",
+        "wix_public_key",
+        "",
+        "Wix app public key (PEM text, or a path to a PEM file) that verifies the RS256 JWT "
+        "bodies of `POST /webhooks/wix`. Empty: that endpoint answers 503.",
+    ),
+    Variable(
+        "LOYALTY_WEBHOOK_SECRETS",
+        "webhook_secrets",
+        "",
+        "Comma-separated `whsec_…` secrets for `POST /webhooks/events` (Standard Webhooks "
+        "HMAC-SHA256); several during a rotation. Empty: that endpoint answers 503.",
+        secret=True,
+    ),
 )
 
 
@@ -248,6 +276,22 @@ def _minter_fault(name: str, raw: str) -> str:
     return point
 
 
+def _webhook_secrets(name: str, raw: str) -> tuple[str, ...]:
+    """`whsec_<base64>` secrets, comma-separated (several while rotating)."""
+    secrets = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for secret in secrets:
+        body = secret.removeprefix("whsec_")
+        try:
+            decoded = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if not secret.startswith("whsec_") or len(decoded) < 16:
+            raise ConfigError(
+                f"{name}: each secret must be `whsec_` followed by base64 of at least 16 bytes"
+            )
+    return secrets
+
+
 def parse_private_key(name: str, raw: str) -> str:
     """A 32-byte hex key, normalised to 0x-prefixed lower case; refuses anything else."""
     raw = raw.strip()
@@ -290,6 +334,9 @@ class Settings:
     introspection: bool = True
     max_body_bytes: int = 262144
     log_level: str = "INFO"
+    custody_mnemonic: str = ""
+    wix_public_key: str = ""
+    webhook_secrets: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -342,6 +389,9 @@ class Settings:
             introspection=_bool(names["introspection"], raw["introspection"]),
             max_body_bytes=_int(names["max_body_bytes"], raw["max_body_bytes"], minimum=1024),
             log_level=_log_level(names["log_level"], raw["log_level"]),
+            custody_mnemonic=" ".join(raw["custody_mnemonic"].split()),
+            wix_public_key=raw["wix_public_key"].strip(),
+            webhook_secrets=_webhook_secrets(names["webhook_secrets"], raw["webhook_secrets"]),
         )
         return settings
 
@@ -357,6 +407,17 @@ class Settings:
         if not self.minter_key and self.embedded_chain:
             return DEV_MINTER_KEY
         return parse_private_key("LOYALTY_MINTER_KEY", self.minter_key)
+
+    def custody_mnemonic_or_dev(self) -> str:
+        """The custody mnemonic; on the embedded chain a documented development one when unset."""
+        if self.custody_mnemonic:
+            return self.custody_mnemonic
+        if self.embedded_chain:
+            return DEV_CUSTODY_MNEMONIC
+        raise ConfigError(
+            "LOYALTY_CUSTODY_MNEMONIC is not set: members' custodial addresses are derived from "
+            "it (required with an RPC URL)"
+        )
 
 
 def setting_names() -> set[str]:

@@ -1,0 +1,159 @@
+"""Ledger arithmetic: how an entry changes a member's totals. Integers only.
+
+balance = earned + adjusted - redeemed - expired - reversed, and it is never negative.
+
+A REVERSE (points taken back after an order refund) takes what the member still holds; the rest
+becomes a debt. The debt is netted against later earnings: an EARN of 100 with a debt of 30
+raises the balance by 70 and counts the 30 as reversed. So `delta`, the change of the balance
+(and of the tokens: mint when positive, burn when negative), can differ from the entry's points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from loyalty.domain.errors import InvalidInput
+from loyalty.domain.points import conversion_points
+
+POINTS_MAX = 9_999_999  # Wix's bound for one earn or adjustment
+
+
+class EntryType(StrEnum):
+    EARN = "EARN"  # points awarded by a rule (or an explicit earn)
+    ADJUST = "ADJUST"  # an admin's correction, + or -
+    REDEEM = "REDEEM"  # points spent on a reward
+    REFUND = "REFUND"  # points given back for a cancelled redemption
+    REVERSE = "REVERSE"  # points taken back after an order refund
+    EXPIRE = "EXPIRE"  # points lost to inactivity
+
+
+class InsufficientPoints(InvalidInput):
+    """The operation would take the balance below zero."""
+
+
+@dataclass(frozen=True)
+class Totals:
+    earned: int = 0
+    adjusted: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    reversed: int = 0
+    debt: int = 0  # points still owed after reversals, netted against later earnings
+
+    @property
+    def balance(self) -> int:
+        return self.earned + self.adjusted - self.redeemed - self.expired - self.reversed
+
+
+@dataclass(frozen=True)
+class Posting:
+    """The outcome of one entry: what was asked, what the balance did, and the new totals."""
+
+    type: EntryType
+    points: int  # as asked, signed (EARN +100, REVERSE -40 …)
+    delta: int  # change of the balance and of the member's tokens
+    debt_change: int  # + debt incurred, - debt settled
+    totals: Totals
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise InvalidInput(message, field="amount")
+
+
+def post(totals: Totals, type_: EntryType, points: int) -> Posting:
+    """Applies one entry. Raises InvalidInput for a sign that does not fit the type and
+    InsufficientPoints where the balance would go below zero (ADJUST, REDEEM)."""
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise InvalidInput("points must be an integer", field="amount")
+    balance = totals.balance
+    if type_ is EntryType.EARN:
+        _require(points > 0, "an earn must be more than 0 points")
+        settled = min(points, totals.debt)
+        new = replace(
+            totals,
+            earned=totals.earned + points,
+            reversed=totals.reversed + settled,
+            debt=totals.debt - settled,
+        )
+        return Posting(type_, points, points - settled, -settled, new)
+    if type_ is EntryType.ADJUST:
+        _require(points != 0, "an adjustment must not be 0 points")
+        if balance + points < 0:
+            raise InsufficientPoints(
+                f"an adjustment of {points} would take the balance of {balance} below zero",
+                field="amount",
+            )
+        return Posting(type_, points, points, 0, replace(totals, adjusted=totals.adjusted + points))
+    if type_ is EntryType.REDEEM:
+        _require(points < 0, "a redemption takes points: give a negative amount")
+        if -points > balance:
+            raise InsufficientPoints(
+                f"redeeming {-points} points needs that many; the balance is {balance}",
+                field="amount",
+            )
+        return Posting(type_, points, points, 0, replace(totals, redeemed=totals.redeemed - points))
+    if type_ is EntryType.REFUND:
+        _require(points > 0, "a refund gives points back: give a positive amount")
+        _require(points <= totals.redeemed, "a refund cannot give back more than was redeemed")
+        return Posting(type_, points, points, 0, replace(totals, redeemed=totals.redeemed - points))
+    if type_ is EntryType.REVERSE:
+        _require(points < 0, "a reversal takes points: give a negative amount")
+        taken = min(-points, balance)
+        owed = -points - taken
+        new = replace(totals, reversed=totals.reversed + taken, debt=totals.debt + owed)
+        return Posting(type_, points, -taken, owed, new)
+    if type_ is EntryType.EXPIRE:
+        _require(points < 0, "an expiry takes points: give a negative amount")
+        taken = min(-points, balance)
+        return Posting(type_, points, -taken, 0, replace(totals, expired=totals.expired + taken))
+    raise InvalidInput(f"unknown entry type {type_!r}")  # pragma: no cover - enum is closed
+
+
+def adjustment_to_balance(totals: Totals, target: int) -> int:
+    """The ADJUST amount that sets the balance to `target` (0 or more)."""
+    if target < 0:
+        raise InsufficientPoints("a balance cannot be set below zero", field="balance")
+    return target - totals.balance
+
+
+def check_adjustment(amount: int | None, balance: int | None) -> None:
+    """Exactly one of amount / balance, within Wix's bounds."""
+    if (amount is None) == (balance is None):
+        raise InvalidInput("give exactly one of amount and balance", field="amount")
+    if amount is not None and (amount == 0 or abs(amount) > POINTS_MAX):
+        raise InvalidInput(
+            f"amount must be from -{POINTS_MAX} to {POINTS_MAX} and not 0", field="amount"
+        )
+    if balance is not None and not 0 <= balance <= 10**15:
+        raise InvalidInput("balance must be 0 or more", field="balance")
+
+
+def check_refund(order_amount: Decimal, refunded_before: Decimal, refund: Decimal) -> None:
+    """A refund is more than 0 and, with the earlier refunds, at most the order's amount."""
+    if not refund.is_finite() or refund <= 0:
+        raise InvalidInput("a refund amount must be more than 0", field="amount")
+    if refunded_before + refund > order_amount:
+        left = order_amount - refunded_before
+        raise InvalidInput(
+            f"refund of {format(refund, 'f')} is larger than what is left of the order "
+            f"({format(left, 'f')} of {format(order_amount, 'f')})",
+            field="amount",
+        )
+
+
+def points_to_reverse(
+    awarded: int, order_amount: Decimal, refunded_total: Decimal, reversed_before: int
+) -> int:
+    """Points to take back now for one award, in proportion to the order refunded so far.
+
+    Cumulative: floor(awarded * refunded_total / order_amount) minus what earlier reversals took,
+    so partial refunds never sum to more than the award and a full refund takes it all.
+    """
+    if order_amount <= 0 or refunded_total >= order_amount:
+        target = awarded
+    else:
+        target = conversion_points(refunded_total, order_amount, awarded)
+    return max(0, min(awarded, target) - reversed_before)
