@@ -1,6 +1,7 @@
 // Compiles src/*.sol with the pinned solc-js through its standard-JSON API and writes one
 // artifact per contract to artifacts/ (ABI, creation bytecode, runtime bytecode, compiler version).
-// `node build.mjs --check` compiles into memory and exits 1 if any committed artifact differs.
+// `node build.mjs --check` compiles into memory and exits 1 if any committed artifact differs;
+// `node build.mjs --out DIR` writes the artifacts to DIR instead (the tests compare them).
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -10,7 +11,8 @@ const require = createRequire(import.meta.url)
 const solc = require('solc')
 const here = path.dirname(fileURLToPath(import.meta.url))
 const srcDir = path.join(here, 'src')
-const outDir = path.join(here, 'artifacts')
+const outFlag = process.argv.indexOf('--out')
+const outDir = outFlag > 0 ? path.resolve(process.argv[outFlag + 1] ?? '') : path.join(here, 'artifacts')
 const check = process.argv.includes('--check')
 
 const sources = {}
@@ -66,7 +68,7 @@ for (const [source, contracts] of Object.entries(output.contracts)) {
       }
     } else {
       fs.writeFileSync(file, text)
-      console.log(`wrote artifacts/${name}.json (${c.evm.deployedBytecode.object.length / 2} bytes runtime)`)
+      console.log(`wrote ${outFlag > 0 ? file : `artifacts/${name}.json`} (${c.evm.deployedBytecode.object.length / 2} bytes runtime)`)
     }
   }
 }
