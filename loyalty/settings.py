@@ -180,6 +180,13 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("LOYALTY_LOG_LEVEL", "log_level", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Variable(
+        "LOYALTY_CURRENCY",
+        "currency",
+        "USD",
+        "The program's base currency (ISO 4217 code). Conversion-rate rules are in it; an "
+        "activity amount in another currency is refused.",
+    ),
+    Variable(
         "LOYALTY_CUSTODY_MNEMONIC",
         "custody_mnemonic",
         "",
@@ -250,6 +257,13 @@ def _log_level(name: str, raw: str) -> str:
     if level not in _LOG_LEVELS:
         raise ConfigError(f"{name} must be one of {', '.join(_LOG_LEVELS)}, not {raw!r}")
     return level
+
+
+def _currency(name: str, raw: str) -> str:
+    code = raw.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ConfigError(f"{name} must be a 3-letter ISO 4217 code such as USD, not {raw!r}")
+    return code
 
 
 def _decimal(name: str, raw: str) -> Decimal:
@@ -334,6 +348,7 @@ class Settings:
     introspection: bool = True
     max_body_bytes: int = 262144
     log_level: str = "INFO"
+    currency: str = "USD"
     custody_mnemonic: str = ""
     wix_public_key: str = ""
     webhook_secrets: tuple[str, ...] = ()
@@ -389,6 +404,7 @@ class Settings:
             introspection=_bool(names["introspection"], raw["introspection"]),
             max_body_bytes=_int(names["max_body_bytes"], raw["max_body_bytes"], minimum=1024),
             log_level=_log_level(names["log_level"], raw["log_level"]),
+            currency=_currency(names["currency"], raw["currency"]),
             custody_mnemonic=" ".join(raw["custody_mnemonic"].split()),
             wix_public_key=raw["wix_public_key"].strip(),
             webhook_secrets=_webhook_secrets(names["webhook_secrets"], raw["webhook_secrets"]),
