@@ -1,0 +1,361 @@
+"""The sync loop: backfill from the deployment block in adaptive ranges, then follow the head,
+walking back to the common ancestor on a reorg.
+
+One step (`sync_once`) reads the node, validates, and commits one range (or one undo) with its
+checkpoint in a single transaction. `run_forever(stop)` repeats steps under the writer lock;
+tests drive `sync_once` deterministically.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from indexer import store
+from indexer.decode import TOPICS, TRANSFER, Decoded, decode_logs
+from indexer.errors import (
+    DeepReorg,
+    IndexerError,
+    NodeInconsistent,
+    RpcError,
+    RpcTimeout,
+    RpcUnavailable,
+    TooManyResults,
+)
+from indexer.finality import Finality
+from indexer.lock import WriterLock
+from indexer.progress import Progress
+from indexer.ranges import AdaptiveRange
+from indexer.rpc import RpcTransport
+from indexer.store import Block, RangeData, State
+
+log = logging.getLogger("indexer")
+
+
+@dataclass(frozen=True)
+class IndexerConfig:
+    finality_depth: int = 64
+    initial_range: int = 1_000
+    max_range: int = 100_000
+    max_logs: int = 10_000
+    follow_range: int = 256  # most blocks per step above finality (each header is fetched)
+    poll_interval: float = 1.0
+    retries: int = 6  # per call, for transport errors and timeouts
+    retry_delay: float = 0.2  # doubled on each retry
+
+
+@dataclass
+class Step:
+    """What a step did."""
+
+    first: int = 0
+    last: int = 0
+    events: int = 0
+    reorg_depth: int | None = None
+    caught_up: bool = False
+    head: int = 0
+    finalized: int = 0
+
+
+@dataclass
+class Indexer:
+    engine: Engine
+    rpc: RpcTransport
+    chain_id: int
+    token: str
+    start_block: int
+    config: IndexerConfig = field(default_factory=IndexerConfig)
+    progress: Progress | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        self.token = self.token.lower()
+        self._token_bytes = bytes.fromhex(self.token[2:])
+        self.ranges = AdaptiveRange(
+            size=self.config.initial_range,
+            maximum=self.config.max_range,
+            max_logs=self.config.max_logs,
+        )
+        self.finality = Finality(self.config.finality_depth)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def state(self) -> State:
+        """The checkpoint, created on first use; a database holding another token's index is
+        reset (the index is derived data; the chain is the source)."""
+        with self.engine.begin() as conn:
+            state = store.load_state(conn)
+            if state is not None and (state.token, state.chain_id) == (self.token, self.chain_id):
+                return state
+            if state is not None:
+                log.warning(
+                    "the index holds token %s on chain %s; re-indexing %s on chain %s",
+                    state.token, state.chain_id, self.token, self.chain_id,
+                )
+                store.reset(conn)
+            return store.init_state(conn, self.chain_id, self.token, self.start_block)
+
+    # -- one step ----------------------------------------------------------------------------
+
+    def sync_once(self) -> Step:
+        state = self.state()
+        finality_calls = self.finality.calls()
+        calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", []), *finality_calls]
+        if state.indexed_hash is not None:
+            calls.append(("eth_getBlockByNumber", [hex(state.indexed_block), False]))
+        answers = self._batch(calls)
+        head = _int(answers[0], "eth_blockNumber")
+        finalized = self.finality.finalized(head, answers[1] if finality_calls else None)
+        step = Step(head=head, finalized=finalized)
+        if state.indexed_hash is not None:
+            tip = answers[-1]
+            if not isinstance(tip, dict) or tip.get("hash", "").lower() != state.indexed_hash:
+                return self._reorg(state, step)
+        first = state.indexed_block + 1
+        if first > head:
+            with self.engine.begin() as conn:
+                store.record_head(conn, head, finalized)
+            step.caught_up = True
+            step.first, step.last = first, state.indexed_block
+            return step
+        if first > finalized:
+            last = min(head, first + self.config.follow_range - 1)
+            headers = self._headers(first, last, state.indexed_hash)
+            last, decoded = self._logs(first, last)
+            headers = headers[: last - first + 1]
+            decoded = self._check_against_headers(decoded, headers, first, last)
+            blocks = [Block(h["number"], h["hash"], h["parent"]) for h in headers]
+            last_hash = blocks[-1].hash
+        else:
+            last, decoded = self._logs(first, self.ranges.span(first, finalized))
+            anchor = self._batch([("eth_getBlockByNumber", [hex(last), False])])[0]
+            if not isinstance(anchor, dict) or not anchor.get("hash"):
+                raise NodeInconsistent(f"the node has no block {last}")
+            last_hash = anchor["hash"].lower()
+            for t in decoded.transfers:
+                if t.block_number == last and t.block_hash != last_hash:
+                    raise NodeInconsistent(
+                        f"log {t.tx_hash}:{t.log_index} names block hash {t.block_hash}, "
+                        f"but block {last} is {last_hash}"
+                    )
+            blocks = [Block(last, last_hash, anchor.get("parentHash"))]
+        data = RangeData(first, last, last_hash, decoded, blocks, head, finalized)
+        with self.engine.begin() as conn:
+            store.apply_range(conn, state, data)
+        step.first, step.last, step.events = first, last, decoded.events
+        step.caught_up = last >= head
+        if self.progress is not None:
+            self.progress.update(last, head, decoded.events)
+        return step
+
+    # -- reading the node --------------------------------------------------------------------
+
+    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        delay = self.config.retry_delay
+        for attempt in range(self.config.retries + 1):
+            try:
+                return self.rpc.batch(calls)
+            except (RpcUnavailable, RpcTimeout) as exc:
+                if attempt == self.config.retries:
+                    raise
+                log.debug("retrying %s after %s", calls[0][0], exc)
+                self.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")
+
+    def _call(self, method: str, params: list[Any]) -> Any:
+        answer = self._batch([(method, params)])[0]
+        if isinstance(answer, RpcError):
+            raise answer
+        return answer
+
+    def _logs(self, first: int, last: int) -> tuple[int, Decoded]:
+        """Logs of first..last, shrinking the range on refusals; returns the range's real end."""
+        transient = 0
+        while True:
+            params = [{
+                "address": self.token,
+                "fromBlock": hex(first),
+                "toBlock": hex(last),
+                "topics": [list(TOPICS)],
+            }]
+            try:
+                logs = self._call("eth_getLogs", params)
+            except (TooManyResults, RpcTimeout) as exc:
+                hint = exc.hint if isinstance(exc, TooManyResults) else None
+                if not self.ranges.refused(last - first + 1, hint):
+                    raise
+                log.debug("eth_getLogs %d-%d refused (%s); range now %d",
+                          first, last, exc, self.ranges.size)
+                last = self.ranges.span(first, last)
+                continue
+            except RpcError as exc:
+                # Some nodes answer an overloaded getLogs with a generic error: retry, a few times.
+                transient += 1
+                if transient > self.config.retries:
+                    raise
+                log.debug("eth_getLogs %d-%d failed (%s); retrying", first, last, exc)
+                self.sleep(self.config.retry_delay)
+                continue
+            if not isinstance(logs, list):
+                raise NodeInconsistent(f"eth_getLogs answered {str(logs)[:100]}")
+            decoded = decode_logs(logs, self.token, first, last)
+            self.ranges.succeeded(last - first + 1, len(logs))
+            return last, decoded
+
+    def _headers(self, first: int, last: int, parent: str | None) -> list[dict[str, Any]]:
+        """Headers of first..last, checked to form one chain on top of `parent`."""
+        answers = self._batch(
+            [("eth_getBlockByNumber", [hex(n), False]) for n in range(first, last + 1)]
+        )
+        headers = []
+        expected_parent = parent
+        for n, answer in zip(range(first, last + 1), answers, strict=True):
+            if not isinstance(answer, dict) or not answer.get("hash"):
+                raise NodeInconsistent(f"the node has no block {n} (head moved back?)")
+            header = {
+                "number": n,
+                "hash": answer["hash"].lower(),
+                "parent": answer["parentHash"].lower(),
+                "bloom": answer.get("logsBloom"),
+            }
+            if expected_parent is not None and header["parent"] != expected_parent:
+                raise NodeInconsistent(
+                    f"block {n} does not extend {expected_parent} (a reorg under way); retrying"
+                )
+            expected_parent = header["hash"]
+            headers.append(header)
+        return headers
+
+    def _check_against_headers(
+        self, decoded: Decoded, headers: list[dict[str, Any]], first: int, last: int
+    ) -> Decoded:
+        """Every log's block hash must be its block's hash; a block whose bloom says it has our
+        logs but got none is asked again by hash."""
+        by_number = {h["number"]: h for h in headers}
+        seen = set()
+        for item in (*decoded.transfers, *decoded.batches):
+            expected = by_number[item.block_number]["hash"]
+            if item.block_hash != expected:
+                raise NodeInconsistent(
+                    f"log {item.tx_hash}:{item.log_index} names block hash {item.block_hash}, "
+                    f"but block {item.block_number} is {expected}: refused"
+                )
+            seen.add(item.block_number)
+        topic = bytes.fromhex(TRANSFER[2:])
+        from indexer.decode import bloom_may_contain
+
+        missing = [
+            h for h in headers
+            if h["number"] not in seen and h["bloom"]
+            and bloom_may_contain(h["bloom"], self._token_bytes, topic)
+        ]
+        if not missing:
+            return decoded
+        extra_logs: list[Any] = []
+        for h in missing:
+            again = self._call("eth_getLogs", [{
+                "address": self.token, "blockHash": h["hash"], "topics": [list(TOPICS)],
+            }])
+            if again:
+                log.warning("block %d: eth_getLogs by range missed %d logs", h["number"],
+                            len(again))
+                extra_logs.extend(again)
+        if not extra_logs:
+            return decoded  # a bloom false positive
+        extra = self._check_against_headers(
+            decode_logs(extra_logs, self.token, first, last), headers, first, last
+        )
+        merged_t = sorted([*decoded.transfers, *extra.transfers],
+                          key=lambda t: (t.block_number, t.log_index))
+        merged_b = sorted([*decoded.batches, *extra.batches],
+                          key=lambda b: (b.block_number, b.log_index))
+        return Decoded(merged_t, merged_b)
+
+    # -- reorgs ------------------------------------------------------------------------------
+
+    def _reorg(self, state: State, step: Step) -> Step:
+        """Walks back the stored blocks to the newest one the node still has, and undoes the
+        rest. A replaced block at or below finality stops the indexer."""
+        with self.engine.connect() as conn:
+            stored = store.stored_blocks(conn, state.indexed_block)
+        ancestor: Block | None = None
+        for start in range(0, len(stored), 64):
+            window = stored[start : start + 64]
+            answers = self._batch(
+                [("eth_getBlockByNumber", [hex(b.number), False]) for b in window]
+            )
+            for b, answer in zip(window, answers, strict=True):
+                if isinstance(answer, dict) and str(answer.get("hash", "")).lower() == b.hash:
+                    ancestor = b
+                    break
+            if ancestor is not None:
+                break
+        final = state.finalized_block if state.finalized_block is not None else -1
+        if ancestor is None or ancestor.number < final:
+            where = f"block {ancestor.number}" if ancestor else "below the retained blocks"
+            raise DeepReorg(
+                f"reorg deeper than finality: the chain replaced blocks at or below the finalized "
+                f"block {final} (indexed up to {state.indexed_block}; common ancestor {where}). "
+                "The indexer stops: check the node, then re-index with `loyalty indexer --reset`"
+            )
+        with self.engine.begin() as conn:
+            store.rollback_to(conn, state, ancestor)
+        depth = state.indexed_block - ancestor.number
+        log.warning("reorg of depth %d: undid blocks %d-%d, re-indexing from %d",
+                    depth, ancestor.number + 1, state.indexed_block, ancestor.number + 1)
+        step.reorg_depth = depth
+        step.first = step.last = ancestor.number
+        return step
+
+    # -- loops -------------------------------------------------------------------------------
+
+    def run_until_caught_up(self, stop: threading.Event | None = None) -> State:
+        while stop is None or not stop.is_set():
+            if self.sync_once().caught_up:
+                break
+        if self.progress is not None:
+            self.progress.finish()
+        return self.state()
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Steps until `stop` is set, under the writer lock (other processes wait for it).
+        Transient node trouble is logged and retried; a DeepReorg (or any unexpected error)
+        propagates: the caller stops loudly."""
+        with WriterLock(self.engine, self.chain_id, stop):
+            if stop.is_set():
+                return
+            delay = self.config.poll_interval
+            while not stop.is_set():
+                try:
+                    step = self.sync_once()
+                except DeepReorg:
+                    raise
+                except (RpcError, NodeInconsistent, store.ConcurrentWriter) as exc:
+                    log.warning("indexer step failed, retrying in %.1fs: %s", delay, exc)
+                    stop.wait(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                delay = self.config.poll_interval
+                if step.caught_up:
+                    if self.progress is not None:
+                        self.progress.finish()
+                    stop.wait(self.config.poll_interval)
+
+
+def _int(answer: Any, what: str) -> int:
+    if isinstance(answer, RpcError):
+        raise answer
+    try:
+        return int(answer, 16)
+    except (TypeError, ValueError):
+        raise NodeInconsistent(f"{what} answered {answer!r}") from None
+
+
+__all__ = ["DeepReorg", "Indexer", "IndexerConfig", "IndexerError", "Step"]

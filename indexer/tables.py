@@ -1,0 +1,156 @@
+"""Tables of the indexer: chain facts only (it knows nothing of the loyalty domain).
+
+Token amounts are uint256 and may exceed BIGINT, so they are stored exactly with `Amount`:
+NUMERIC(78, 0) on PostgreSQL; on SQLite (which has no exact type that wide) a 78-digit
+zero-padded decimal string, whose text order is its numeric order, so `ORDER BY balance` and
+comparisons still work. Values are Python ints on both sides of the type.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
+from sqlalchemy.types import TypeDecorator
+
+from loyalty.db.tables import metadata
+
+AMOUNT_DIGITS = 78  # 2**256 - 1 has 78 decimal digits
+
+
+class Amount(TypeDecorator[int]):
+    """A non-negative uint256, exact on both databases."""
+
+    impl = Numeric(AMOUNT_DIGITS, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(AMOUNT_DIGITS))
+        return dialect.type_descriptor(Numeric(AMOUNT_DIGITS, 0))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        number = int(value)
+        if number < 0 or number >= 10**AMOUNT_DIGITS:
+            raise ValueError(f"token amount out of range: {number}")
+        if dialect.name == "sqlite":
+            return f"{number:0{AMOUNT_DIGITS}d}"
+        return Decimal(number)
+
+    def process_result_value(self, value: Any, dialect: Any) -> int | None:
+        return None if value is None else int(value)
+
+
+def amount_literal(value: int, dialect_name: str) -> str | int:
+    """The stored form of an amount, for raw COPY/executemany paths that bypass the type."""
+    return f"{value:0{AMOUNT_DIGITS}d}" if dialect_name == "sqlite" else value
+
+
+# One row: where the index stands. Checkpoint and data always commit in one transaction.
+indexer_state = Table(
+    "indexer_state",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("chain_id", BigInteger, nullable=False),
+    Column("token", String(42), nullable=False),
+    Column("start_block", BigInteger, nullable=False),
+    Column("indexed_block", BigInteger, nullable=False),  # every block ≤ this one is indexed
+    Column("indexed_hash", String(66), nullable=True),
+    Column("head_block", BigInteger, nullable=True),
+    Column("finalized_block", BigInteger, nullable=True),
+    Column("total_supply", Amount, nullable=False),
+    Column("events", BigInteger, nullable=False),
+    Column("reorgs_handled", BigInteger, nullable=False),
+    Column("last_reorg_depth", Integer, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Indexed blocks above finality (and the finalized anchor), to find a reorg's common ancestor.
+indexer_blocks = Table(
+    "indexer_blocks",
+    metadata,
+    Column("number", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(66), nullable=False),
+    Column("parent_hash", String(66), nullable=True),
+)
+
+transfers = Table(
+    "indexer_transfers",
+    metadata,
+    Column("tx_hash", String(66), nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("from_address", String(42), nullable=False),
+    Column("to_address", String(42), nullable=False),
+    Column("value", Amount, nullable=False),
+    PrimaryKeyConstraint("tx_hash", "log_index", name="pk_indexer_transfers"),
+    Index("ix_indexer_transfers_block", "block_number", "log_index"),
+    Index("ix_indexer_transfers_from", "from_address", "block_number"),
+    Index("ix_indexer_transfers_to", "to_address", "block_number"),
+)
+
+balances = Table(
+    "indexer_balances",
+    metadata,
+    Column("address", String(42), primary_key=True),
+    Column("balance", Amount, nullable=False),
+    Column("block_number", BigInteger, nullable=False),  # last block that changed it
+    Index("ix_indexer_balances_balance", "balance"),
+)
+
+# The balance of an address after each block that changed it: "balance of X at block N" is the
+# row with the greatest block_number ≤ N.
+balance_history = Table(
+    "indexer_balance_history",
+    metadata,
+    Column("address", String(42), nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("balance", Amount, nullable=False),
+    PrimaryKeyConstraint("address", "block_number", name="pk_indexer_balance_history"),
+    Index("ix_indexer_balance_history_block", "block_number"),
+)
+
+supply_history = Table(
+    "indexer_supply_history",
+    metadata,
+    Column("block_number", BigInteger, primary_key=True, autoincrement=False),
+    Column("total_supply", Amount, nullable=False),
+)
+
+batch_events = Table(
+    "indexer_batch_events",
+    metadata,
+    Column("tx_hash", String(66), nullable=False),
+    Column("log_index", Integer, nullable=False),
+    Column("block_number", BigInteger, nullable=False),
+    Column("batch_id", String(66), nullable=False),
+    Column("kind", String(4), nullable=False),
+    Column("count", Amount, nullable=False),
+    Column("total", Amount, nullable=False),
+    PrimaryKeyConstraint("tx_hash", "log_index", name="pk_indexer_batch_events"),
+    Index("ix_indexer_batch_events_batch", "batch_id"),
+    Index("ix_indexer_batch_events_block", "block_number"),
+)
+
+ALL = (
+    indexer_state,
+    indexer_blocks,
+    transfers,
+    balances,
+    balance_history,
+    supply_history,
+    batch_events,
+)
