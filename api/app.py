@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.dashboard import dashboard_routes
 from api.health import healthz, readyz_endpoint
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
@@ -62,6 +63,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
             Route("/metrics", metrics_endpoint),
+            *dashboard_routes(),
         ],
         middleware=[Middleware(ObservabilityMiddleware)],
         lifespan=lifespan,
