@@ -1,0 +1,120 @@
+"""Grouping pending requests into batches, and batch ids. Pure: no I/O.
+
+Requests are netted per address (mints minus burns): an address with net +7 goes into a mint
+batch for 7, net -7 into a burn batch for 7, net 0 is covered by a batch but sent nowhere. All of
+an address's claimed requests go into one batch, so for every (batch, address) the on-chain amount
+(signed by the batch kind) equals the signed sum of the requests the batch covers; the audit
+compares exactly that. Netting pending requests only is safe: a net burn needs the same balance
+as the mint-then-burn it replaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
+
+MINT, BURN = "MINT", "BURN"
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    kind: str  # MINT | BURN
+    address: str  # lower-case 0x-hex
+    amount: int
+    created_at: dt.datetime
+
+    @property
+    def signed(self) -> int:
+        return self.amount if self.kind == MINT else -self.amount
+
+
+@dataclass
+class PlannedBatch:
+    kind: str
+    # On-chain entries, in order of each address's first request: (address, positive amount).
+    entries: list[tuple[str, int]] = field(default_factory=list)
+    request_ids: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(amount for _, amount in self.entries)
+
+
+def is_ready(
+    requests: Sequence[Request], now: dt.datetime, *, max_recipients: int, max_age: dt.timedelta
+) -> bool:
+    """Send now, or wait for more? Now when a batch would be full or the oldest has waited."""
+    if not requests:
+        return False
+    if len({r.address for r in requests}) >= max_recipients:
+        return True
+    return now - min(r.created_at for r in requests) >= max_age
+
+
+def net_by_address(requests: Iterable[Request]) -> dict[str, int]:
+    """address → signed net, in order of each address's first request."""
+    nets: dict[str, int] = {}
+    for r in sorted(requests, key=lambda r: r.id):
+        nets[r.address] = nets.get(r.address, 0) + r.signed
+    return nets
+
+
+def plan_batches(requests: Sequence[Request], *, max_recipients: int) -> list[PlannedBatch]:
+    """Mint batches first (a burn may need the points of a mint), each at most `max_recipients`
+    on-chain entries; zero-net addresses ride along with the first batch, or alone."""
+    if max_recipients < 1:
+        raise ValueError("max_recipients must be at least 1")
+    by_address: dict[str, list[int]] = {}
+    for r in sorted(requests, key=lambda r: r.id):
+        by_address.setdefault(r.address, []).append(r.id)
+    nets = net_by_address(requests)
+    batches: list[PlannedBatch] = []
+    zero: list[int] = []
+    for kind in (MINT, BURN):
+        current: PlannedBatch | None = None
+        for address, net in nets.items():
+            if net == 0 or (net > 0) != (kind == MINT):
+                continue
+            if current is None or len(current.entries) >= max_recipients:
+                current = PlannedBatch(kind)
+                batches.append(current)
+            current.entries.append((address, abs(net)))
+            current.request_ids.extend(by_address[address])
+    for address, net in nets.items():
+        if net == 0:
+            zero.extend(by_address[address])
+    if zero:
+        if not batches:
+            batches.append(PlannedBatch(MINT))
+        batches[0].request_ids.extend(zero)
+    for b in batches:
+        b.request_ids.sort()
+    return batches
+
+
+def batch_entries(kind: str, requests: Sequence[Request]) -> list[tuple[str, int]]:
+    """The on-chain entries of a batch, recomputed from the requests it covers (so a re-signed
+    transaction carries exactly what the first one did)."""
+    entries = []
+    for address, net in net_by_address(requests).items():
+        if net == 0:
+            continue
+        if (net > 0) != (kind == MINT):
+            raise ValueError(f"address {address} nets {net}, which a {kind} batch cannot carry")
+        entries.append((address, abs(net)))
+    return entries
+
+
+def derive_batch_id(chain_id: int, token_address: str, batch_pk: int) -> str:
+    """bytes32 batch id (0x-hex) from the batch row id, the chain and the token: the contract
+    refuses an id it has seen, so a batch can land once whatever is re-sent."""
+    data = encode(
+        ["string", "uint256", "address", "uint256"],
+        ["loyalty-minter-batch", chain_id, token_address.lower(), batch_pk],
+    )
+    return "0x" + keccak(data).hex()

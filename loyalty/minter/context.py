@@ -1,0 +1,110 @@
+"""What every part of the minter shares: the store, the node, the key, the token, the policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+import contracts
+from contracts.revert import ErrorDecoder
+from loyalty.minter.batching import MINT
+from loyalty.minter.fees import FeePolicy
+from loyalty.minter.node import BatchLog, Node
+from loyalty.minter.store import MinterStore
+from loyalty.settings import Settings
+
+log = logging.getLogger("loyalty.minter")
+
+BATCH_MINTED_TOPIC = "0x" + keccak(text="BatchMinted(bytes32,uint256,uint256)").hex()
+BATCH_BURNED_TOPIC = "0x" + keccak(text="BatchBurned(bytes32,uint256,uint256)").hex()
+MAX_BACKOFF = dt.timedelta(minutes=5)
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class MinterContext:
+    store: MinterStore
+    node: Node
+    key: str
+    token_address: str  # checksummed
+    deployment_block: int
+    settings: Settings
+    clock: Callable[[], dt.datetime]
+    process: str = field(default_factory=process_name)
+
+    def __post_init__(self) -> None:
+        self.sender = Account.from_key(self.key).address
+        abi = contracts.load("LoyaltyPoints").abi
+        self.contract = Web3().eth.contract(abi=abi)
+        self.decoder = ErrorDecoder(abi)
+        self.policy = FeePolicy.from_gwei(
+            self.settings.minter_max_fee_gwei, self.settings.minter_min_priority_fee_gwei
+        )
+
+    def fault(self, point: str) -> None:
+        """Test-only crash injection (LOYALTY_MINTER_FAULT): dies here as a power cut would."""
+        if self.settings.minter_fault == point:
+            log.warning("LOYALTY_MINTER_FAULT=%s: killing the minter process now", point)
+            logging.shutdown()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def calldata(self, kind: str, batch_id: str, entries: list[tuple[str, int]]) -> str:
+        fn = "mintBatch" if kind == MINT else "burnBatch"
+        addresses = [Web3.to_checksum_address(a) for a, _ in entries]
+        amounts = [amount for _, amount in entries]
+        return str(
+            self.contract.encode_abi(fn, args=[bytes.fromhex(batch_id[2:]), addresses, amounts])
+        )
+
+    def reason(self, data: str | None, fallback: str = "") -> str:
+        """A revert's reason as `Name(args)`, or the node's message when the data is unknown."""
+        decoded = self.decoder.decode(data)
+        if decoded is not None:
+            return str(decoded)
+        return fallback or (data or "reverted without a reason")
+
+    def is_already_processed(self, data: str | None) -> bool:
+        decoded = self.decoder.decode(data)
+        return decoded is not None and decoded.name == "BatchAlreadyProcessed"
+
+    def landed(self, batch: Any) -> BatchLog | None:
+        """Where the batch id was used on chain, if it was: the contract's event says so,
+        whichever transaction (ours, replaced, re-broadcast) carried it."""
+        topic = BATCH_MINTED_TOPIC if batch.kind == MINT else BATCH_BURNED_TOPIC
+        logs = self.node.batch_logs(
+            self.token_address, topic, batch.batch_id, self.deployment_block
+        )
+        if not logs:
+            return None
+        found = logs[0]
+        if (found.count, found.total) != (batch.recipients, int(batch.total)):
+            # The same id with other contents: a restored or foreign database. Never mark
+            # these requests as minted on the strength of someone else's batch.
+            raise BatchIdCollision(
+                f"batch id {batch.batch_id} was used on chain for {found.count} recipients / "
+                f"{found.total} points, but batch {batch.id} holds {batch.recipients} / "
+                f"{batch.total}: the database does not match the chain"
+            )
+        return found
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        base = dt.timedelta(seconds=float(self.settings.minter_retry_seconds))
+        wait: dt.timedelta = min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+        return wait
+
+
+class BatchIdCollision(Exception):
+    pass

@@ -1,0 +1,129 @@
+"""The minter loop: `Minter.step()` does one deterministic round (watch, finalize, batch, send);
+`run_forever` repeats it under the per-wallet lock until told to stop, in its own process
+(`loyalty minter`) or in a thread beside the API (`loyalty serve`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from loyalty.chain import Chain
+from loyalty.deploy import Deployment
+from loyalty.minter.context import MinterContext
+from loyalty.minter.lock import LockLost, MinterLock, lock_for
+from loyalty.minter.node import Node, RpcNode
+from loyalty.minter.sender import Sender
+from loyalty.minter.store import MinterStore, utcnow
+from loyalty.minter.watcher import Watcher
+from loyalty.settings import Settings
+
+log = logging.getLogger("loyalty.minter")
+
+
+@dataclass(frozen=True)
+class StepReport:
+    formed: int
+    sent: int
+    finalized: int
+
+
+class Minter:
+    def __init__(
+        self,
+        engine: Engine,
+        chain: Chain,
+        deployment: Deployment,
+        settings: Settings,
+        *,
+        node: Node | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        key = settings.minter_private_key()
+        store = MinterStore(engine, chain.chain_id, deployment.address, deployment.minter)
+        self.ctx = MinterContext(
+            store=store,
+            node=node or RpcNode(chain),
+            key=key,
+            token_address=deployment.address,
+            deployment_block=deployment.deployment_block,
+            settings=settings,
+            clock=clock,
+        )
+        if self.ctx.sender.lower() != deployment.minter.lower():
+            from loyalty.errors import ConfigError
+
+            raise ConfigError(
+                f"LOYALTY_MINTER_KEY is the key of {self.ctx.sender}, but the token was deployed "
+                f"with minter {deployment.minter}: use that wallet's key"
+            )
+        self.engine = engine
+        self.sender = Sender(self.ctx)
+        self.watcher = Watcher(self.ctx, self.sender)
+
+    @property
+    def address(self) -> str:
+        return str(self.ctx.sender)
+
+    def step(self) -> StepReport:
+        ctx, settings = self.ctx, self.ctx.settings
+        head = ctx.node.block("latest")
+        if head is None:
+            raise RuntimeError("the node returned no latest block")
+        self.watcher.watch_slots(head)
+        finalized = self.watcher.check_included(head)
+        formed = ctx.store.form_batches(
+            ctx.clock(),
+            max_recipients=settings.minter_batch_size,
+            max_age=dt.timedelta(seconds=float(settings.minter_batch_age)),
+            limit=settings.minter_batch_size * 5,
+        )
+        sent = self.sender.send_pending(head)
+        return StepReport(formed=len(formed), sent=sent, finalized=finalized)
+
+    def lock(self) -> MinterLock:
+        return lock_for(self.engine, self.address)
+
+
+def run_forever(minter: Minter, stop: threading.Event, *, lock: MinterLock | None = None) -> None:
+    """Waits for the wallet's lock, then steps every poll interval until `stop` is set. A failed
+    step (node or database briefly unreachable) is logged and tried again; nothing is lost,
+    since every decision is re-derived from the database and the chain."""
+    lock = lock or minter.lock()
+    interval = float(minter.ctx.settings.minter_poll_interval)
+    waiting_logged = False
+    try:
+        while not stop.is_set():
+            if not lock.try_acquire():
+                if not waiting_logged:
+                    log.info("another minter holds the lock for %s; waiting", minter.address)
+                    waiting_logged = True
+                stop.wait(max(interval, 0.2))
+                continue
+            log.info("minter for %s is active", minter.address)
+            waiting_logged = False
+            while not stop.is_set():
+                try:
+                    lock.check()
+                    minter.step()
+                except LockLost as exc:
+                    log.error("%s; waiting for the lock again", exc)
+                    break
+                except Exception:
+                    log.exception("minter step failed; retrying")
+                stop.wait(interval)
+            lock.release()
+    finally:
+        lock.release()
+
+
+def start_thread(minter: Minter, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(
+        target=run_forever, args=(minter, stop), name="loyalty-minter", daemon=True
+    )
+    thread.start()
+    return thread

@@ -1,0 +1,158 @@
+"""Signing and broadcasting. A transaction is saved (raw bytes and hash) before it is broadcast,
+so after a crash the very same bytes go out again and no second signature is ever made for a
+batch whose first one might still land."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account import Account
+from web3 import Web3
+
+from loyalty.db.minter import B_PENDING, B_SENT, T_BROADCAST, T_DROPPED, T_SIGNED
+from loyalty.minter.batching import batch_entries
+from loyalty.minter.context import MinterContext, log
+from loyalty.minter.fees import Fees, initial_fees
+from loyalty.minter.node import Block, Reverted, SendOutcome
+from loyalty.minter.store import SignedTx, _aware
+
+
+class Sender:
+    def __init__(self, ctx: MinterContext) -> None:
+        self.ctx = ctx
+
+    def send_pending(self, head: Block) -> int:
+        """Sends the PENDING batches that are due; returns how many went out."""
+        ctx, now, sent = self.ctx, self.ctx.clock(), 0
+        for batch in ctx.store.batches(B_PENDING):
+            if batch.retry_at is not None and _aware(batch.retry_at) > now:
+                continue
+            if self._resend_saved(batch, head):
+                sent += 1
+                continue
+            if ctx.store.has_unaccepted():
+                break  # never sign ahead of a nonce the node has not taken
+            if self._send_new(batch, head):
+                sent += 1
+        return sent
+
+    def _resend_saved(self, batch: Any, head: Block) -> bool:
+        """A batch whose transaction was dropped (reorged out) while its nonce is still free
+        goes out again as the same signed bytes: same nonce, same batch id, no gap."""
+        ctx = self.ctx
+        prev = ctx.store.latest_tx(batch.id)
+        if prev is None or prev.state != T_DROPPED or prev.nonce != batch.nonce:
+            return False
+        if ctx.node.nonce(ctx.sender, "latest") > prev.nonce:
+            return False  # the nonce went to another transaction: sign anew
+        now = ctx.clock()
+        ctx.store.set_tx(prev.id, now, state=T_SIGNED)
+        ctx.store.set_batch(batch.id, now, status=B_SENT)
+        log.info("batch %s: re-broadcasting saved transaction %s", batch.id, prev.tx_hash)
+        self.broadcast(prev.id, batch.id, prev.raw_tx, head)
+        return True
+
+    def _send_new(self, batch: Any, head: Block) -> bool:
+        ctx = self.ctx
+        now = ctx.clock()
+        data = self.calldata(batch)
+        call = {"from": ctx.sender, "to": ctx.token_address, "data": data}
+        try:
+            gas = ctx.node.estimate_gas(call)
+        except Reverted as exc:
+            if ctx.is_already_processed(exc.data):
+                found = ctx.landed(batch)
+                if found is not None:
+                    ctx.store.record_included(
+                        batch.id,
+                        now,
+                        tx_hash=found.tx_hash,
+                        block_number=found.block_number,
+                        block_hash=found.block_hash,
+                        gas_used=None,
+                        winner_tx=None,
+                    )
+                    return False
+            reason = ctx.reason(exc.data, str(exc))
+            attempts = batch.attempts + 1
+            retry = ctx.backoff(attempts)
+            ctx.store.set_batch(
+                batch.id,
+                now,
+                attempts=attempts,
+                last_error=f"refused by the token: {reason}",
+                retry_at=now + retry,
+            )
+            log.warning("batch %s refused (%s); retrying in %s", batch.id, reason, retry)
+            return False
+        gas_limit = gas * 6 // 5 + 20_000
+        fees = initial_fees(ctx.policy, head.base_fee, ctx.node.suggested_tip())
+        top = ctx.store.max_nonce()
+        nonce = max(-1 if top is None else top, ctx.node.nonce(ctx.sender, "latest") - 1) + 1
+        tx_pk, raw = self.sign_and_save(batch.id, nonce, data, gas_limit, fees)
+        self.broadcast(tx_pk, batch.id, raw, head)
+        return True
+
+    def calldata(self, batch: Any) -> str:
+        entries = batch_entries(batch.kind, self.ctx.store.batch_requests(batch.id))
+        return self.ctx.calldata(batch.kind, batch.batch_id, entries)
+
+    def sign_and_save(
+        self, batch_pk: int, nonce: int, data: str, gas_limit: int, fees: Fees
+    ) -> tuple[int, str]:
+        ctx = self.ctx
+        tx = {
+            "type": 2,
+            "chainId": ctx.store.chain_id,
+            "nonce": nonce,
+            "to": Web3.to_checksum_address(ctx.token_address),
+            "value": 0,
+            "data": data,
+            "gas": gas_limit,
+            "maxFeePerGas": fees.max_fee_per_gas,
+            "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
+        }
+        signed = Account.sign_transaction(tx, ctx.key)
+        raw = signed.raw_transaction.to_0x_hex()
+        record = SignedTx(
+            batch_pk=batch_pk,
+            chain_id=ctx.store.chain_id,
+            sender=ctx.sender,
+            nonce=nonce,
+            tx_hash=signed.hash.to_0x_hex(),
+            raw_tx=raw,
+            gas_limit=gas_limit,
+            max_fee_per_gas=fees.max_fee_per_gas,
+            max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
+            process=ctx.process,
+        )
+        tx_pk = ctx.store.save_signed(record, ctx.clock())
+        log.info(
+            "batch %s: saved tx %s nonce %s max fee %s tip %s",
+            batch_pk,
+            record.tx_hash,
+            nonce,
+            fees.max_fee_per_gas,
+            fees.max_priority_fee_per_gas,
+        )
+        ctx.fault("after_save")
+        return tx_pk, raw
+
+    def broadcast(self, tx_pk: int, batch_pk: int, raw: str, head: Block) -> SendOutcome:
+        """Sends saved bytes. "already known" counts as sent; "nonce too low" leaves the
+        transaction for the watcher to find its receipt."""
+        ctx = self.ctx
+        outcome, message = ctx.node.send_raw(raw)
+        ctx.fault("after_broadcast")
+        now = ctx.clock()
+        if outcome in (SendOutcome.ACCEPTED, SendOutcome.ALREADY_KNOWN):
+            ctx.store.set_tx(tx_pk, now, state=T_BROADCAST, broadcast_block=head.number, error=None)
+        elif outcome is SendOutcome.NONCE_TOO_LOW:
+            ctx.store.set_tx(tx_pk, now, state=T_BROADCAST, error=message)
+        else:
+            ctx.store.set_tx(tx_pk, now, error=message)
+            ctx.store.set_batch(
+                batch_pk, now, last_error=f"the node refused the transaction: {message}"
+            )
+            log.warning("batch %s: node refused tx: %s", batch_pk, message)
+        return outcome

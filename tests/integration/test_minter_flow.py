@@ -1,0 +1,45 @@
+"""The minter on anvil, stepped in-process: batching, netting, finality, exactly-once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from loyalty.db.minter import B_FINAL
+from tests.support.anvil import AnvilNode
+from tests.support.minter import (
+    MinterEnv,
+    assert_exactly_once,
+    batch_rows,
+    insert_requests,
+    make_env,
+    member_address,
+    step_until_final,
+)
+
+
+@pytest.fixture
+def env(anvil: AnvilNode, database_url: str) -> Iterator[MinterEnv]:
+    e = make_env(anvil, database_url)
+    yield e
+    e.close()
+
+
+def test_requests_are_minted_once_and_final_after_the_finality_depth(env: MinterEnv) -> None:
+    a, b = member_address(1), member_address(2)
+    insert_requests(env.engine, [("MINT", a, 10), ("MINT", b, 5), ("MINT", a, 7)])
+    minter = env.minter()
+    minter.step()
+    [batch] = batch_rows(env.engine)
+    assert batch.recipients == 2 and batch.total == 22
+    minter.step()  # the receipt
+    [batch] = batch_rows(env.engine)
+    assert batch.status == "INCLUDED" and batch.block_number is not None
+    env.anvil.mine(env.settings.finality_depth - 5)
+    minter.step()
+    assert batch_rows(env.engine)[0].status == "INCLUDED", "final before the finalized block"
+    step_until_final(env, minter)
+    [batch] = batch_rows(env.engine)
+    assert batch.status == B_FINAL and batch.gas_used > 0
+    assert_exactly_once(env, {a: 17, b: 5})
