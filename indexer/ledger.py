@@ -1,0 +1,91 @@
+"""The ledger side of the audit, behind a small Protocol: what the minter says it put on chain.
+
+`SqlLedger` reads the minter's `mint_batches` and the outbox `chain_requests` (linked by
+`chain_requests.batch_id → mint_batches.id`) only if those tables exist; without them the ledger
+check is "not available", never clean. `InMemoryLedger` serves the unit tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine, MetaData, Table, inspect, select
+
+
+@dataclass(frozen=True)
+class LedgerBatch:
+    batch_id: str  # 0x-hex bytes32, lower case
+    final: bool  # the minter (or one of its requests) says FINAL
+    block_number: int | None  # where the minter saw it land, if it did
+    nets: dict[str, int] = field(default_factory=dict)  # address → MINT − BURN
+
+
+class LedgerView(Protocol):
+    def unavailable_reason(self) -> str | None:
+        """None when the ledger can be read; else why the ledger check cannot run."""
+
+    def batches(self) -> dict[str, LedgerBatch]:
+        """Every batch the minter issued a batchId for, by batchId."""
+
+
+class InMemoryLedger:
+    def __init__(self, batches: Iterable[LedgerBatch] = (), reason: str | None = None) -> None:
+        self._batches = {b.batch_id.lower(): b for b in batches}
+        self._reason = reason
+
+    def unavailable_reason(self) -> str | None:
+        return self._reason
+
+    def batches(self) -> dict[str, LedgerBatch]:
+        return dict(self._batches)
+
+
+class SqlLedger:
+    REQUIRED = ("mint_batches", "chain_requests")
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def unavailable_reason(self) -> str | None:
+        names = set(inspect(self.engine).get_table_names())
+        missing = [t for t in self.REQUIRED if t not in names]
+        if missing:
+            return f"table {', '.join(missing)} not present (the minter is not installed here)"
+        return None
+
+    def batches(self) -> dict[str, LedgerBatch]:
+        md = MetaData()
+        mb = Table("mint_batches", md, autoload_with=self.engine)
+        cr = Table("chain_requests", md, autoload_with=self.engine)
+        found: dict[str, LedgerBatch] = {}
+        ids: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(
+                select(mb.c.id, mb.c.batch_id, mb.c.status, mb.c.block_number).where(
+                    mb.c.batch_id.is_not(None)
+                )
+            ):
+                bid = row.batch_id.lower()
+                ids[row.id] = bid
+                found[bid] = LedgerBatch(bid, row.status == "FINAL", row.block_number, {})
+            final_from_requests: set[str] = set()
+            for row in conn.execute(
+                select(cr.c.batch_id, cr.c.kind, cr.c.address, cr.c.amount, cr.c.status).where(
+                    cr.c.batch_id.is_not(None)
+                )
+            ):
+                bid = ids.get(row.batch_id)
+                if bid is None:
+                    continue  # a request in a batch not yet given its batchId
+                nets = found[bid].nets
+                address = row.address.lower()
+                sign = 1 if row.kind == "MINT" else -1
+                nets[address] = nets.get(address, 0) + sign * int(row.amount)
+                if row.status == "FINAL":
+                    final_from_requests.add(bid)
+        for bid in final_from_requests:
+            b = found[bid]
+            found[bid] = LedgerBatch(bid, True, b.block_number, b.nets)
+        return found
