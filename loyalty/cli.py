@@ -84,6 +84,7 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
 
     from api.app import create_app
     from loyalty.db.migrate import upgrade
+    from loyalty.minter.cli import start_in_serve as start_minter_in_serve
     from loyalty.runtime import Runtime
 
     if args.port is not None:
@@ -97,9 +98,12 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
     print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
     print(f"GraphiQL: {base}/graphql", flush=True)
     app = create_app(settings, runtime)
+    stop_minter = start_minter_in_serve(runtime) if with_workers else None
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
+        if stop_minter is not None:
+            stop_minter()
         asyncio.run(runtime.aclose())
     return 0
 
@@ -137,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="do nothing if a deployment is recorded for this chain and its code is on chain",
     )
     p.set_defaults(handler=_cmd_deploy)
+
+    from loyalty.minter.cli import register as register_minter
+
+    register_minter(sub)
     return parser
 
 

@@ -1,0 +1,92 @@
+"""`loyalty minter`, and the minter thread that `loyalty serve` runs beside the API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from loyalty.errors import ConfigError
+from loyalty.settings import Settings
+
+log = logging.getLogger("loyalty.minter")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "minter",
+        help="send awarded points to the chain, exactly once (one active minter per wallet)",
+    )
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="take the lock, do one step (watch, finalize, batch, send), print it and exit",
+    )
+    p.set_defaults(handler=cmd_minter)
+
+
+def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.chain import connect
+    from loyalty.db.engine import make_engine
+    from loyalty.db.migrate import upgrade
+    from loyalty.deploy import current_deployment
+    from loyalty.minter.loop import Minter, run_forever
+
+    if settings.embedded_chain:
+        raise ConfigError(
+            "loyalty minter needs LOYALTY_RPC_URL: on the embedded chain the minter runs "
+            "inside `loyalty serve`"
+        )
+    settings.minter_private_key()  # a malformed key fails before anything connects
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    chain = connect(settings)
+    try:
+        deployment = current_deployment(engine, chain.chain_id)
+        minter = Minter(engine, chain, deployment, settings)
+        if args.once:
+            lock = minter.lock()
+            if not lock.try_acquire():
+                raise ConfigError(f"another minter holds the lock for {minter.address}")
+            try:
+                report = minter.step()
+            finally:
+                lock.release()
+            print(json.dumps(report.__dict__))
+            return 0
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        print(
+            f"minter {minter.address} for {deployment.symbol} at {deployment.address} "
+            f"on chain {chain.chain_id}",
+            flush=True,
+        )
+        run_forever(minter, stop)
+        return 0
+    finally:
+        chain.close()
+        engine.dispose()
+
+
+def start_in_serve(runtime: Any) -> Callable[[], None] | None:
+    """Starts the minter thread inside `loyalty serve` (unless LOYALTY_MINTER_IN_SERVE=false);
+    returns the function that stops it."""
+    from loyalty.minter.loop import Minter, start_thread
+
+    settings: Settings = runtime.settings
+    if not settings.minter_in_serve:
+        return None
+    minter = Minter(runtime.engine, runtime.chain, runtime.deployment, settings)
+    stop = threading.Event()
+    thread = start_thread(minter, stop)
+
+    def stop_minter() -> None:
+        stop.set()
+        thread.join(timeout=30)
+
+    return stop_minter
