@@ -1,0 +1,293 @@
+"""Recording an activity: claim it once, find the member, ask the rules, post one EARN per award.
+
+One transaction: the claim, the member, the orders row, the entries and their mint requests
+commit together or not at all. Dedupe twice: the claim on (source, idempotency key / event id),
+and the ledger's unique business key `earn:<order>:<rule>` (one award per order and rule, however
+many events name that order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.custody import AddressBook
+from loyalty.db.ledger import insert_or_skip, members, orders
+from loyalty.domain.errors import InvalidInput
+from loyalty.domain.ledger import EntryType
+from loyalty.domain.points import Activity, Money, awards_for, check_amount
+from loyalty.domain.rules import EarningRule
+from loyalty.services import inbound
+from loyalty.services.ledger import post_entry
+from loyalty.services.members import Member, check_member_id, ensure_member, now_utc
+
+TEXT_MAX = 80
+ORDER_MAX = 200
+
+
+class RuleSource(Protocol):
+    async def __call__(
+        self, conn: AsyncConnection, *, trigger_app_id: str, activity_type: str
+    ) -> list[EarningRule]: ...
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    idempotency_key: str
+    member_id: str
+    activity_type: str
+    trigger_app_id: str
+    order_id: str | None = None
+    amount: Money | None = None
+    occurred_at: datetime | None = None
+    # Wix: the order id, when the order is keyed by its checkout id (refunds may name either).
+    external_order_id: str | None = None
+    # One award per (dedupe_ref, rule); defaults to the order. E.g. `referral:<referred member>`.
+    dedupe_ref: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def request(self) -> dict[str, Any]:
+        """What makes two calls "the same request" (for idempotency-key reuse checks)."""
+        return {
+            "memberId": self.member_id,
+            "activityType": self.activity_type,
+            "triggerAppId": self.trigger_app_id,
+            "orderId": self.order_id,
+            "amount": None
+            if self.amount is None
+            else [format(self.amount.value.normalize(), "f"), self.amount.currency.upper()],
+            "dedupeRef": self.dedupe_ref,
+        }
+
+
+def _text(name: str, value: str | None, maximum: int, *, required: bool = True) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{name} is required", field=name)
+        return None
+    if not isinstance(value, str) or len(value) > maximum:
+        raise InvalidInput(f"{name} must be 1-{maximum} characters", field=name)
+    return value.strip()
+
+
+def check_activity(inp: ActivityInput, *, currency: str) -> None:
+    """Everything that can be checked without I/O, before anything is written."""
+    inbound.check_key(inp.idempotency_key)
+    check_member_id(inp.member_id)
+    _text("activityType", inp.activity_type, TEXT_MAX)
+    _text("triggerAppId", inp.trigger_app_id, TEXT_MAX)
+    _text("orderId", inp.order_id, ORDER_MAX, required=False)
+    if inp.amount is not None:
+        check_amount(inp.amount, currency=currency)
+
+
+@dataclass(frozen=True)
+class AwardResult:
+    rule_id: str
+    rule_revision: int
+    points: int
+    balance_change: int  # less than points while a debt is being netted
+    entry_id: int | None  # None: this order already earned under this rule
+    already_awarded: bool
+
+
+@dataclass(frozen=True)
+class ActivityOutcome:
+    event_id: int
+    member_id: str | None
+    status: str  # RECORDED or IGNORED
+    awards: tuple[AwardResult, ...] = ()
+    reason: str = ""
+    duplicate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "eventId": self.event_id,
+            "memberId": self.member_id,
+            "status": self.status,
+            "reason": self.reason,
+            "awards": [
+                {
+                    "ruleId": a.rule_id,
+                    "ruleRevision": a.rule_revision,
+                    "points": a.points,
+                    "balanceChange": a.balance_change,
+                    "entryId": a.entry_id,
+                    "alreadyAwarded": a.already_awarded,
+                }
+                for a in self.awards
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, duplicate: bool) -> ActivityOutcome:
+        return cls(
+            event_id=data["eventId"],
+            member_id=data.get("memberId"),
+            status=data["status"],
+            reason=data.get("reason", ""),
+            awards=tuple(
+                AwardResult(
+                    rule_id=a["ruleId"],
+                    rule_revision=a["ruleRevision"],
+                    points=a["points"],
+                    balance_change=a["balanceChange"],
+                    entry_id=a["entryId"],
+                    already_awarded=a["alreadyAwarded"],
+                )
+                for a in data.get("awards", [])
+            ),
+            duplicate=duplicate,
+        )
+
+
+async def tier_at(conn: AsyncConnection, member: Member, at: datetime) -> str | None:
+    """The member's tier at the moment of the activity, which picks the rule config."""
+    from loyalty.services import tiers
+
+    return await tiers.tier_at(conn, member.pk, at)
+
+
+async def _order_pk(
+    conn: AsyncConnection, inp: ActivityInput, member: Member, now: datetime
+) -> int | None:
+    """The orders row of the activity's order (created with its amount on first sight)."""
+    if inp.order_id is None:
+        return None
+    if inp.amount is not None:
+        await conn.execute(
+            insert_or_skip(conn.dialect.name, orders, ["order_key"]).values(
+                order_key=inp.order_id,
+                external_id=None,
+                member_pk=member.pk,
+                amount=inp.amount.value,
+                currency=inp.amount.currency.upper(),
+                refunded=Decimal(0),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    row = (
+        await conn.execute(
+            select(orders.c.id, orders.c.member_pk, orders.c.external_id).where(
+                orders.c.order_key == inp.order_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.member_pk != member.pk:
+        raise InvalidInput(
+            f"order {inp.order_id!r} was recorded for another member", field="orderId"
+        )
+    if inp.external_order_id and row.external_id is None:
+        await conn.execute(
+            orders.update().where(orders.c.id == row.id).values(external_id=inp.external_order_id)
+        )
+    return int(row.id)
+
+
+async def record_activity(
+    engine: AsyncEngine,
+    inp: ActivityInput,
+    *,
+    source: str,
+    custody: AddressBook,
+    currency: str,
+    rules: RuleSource,
+    strict: bool = True,
+) -> ActivityOutcome:
+    check_activity(inp, currency=currency)
+    now = now_utc()
+    async with engine.begin() as conn:
+        claim = await inbound.claim(
+            conn,
+            source=source,
+            key=inp.idempotency_key,
+            request=inp.request(),
+            kind="ACTIVITY",
+            received_at=now,
+            strict=strict,
+            activity_type=inp.activity_type,
+            trigger_app_id=inp.trigger_app_id,
+            order_key=inp.order_id,
+            amount=inp.amount.value if inp.amount else None,
+            currency=inp.amount.currency.upper() if inp.amount else None,
+            occurred_at=inp.occurred_at,
+            details=inbound.dumps(dict(inp.details)) if inp.details else None,
+        )
+        if claim.id is None:
+            return ActivityOutcome.from_json(claim.first_answer or {}, duplicate=True)
+        member, _ = await ensure_member(conn, inp.member_id, custody)
+        tier_id = await tier_at(conn, member, inp.occurred_at or now)
+        matched = await rules(
+            conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
+        )
+        activity = Activity(inp.activity_type, inp.trigger_app_id, inp.amount)
+        awards = [
+            a for a in awards_for(matched, activity, tier_id=tier_id, currency=currency) if a.points
+        ]
+        order_pk = await _order_pk(conn, inp, member, now)
+        ref = inp.dedupe_ref or inp.order_id
+        results = []
+        for award in awards:
+            member, entry = await post_entry(
+                conn,
+                member,
+                EntryType.EARN,
+                award.points,
+                now=now,
+                description=award.reason,
+                rule_id=award.rule_id,
+                rule_revision=award.rule_revision,
+                inbound_event_id=claim.id,
+                order_pk=order_pk,
+                business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
+            )
+            results.append(
+                AwardResult(
+                    rule_id=award.rule_id,
+                    rule_revision=award.rule_revision,
+                    points=award.points,
+                    balance_change=entry.delta if entry else 0,
+                    entry_id=entry.id if entry else None,
+                    already_awarded=entry is None,
+                )
+            )
+        if not any(r.entry_id for r in results):
+            await conn.execute(
+                members.update().where(members.c.id == member.pk).values(last_activity_at=now)
+            )
+        outcome = ActivityOutcome(claim.id, member.member_id, "RECORDED", tuple(results))
+        await inbound.answer(conn, claim.id, outcome.to_json(), member_pk=member.pk)
+    return outcome
+
+
+async def record_ignored(
+    engine: AsyncEngine, *, source: str, key: str, reason: str, details: Mapping[str, Any]
+) -> ActivityOutcome:
+    """Keeps an event that earns nothing (e.g. a Wix payment status other than PAID), once."""
+    inbound.check_key(key, "eventId")
+    now = now_utc()
+    async with engine.begin() as conn:
+        claim = await inbound.claim(
+            conn,
+            source=source,
+            key=key,
+            request=dict(details),
+            kind="IGNORED",
+            received_at=now,
+            strict=False,
+            details=inbound.dumps(dict(details)),
+        )
+        if claim.id is None:
+            return ActivityOutcome.from_json(claim.first_answer or {}, duplicate=True)
+        outcome = ActivityOutcome(claim.id, None, "IGNORED", reason=reason)
+        await inbound.answer(conn, claim.id, outcome.to_json())
+    return outcome

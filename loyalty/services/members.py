@@ -1,0 +1,257 @@
+"""Members: created on first activity or explicitly; each has a custodial receiving address until
+they link a wallet. Reading an account is one member row plus the sum of unfinished chain requests.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.custody import AddressBook
+from loyalty.db.ledger import insert_or_skip, ledger_entries, members
+from loyalty.db.outbox import FINAL, MINT, chain_requests
+from loyalty.domain.errors import Conflict, InvalidInput, NotFound
+from loyalty.domain.ledger import Totals
+
+MEMBER_ID_MAX = 256
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Member:
+    pk: int
+    member_id: str
+    custodial_address: str
+    wallet_address: str | None
+    wallet_linked_at: datetime | None
+    totals: Totals
+    revision: int
+    last_activity_at: datetime | None
+    created_at: datetime
+
+    @property
+    def receiving_address(self) -> str:
+        return self.wallet_address or self.custodial_address
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Member:
+        m = row._mapping
+        return cls(
+            pk=m["id"],
+            member_id=m["member_id"],
+            custodial_address=m["custodial_address"] or "",
+            wallet_address=m["wallet_address"],
+            wallet_linked_at=utc(m["wallet_linked_at"]),
+            totals=Totals(
+                earned=m["earned"],
+                adjusted=m["adjusted"],
+                redeemed=m["redeemed"],
+                expired=m["expired"],
+                reversed=m["reversed"],
+                debt=m["debt"],
+            ),
+            revision=m["revision"],
+            last_activity_at=utc(m["last_activity_at"]),
+            created_at=utc(m["created_at"]) or now_utc(),
+        )
+
+    def with_totals(self, totals: Totals) -> Member:
+        return replace(self, totals=totals, revision=self.revision + 1)
+
+
+def check_member_id(member_id: str) -> str:
+    value = member_id.strip() if isinstance(member_id, str) else ""
+    if not value or len(value) > MEMBER_ID_MAX:
+        raise InvalidInput(f"memberId must be 1-{MEMBER_ID_MAX} characters", field="memberId")
+    return value
+
+
+async def find_member(
+    conn: AsyncConnection, member_id: str, *, lock: bool = False
+) -> Member | None:
+    query = select(members).where(members.c.member_id == member_id)
+    if lock:
+        # One writer per member at a time, so totals and "never negative" hold under
+        # concurrency: a row lock on PostgreSQL; on SQLite a write, which takes the database's
+        # write lock before the read (a read first could act on a stale snapshot).
+        if conn.dialect.name == "sqlite":
+            await conn.execute(
+                members.update()
+                .where(members.c.member_id == member_id)
+                .values(updated_at=members.c.updated_at)
+            )
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return Member.from_row(row) if row is not None else None
+
+
+async def get_member(conn: AsyncConnection, member_id: str, *, lock: bool = False) -> Member:
+    member = await find_member(conn, check_member_id(member_id), lock=lock)
+    if member is None:
+        raise NotFound(f"no member {member_id!r}", field="memberId")
+    return member
+
+
+async def ensure_member(
+    conn: AsyncConnection, member_id: str, custody: AddressBook, *, lock: bool = True
+) -> tuple[Member, bool]:
+    """The member, created if new (with its custodial address). True when created here."""
+    member_id = check_member_id(member_id)
+    now = now_utc()
+    created = (
+        await conn.execute(
+            insert_or_skip(conn.dialect.name, members, ["member_id"])
+            .values(member_id=member_id, created_at=now, updated_at=now)
+            .returning(members.c.id)
+        )
+    ).scalar()
+    if created is not None:
+        await conn.execute(
+            members.update()
+            .where(members.c.id == created)
+            .values(custodial_address=custody.address_for(created))
+        )
+    member = await find_member(conn, member_id, lock=lock)
+    assert member is not None  # inserted above or by a committed concurrent transaction
+    return member, created is not None
+
+
+async def create_member(engine: AsyncEngine, member_id: str, custody: AddressBook) -> Member:
+    async with engine.begin() as conn:
+        member, created = await ensure_member(conn, member_id, custody, lock=False)
+    if not created:
+        raise Conflict(f"member {member.member_id!r} already exists", field="memberId")
+    return member
+
+
+async def save_totals(
+    conn: AsyncConnection, member: Member, *, now: datetime, activity: bool = True
+) -> None:
+    values: dict[str, Any] = {
+        "earned": member.totals.earned,
+        "adjusted": member.totals.adjusted,
+        "redeemed": member.totals.redeemed,
+        "expired": member.totals.expired,
+        "reversed": member.totals.reversed,
+        "debt": member.totals.debt,
+        "revision": member.revision,
+        "updated_at": now,
+    }
+    if activity:
+        values["last_activity_at"] = now
+    await conn.execute(members.update().where(members.c.id == member.pk).values(**values))
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    member: Member
+    pending: int  # signed sum of the member's chain requests not yet final
+
+
+async def pending_points(conn: AsyncConnection, member_id: str) -> int:
+    signed = case((chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount)
+    total = (
+        await conn.execute(
+            select(func.coalesce(func.sum(signed), 0)).where(
+                chain_requests.c.member_id == member_id, chain_requests.c.status != FINAL
+            )
+        )
+    ).scalar_one()
+    return int(total)
+
+
+async def read_account(engine: AsyncEngine, member_id: str) -> Account:
+    async with engine.connect() as conn:
+        member = await get_member(conn, member_id)
+        return Account(member, await pending_points(conn, member.member_id))
+
+
+@dataclass(frozen=True)
+class Transaction:
+    id: int
+    type: str
+    points: int
+    delta: int
+    balance_after: int
+    rule_id: str | None
+    rule_revision: int | None
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Transaction:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            type=m["type"],
+            points=m["points"],
+            delta=m["delta"],
+            balance_after=m["balance_after"],
+            rule_id=m["rule_id"],
+            rule_revision=m["rule_revision"],
+            description=m["description"],
+            created_at=utc(m["created_at"]) or now_utc(),
+        )
+
+
+@dataclass(frozen=True)
+class TransactionPage:
+    items: Sequence[Transaction]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.items[-1].id) if self.items else None
+
+
+PAGE_MAX = 100
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"entry:{entry_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, number = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "entry":
+            raise ValueError(kind)
+        return int(number)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("after is not a cursor from this connection", field="after") from None
+
+
+async def transactions(
+    engine: AsyncEngine, member_id: str, *, first: int = 20, after: str | None = None
+) -> TransactionPage:
+    """Newest first, keyset-paginated by entry id."""
+    if not 1 <= first <= PAGE_MAX:
+        raise InvalidInput(f"first must be from 1 to {PAGE_MAX}", field="first")
+    async with engine.connect() as conn:
+        member = await get_member(conn, member_id)
+        query = select(ledger_entries).where(ledger_entries.c.member_pk == member.pk)
+        if after is not None:
+            query = query.where(ledger_entries.c.id < decode_cursor(after))
+        rows = (await conn.execute(query.order_by(ledger_entries.c.id.desc()).limit(first + 1))).all()
+    items = [Transaction.from_row(r) for r in rows[:first]]
+    return TransactionPage(items, len(rows) > first)

@@ -1,0 +1,209 @@
+"""Order refunds: take back the order's points in proportion to the money refunded.
+
+Per award (EARN entry) of the order: reverse floor(award × refunded so far / order amount) minus
+what earlier reversals of that award took, so partials never add up to more than the award and a
+full refund takes all of it. A member who no longer holds the points gives what is there; the
+rest is a debt netted against later earnings (see loyalty.domain.ledger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from loyalty.db.ledger import ledger_entries, members, orders
+from loyalty.domain.errors import InvalidInput, NotFound
+from loyalty.domain.ledger import EntryType, check_refund, points_to_reverse
+from loyalty.services import inbound
+from loyalty.services.ledger import post_entry
+from loyalty.services.members import Member, now_utc
+
+
+@dataclass(frozen=True)
+class RefundInput:
+    idempotency_key: str
+    order_id: str
+    # Exactly one: the amount refunded now, the order's refunded total so far (Wix reports
+    # totals, which makes redeliveries and out-of-order events harmless), or everything left.
+    amount: Decimal | None = None
+    refunded_total: Decimal | None = None
+    full: bool = False
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    event_id: int
+    order_id: str
+    member_id: str
+    refunded: Decimal  # this refund
+    order_refunded: Decimal  # the order's refunded total after it
+    points_reversed: int  # taken back by this refund (asked)
+    points_taken: int  # of which the member still held
+    debt: int  # the member's debt afterwards
+    duplicate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "eventId": self.event_id,
+            "orderId": self.order_id,
+            "memberId": self.member_id,
+            "refunded": format(self.refunded, "f"),
+            "orderRefunded": format(self.order_refunded, "f"),
+            "pointsReversed": self.points_reversed,
+            "pointsTaken": self.points_taken,
+            "debt": self.debt,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, duplicate: bool) -> RefundOutcome:
+        return cls(
+            event_id=data["eventId"],
+            order_id=data["orderId"],
+            member_id=data["memberId"],
+            refunded=Decimal(data["refunded"]),
+            order_refunded=Decimal(data["orderRefunded"]),
+            points_reversed=data["pointsReversed"],
+            points_taken=data["pointsTaken"],
+            debt=data["debt"],
+            duplicate=duplicate,
+        )
+
+
+def check_refund_input(inp: RefundInput) -> None:
+    inbound.check_key(inp.idempotency_key)
+    if not isinstance(inp.order_id, str) or not inp.order_id.strip() or len(inp.order_id) > 200:
+        raise InvalidInput("orderId must be 1-200 characters", field="orderId")
+    given = sum(x is not None for x in (inp.amount, inp.refunded_total)) + int(inp.full)
+    if given != 1:
+        raise InvalidInput("give exactly one refund amount", field="amount")
+    for value in (inp.amount, inp.refunded_total):
+        if value is not None and (not value.is_finite() or value <= 0):
+            raise InvalidInput("a refund amount must be more than 0", field="amount")
+
+
+async def record_refund(engine: AsyncEngine, inp: RefundInput, *, source: str) -> RefundOutcome:
+    check_refund_input(inp)
+    now = now_utc()
+    request = {
+        "orderId": inp.order_id,
+        "amount": inp.amount,
+        "refundedTotal": inp.refunded_total,
+        "full": inp.full,
+    }
+    async with engine.begin() as conn:
+        claim = await inbound.claim(
+            conn,
+            source=source,
+            key=inp.idempotency_key,
+            request=request,
+            kind="REFUND",
+            received_at=now,
+            strict=source == "refund",
+            order_key=inp.order_id,
+            amount=inp.amount or inp.refunded_total,
+        )
+        if claim.id is None:
+            return RefundOutcome.from_json(claim.first_answer or {}, duplicate=True)
+        found = (
+            await conn.execute(
+                select(orders.c.id, orders.c.member_pk).where(
+                    or_(orders.c.order_key == inp.order_id, orders.c.external_id == inp.order_id)
+                )
+            )
+        ).first()
+        if found is None:
+            raise NotFound(
+                f"no order {inp.order_id!r} has been recorded with an amount", field="orderId"
+            )
+        # Member first, then order: the same lock order as earning, so no deadlock.
+        member_row = (
+            await conn.execute(
+                select(members).where(members.c.id == found.member_pk).with_for_update()
+            )
+        ).one()
+        member = Member.from_row(member_row)
+        order = (
+            await conn.execute(select(orders).where(orders.c.id == found.id).with_for_update())
+        ).one()
+        before: Decimal = order.refunded
+        if inp.full:
+            refund = order.amount - before
+        elif inp.refunded_total is not None:
+            refund = inp.refunded_total - before
+        else:
+            assert inp.amount is not None
+            refund = inp.amount
+        if refund <= 0 and (inp.full or inp.refunded_total is not None):
+            # Already refunded that far (a late or repeated status event): nothing to take.
+            refund = Decimal(0)
+        else:
+            check_refund(order.amount, before, refund)
+        total = before + refund
+        await conn.execute(
+            orders.update().where(orders.c.id == order.id).values(refunded=total, updated_at=now)
+        )
+        asked = taken = 0
+        for earn, already in await _awards_of(conn, order.id):
+            points = points_to_reverse(earn.points, order.amount, total, already)
+            if not points:
+                continue
+            member, entry = await post_entry(
+                conn,
+                member,
+                EntryType.REVERSE,
+                -points,
+                now=now,
+                description=f"refund of {format(refund, 'f')} on order {order.order_key}",
+                rule_id=earn.rule_id,
+                rule_revision=earn.rule_revision,
+                inbound_event_id=claim.id,
+                order_pk=order.id,
+                reverses_entry_id=earn.id,
+                business_key=f"reverse:{claim.id}:{earn.id}",
+                activity=False,
+            )
+            assert entry is not None  # the key names this claim, which is new
+            asked += points
+            taken += -entry.delta
+        outcome = RefundOutcome(
+            event_id=claim.id,
+            order_id=order.order_key,
+            member_id=member.member_id,
+            refunded=refund,
+            order_refunded=total,
+            points_reversed=asked,
+            points_taken=taken,
+            debt=member.totals.debt,
+        )
+        await inbound.answer(conn, claim.id, outcome.to_json(), member_pk=member.pk)
+    return outcome
+
+
+async def _awards_of(conn: Any, order_pk: int) -> list[tuple[Any, int]]:
+    """The order's EARN entries, each with the points its earlier reversals asked back."""
+    reversal = ledger_entries.alias("reversal")
+    rows = (
+        await conn.execute(
+            select(
+                ledger_entries,
+                func.coalesce(-func.sum(reversal.c.points), 0).label("already"),
+            )
+            .select_from(
+                ledger_entries.outerjoin(
+                    reversal, reversal.c.reverses_entry_id == ledger_entries.c.id
+                )
+            )
+            .where(
+                ledger_entries.c.order_pk == order_pk,
+                ledger_entries.c.type == EntryType.EARN.value,
+            )
+            .group_by(*ledger_entries.c)
+            .order_by(ledger_entries.c.id)
+        )
+    ).all()
+    return [(row, int(row.already)) for row in rows]
