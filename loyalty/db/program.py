@@ -42,6 +42,8 @@ program_settings = Table(
     Column("point_value", ExactDecimal(), nullable=False),  # money per point, for the liability
     Column("email_subject", String(200), nullable=False),
     Column("email_body", Text, nullable=False),
+    Column("email_enabled", Boolean, nullable=False),
+    Column("webhook_url", String(2000), nullable=True),
     Column("revision", BigInteger, nullable=False),
     Column("updated_date", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="ck_program_settings_single"),

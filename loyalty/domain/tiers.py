@@ -177,10 +177,11 @@ class Movement:
 
 
 def tier_points(movements: Iterable[Movement], *, since: datetime) -> int:
-    """Earned + adjusted - reversed since `since`; never below 0."""
+    """Earned + adjusted - reversed after `since` (a point earned exactly one window ago has
+    just left it); never below 0."""
     total = 0
     for m in movements:
-        if m.at >= since and m.type in TIER_TYPES:
+        if m.at > since and m.type in TIER_TYPES:
             total += m.points
     return max(total, 0)
 
@@ -189,5 +190,5 @@ def next_drop(movements: Sequence[Movement], *, now: datetime, months: int) -> d
     """When the oldest positive movement still in the window leaves it (the next moment the
     tier may fall without any new activity); None if nothing will leave."""
     since = window_start(now, months)
-    inside = [m.at for m in movements if m.at >= since and m.type in TIER_TYPES and m.points > 0]
+    inside = [m.at for m in movements if m.at > since and m.type in TIER_TYPES and m.points > 0]
     return add_months(min(inside), months) if inside else None

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("point_value", _money(), nullable=False),
         sa.Column("email_subject", sa.String(200), nullable=False),
         sa.Column("email_body", sa.Text, nullable=False),
+        sa.Column("email_enabled", sa.Boolean, nullable=False),
+        sa.Column("webhook_url", sa.String(2000), nullable=True),
         sa.Column("revision", sa.BigInteger, nullable=False),
         sa.Column("updated_date", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("id = 1", name="ck_program_settings_single"),
@@ -111,6 +113,8 @@ def upgrade() -> None:
                 else Decimal("0.01"),
                 "email_subject": _SUBJECT,
                 "email_body": _BODY,
+                "email_enabled": False,
+                "webhook_url": None,
                 "revision": 1,
                 "updated_date": datetime.now(UTC),
             }

@@ -1,0 +1,137 @@
+"""The notifications outbox: what happened to a member, queued in the ledger's transaction.
+
+`after_posting` is called by the ledger's `post_entry` for every entry: it recomputes the
+member's tier and queues the entry's event (and a tier change) for the channels the site owner
+has turned on. Only inserts happen here; delivery (loyalty.notify.loop) runs later and its
+failures never reach the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from loyalty.db.program import member_contacts, notifications
+from loyalty.services.program import get_program
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from loyalty.services.ledger import PostedEntry
+    from loyalty.services.members import Member
+    from loyalty.services.tiers import MemberTier
+
+WEBHOOK, EMAIL = "WEBHOOK", "EMAIL"
+PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
+
+# Entry type → event type sent to receivers.
+EVENT_TYPES = {
+    "EARN": "points.earned",
+    "REDEEM": "points.redeemed",
+    "REFUND": "points.refunded",
+    "REVERSE": "points.reversed",
+    "EXPIRE": "points.expired",
+    "ADJUST": "points.adjusted",
+}
+TIER_CHANGED = "tier.changed"
+THANK_YOU_EVENTS = frozenset({"points.earned"})  # the e-mail thanks a member for earning
+
+
+async def _queue(
+    conn: AsyncConnection,
+    *,
+    event_id: str,
+    event_type: str,
+    member_id: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    program = await get_program(conn)
+    channels = []
+    if program.webhook_url:
+        channels.append(WEBHOOK)
+    if program.email_enabled and event_type in THANK_YOU_EVENTS:
+        email = await conn.scalar(
+            select(member_contacts.c.email).where(member_contacts.c.member_id == member_id)
+        )
+        if email:
+            channels.append(EMAIL)
+    if not channels:
+        return
+    payload = json.dumps(
+        {"type": event_type, "timestamp": now.isoformat(), "data": {"memberId": member_id, **data}}
+    )
+    await conn.execute(
+        notifications.insert(),
+        [
+            {
+                "event_id": event_id,
+                "channel": channel,
+                "event_type": event_type,
+                "member_id": member_id,
+                "payload": payload,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for channel in channels
+        ],
+    )
+
+
+async def queue_entry(
+    conn: AsyncConnection, member: Member, entry: PostedEntry, *, tier_id: str | None, now: datetime
+) -> None:
+    await _queue(
+        conn,
+        event_id=f"evt_entry_{entry.id}",
+        event_type=EVENT_TYPES[entry.type.value],
+        member_id=member.member_id,
+        data={
+            "entryId": entry.id,
+            "entryType": entry.type.value,
+            "points": abs(entry.points),
+            "balanceChange": entry.delta,
+            "balance": entry.balance_after,
+            "tierId": tier_id,
+        },
+        now=now,
+    )
+
+
+async def queue_tier_change(conn: AsyncConnection, change: MemberTier, *, now: datetime) -> None:
+    from loyalty.db.ledger import members
+
+    member_id = await conn.scalar(
+        select(members.c.member_id).where(members.c.id == change.member_pk)
+    )
+    await _queue(
+        conn,
+        event_id=f"evt_tier_{uuid.uuid4().hex}",
+        event_type=TIER_CHANGED,
+        member_id=str(member_id),
+        data={
+            "tierId": change.tier_id,
+            "previousTierId": change.previous_tier_id,
+            "tierPoints": change.tier_points,
+        },
+        now=now,
+    )
+
+
+async def after_posting(
+    conn: AsyncConnection, member: Member, entry: PostedEntry, *, now: datetime
+) -> None:
+    """The ledger's hook, in the entry's transaction: tier recomputed (every change of the
+    ledger), then the entry's and any tier change's notifications queued."""
+    from loyalty.services.tiers import recompute_member
+
+    tier = await recompute_member(conn, member.pk, now=now)
+    await queue_entry(conn, member, entry, tier_id=tier.tier_id, now=now)
+    if tier.changed:
+        await queue_tier_change(conn, tier, now=now)

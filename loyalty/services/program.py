@@ -1,0 +1,145 @@
+"""Program-wide settings: the tiers' rolling window, points expiration, the money value of a
+point (for the liability) and the thank-you e-mail template. One row, revisioned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loyalty.db.program import program_settings
+from loyalty.domain.errors import InvalidInput, RevisionMismatch
+from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus, validate_policy
+from loyalty.domain.tiers import validate_window
+from loyalty.notify.templates import validate_template
+
+POINT_VALUE_MAX = Decimal("1000000")
+
+
+@dataclass(frozen=True)
+class Program:
+    tiers_window_months: int
+    points_expiration: ExpirationPolicy
+    point_value: Decimal
+    email_subject: str
+    email_body: str
+    email_enabled: bool
+    webhook_url: str | None
+    revision: int
+    updated_date: datetime
+
+
+@dataclass(frozen=True)
+class ProgramChanges:
+    tiers_window_months: int | None = None
+    points_expiration: ExpirationPolicy | None = None
+    point_value: Decimal | None = None
+    email_subject: str | None = None
+    email_body: str | None = None
+    email_enabled: bool | None = None
+    webhook_url: str | None = None  # "" removes it
+
+
+def _from_row(row: Any) -> Program:
+    updated = row.updated_date
+    return Program(
+        tiers_window_months=int(row.tiers_window_months),
+        points_expiration=ExpirationPolicy(
+            ExpirationStatus(row.expiration_status),
+            int(row.months_of_inactivity),
+            int(row.expiring_points_percentage),
+        ),
+        point_value=row.point_value,
+        email_subject=row.email_subject,
+        email_body=row.email_body,
+        email_enabled=bool(row.email_enabled),
+        webhook_url=row.webhook_url,
+        revision=int(row.revision),
+        updated_date=updated if updated.tzinfo else updated.replace(tzinfo=UTC),
+    )
+
+
+async def get_program(conn: AsyncConnection, *, for_update: bool = False) -> Program:
+    query = program_settings.select().where(program_settings.c.id == 1)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).one()
+    return _from_row(row)
+
+
+def _point_value(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0 or value > POINT_VALUE_MAX:
+        raise InvalidInput(
+            f"pointValue must be a decimal from 0 to {POINT_VALUE_MAX}", field="pointValue"
+        )
+    return value
+
+
+def _webhook_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or len(url) > 2000:
+        raise InvalidInput(
+            "webhookUrl must be an http(s) URL with a host (empty removes it)", field="webhookUrl"
+        )
+    return url
+
+
+async def update_program(
+    conn: AsyncConnection, changes: ProgramChanges, *, revision: int, now: datetime | None = None
+) -> Program:
+    current = await get_program(conn, for_update=True)
+    if revision != current.revision:
+        raise RevisionMismatch(
+            f"the program settings are at revision {current.revision}, not {revision}: read "
+            "them again and retry with the current revision",
+            field="revision",
+        )
+    new = replace(current, revision=current.revision + 1, updated_date=now or datetime.now(UTC))
+    if changes.tiers_window_months is not None:
+        new = replace(new, tiers_window_months=validate_window(changes.tiers_window_months))
+    if changes.points_expiration is not None:
+        new = replace(new, points_expiration=validate_policy(changes.points_expiration))
+    if changes.point_value is not None:
+        new = replace(new, point_value=_point_value(changes.point_value))
+    if changes.email_subject is not None:
+        subject = validate_template(changes.email_subject, field="emailTemplate.subject")
+        if len(subject) > 200 or "\n" in subject:
+            raise InvalidInput(
+                "emailTemplate.subject must be one line of at most 200 characters",
+                field="emailTemplate.subject",
+            )
+        new = replace(new, email_subject=subject)
+    if changes.email_body is not None:
+        new = replace(
+            new, email_body=validate_template(changes.email_body, field="emailTemplate.body")
+        )
+    if changes.email_enabled is not None:
+        new = replace(new, email_enabled=bool(changes.email_enabled))
+    if changes.webhook_url is not None:
+        new = replace(new, webhook_url=_webhook_url(changes.webhook_url))
+    exp = new.points_expiration
+    await conn.execute(
+        program_settings.update()
+        .where(program_settings.c.id == 1)
+        .values(
+            tiers_window_months=new.tiers_window_months,
+            expiration_status=exp.status.value,
+            months_of_inactivity=exp.months_of_inactivity,
+            expiring_points_percentage=exp.expiring_points_percentage,
+            point_value=new.point_value,
+            email_subject=new.email_subject,
+            email_body=new.email_body,
+            email_enabled=new.email_enabled,
+            webhook_url=new.webhook_url,
+            revision=new.revision,
+            updated_date=new.updated_date,
+        )
+    )
+    return new

@@ -1,0 +1,225 @@
+"""Redeeming rewards and cancelling redemptions, each in one unit of work.
+
+A redemption locks the member, checks the balance, posts a REDEEM entry (whose burn goes to the
+outbox: the exactly-once path) and records the coupon, all in one transaction. The lock is an
+UPDATE of the member row, taken before anything is read: PostgreSQL then serialises concurrent
+redemptions of one member on the row, and SQLite takes its write lock at once, so two
+redemptions can never both see the same balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.db.ledger import members
+from loyalty.db.program import redemptions
+from loyalty.domain.errors import Conflict, NotFound
+from loyalty.domain.ledger import EntryType
+from loyalty.domain.rewards import (
+    RedemptionStatus,
+    check_affordable,
+    check_idempotency_key,
+    config_for,
+    new_coupon_code,
+)
+from loyalty.services.ledger import post_entry
+from loyalty.services.members import Member, check_member_id, get_member
+from loyalty.services.rewards import get_reward
+from loyalty.services.tiers import tier_at
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    id: str
+    member_id: str
+    reward_id: str
+    reward_revision: int
+    reward_type: str
+    tier_id: str | None
+    amount: Decimal
+    cost_in_points: int
+    coupon_code: str
+    status: RedemptionStatus
+    redeem_entry_id: int
+    refund_entry_id: int | None
+    created_date: datetime
+    cancelled_date: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any, member_id: str) -> Redemption:
+        return cls(
+            id=str(row.id),
+            member_id=member_id,
+            reward_id=row.reward_id,
+            reward_revision=int(row.reward_revision),
+            reward_type=row.reward_type,
+            tier_id=row.tier_id,
+            amount=row.amount,
+            cost_in_points=int(row.cost_in_points),
+            coupon_code=row.coupon_code,
+            status=RedemptionStatus(row.status),
+            redeem_entry_id=int(row.redeem_entry_id),
+            refund_entry_id=row.refund_entry_id,
+            created_date=_utc(row.created_at) or datetime.now(UTC),
+            cancelled_date=_utc(row.cancelled_at),
+        )
+
+
+async def lock_member(conn: AsyncConnection, member_id: str) -> Member:
+    """The member, write-locked for the rest of the transaction (see the module's doc)."""
+    member_id = check_member_id(member_id)
+    await conn.execute(
+        members.update().where(members.c.member_id == member_id).values(revision=members.c.revision)
+    )
+    return await get_member(conn, member_id, lock=True)
+
+
+async def _unique_code(conn: AsyncConnection) -> str:
+    while True:  # 60 random bits: a clash is astronomically rare, but costs only a retry
+        code = new_coupon_code()
+        taken = await conn.scalar(select(redemptions.c.id).where(redemptions.c.coupon_code == code))
+        if taken is None:
+            return code
+
+
+async def redeem_reward(
+    engine: AsyncEngine,
+    member_id: str,
+    reward_id: str,
+    idempotency_key: str,
+    *,
+    now: datetime | None = None,
+) -> Redemption:
+    """Spends the reward's cost for the member's tier and returns the coupon. The same
+    idempotency key returns the first redemption again (nothing spent twice)."""
+    key = check_idempotency_key(idempotency_key)
+    now = now or datetime.now(UTC)
+    async with engine.begin() as conn:
+        member = await lock_member(conn, member_id)
+        earlier = (
+            await conn.execute(
+                select(redemptions).where(
+                    redemptions.c.member_pk == member.pk, redemptions.c.idempotency_key == key
+                )
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.reward_id != reward_id:
+                raise Conflict(
+                    f"idempotencyKey {key!r} was already used to redeem reward "
+                    f"{earlier.reward_id}; use a new key for another redemption",
+                    field="idempotencyKey",
+                )
+            return Redemption.from_row(earlier, member.member_id)
+        reward = await get_reward(conn, reward_id)
+        config = config_for(reward, await tier_at(conn, member.pk, now))
+        check_affordable(member.totals.balance, config.cost_in_points)
+        member, entry = await post_entry(
+            conn,
+            member,
+            EntryType.REDEEM,
+            -config.cost_in_points,
+            now=now,
+            description=f"redeemed {reward.name}",
+            business_key=f"redeem:{member.pk}:{key}",
+        )
+        assert entry is not None  # the key was checked above, under the member's lock
+        values = {
+            "member_pk": member.pk,
+            "reward_id": reward.id,
+            "reward_revision": reward.revision,
+            "reward_type": reward.type.value,
+            "tier_id": config.tier_id,
+            "amount": config.amount,
+            "cost_in_points": config.cost_in_points,
+            "coupon_code": await _unique_code(conn),
+            "idempotency_key": key,
+            "status": RedemptionStatus.REDEEMED.value,
+            "redeem_entry_id": entry.id,
+            "created_at": now,
+        }
+        new_id = (
+            await conn.execute(redemptions.insert().values(**values).returning(redemptions.c.id))
+        ).scalar_one()
+        row = (await conn.execute(select(redemptions).where(redemptions.c.id == new_id))).one()
+        return Redemption.from_row(row, member.member_id)
+
+
+def _redemption_pk(redemption_id: str) -> int:
+    try:
+        return int(redemption_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"no redemption with id {redemption_id!r}", field="id") from None
+
+
+async def get_redemption(conn: AsyncConnection, redemption_id: str) -> Redemption:
+    row = (
+        await conn.execute(
+            select(redemptions, members.c.member_id.label("external_member_id"))
+            .join(members, members.c.id == redemptions.c.member_pk)
+            .where(redemptions.c.id == _redemption_pk(redemption_id))
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no redemption with id {redemption_id!r}", field="id")
+    return Redemption.from_row(row, row.external_member_id)
+
+
+async def cancel_redemption(
+    engine: AsyncEngine, redemption_id: str, *, now: datetime | None = None
+) -> Redemption:
+    """Gives the points back as a REFUND (a mint). Cancelling twice changes nothing more."""
+    now = now or datetime.now(UTC)
+    async with engine.begin() as conn:
+        found = await get_redemption(conn, redemption_id)
+        member = await lock_member(conn, found.member_id)
+        current = await get_redemption(conn, redemption_id)  # re-read under the lock
+        if current.status is RedemptionStatus.CANCELLED:
+            return current
+        member, entry = await post_entry(
+            conn,
+            member,
+            EntryType.REFUND,
+            current.cost_in_points,
+            now=now,
+            description=f"cancelled redemption {current.id} ({current.coupon_code})",
+            business_key=f"refund:redemption:{current.id}",
+            activity=False,
+        )
+        assert entry is not None
+        await conn.execute(
+            redemptions.update()
+            .where(redemptions.c.id == int(current.id))
+            .values(
+                status=RedemptionStatus.CANCELLED.value,
+                refund_entry_id=entry.id,
+                cancelled_at=now,
+            )
+        )
+        return await get_redemption(conn, redemption_id)
+
+
+async def list_redemptions(
+    conn: AsyncConnection, member: Member, *, limit: int = 100
+) -> list[Redemption]:
+    rows = (
+        await conn.execute(
+            select(redemptions)
+            .where(redemptions.c.member_pk == member.pk)
+            .order_by(redemptions.c.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [Redemption.from_row(r, member.member_id) for r in rows]

@@ -1,0 +1,171 @@
+"""Rewards in the database: create, read, list, update, delete (soft: redemptions keep their
+reward). The domain validates; this module stores and checks that tiers exist."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loyalty.db.program import reward_configs, rewards
+from loyalty.db.rules import tiers
+from loyalty.domain.errors import NotFound, UnknownTier
+from loyalty.domain.rewards import (
+    Reward,
+    RewardChanges,
+    RewardConfig,
+    RewardInput,
+    RewardType,
+    check_revision,
+    new_reward,
+    updated_reward,
+)
+
+_live = rewards.c.deleted.is_(False)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> Reward:
+    return Reward(
+        id=row.id,
+        name=row.name,
+        type=RewardType(row.type),
+        active=bool(row.active),
+        configs_by_tier=tuple(
+            RewardConfig(c.tier_id, c.amount, int(c.cost_in_points)) for c in configs
+        ),
+        revision=int(row.revision),
+        created_date=_utc(row.created_date),
+        updated_date=_utc(row.updated_date),
+    )
+
+
+async def _with_configs(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Reward]:
+    if not rows:
+        return []
+    by_reward: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
+    result = await conn.execute(
+        select(reward_configs)
+        .where(reward_configs.c.reward_id.in_(list(by_reward)))
+        .order_by(reward_configs.c.id)
+    )
+    for config in result:
+        by_reward[config.reward_id].append(config)
+    return [_from_rows(r, by_reward[r.id]) for r in rows]
+
+
+async def load_rewards(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Reward]:
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(rewards).where(rewards.c.id.in_(wanted), _live))).all()
+    return {r.id: r for r in await _with_configs(conn, rows)}
+
+
+async def get_reward(conn: AsyncConnection, reward_id: str) -> Reward:
+    reward = (await load_rewards(conn, [reward_id])).get(reward_id)
+    if reward is None:
+        raise NotFound(f"no reward with id {reward_id!r}", field="rewardId")
+    return reward
+
+
+async def list_rewards(conn: AsyncConnection, *, active: bool | None = None) -> list[Reward]:
+    query = select(rewards).where(_live)
+    if active is not None:
+        query = query.where(rewards.c.active.is_(active))
+    rows = (await conn.execute(query.order_by(rewards.c.seq))).all()
+    return await _with_configs(conn, rows)
+
+
+async def _check_tiers(conn: AsyncConnection, reward: Reward) -> None:
+    wanted = reward.tier_ids
+    if not wanted:
+        return
+    found = set(
+        (await conn.execute(select(tiers.c.id).where(tiers.c.id.in_(sorted(wanted))))).scalars()
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        raise UnknownTier(
+            f"unknown tier id(s) {', '.join(missing)}: use the id of an existing tier, or null "
+            "for the base tier",
+            field="configsByTier.tierId",
+        )
+
+
+async def _write_configs(conn: AsyncConnection, reward: Reward) -> None:
+    await conn.execute(reward_configs.delete().where(reward_configs.c.reward_id == reward.id))
+    await conn.execute(
+        reward_configs.insert(),
+        [
+            {
+                "reward_id": reward.id,
+                "tier_id": c.tier_id,
+                "amount": c.amount,
+                "cost_in_points": c.cost_in_points,
+            }
+            for c in reward.configs_by_tier
+        ],
+    )
+
+
+def _values(reward: Reward) -> dict[str, Any]:
+    return {
+        "name": reward.name,
+        "type": reward.type.value,
+        "active": reward.active,
+        "revision": reward.revision,
+        "updated_date": reward.updated_date,
+    }
+
+
+async def create_reward(conn: AsyncConnection, data: RewardInput, *, now: datetime) -> Reward:
+    reward = new_reward(data, reward_id=str(uuid.uuid4()), now=now)
+    await _check_tiers(conn, reward)
+    await conn.execute(
+        rewards.insert().values(
+            id=reward.id, deleted=False, created_date=reward.created_date, **_values(reward)
+        )
+    )
+    await _write_configs(conn, reward)
+    return reward
+
+
+async def _locked(conn: AsyncConnection, reward_id: str) -> Reward:
+    row = (
+        await conn.execute(
+            select(rewards).where(rewards.c.id == reward_id, _live).with_for_update()
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no reward with id {reward_id!r}", field="id")
+    return (await _with_configs(conn, [row]))[0]
+
+
+async def update_reward(
+    conn: AsyncConnection, reward_id: str, changes: RewardChanges, *, revision: int, now: datetime
+) -> Reward:
+    reward = updated_reward(await _locked(conn, reward_id), changes, revision=revision, now=now)
+    await _check_tiers(conn, reward)
+    await conn.execute(rewards.update().where(rewards.c.id == reward.id).values(**_values(reward)))
+    if changes.configs_by_tier is not None:
+        await _write_configs(conn, reward)
+    return reward
+
+
+async def delete_reward(
+    conn: AsyncConnection, reward_id: str, *, revision: int, now: datetime
+) -> None:
+    check_revision(await _locked(conn, reward_id), revision)
+    await conn.execute(
+        rewards.update()
+        .where(rewards.c.id == reward_id)
+        .values(deleted=True, active=False, updated_date=now)
+    )

@@ -1,0 +1,276 @@
+"""Tiers in the database (CRUD) and members' tiers.
+
+A member's tier is computed from their ledger entries inside the rolling window
+(loyalty.domain.tiers) and kept in `member_tiers`: recomputed in the transaction of every ledger
+entry (`recompute_member`), after a tier is created, changed or deleted (all members), and by
+the periodic job (`roll_tiers`) for windows that roll past old points without any new entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.db.ledger import ledger_entries, members
+from loyalty.db.program import member_tiers, reward_configs
+from loyalty.db.rules import earning_rule_configs, tiers
+from loyalty.domain.errors import Conflict, InvalidInput, NotFound
+from loyalty.domain.tiers import (
+    TIER_TYPES,
+    Movement,
+    Tier,
+    TierChanges,
+    TierInput,
+    check_revision,
+    new_tier,
+    next_drop,
+    tier_for,
+    tier_points,
+    updated_tier,
+    window_start,
+)
+from loyalty.services.program import get_program
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def tier_from_row(row: Any) -> Tier:
+    return Tier(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        required_points=int(row.required_points),
+        revision=int(row.revision),
+        created_date=_utc(row.created_date),
+        updated_date=_utc(row.updated_date),
+    )
+
+
+async def list_tiers(conn: AsyncConnection) -> list[Tier]:
+    rows = (await conn.execute(select(tiers).order_by(tiers.c.required_points))).all()
+    return [tier_from_row(r) for r in rows]
+
+
+async def get_tier(conn: AsyncConnection, tier_id: str, *, lock: bool = False) -> Tier:
+    query = select(tiers).where(tiers.c.id == tier_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise NotFound(f"no tier with id {tier_id!r}", field="id")
+    return tier_from_row(row)
+
+
+async def _check_unique_threshold(conn: AsyncConnection, tier: Tier) -> None:
+    clash = await conn.scalar(
+        select(tiers.c.name).where(
+            tiers.c.required_points == tier.required_points, tiers.c.id != tier.id
+        )
+    )
+    if clash is not None:
+        raise Conflict(
+            f"tier {clash!r} already requires {tier.required_points} points; thresholds must "
+            "be unique",
+            field="requiredPoints",
+        )
+
+
+def _values(tier: Tier) -> dict[str, Any]:
+    return {
+        "name": tier.name,
+        "description": tier.description,
+        "required_points": tier.required_points,
+        "revision": tier.revision,
+        "updated_date": tier.updated_date,
+    }
+
+
+async def create_tier(conn: AsyncConnection, data: TierInput, *, now: datetime) -> Tier:
+    tier = new_tier(data, tier_id=str(uuid.uuid4()), now=now)
+    await _check_unique_threshold(conn, tier)
+    await conn.execute(tiers.insert().values(id=tier.id, created_date=now, **_values(tier)))
+    await recompute_all(conn, now=now)
+    return tier
+
+
+async def update_tier(
+    conn: AsyncConnection, tier_id: str, changes: TierChanges, *, revision: int, now: datetime
+) -> Tier:
+    tier = updated_tier(
+        await get_tier(conn, tier_id, lock=True), changes, revision=revision, now=now
+    )
+    await _check_unique_threshold(conn, tier)
+    await conn.execute(tiers.update().where(tiers.c.id == tier.id).values(**_values(tier)))
+    await recompute_all(conn, now=now)
+    return tier
+
+
+async def delete_tier(conn: AsyncConnection, tier_id: str, *, revision: int, now: datetime) -> None:
+    """Refused while an earning rule or reward has a config for the tier: its members would
+    silently change rates."""
+    check_revision(await get_tier(conn, tier_id, lock=True), revision)
+    for table, what in ((earning_rule_configs, "earning rule"), (reward_configs, "reward")):
+        used = await conn.scalar(select(table.c.id).where(table.c.tier_id == tier_id).limit(1))
+        if used is not None:
+            raise InvalidInput(
+                f"tier {tier_id} is used by an {what}'s configsByTier; remove those configs first",
+                field="id",
+            )
+    await conn.execute(tiers.delete().where(tiers.c.id == tier_id))
+    await recompute_all(conn, now=now)
+
+
+# --- members' tiers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberTier:
+    member_pk: int
+    tier_id: str | None
+    tier_points: int
+    previous_tier_id: str | None
+    next_check_at: datetime | None
+
+    @property
+    def changed(self) -> bool:
+        return self.tier_id != self.previous_tier_id
+
+
+async def _movements(
+    conn: AsyncConnection, member_pk: int, *, since: datetime, until: datetime | None = None
+) -> list[Movement]:
+    query = select(
+        ledger_entries.c.type, ledger_entries.c.points, ledger_entries.c.created_at
+    ).where(
+        ledger_entries.c.member_pk == member_pk,
+        ledger_entries.c.type.in_(sorted(TIER_TYPES)),
+        ledger_entries.c.created_at > since,
+    )
+    if until is not None:
+        query = query.where(ledger_entries.c.created_at <= until)
+    rows = (await conn.execute(query)).all()
+    return [Movement(r.type, int(r.points), _utc(r.created_at)) for r in rows]
+
+
+async def tier_at(conn: AsyncConnection, member_pk: int, at: datetime) -> str | None:
+    """The member's tier at `at`, from the entries in the window ending then: this picks the
+    earning rule's (and reward's) per-tier config."""
+    months = (await get_program(conn)).tiers_window_months
+    since = window_start(at, months)
+    points = tier_points(await _movements(conn, member_pk, since=since, until=at), since=since)
+    tier = tier_for(await list_tiers(conn), points)
+    return tier.id if tier else None
+
+
+async def current_tier_id(conn: AsyncConnection, member_pk: int) -> str | None:
+    """The stored tier (None when the member has none yet: the base tier)."""
+    return await conn.scalar(
+        select(member_tiers.c.tier_id).where(member_tiers.c.member_pk == member_pk)
+    )
+
+
+def _upsert(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(member_tiers)
+    return statement.on_conflict_do_update(
+        index_elements=["member_pk"],
+        set_={
+            "tier_id": statement.excluded.tier_id,
+            "tier_points": statement.excluded.tier_points,
+            "next_check_at": statement.excluded.next_check_at,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+
+
+async def recompute_member(
+    conn: AsyncConnection,
+    member_pk: int,
+    *,
+    now: datetime,
+    tier_list: Sequence[Tier] | None = None,
+    months: int | None = None,
+) -> MemberTier:
+    """Recomputes and stores the member's tier; the caller decides what a change means."""
+    if months is None:
+        months = (await get_program(conn)).tiers_window_months
+    if tier_list is None:
+        tier_list = await list_tiers(conn)
+    since = window_start(now, months)
+    moves = await _movements(conn, member_pk, since=since)
+    points = tier_points(moves, since=since)
+    tier = tier_for(tier_list, points)
+    previous = await conn.execute(
+        select(member_tiers.c.tier_id).where(member_tiers.c.member_pk == member_pk)
+    )
+    prev_row = previous.first()
+    result = MemberTier(
+        member_pk=member_pk,
+        tier_id=tier.id if tier else None,
+        tier_points=points,
+        previous_tier_id=prev_row.tier_id if prev_row else None,
+        next_check_at=next_drop(moves, now=now, months=months),
+    )
+    await conn.execute(
+        _upsert(conn.dialect.name).values(
+            member_pk=member_pk,
+            tier_id=result.tier_id,
+            tier_points=points,
+            next_check_at=result.next_check_at,
+            updated_at=now,
+        )
+    )
+    return result
+
+
+async def _recompute_many(
+    conn: AsyncConnection, member_pks: Sequence[int], *, now: datetime
+) -> list[MemberTier]:
+    from loyalty.services.notifications import queue_tier_change
+
+    months = (await get_program(conn)).tiers_window_months
+    tier_list = await list_tiers(conn)
+    changes = []
+    for pk in member_pks:
+        # The member's row lock orders this with concurrent postings (no-op on SQLite).
+        await conn.execute(select(members.c.id).where(members.c.id == pk).with_for_update())
+        result = await recompute_member(conn, pk, now=now, tier_list=tier_list, months=months)
+        if result.changed:
+            await queue_tier_change(conn, result, now=now)
+            changes.append(result)
+    return changes
+
+
+async def recompute_all(conn: AsyncConnection, *, now: datetime) -> list[MemberTier]:
+    """After the tiers themselves change. Ours: one transaction; fine for thousands of members,
+    and it keeps a tier edit and its effect atomic."""
+    pks = (await conn.execute(select(members.c.id).order_by(members.c.id))).scalars().all()
+    return await _recompute_many(conn, list(pks), now=now)
+
+
+async def roll_tiers(engine: AsyncEngine, *, now: datetime | None = None) -> list[MemberTier]:
+    """The periodic job: members whose oldest counted points have left the window."""
+    now = now or datetime.now(UTC)
+    async with engine.begin() as conn:
+        pks = (
+            (
+                await conn.execute(
+                    select(member_tiers.c.member_pk)
+                    .where(member_tiers.c.next_check_at <= now)
+                    .order_by(member_tiers.c.member_pk)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return await _recompute_many(conn, list(pks), now=now)
