@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import httpx
 import orjson
+from web3 import Web3
 
 from indexer.errors import RpcError, RpcTimeout, RpcUnavailable, TooManyResults
 
@@ -132,12 +133,44 @@ class HttpRpc:
 
 
 class ChainRpc:
-    """Raw calls through a connected `Chain` (the embedded chain has no HTTP endpoint)."""
+    """Calls through a connected `Chain` (the embedded chain has no HTTP endpoint). eth-tester
+    takes parameters in web3's Python form, so the few methods the indexer uses go through
+    `w3.eth` and come back normalised to the node's JSON form (hex strings). The embedded chain
+    is small; its speed does not matter."""
 
     def __init__(self, chain: Any) -> None:
         self._chain = chain
 
     def call(self, method: str, params: list[Any]) -> Any:
+        eth = self._chain.w3.eth
+        try:
+            if method == "eth_blockNumber":
+                return hex(eth.block_number)
+            if method == "eth_getBlockByNumber":
+                tag = params[0]
+                ident = int(tag, 16) if tag.startswith("0x") else tag
+                try:
+                    return _plain(dict(eth.get_block(ident)))
+                except Exception as exc:
+                    if type(exc).__name__ == "BlockNotFound":
+                        return None
+                    raise
+            if method == "eth_getLogs":
+                query = dict(params[0])
+                for key in ("fromBlock", "toBlock"):
+                    if key in query:
+                        query[key] = int(query[key], 16)
+                query["address"] = Web3.to_checksum_address(query["address"])
+                return [_plain(dict(entry)) for entry in eth.get_logs(query)]
+            if method == "eth_call":
+                tx, tag = params
+                tx = {**tx, "to": Web3.to_checksum_address(tx["to"])}
+                block = int(tag, 16) if tag.startswith("0x") else tag
+                return _plain(bytes(eth.call(tx, block)))
+        except RpcError:
+            raise
+        except Exception as exc:
+            raise RpcError(f"{method}: {type(exc).__name__}: {exc}") from None
         response = self._chain.w3.provider.make_request(method, params)
         if "error" in response:
             raise error_from_reply(method, response["error"])
@@ -168,6 +201,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+        return value.lower()  # checksummed addresses
     return value
 
 

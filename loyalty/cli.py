@@ -83,6 +83,7 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
     import uvicorn
 
     from api.app import create_app
+    from indexer.cli import start_in_serve as start_indexer_in_serve
     from loyalty.db.migrate import upgrade
     from loyalty.minter.cli import start_in_serve as start_minter_in_serve
     from loyalty.runtime import Runtime
@@ -99,11 +100,14 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
     print(f"GraphiQL: {base}/graphql", flush=True)
     app = create_app(settings, runtime)
     stop_minter = start_minter_in_serve(runtime) if with_workers else None
+    stop_indexer = start_indexer_in_serve(runtime) if with_workers else None
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
         if stop_minter is not None:
             stop_minter()
+        if stop_indexer is not None:
+            stop_indexer()
         asyncio.run(runtime.aclose())
     return 0
 
@@ -145,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     from loyalty.minter.cli import register as register_minter
 
     register_minter(sub)
+
+    from indexer.cli import register as register_indexer
+
+    register_indexer(sub)
     return parser
 
 

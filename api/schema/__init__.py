@@ -10,13 +10,14 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ApiError, is_expected
 from api.observability import OperationMetrics
+from api.schema.chain import ChainQuery
 from api.schema.scalars import SCALARS
 from api.schema.token import TokenQuery
 from loyalty.settings import Settings
 
 
 @strawberry.type
-class Query(TokenQuery):
+class Query(ChainQuery, TokenQuery):
     pass
 
 

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.context import Context
-from api.schema.scalars import Long
+from api.schema.scalars import BigInt, Long
 from loyalty.deploy import Deployment
 
 
@@ -31,6 +31,20 @@ class Token:
             transferable=d.transferable,
             deployment_block=Long(d.deployment_block),
         )
+
+    @strawberry.field(description="Total supply at the indexed block (from the index).")
+    async def total_supply(self, info: Info[Context, None]) -> BigInt:
+        from indexer.queries import indexed_total_supply
+
+        async with info.context.runtime.async_engine.connect() as conn:
+            return BigInt(await indexed_total_supply(conn))
+
+    @strawberry.field(description="Number of addresses holding tokens (from the index).")
+    async def holders(self, info: Info[Context, None]) -> Long:
+        from indexer.queries import holder_count
+
+        async with info.context.runtime.async_engine.connect() as conn:
+            return Long(await holder_count(conn))
 
 
 @strawberry.type

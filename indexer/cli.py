@@ -1,0 +1,144 @@
+"""`loyalty indexer` and `loyalty audit`, and the indexer thread inside `loyalty serve`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from indexer.progress import Progress
+from indexer.sync import Indexer, IndexerConfig
+from loyalty.settings import Settings
+
+log = logging.getLogger("indexer")
+
+EXIT_MISMATCH = 1
+
+
+def build_indexer(runtime: Any, *, progress: Progress | None = None) -> Indexer:
+    from indexer.rpc import rpc_for
+
+    d = runtime.deployment
+    return Indexer(
+        engine=runtime.engine,
+        rpc=rpc_for(runtime.settings, runtime.chain),
+        chain_id=d.chain_id,
+        token=d.address,
+        start_block=d.deployment_block,
+        config=IndexerConfig(finality_depth=runtime.settings.finality_depth),
+        progress=progress,
+    )
+
+
+def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer import store
+    from loyalty.db.migrate import upgrade
+    from loyalty.runtime import Runtime
+
+    upgrade(settings.database_url)
+    runtime = Runtime.start(settings)
+    try:
+        if args.reset:
+            with runtime.engine.begin() as conn:
+                store.reset(conn)
+            print("indexer: forgot everything indexed; re-indexing from the deployment block",
+                  file=sys.stderr)
+        indexer = build_indexer(runtime)
+        state = indexer.state()
+        indexer.progress = Progress(state.indexed_block)
+        if args.once:
+            state = indexer.run_until_caught_up()
+            print(f"indexed up to block {state.indexed_block} ({state.events} events)")
+            return 0
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        print(f"indexing {runtime.deployment.address} on chain {runtime.deployment.chain_id} "
+              f"from block {state.indexed_block + 1}", file=sys.stderr, flush=True)
+        indexer.run_forever(stop)
+        return 0
+    finally:
+        runtime.close()
+
+
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer import store
+    from indexer.audit import run_audit
+    from indexer.errors import NotIndexedYet
+    from indexer.ledger import SqlLedger
+    from indexer.rpc import rpc_for
+    from loyalty.runtime import Runtime
+
+    runtime = Runtime.start(settings, deploy_if_missing=False)
+    rpc = rpc_for(settings, runtime.chain)
+    try:
+        block = args.block
+        if block is None:
+            with runtime.engine.connect() as conn:
+                state = store.load_state(conn)
+            if state is None:
+                raise NotIndexedYet("nothing is indexed yet: run `loyalty indexer` first")
+            block = state.indexed_block
+        progress = None if args.json else Progress(0, label="audit balanceOf")
+        report = run_audit(runtime.engine, rpc, block, SqlLedger(runtime.engine),
+                           progress=progress)
+    finally:
+        rpc.close()
+        runtime.close()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        verdict = "CLEAN" if report.clean else f"{len(report.findings)} MISMATCH(ES)"
+        print(f"audit at block {report.block}: {verdict}")
+        print(f"  holders        {report.holders}")
+        print(f"  supply         indexed {report.indexed_supply}, totalSupply {report.chain_supply}")
+        ledger = report.ledger_status + (f" ({report.ledger_reason})" if report.ledger_reason
+                                         else "")
+        print(f"  ledger check   {ledger}")
+        print(f"  digest         {report.digest}")
+        for f in report.findings:
+            print(f"  {f.check} {f.code}: {f.message}")
+    return 0 if report.clean else EXIT_MISMATCH
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("indexer", help="index the token's Transfer events (backfill, then follow)")
+    p.add_argument("--once", action="store_true", help="stop once caught up with the head")
+    p.add_argument("--reset", action="store_true",
+                   help="forget everything indexed and start again from the deployment block")
+    p.set_defaults(handler=_cmd_indexer)
+
+    p = sub.add_parser("audit", help="prove indexed balances match the chain at a block "
+                       "(exit 1 on any mismatch)")
+    p.add_argument("--block", type=int, default=None,
+                   help="block to audit (default: the last indexed block)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_cmd_audit)
+
+
+def start_in_serve(runtime: Any) -> Callable[[], None]:
+    """Runs the indexer in a daemon thread beside the API; returns the function that stops it.
+    A deep reorg stops the thread loudly (logged as an error); the API keeps serving."""
+    stop = threading.Event()
+    indexer = build_indexer(runtime)
+
+    def run() -> None:
+        try:
+            indexer.run_forever(stop)
+        except Exception:
+            log.exception("the indexer stopped")
+
+    thread = threading.Thread(target=run, name="indexer", daemon=True)
+    thread.start()
+
+    def stop_it() -> None:
+        stop.set()
+        thread.join(timeout=10)
+        indexer.rpc.close()
+
+    return stop_it
