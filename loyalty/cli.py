@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from loyalty import logs
-from loyalty.errors import LoyaltyError
+from loyalty.errors import ConfigError, LoyaltyError
 from loyalty.settings import Settings
 
 EXIT_ERROR = 2
@@ -28,14 +29,15 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
     from loyalty.db.migrate import upgrade
-    from loyalty.deploy import deploy_token, existing_deployment
+    from loyalty.deploy import deploy_keys, deploy_token, existing_deployment
 
     # Keys are checked before anything connects, so a typo costs no gas and no waiting.
-    settings.deployer_private_key()
-    settings.minter_private_key()
+    deploy_keys(settings)
     chain = connect(settings)
     try:
-        upgrade(settings.database_url)
+        # The database is migrated before anything is sent, so a wrong URL costs no gas.
+        with _database_errors(settings.database_url):
+            upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         try:
             d = None
@@ -46,6 +48,12 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
                     return 0
             if d is None:
                 d = deploy_token(chain, engine, settings)
+                if chain.w3.eth.get_balance(chain.w3.to_checksum_address(d.minter)) == 0:
+                    print(
+                        f"loyalty deploy: note: the minter {d.minter} has no funds on chain "
+                        f"{d.chain_id}: fund it before it can send batches",
+                        file=sys.stderr,
+                    )
         finally:
             engine.dispose()
     finally:
@@ -110,6 +118,21 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
             stop_indexer()
         asyncio.run(runtime.aclose())
     return 0
+
+
+@contextmanager
+def _database_errors(url: str) -> Iterator[None]:
+    """A database that cannot be opened is an operator's fix, said in one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise ConfigError(
+            f"cannot use the database {_redact(url)} ({reason}): check LOYALTY_DATABASE_URL "
+            "and that the database is running"
+        ) from None
 
 
 def _redact(url: str) -> str:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
 from sqlalchemy import Engine, insert, select
 from web3 import Web3
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
 import contracts
 from loyalty.chain import Chain
 from loyalty.db.tables import deployments
-from loyalty.errors import ChainError, NotDeployed
+from loyalty.errors import ChainError, ChainUnreachable, ConfigError, NotDeployed
 from loyalty.settings import Settings
 
 
@@ -44,6 +47,29 @@ class Deployment:
         )
 
 
+@contextmanager
+def chain_errors(what: str) -> Iterator[None]:
+    """Turns what the node or web3 raise while doing `what` into a one-line ChainError."""
+    import requests
+
+    try:
+        yield
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise ChainUnreachable(
+            f"{what}: lost the node ({type(exc).__name__}): check that it is running"
+        ) from None
+    except Web3RPCError as exc:  # e.g. "insufficient funds for gas * price + value"
+        error = exc.rpc_response.get("error") if exc.rpc_response else None
+        message = error.get("message") if isinstance(error, dict) else error
+        raise ChainError(f"{what}: the node refused it: {message or exc}") from None
+    except ContractLogicError as exc:
+        raise ChainError(f"{what}: the contract refused it ({exc.data or exc})") from None
+    except TimeExhausted:
+        raise ChainError(
+            f"{what}: not mined in time: check the node and the account's pending transactions"
+        ) from None
+
+
 def send_transaction(chain: Chain, key: str, tx: dict[str, Any]) -> Any:
     """Fills nonce, gas and EIP-1559 fees, signs locally, sends, and waits for the receipt.
     Raises ChainError on a revert."""
@@ -64,17 +90,31 @@ def send_transaction(chain: Chain, key: str, tx: dict[str, Any]) -> Any:
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
     if receipt["status"] != 1:
-        raise ChainError(f"transaction {tx_hash.hex()} reverted")
+        raise ChainError(f"transaction {tx_hash.to_0x_hex()} reverted")
     return receipt
 
 
-def deploy_token(chain: Chain, engine: Engine, settings: Settings) -> Deployment:
+def deploy_keys(settings: Settings) -> tuple[str, str]:
+    """The deployer's and the minter's private keys; ConfigError if missing, malformed or the
+    same (the admin can grant every role, so it must not sit in the hot wallet)."""
     deployer_key = settings.deployer_private_key()
     minter_key = settings.minter_private_key()
+    if deployer_key == minter_key:
+        raise ConfigError(
+            "LOYALTY_MINTER_KEY is the same key as LOYALTY_DEPLOYER_KEY: give the minter its own "
+            "key, so that the hot wallet never holds the admin role"
+        )
+    return deployer_key, minter_key
+
+
+def deploy_token(chain: Chain, engine: Engine, settings: Settings) -> Deployment:
+    deployer_key, minter_key = deploy_keys(settings)
     deployer = Account.from_key(deployer_key).address
     minter = Account.from_key(minter_key).address
     w3 = chain.w3
-    if w3.eth.get_balance(deployer) == 0:
+    with chain_errors("checking the deployer's funds"):
+        funds = w3.eth.get_balance(deployer)
+    if funds == 0:
         raise ChainError(
             f"the deployer {deployer} has no funds on chain {chain.chain_id}: fund it first"
         )
@@ -83,15 +123,17 @@ def deploy_token(chain: Chain, engine: Engine, settings: Settings) -> Deployment
     ctor = factory.constructor(
         settings.token_name, settings.token_symbol, deployer, settings.transferable
     )
-    receipt = send_transaction(chain, deployer_key, ctor.build_transaction({"from": deployer}))
+    with chain_errors(f"deploying the token from {deployer}"):
+        receipt = send_transaction(chain, deployer_key, ctor.build_transaction({"from": deployer}))
     address = receipt["contractAddress"]
     token = w3.eth.contract(address=address, abi=artifact.abi)
     for role in ("MINTER_ROLE", "BURNER_ROLE"):
-        role_id = token.functions[role]().call()
-        call = token.functions.grantRole(role_id, minter)
-        send_transaction(chain, deployer_key, call.build_transaction({"from": deployer}))
+        with chain_errors(f"granting {role} to {minter} on the token at {address}"):
+            role_id = token.functions[role]().call()
+            call = token.functions.grantRole(role_id, minter)
+            send_transaction(chain, deployer_key, call.build_transaction({"from": deployer}))
     # The hot wallet needs gas money; on the embedded dev chain the deployer gives it some.
-    if chain.embedded and minter != deployer and w3.eth.get_balance(minter) == 0:
+    if chain.embedded and w3.eth.get_balance(minter) == 0:
         send_transaction(chain, deployer_key, {"to": minter, "value": 10**21, "gas": 21000})
     deployment = Deployment(
         chain_id=chain.chain_id,

@@ -1,0 +1,133 @@
+"""The embedded in-process chain (eth-tester + py-evm), kept in a SQLite key-value file.
+
+Imported only when LOYALTY_RPC_URL is empty: py-evm is slow to import and a process talking to a
+real node has no use for it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from eth.db.atomic import AtomicDB
+from eth.db.backends.base import BaseDB
+from web3.providers.eth_tester import EthereumTesterProvider
+
+
+class SqliteKV(BaseDB):
+    """py-evm's key-value interface on a SQLite file; AtomicDB batches commit as one transaction."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: bytes) -> bytes:
+        with self._lock:
+            row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return bytes(row[0])
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", (key, value))
+
+    def __delitem__(self, key: bytes) -> None:
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM kv WHERE k = ?", (key,))
+        if cur.rowcount == 0:
+            raise KeyError(key)
+
+    def _exists(self, key: bytes) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM kv WHERE k = ?", (key,)).fetchone() is not None
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
+    from eth_tester import PyEVMBackend
+    from eth_tester.backends.pyevm.main import (
+        generate_genesis_state_for_keys,
+        get_default_account_keys,
+        get_default_genesis_params,
+    )
+
+    backend = PyEVMBackend()
+    if not state_path:
+        return backend, None
+    chain_class = type(backend.chain)
+    kv = SqliteKV(state_path)
+    db = AtomicDB(kv)
+    try:
+        backend.chain = chain_class(db)  # resumes from the stored head
+    except Exception:
+        keys = get_default_account_keys(quantity=10)
+        backend.chain = chain_class.from_genesis(
+            db, get_default_genesis_params(), generate_genesis_state_for_keys(keys)
+        )
+    return backend, kv
+
+
+class LockedTesterProvider(EthereumTesterProvider):
+    """py-evm is not thread-safe; API, minter and indexer threads share one embedded chain."""
+
+    def __init__(self, tester: Any) -> None:
+        super().__init__(tester)
+        self._chain_lock = threading.RLock()
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        from eth_tester.exceptions import TransactionFailed
+
+        with self._chain_lock:
+            try:
+                return super().make_request(method, params)
+            except TransactionFailed as exc:
+                # Answer a revert the way a JSON-RPC node does (code 3, revert data in hex), so
+                # web3 raises ContractCustomError with `.data` on both kinds of chain.
+                return {
+                    "jsonrpc": "2.0",
+                    "id": 0,
+                    "error": {"code": 3, "message": "execution reverted", "data": _revert_hex(exc)},
+                }
+
+
+def _revert_hex(exc: BaseException) -> str:
+    """The revert data of an eth-tester failure. eth-tester keeps it only as text: the repr of
+    the raw bytes (`b'\\xe2Q}?...'`) for custom errors and panics, the decoded reason for
+    `Error(string)`, which is encoded back here."""
+    import ast
+
+    from eth_abi.abi import encode
+
+    inner: BaseException = exc
+    while inner.__context__ is not None and isinstance(inner.__context__, type(exc)):
+        inner = inner.__context__
+    arg = inner.args[0] if inner.args else ""
+    if isinstance(arg, BaseException):
+        arg = arg.args[0] if arg.args else ""
+    if isinstance(arg, bytes):
+        return "0x" + arg.hex()
+    text = str(arg)
+    if text.startswith(("b'", 'b"')):
+        try:
+            raw = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raw = None
+        if isinstance(raw, bytes):
+            return "0x" + raw.hex()
+    if text.startswith("execution reverted: "):
+        text = text.removeprefix("execution reverted: ")
+    return "0x08c379a0" + encode(["string"], [text]).hex()
