@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eth_account import Account
 from web3.exceptions import ContractLogicError
 
 import contracts
 from contracts.revert import DecodedError, ErrorDecoder
+from tests.support.anvil import ANVIL_KEYS, AnvilNode
 from tests.support.token import ChainUnderTest, Token, anvil_test_chain, embedded_test_chain
 
 ZERO = "0x" + "0" * 40
@@ -240,3 +242,9 @@ def test_constructor_refuses_a_zero_admin(tc: ChainUnderTest) -> None:
     with pytest.raises(ContractLogicError) as info:
         w3.eth.call({"from": tc.address(0), "data": data})
     assert ErrorDecoder(art.abi).decode(info.value.data) == err("ZeroAdmin")  # type: ignore[arg-type]
+
+
+def test_anvil_keys_are_the_nodes_funded_accounts(anvil: AnvilNode) -> None:
+    """The tests sign with ANVIL_KEYS; a wrong key would fail later as a puzzling 'no funds'."""
+    accounts = anvil.rpc("eth_accounts")
+    assert [Account.from_key(k).address.lower() for k in ANVIL_KEYS] == accounts[: len(ANVIL_KEYS)]
