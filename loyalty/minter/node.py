@@ -33,7 +33,10 @@ _PATTERNS: tuple[tuple[SendOutcome, re.Pattern[str]], ...] = (
         SendOutcome.NONCE_TOO_LOW,
         re.compile(r"nonce too low|nonce is too low|oldnonce|nonce has already been used"),
     ),
-    (SendOutcome.UNDERPRICED, re.compile(r"underpriced|fee too low|feetoolow")),
+    (
+        SendOutcome.UNDERPRICED,
+        re.compile(r"underpriced|fee too low|feetoolow|less than block base fee|fee cap too low"),
+    ),
 )
 
 

@@ -63,7 +63,10 @@ class Watcher:
         if newest.state == T_SIGNED or not ctx.node.knows(newest.tx_hash):
             # Saved but never broadcast (a crash), or dropped from the node's pool.
             log.info("batch %s: broadcasting saved tx %s again", batch.id, newest.tx_hash)
-            self.sender.broadcast(newest.id, batch.id, newest.raw_tx, head)
+            outcome = self.sender.broadcast(newest.id, batch.id, newest.raw_tx, head)
+            if outcome is SendOutcome.UNDERPRICED and owns:
+                # The node evicted it and refuses it back at today's base fee: it is stuck.
+                self._replace(batch, newest, head)
             return
         waited = head.number - (newest.broadcast_block or head.number)
         if owns and waited >= ctx.settings.minter_stuck_blocks:
