@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
+from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
@@ -81,7 +82,9 @@ class Token:
     def __init__(self, chain: Chain, address: str, artifact: str = "LoyaltyPoints") -> None:
         self.chain = chain
         self.abi = contracts.load(artifact).abi
-        self.contract = chain.w3.eth.contract(address=address, abi=self.abi)  # type: ignore[arg-type]
+        self.contract = chain.w3.eth.contract(
+            address=Web3.to_checksum_address(address), abi=self.abi
+        )
         self.address = address
         self.errors = ErrorDecoder(self.abi)
 
