@@ -19,6 +19,9 @@
   var REFUSED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN'];
   var ISSUED_DAYS = 30;
   var TRANSFERS_SHOWN = 15;
+  var TRANSFER_PAGE = 100;
+  var TRANSFER_MAX_PAGES = 20;
+  var TRANSFER_WINDOW_BLOCKS = 5000;
 
   var endpointMeta = document.querySelector('meta[name="graphql-endpoint"]');
   var ENDPOINT = new URL(endpointMeta ? endpointMeta.content : '/graphql', document.baseURI).toString();
@@ -182,6 +185,12 @@
       return String(value);
     }
     if (value && value.enumValue) return value.enumValue;
+    if (value && value.inputObject) {
+      return '{' + Object.keys(value.inputObject).map(function (k) {
+        var v = value.inputObject[k];
+        return k + ': ' + (typeof v === 'number' ? String(v) : JSON.stringify(String(v)));
+      }).join(', ') + '}';
+    }
     return JSON.stringify(String(value));
   }
 
@@ -189,6 +198,7 @@
   // optional ones alone. Returns {ok, text} or {ok: false, reason}.
   function fillArgs(schema, field, hints) {
     var parts = [];
+    var ordered = false;
     for (var i = 0; i < field.args.length; i++) {
       var a = field.args[i];
       var u = unwrap(a.type);
@@ -214,11 +224,13 @@
         if (pick) value = { enumValue: pick };
       }
       if (value === null && required) {
-        return { ok: false, reason: 'needs argument "' + name + '"' };
+        var waiting = hints.waiting && Object.prototype.hasOwnProperty.call(hints.waiting, name);
+        return { ok: false, waiting: waiting, reason: waiting ? hints.waiting[name] : 'needs argument "' + name + '"' };
       }
+      if (value && value.enumValue && /order|sort|direction/i.test(name)) ordered = true;
       if (value !== null) parts.push(name + ': ' + literal(value, u.name));
     }
-    return { ok: true, text: parts.length ? '(' + parts.join(', ') + ')' : '' };
+    return { ok: true, ordered: ordered, text: parts.length ? '(' + parts.join(', ') + ')' : '' };
   }
 
   // ---------------------------------------------------------------- finding a section's field
@@ -322,9 +334,12 @@
   // Builds a query tree for a found path; null with a reason when an argument cannot be filled.
   function planFromSchema(schema, found, hints) {
     var nodes = [];
+    var ordered = false;
     for (var i = 0; i < found.path.length; i++) {
       var args = fillArgs(schema, found.path[i], hints);
+      if (!args.ok && args.waiting) return { waiting: args.reason };
       if (!args.ok) return { reason: '"' + found.path[i].name + '" ' + args.reason };
+      ordered = ordered || args.ordered;
       nodes.push({ name: found.path[i].name, args: args.text, children: null });
     }
     var last = found.path[found.path.length - 1];
@@ -333,7 +348,9 @@
       nodes[nodes.length - 1].children = schema.selection(u.name, 0);
     }
     for (var k = nodes.length - 2; k >= 0; k--) nodes[k].children = [nodes[k + 1]];
-    return { tree: nodes[0], path: found.path.map(function (f) { return f.name; }) };
+    var argNames = last.args.map(function (a) { return a.name; });
+    return { tree: nodes[0], path: found.path.map(function (f) { return f.name; }), ordered: ordered,
+      pageable: argNames.indexOf('after') >= 0 };
   }
 
   // Without introspection: the documented names; unknown fields are dropped on validation errors.
@@ -424,6 +441,14 @@
     return out;
   }
 
+  function keysOf(rows) {
+    var keys = [];
+    rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+    return keys;
+  }
+
+  function absent(v) { return v === null || v === undefined; }
+
   function pickKey(keys, patterns, accept) {
     for (var i = 0; i < patterns.length; i++) {
       for (var j = 0; j < keys.length; j++) {
@@ -436,10 +461,10 @@
   function seriesOf(value) {
     var rows = rowsOf(value).map(flat);
     if (!rows.length) return { points: [], label: '' };
-    var keys = Object.keys(rows[0]);
+    var keys = keysOf(rows);
     var xKey = pickKey(keys, [/^(day|date)$/i, /(^|\.)(day|date)$/i, /day|date|period|bucket/i]) ||
       keys.filter(function (k) { return /^\d{4}-\d{2}-\d{2}/.test(String(rows[0][k])); })[0];
-    var numeric = function (k) { return k !== xKey && rows.every(function (r) { return r[k] === null || isNumeric(r[k]); }); };
+    var numeric = function (k) { return k !== xKey && rows.every(function (r) { return absent(r[k]) || isNumeric(r[k]); }); };
     var yKey = pickKey(keys, [/issued/i, /minted|earned|awarded/i, /^(points|amount|total|value|count)$/i, /points|amount|total|value/i], numeric) ||
       keys.filter(numeric)[0];
     if (!xKey || !yKey) return { points: [], label: '', unusable: true };
@@ -468,14 +493,14 @@
   function tiersOf(value) {
     var rows = rowsOf(value).map(flat);
     if (!rows.length) return [];
-    var keys = Object.keys(rows[0]);
-    var numeric = function (k) { return rows.every(function (r) { return r[k] === null || isNumeric(r[k]); }); };
+    var keys = keysOf(rows);
+    var numeric = function (k) { return rows.every(function (r) { return absent(r[k]) || isNumeric(r[k]); }); };
     var yKey = pickKey(keys, [/^(members|memberCount|membersCount|count)$/i, /member/i, /count|total/i], numeric);
     var xKey = pickKey(keys, [/^(tierName|tier\.name|name)$/i, /tier.*name|^tier$/i, /name|title/i, /tier/i], function (k) { return k !== yKey; });
     if (!xKey || !yKey) return [];
     return rows.map(function (r) {
       var label = r[xKey];
-      return { x: label === null || label === undefined ? '(no tier)' : String(label), y: toNumber(r[yKey]) || 0, raw: r[yKey] };
+      return { x: absent(label) ? '(no tier)' : String(label), y: toNumber(r[yKey]) || 0, raw: absent(r[yKey]) ? 0 : r[yKey] };
     });
   }
 
@@ -556,8 +581,7 @@
 
   function table(rows, caption) {
     var flatRows = rows.map(flat);
-    var keys = [];
-    flatRows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); }); });
+    var keys = keysOf(flatRows);
     var thead = el('thead', null, [el('tr', null, keys.map(function (k) { return el('th', { text: humanize(k) }); }))]);
     var tbody = el('tbody', null, flatRows.map(function (r) {
       return el('tr', null, keys.map(function (k) { return el('td', null, [valueNode(r[k], k)]); }));
@@ -604,7 +628,9 @@
     indexer: function (v) {
       var out = [];
       var lagKey = firstKey(v, /lag/i);
-      if (lagKey) {
+      if (v && 'indexedBlock' in v && absent(v.indexedBlock)) {
+        out.push(headline('Nothing indexed yet', 'warn'));
+      } else if (lagKey) {
         var lag = toNumber(v[lagKey]);
         out.push(headline('Lag: ' + formatNumber(v[lagKey]) + ' block' + (lag === 1 ? '' : 's'), lag <= 2 ? 'ok' : lag <= 64 ? 'warn' : 'bad'));
       }
@@ -621,11 +647,15 @@
     audit: function (v) {
       var out = [];
       if (!v) return [el('p', { className: 'placeholder', text: 'No audit yet.' })];
-      var mm = Object.keys(v).filter(function (k) { return /mismatch/i.test(k); })[0];
+      var mm = Object.keys(v).filter(function (k) { return /mismatch|finding|problem/i.test(k); })[0];
       var list = mm && Array.isArray(v[mm]) ? v[mm] : null;
       var count = list ? list.length : (mm ? toNumber(v[mm]) : NaN);
-      if (!isNaN(count)) {
-        out.push(headline(count === 0 ? 'Clean: no mismatches' : count + ' mismatch' + (count === 1 ? '' : 'es'), count === 0 ? 'ok' : 'bad'));
+      var clean = typeof v.clean === 'boolean' ? v.clean : (isNaN(count) ? null : count === 0);
+      var at = isNumeric(v.block) ? ' at block ' + formatNumber(v.block) : '';
+      if (clean === true) {
+        out.push(headline('Clean' + at + ': no mismatches', 'ok'));
+      } else if (clean === false) {
+        out.push(headline((count > 0 ? count + ' finding' + (count === 1 ? '' : 's') : 'Not clean') + at, 'bad'));
       }
       out.push(facts(v));
       return out;
@@ -668,14 +698,50 @@
 
   var lastIndexer = null;
 
+  // The block the indexer has passed and the chain has finalized: audits run there.
+  function auditBlock() {
+    if (!lastIndexer) return null;
+    var indexed = toNumber(lastIndexer.indexedBlock);
+    var finalized = toNumber(lastIndexer.finalizedBlock);
+    if (isNaN(indexed)) return null;
+    return isNaN(finalized) ? indexed : Math.min(indexed, finalized);
+  }
+
   function hintsFor(id) {
     if (id === 'issued') return { limit: ISSUED_DAYS, enumPattern: /ISSU|EARN|MINT|AWARD/ };
-    if (id === 'transfers') return { limit: TRANSFERS_SHOWN };
+    if (id === 'transfers') {
+      var values = {};
+      var indexed = lastIndexer ? toNumber(lastIndexer.indexedBlock) : NaN;
+      // Transfers may come oldest first: look at a recent window of blocks and page to its end.
+      if (!isNaN(indexed)) values.filter = { inputObject: { fromBlock: Math.max(0, indexed - TRANSFER_WINDOW_BLOCKS) } };
+      return { limit: TRANSFER_PAGE, values: values };
+    }
     if (id === 'audit') {
-      var block = lastIndexer && (lastIndexer.finalizedBlock || lastIndexer.indexedBlock);
-      return { values: { block: block ? toNumber(block) : null } };
+      return { values: { block: auditBlock() },
+        waiting: { block: 'No audit yet: the indexer has not indexed a finalized block.' } };
     }
     return {};
+  }
+
+  // Runs a section's plan; for a pageable list in chain order, follows pages and keeps the tail.
+  function fetchSection(id, schema, found, plan) {
+    if (id !== 'transfers' || plan.ordered || !plan.pageable) return runPlan(id, plan);
+    var hints = hintsFor(id);
+    var kept = [];
+    var warnings = [];
+    function page(n, current) {
+      return runPlan(id, current).then(function (result) {
+        var v = result.value;
+        warnings = warnings.concat(result.warnings);
+        kept = kept.concat(rowsOf(v)).slice(-TRANSFERS_SHOWN);
+        if (v && v.hasNextPage && v.endCursor && n < TRANSFER_MAX_PAGES) {
+          hints.values.after = v.endCursor;
+          return page(n + 1, planFromSchema(schema, found, hints));
+        }
+        return { value: kept.slice().reverse(), warnings: warnings };
+      });
+    }
+    return page(1, plan);
   }
 
   function loadSection(id, schema) {
@@ -687,6 +753,10 @@
         return Promise.resolve('missing');
       }
       plan = planFromSchema(schema, found, hintsFor(id));
+      if (plan.waiting) {
+        show(id, 'empty', [el('p', { className: 'placeholder', text: plan.waiting })]);
+        return Promise.resolve('empty');
+      }
       if (!plan.tree) {
         show(id, 'missing', [el('p', { className: 'placeholder', text: 'Not available: ' + plan.reason + '.' })]);
         return Promise.resolve('missing');
@@ -698,7 +768,7 @@
         return Promise.resolve('missing');
       }
     }
-    return runPlan(id, plan).then(function (result) {
+    return (schema ? fetchSection(id, schema, found, plan) : runPlan(id, plan)).then(function (result) {
       if (id === 'indexer') lastIndexer = result.value;
       var warnings = result.warnings.length ? 'Partly answered: ' + result.warnings.join('; ') : '';
       show(id, 'ready', RENDERERS[id](result.value), warnings);
