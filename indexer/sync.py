@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from indexer import store
 from indexer.decode import TOPICS, TRANSFER, Decoded, decode_logs
@@ -89,6 +90,12 @@ class Indexer:
     def state(self) -> State:
         """The checkpoint, created on first use; a database holding another token's index is
         reset (the index is derived data; the chain is the source)."""
+        try:
+            return self._state()
+        except IntegrityError:
+            return self._state()  # another process created the row at the same moment
+
+    def _state(self) -> State:
         with self.engine.begin() as conn:
             state = store.load_state(conn)
             if state is not None and (state.token, state.chain_id) == (self.token, self.chain_id):
