@@ -33,6 +33,11 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
 
     # Keys are checked before anything connects, so a typo costs no gas and no waiting.
     deploy_keys(settings)
+    if settings.embedded_chain and not settings.chain_state:
+        raise ConfigError(
+            "LOYALTY_CHAIN_STATE is empty, so the embedded chain lives in memory and the token "
+            "would vanish when this command exits: set LOYALTY_RPC_URL or a chain state file"
+        )
     chain = connect(settings)
     try:
         # The database is migrated before anything is sent, so a wrong URL costs no gas.

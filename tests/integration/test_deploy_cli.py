@@ -86,6 +86,11 @@ def test_missing_or_malformed_keys(
         assert value.removeprefix("0x") not in line
 
 
+def test_embedded_chain_in_memory_is_refused(tmp_path: Path) -> None:
+    result = run_deploy(tmp_path, {"LOYALTY_CHAIN_STATE": ""})
+    assert_one_clear_line(result, "LOYALTY_CHAIN_STATE is empty", "would vanish")
+
+
 # --- the node ---------------------------------------------------------------------------------
 
 
