@@ -11,13 +11,14 @@ from strawberry.schema.config import StrawberryConfig
 from api.errors import ApiError, is_expected
 from api.observability import OperationMetrics
 from api.schema.chain import ChainQuery
+from api.schema.minting import MintingQuery
 from api.schema.scalars import SCALARS
 from api.schema.token import TokenQuery
 from loyalty.settings import Settings
 
 
 @strawberry.type
-class Query(ChainQuery, TokenQuery):
+class Query(ChainQuery, TokenQuery, MintingQuery):
     pass
 
 

@@ -132,9 +132,7 @@ def insert_requests(engine: Engine, rows: Iterable[tuple[str, str, int]]) -> lis
 def unfinished(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(
-            conn.execute(
-                select(func.count()).where(chain_requests.c.status != FINAL)
-            ).scalar_one()
+            conn.execute(select(func.count()).where(chain_requests.c.status != FINAL)).scalar_one()
         )
 
 
@@ -180,9 +178,7 @@ def batch_rows(engine: Engine) -> list[Any]:
 
 
 def batch_minted_events(env: MinterEnv) -> list[Any]:
-    return list(
-        env.token.events.BatchMinted().get_logs(from_block=env.deployment.deployment_block)
-    )
+    return list(env.token.events.BatchMinted().get_logs(from_block=env.deployment.deployment_block))
 
 
 def assert_exactly_once(env: MinterEnv, expected: dict[str, int]) -> None:
@@ -190,7 +186,9 @@ def assert_exactly_once(env: MinterEnv, expected: dict[str, int]) -> None:
     landed once, and the minter's nonces form one unbroken range that the chain has used."""
     token = env.token
     for address, amount in expected.items():
-        assert token.functions.balanceOf(Web3.to_checksum_address(address)).call() == amount, address
+        assert token.functions.balanceOf(Web3.to_checksum_address(address)).call() == amount, (
+            address
+        )
     assert token.functions.totalSupply().call() == sum(expected.values())
     events = batch_minted_events(env)
     ids = [e["args"]["batchId"] for e in events]

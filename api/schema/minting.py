@@ -1,0 +1,74 @@
+"""`mintingStatus`: the minter's state for admins (outbox depth, batches, last error, gas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth import require_admin
+from api.context import Context
+from api.schema.scalars import BigInt, Long
+from loyalty.minter.status import minting_status
+
+
+@strawberry.type
+class StatusCount:
+    status: str
+    count: int
+
+
+@strawberry.type(description="The newest error of a batch that is not final yet.")
+class MintingError:
+    batch: Long = strawberry.field(description="the batch's row id")
+    batch_id: str | None = strawberry.field(description="the on-chain bytes32 batch id")
+    message: str
+    at: datetime
+    retry_at: datetime | None = strawberry.field(description="when it is tried again")
+
+
+@strawberry.type(description="What the minter is doing.")
+class MintingStatus:
+    outbox_depth: int = strawberry.field(description="requests not yet final on chain")
+    pending_requests: int = strawberry.field(description="requests waiting to be sent")
+    batched_requests: int = strawberry.field(description="requests in flight or awaiting finality")
+    pending_points: BigInt = strawberry.field(description="net points not yet final (mint - burn)")
+    oldest_unfinished_at: datetime | None
+    batches: list[StatusCount] = strawberry.field(description="batches by state")
+    transactions: list[StatusCount] = strawberry.field(description="signed transactions by state")
+    last_error: MintingError | None
+    gas_used: BigInt
+    gas_spent_wei: BigInt = strawberry.field(description="sum of gas used x effective gas price")
+
+
+@strawberry.type
+class MintingQuery:
+    @strawberry.field(description="The minter's state (admins only).")
+    async def minting_status(self, info: Info[Context, None]) -> MintingStatus:
+        require_admin(info.context.principal)
+        s = await minting_status(info.context.runtime.async_engine)
+        error = None
+        if s.last_error is not None:
+            e = s.last_error
+            error = MintingError(
+                batch=Long(e.batch),
+                batch_id=e.batch_id,
+                message=e.message,
+                at=e.at,
+                retry_at=e.retry_at,
+            )
+        return MintingStatus(
+            outbox_depth=s.outbox_depth,
+            pending_requests=s.pending_requests,
+            batched_requests=s.batched_requests,
+            pending_points=BigInt(s.pending_points),
+            oldest_unfinished_at=s.oldest_unfinished,
+            batches=[StatusCount(status=k, count=v) for k, v in s.batches.items()],
+            transactions=[
+                StatusCount(status=k, count=v) for k, v in sorted(s.transactions.items())
+            ],
+            last_error=error,
+            gas_used=BigInt(s.gas_used),
+            gas_spent_wei=BigInt(s.gas_spent_wei),
+        )
