@@ -623,6 +623,19 @@
     return Object.keys(obj || {}).filter(function (k) { return pattern.test(k) && isNumeric(obj[k]); })[0];
   }
 
+  var ZERO_ADDRESS = /^0x0{40}$/i;
+
+  // Mints come from and burns go to the zero address: say so in a first column.
+  function withKind(row) {
+    var from = row.fromAddress || row.from;
+    var to = row.toAddress || row.to;
+    if (typeof from !== 'string' || typeof to !== 'string') return row;
+    var kind = ZERO_ADDRESS.test(from) ? 'mint' : ZERO_ADDRESS.test(to) ? 'burn' : 'transfer';
+    var out = { kind: kind };
+    Object.keys(row).forEach(function (k) { out[k] = row[k]; });
+    return out;
+  }
+
   var RENDERERS = {
     token: function (v) { return [facts(v)]; },
     indexer: function (v) {
@@ -640,7 +653,12 @@
     minting: function (v) {
       var out = [];
       var depthKey = firstKey(v, /outbox|pending|depth|queue/i);
-      if (depthKey) out.push(headline('Outbox: ' + formatNumber(v[depthKey]) + ' waiting', toNumber(v[depthKey]) === 0 ? 'ok' : 'warn'));
+      if (depthKey) out.push(headline('Outbox: ' + formatNumber(v[depthKey]) + ' not final yet', toNumber(v[depthKey]) === 0 ? 'ok' : 'warn'));
+      var errKey = Object.keys(v || {}).filter(function (k) { return /error/i.test(k) && v[k]; })[0];
+      if (errKey) {
+        var e = v[errKey];
+        out.push(el('p', { className: 'error', text: 'Last error: ' + (typeof e === 'object' ? (e.message || JSON.stringify(e)) : String(e)) }));
+      }
       out.push(facts(v));
       return out;
     },
@@ -663,7 +681,7 @@
     transfers: function (v) {
       var rows = rowsOf(v);
       if (!rows.length) return [el('p', { className: 'placeholder', text: 'No transfers indexed yet.' })];
-      return [table(rows.slice(0, TRANSFERS_SHOWN))];
+      return [table(rows.slice(0, TRANSFERS_SHOWN).map(withKind))];
     },
     issued: function (v) {
       var s = seriesOf(v);
@@ -814,10 +832,12 @@
       var ids = ORDER.filter(function (id) {
         return includeAudit || id !== 'audit' || sectionNode('audit').getAttribute('data-state') !== 'ready';
       });
-      var first = ids.filter(function (id) { return id !== 'audit'; }).map(function (id) { return loadSection(id, schema); });
+      // The audit block and the transfers window come from the indexer's status: load it first.
+      var later = ['audit', 'transfers'];
+      var first = ids.filter(function (id) { return later.indexOf(id) < 0; }).map(function (id) { return loadSection(id, schema); });
       return Promise.all(first).then(function (states) {
-        if (ids.indexOf('audit') >= 0) return loadSection('audit', schema).then(function (s) { return states.concat([s]); });
-        return states;
+        var second = ids.filter(function (id) { return later.indexOf(id) >= 0; }).map(function (id) { return loadSection(id, schema); });
+        return Promise.all(second).then(function (more) { return states.concat(more); });
       });
     }).then(function (states) {
       var refused = states.indexOf('refused') >= 0;

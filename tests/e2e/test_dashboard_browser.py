@@ -66,10 +66,18 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def graphql(self, query: str, key: str | None = ADMIN_KEY) -> dict[str, Any]:
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, key: str | None = ADMIN_KEY
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        reply = httpx.post(f"{self.base}/graphql", json={"query": query}, headers=headers)
+        body = {"query": query, "variables": variables or {}}
+        reply = httpx.post(f"{self.base}/graphql", json=body, headers=headers, timeout=30)
         return reply.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = self.graphql(query, variables)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
 
     def query_fields(self) -> set[str]:
         body = self.graphql("{ __schema { queryType { fields { name } } } }")
@@ -95,6 +103,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "LOYALTY_HOST": "127.0.0.1",
         "LOYALTY_PORT": str(port),
         "LOYALTY_LOG_LEVEL": "WARNING",
+        "LOYALTY_FINALITY_DEPTH": "1",  # the embedded chain only moves when the minter sends
+        "LOYALTY_MINTER_BATCH_AGE": "0",
     }
     log = work / "serve.log"
     with log.open("wb") as out:
@@ -434,5 +444,122 @@ def test_charts_draw_the_answered_data(
     ARTIFACTS.mkdir(exist_ok=True)
     shape = "a" if sdl is STAND_IN_A else "b"
     page.screenshot(path=str(ARTIFACTS / f"dashboard-charts-{shape}.png"), full_page=True)
+    assert watch.errors == []
+    _only_local(watch, server.base)
+
+
+# ------------------------------------------------------------------------------- seeded data
+
+MEMBERS = {f"dash-member-{i}": 100 * i + 7 for i in range(1, 6)}
+
+
+def _seed_points(server: Server) -> dict[str, int]:
+    """Members and point adjustments through the API; returns receiving address -> points."""
+    expected: dict[str, int] = {}
+    for member, points in MEMBERS.items():
+        account = server.data(
+            "mutation($m: String!) { createMember(memberId: $m) { receivingAddress } }",
+            {"m": member},
+        )["createMember"]
+        server.data(
+            "mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }",
+            {"i": {"memberId": member, "idempotencyKey": f"seed-{member}", "reason": "seed",
+                   "amount": points}},
+        )
+        expected[account["receivingAddress"].lower()] = points
+    return expected
+
+
+def _wait_until_final_and_indexed(server: Server, expected: dict[str, int]) -> int:
+    """Polls the API until every seeded mint is indexed at a finalized block; returns that
+    block. The deadline is a ceiling for a stuck pipeline, not a speed assertion."""
+    deadline = time.monotonic() + 180
+    last: Any = None
+    while time.monotonic() < deadline:
+        data = server.data(
+            "{ indexerStatus { indexedBlock finalizedBlock }"
+            "  transfers(first: 100) { nodes { toAddress value blockNumber } } }"
+        )
+        status, nodes = data["indexerStatus"], data["transfers"]["nodes"]
+        minted = {n["toAddress"].lower(): int(n["value"]) for n in nodes}
+        last = (status, minted)
+        if all(minted.get(a) == p for a, p in expected.items()) and nodes:
+            top = max(n["blockNumber"] for n in nodes)
+            if (status["finalizedBlock"] or 0) >= top and (status["indexedBlock"] or 0) >= top:
+                return min(status["finalizedBlock"], status["indexedBlock"])
+        time.sleep(0.5)
+    pytest.fail(f"the seeded mints were not final and indexed: {last}")
+
+
+def test_seeded_points_show_in_transfers_indexer_audit_and_token(
+    server: Server, chromium: Any
+) -> None:
+    fields = server.query_fields()
+    mutations = {
+        f["name"]
+        for f in server.data("{ __schema { mutationType { fields { name } } } }")["__schema"][
+            "mutationType"
+        ]["fields"]
+    }
+    needed = {"createMember", "adjustPoints"} - mutations
+    needed |= {"transfers", "indexerStatus", "audit"} - fields
+    if needed:
+        missing(f"the API has no {sorted(needed)} yet: cannot seed points for the dashboard")
+    expected = _seed_points(server)
+    final_block = _wait_until_final_and_indexed(server, expected)
+
+    ctx = chromium()
+    page = ctx.new_page()
+    watch = PageWatch()
+    watch.attach(page)
+    page.goto(f"{server.base}/dashboard/")
+    _settled(page, 0)
+    _enter_key(page, ADMIN_KEY)
+    states = _states(page)
+    for section in ("token", "indexer", "audit", "transfers"):
+        assert states[section] == "ready", (section, states)
+
+    # Recent transfers: one row per seeded mint, to each member's address, with its amount.
+    shown = page.eval_on_selector_all(
+        "#section-transfers tbody tr",
+        "trs => trs.map(tr => Array.from(tr.querySelectorAll('td')).map("
+        "td => { const c = td.querySelector('[title]'); return c ? c.title : td.innerText; }))",
+    )
+    headers = page.eval_on_selector_all(
+        "#section-transfers thead th", "ths => ths.map(th => th.innerText)"
+    )
+    to_col, value_col = headers.index("To Address"), headers.index("Value")
+    kind_col = headers.index("Kind")
+    rows = {r[to_col].lower(): int(r[value_col].replace(",", "")) for r in shown}
+    assert {a: rows.get(a) for a in expected} == expected
+    assert {r[kind_col] for r in shown if r[to_col].lower() in expected} == {"mint"}
+
+    # Token facts: the total supply is the sum of what was minted.
+    supply = page.inner_text("#section-token dd[data-field=totalSupply]").replace(",", "")
+    assert int(supply) == sum(expected.values())
+
+    # The audit ran at a block the indexer passed, is clean, and its digest is the API's own.
+    audit_block = int(page.inner_text("#section-audit dd[data-field=block]").replace(",", ""))
+    assert audit_block >= final_block
+    assert "Clean" in page.inner_text("#section-audit .headline")
+    api_audit = server.data(
+        "query($b: Long!) { audit(block: $b) { digest clean } }", {"b": audit_block}
+    )["audit"]
+    assert api_audit["clean"] is True
+    assert page.inner_text("#section-audit dd[data-field=digest]") == api_audit["digest"]
+
+    # Outbox and minting: once everything is final the page shows the API's own figures.
+    if "mintingStatus" in fields:
+        assert states["minting"] == "ready"
+        status = server.data("{ mintingStatus { outboxDepth pendingRequests } }")["mintingStatus"]
+        for name, value in status.items():
+            shown_value = page.inner_text(f"#section-minting dd[data-field={name}]")
+            assert int(shown_value.replace(",", "")) == value, name
+
+    # The indexer section shows its lag.
+    assert "Lag:" in page.inner_text("#section-indexer .headline")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert watch.errors == []
     _only_local(watch, server.base)
