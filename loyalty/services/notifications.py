@@ -135,3 +135,37 @@ async def after_posting(
     await queue_entry(conn, member, entry, tier_id=tier.tier_id, now=now)
     if tier.changed:
         await queue_tier_change(conn, tier, now=now)
+
+
+EMAIL_MAX, NAME_MAX = 254, 100
+
+
+async def set_contact(
+    conn: AsyncConnection, member_id: str, *, email: str | None, name: str | None, now: datetime
+) -> None:
+    """Where the member's thank-you e-mails go ("" clears a field)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from loyalty.domain.errors import InvalidInput
+    from loyalty.services.members import check_member_id
+
+    member_id = check_member_id(member_id)
+    email = (email or "").strip() or None
+    name = (name or "").strip() or None
+    if email is not None and (
+        len(email) > EMAIL_MAX or email.count("@") != 1 or any(c in email for c in " \r\n<>,;")
+    ):
+        raise InvalidInput("email must be one address such as ann@example.com", field="email")
+    if name is not None and (len(name) > NAME_MAX or any(ord(c) < 32 for c in name)):
+        raise InvalidInput(f"name must be at most {NAME_MAX} characters", field="name")
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(member_contacts).values(
+        member_id=member_id, email=email, name=name, updated_at=now
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["member_id"],
+            set_={"email": email, "name": name, "updated_at": now},
+        )
+    )

@@ -1,0 +1,196 @@
+"""Program settings (admin), member contacts, and the account fields of the program area:
+`tier` and `pointsExpiration` (added to LoyaltyAccount with resolvers defined here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth import require_admin
+from api.context import Context
+from api.schema.accounts import require_member_self_or_admin
+from api.schema.rules import _plain
+from api.schema.scalars import Long, Money
+from api.schema.tiers import Tier
+from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus
+from loyalty.services import program as service
+from loyalty.services.expiry import upcoming_for
+from loyalty.services.members import get_member
+from loyalty.services.notifications import set_contact
+from loyalty.services.tiers import get_tier, tier_at
+
+if TYPE_CHECKING:
+    from api.schema.accounts import LoyaltyAccount
+
+
+@strawberry.enum(name="PointsExpirationStatus")
+class PointsExpirationStatus(Enum):
+    ENABLED = "ENABLED"
+    DISABLED = "DISABLED"
+
+
+@strawberry.type
+class PointsExpirationSettings:
+    status: PointsExpirationStatus
+    months_of_inactivity: int
+    expiring_points_percentage: int
+
+
+@strawberry.type
+class EmailTemplate:
+    subject: str
+    body: str = strawberry.field(
+        description="Placeholders: {name} {member_id} {points} {balance} {event} {tier}."
+    )
+
+
+@strawberry.type(description="Program-wide settings (admin).")
+class LoyaltyProgram:
+    revision: Long
+    tiers_rolling_window_months: int
+    points_expiration: PointsExpirationSettings
+    point_value: Money = strawberry.field(
+        description="Money value of one point, for the outstanding-points liability."
+    )
+    email_enabled: bool
+    email_template: EmailTemplate
+    webhook_url: str | None
+    updated_date: datetime
+
+    @classmethod
+    def from_row(cls, p: service.Program) -> LoyaltyProgram:
+        exp = p.points_expiration
+        return cls(
+            revision=Long(p.revision),
+            tiers_rolling_window_months=p.tiers_window_months,
+            points_expiration=PointsExpirationSettings(
+                status=PointsExpirationStatus(exp.status.value),
+                months_of_inactivity=exp.months_of_inactivity,
+                expiring_points_percentage=exp.expiring_points_percentage,
+            ),
+            point_value=_plain(p.point_value),
+            email_enabled=p.email_enabled,
+            email_template=EmailTemplate(subject=p.email_subject, body=p.email_body),
+            webhook_url=p.webhook_url,
+            updated_date=p.updated_date,
+        )
+
+
+@strawberry.input
+class PointsExpirationInput:
+    status: PointsExpirationStatus
+    months_of_inactivity: int
+    expiring_points_percentage: int
+
+
+@strawberry.input
+class EmailTemplateInput:
+    subject: str | None = None
+    body: str | None = None
+
+
+@strawberry.input(description="Partial update: omitted fields stay as they are.")
+class LoyaltyProgramUpdate:
+    tiers_rolling_window_months: int | None = None
+    points_expiration: PointsExpirationInput | None = None
+    point_value: Money | None = None
+    email_enabled: bool | None = None
+    email_template: EmailTemplateInput | None = None
+    webhook_url: str | None = strawberry.field(
+        default=None, description='Receiver of signed event webhooks; "" removes it.'
+    )
+
+
+@strawberry.type(description="When and how many of the member's points will expire.")
+class PointsExpiration:
+    expiration_date: datetime
+    expiring_points_amount: Long
+
+
+@strawberry.type
+class MemberContact:
+    member_id: str
+    email: str | None
+    name: str | None
+
+
+async def account_tier(root: LoyaltyAccount, info: Info[Context, None]) -> Tier | None:
+    async with info.context.runtime.async_engine.connect() as conn:
+        member = await get_member(conn, root.member_id)
+        tier_id = await tier_at(conn, member.pk, datetime.now(UTC))
+        return Tier.from_row(await get_tier(conn, tier_id)) if tier_id else None
+
+
+async def account_points_expiration(
+    root: LoyaltyAccount, info: Info[Context, None]
+) -> PointsExpiration | None:
+    async with info.context.runtime.async_engine.connect() as conn:
+        exp = await upcoming_for(conn, await get_member(conn, root.member_id))
+    if exp is None:
+        return None
+    return PointsExpiration(
+        expiration_date=exp.expiration_date, expiring_points_amount=Long(exp.expiring_points)
+    )
+
+
+@strawberry.type
+class ProgramQuery:
+    @strawberry.field(description="Program settings (admin).")
+    async def loyalty_program(self, info: Info[Context, None]) -> LoyaltyProgram:
+        require_admin(info.context.principal)
+        async with info.context.runtime.async_engine.connect() as conn:
+            return LoyaltyProgram.from_row(await service.get_program(conn))
+
+
+@strawberry.type
+class ProgramMutation:
+    @strawberry.mutation(description="Updates the program settings at `revision` (admin).")
+    async def update_loyalty_program(
+        self, info: Info[Context, None], revision: Long, program: LoyaltyProgramUpdate
+    ) -> LoyaltyProgram:
+        require_admin(info.context.principal)
+        exp = program.points_expiration
+        template = program.email_template
+        changes = service.ProgramChanges(
+            tiers_window_months=program.tiers_rolling_window_months,
+            points_expiration=(
+                ExpirationPolicy(
+                    ExpirationStatus(exp.status.value),
+                    exp.months_of_inactivity,
+                    exp.expiring_points_percentage,
+                )
+                if exp
+                else None
+            ),
+            point_value=program.point_value,
+            email_subject=template.subject if template else None,
+            email_body=template.body if template else None,
+            email_enabled=program.email_enabled,
+            webhook_url=program.webhook_url,
+        )
+        async with info.context.runtime.async_engine.begin() as conn:
+            updated = await service.update_program(conn, changes, revision=revision)
+        return LoyaltyProgram.from_row(updated)
+
+    @strawberry.mutation(
+        description="Where the member's thank-you e-mails go (the member themself, or admin)."
+    )
+    async def set_member_contact(
+        self,
+        info: Info[Context, None],
+        member_id: str,
+        email: str | None = None,
+        name: str | None = None,
+    ) -> MemberContact:
+        require_member_self_or_admin(info.context.principal, member_id)
+        async with info.context.runtime.async_engine.begin() as conn:
+            await set_contact(conn, member_id, email=email, name=name, now=datetime.now(UTC))
+        return MemberContact(
+            member_id=member_id,
+            email=(email or "").strip() or None,
+            name=(name or "").strip() or None,
+        )

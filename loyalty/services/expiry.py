@@ -1,0 +1,139 @@
+"""Points expiry: what will expire (members see it ahead of time), what is due, and expiring it
+as EXPIRE entries whose burns go through the outbox.
+
+A dry run computes exactly what the real run would post, from the same function (`plan`); the
+real run re-checks each member under its lock, so an activity that lands meanwhile wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.db.ledger import ledger_entries, members
+from loyalty.domain.expiry import Expiration, ExpirationPolicy, MemberActivity, due, upcoming
+from loyalty.domain.ledger import EntryType
+from loyalty.services.ledger import post_entry
+from loyalty.services.members import Member
+from loyalty.services.program import get_program
+from loyalty.services.redemptions import lock_member
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+async def _last_expiry(conn: AsyncConnection, member_pk: int) -> datetime | None:
+    value = await conn.scalar(
+        select(func.max(ledger_entries.c.created_at)).where(
+            ledger_entries.c.member_pk == member_pk, ledger_entries.c.type == EntryType.EXPIRE.value
+        )
+    )
+    return _utc(value)
+
+
+async def activity_of(conn: AsyncConnection, member: Member) -> MemberActivity:
+    return MemberActivity(
+        member.member_id,
+        member.totals.balance,
+        member.last_activity_at,
+        await _last_expiry(conn, member.pk),
+    )
+
+
+async def upcoming_for(conn: AsyncConnection, member: Member) -> Expiration | None:
+    """account.pointsExpiration: when and how many of the member's points will expire."""
+    policy = (await get_program(conn)).points_expiration
+    return upcoming(policy, await activity_of(conn, member))
+
+
+async def plan(
+    conn: AsyncConnection, policy: ExpirationPolicy, *, now: datetime
+) -> list[Expiration]:
+    """Every expiration due at `now`, by member id."""
+    if not policy.enabled:
+        return []
+    balance = (
+        members.c.earned
+        + members.c.adjusted
+        - members.c.redeemed
+        - members.c.expired
+        - members.c.reversed
+    )
+    last_expiry = (
+        select(
+            ledger_entries.c.member_pk, func.max(ledger_entries.c.created_at).label("last_expiry")
+        )
+        .where(ledger_entries.c.type == EntryType.EXPIRE.value)
+        .group_by(ledger_entries.c.member_pk)
+        .subquery()
+    )
+    rows = (
+        await conn.execute(
+            select(
+                members.c.member_id,
+                balance.label("balance"),
+                members.c.last_activity_at,
+                last_expiry.c.last_expiry,
+            )
+            .outerjoin(last_expiry, last_expiry.c.member_pk == members.c.id)
+            .where(balance > 0)
+            .order_by(members.c.member_id)
+        )
+    ).all()
+    activity = [
+        MemberActivity(r.member_id, int(r.balance), _utc(r.last_activity_at), _utc(r.last_expiry))
+        for r in rows
+    ]
+    return due(policy, activity, now=now)
+
+
+@dataclass(frozen=True)
+class ExpiryRun:
+    dry_run: bool
+    expirations: list[Expiration]
+
+    @property
+    def total(self) -> int:
+        return sum(e.expiring_points for e in self.expirations)
+
+
+async def run_expiry(
+    engine: AsyncEngine, *, now: datetime | None = None, dry_run: bool = False
+) -> ExpiryRun:
+    """Expires what is due. Each member in its own transaction: one failure costs one member,
+    and a re-run after a crash finds the finished ones no longer due."""
+    now = now or datetime.now(UTC)
+    async with engine.connect() as conn:
+        policy = (await get_program(conn)).points_expiration
+        planned = await plan(conn, policy, now=now)
+    if dry_run:
+        return ExpiryRun(True, planned)
+    done = []
+    for expected in planned:
+        async with engine.begin() as conn:
+            member = await lock_member(conn, expected.member_id)
+            current = upcoming(policy, await activity_of(conn, member))
+            if current is None or current.expiration_date > now:
+                continue  # an activity landed since the plan
+            _, entry = await post_entry(
+                conn,
+                member,
+                EntryType.EXPIRE,
+                -current.expiring_points,
+                now=now,
+                description=(
+                    f"{policy.expiring_points_percentage}% of the points expired after "
+                    f"{policy.months_of_inactivity} months without activity"
+                ),
+                business_key=f"expire:{member.pk}:{current.expiration_date.isoformat()}",
+                activity=False,
+            )
+            if entry is not None:
+                done.append(current)
+    return ExpiryRun(False, done)
