@@ -19,6 +19,7 @@ from api.dashboard import dashboard_routes
 from api.health import healthz, readyz_endpoint
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
+from api.webhooks.routes import webhook_routes
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
             Route("/metrics", metrics_endpoint),
             *dashboard_routes(),
+            *webhook_routes(settings, lambda: state["runtime"]),
         ],
         middleware=[Middleware(ObservabilityMiddleware)],
         lifespan=lifespan,

@@ -14,6 +14,7 @@ from eth_account import Account
 from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
 
 from loyalty.errors import ConfigError
+
 PATH = "m/44'/60'/0'/0/{index}"
 
 

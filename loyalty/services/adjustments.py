@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType, adjustment_to_balance, check_adjustment
 from loyalty.services import inbound
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import check_member_id, get_member, now_utc
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 REASON_MAX = 100
 

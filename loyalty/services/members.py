@@ -169,7 +169,9 @@ class Account:
 
 
 async def pending_points(conn: AsyncConnection, member_id: str) -> int:
-    signed = case((chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount)
+    signed = case(
+        (chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount
+    )
     total = (
         await conn.execute(
             select(func.coalesce(func.sum(signed), 0)).where(
@@ -252,6 +254,8 @@ async def transactions(
         query = select(ledger_entries).where(ledger_entries.c.member_pk == member.pk)
         if after is not None:
             query = query.where(ledger_entries.c.id < decode_cursor(after))
-        rows = (await conn.execute(query.order_by(ledger_entries.c.id.desc()).limit(first + 1))).all()
+        rows = (
+            await conn.execute(query.order_by(ledger_entries.c.id.desc()).limit(first + 1))
+        ).all()
     items = [Transaction.from_row(r) for r in rows[:first]]
     return TransactionPage(items, len(rows) > first)

@@ -1,6 +1,6 @@
 """Order refunds: take back the order's points in proportion to the money refunded.
 
-Per award (EARN entry) of the order: reverse floor(award × refunded so far / order amount) minus
+Per award (EARN entry) of the order: reverse floor(award * refunded so far / order amount) minus
 what earlier reversals of that award took, so partials never add up to more than the award and a
 full refund takes all of it. A member who no longer holds the points gives what is there; the
 rest is a debt netted against later earnings (see loyalty.domain.ledger).

@@ -35,8 +35,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await eng.dispose()
 
 
-def purchase(key: str, *, member: str = "m1", order: str = "o1", value: str = "12.50",
-             currency: str = "USD") -> ActivityInput:
+def purchase(
+    key: str, *, member: str = "m1", order: str = "o1", value: str = "12.50", currency: str = "USD"
+) -> ActivityInput:
     return ActivityInput(
         idempotency_key=key,
         member_id=member,
@@ -68,7 +69,12 @@ async def test_purchase_earns_by_the_rate_and_queues_one_mint_to_the_custodial_a
     async with engine.connect() as conn:
         entry = (await conn.execute(select(ledger_entries))).one()
         request = (await conn.execute(select(chain_requests))).one()
-    assert (entry.type, entry.points, entry.rule_id, entry.rule_revision) == ("EARN", 25, rule_id, 1)
+    assert (entry.type, entry.points, entry.rule_id, entry.rule_revision) == (
+        "EARN",
+        25,
+        rule_id,
+        1,
+    )
     assert (request.kind, request.amount, request.status) == (MINT, 25, PENDING)
     assert request.address == account.member.custodial_address
     assert request.ledger_entry_id == entry.id

@@ -54,7 +54,11 @@ async def test_full_refund_takes_back_the_whole_award_with_a_burn(engine: AsyncE
     async with engine.connect() as conn:
         entries = (await conn.execute(select(ledger_entries).order_by(ledger_entries.c.id))).all()
     reverse = entries[-1]
-    assert (reverse.type, reverse.points, reverse.reverses_entry_id) == ("REVERSE", -99, entries[0].id)
+    assert (reverse.type, reverse.points, reverse.reverses_entry_id) == (
+        "REVERSE",
+        -99,
+        entries[0].id,
+    )
     assert reverse.rule_id == entries[0].rule_id
 
 
@@ -124,9 +128,7 @@ async def test_refunded_totals_are_cumulative_so_late_status_events_take_nothing
     engine: AsyncEngine,
 ) -> None:
     await record(engine, purchase("p", value="10"))
-    await record_refund(
-        engine, RefundInput("w1", "o1", refunded_total=Decimal("4")), source="wix"
-    )
+    await record_refund(engine, RefundInput("w1", "o1", refunded_total=Decimal("4")), source="wix")
     await record_refund(engine, RefundInput("w2", "o1", full=True), source="wix")
     late = await record_refund(
         engine, RefundInput("w3", "o1", refunded_total=Decimal("4")), source="wix"

@@ -23,7 +23,9 @@ OTHER = Account.create()
 
 
 def sign(account, message: str) -> str:  # type: ignore[no-untyped-def]
-    return "0x" + account.sign_message(encode_defunct(text=message)).signature.hex().removeprefix("0x")
+    return "0x" + account.sign_message(encode_defunct(text=message)).signature.hex().removeprefix(
+        "0x"
+    )
 
 
 @pytest.fixture

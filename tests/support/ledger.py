@@ -55,7 +55,9 @@ async def add_fixed_rule(
 
 async def count(engine: AsyncEngine, table, *where) -> int:  # type: ignore[no-untyped-def]
     async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(table).where(*where))).scalar_one())
+        return int(
+            (await conn.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+        )
 
 
 async def written(engine: AsyncEngine) -> tuple[int, int, int, int]:

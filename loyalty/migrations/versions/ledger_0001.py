@@ -4,6 +4,8 @@ Revision ID: ledger_0001
 Revises: core_0001
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,7 +15,7 @@ branch_labels = ("ledger",)
 depends_on = ("outbox_0001",)
 
 
-def _money() -> sa.types.TypeEngine:
+def _money() -> sa.types.TypeEngine[Any]:
     # Exact decimals: NUMERIC on PostgreSQL, a decimal string on SQLite (see ExactDecimal).
     return sa.Numeric(30, 6).with_variant(sa.String(48), "sqlite")
 

@@ -1,0 +1,297 @@
+"""Loyalty accounts (Wix names): points, receiving address, wallet linking, transactions,
+adjustments. Members read only their own account; admins everything."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth import Principal, Role, require_admin, require_member_or_admin
+from api.context import Context
+from api.errors import Forbidden, Unauthenticated
+from api.schema.pagination import PageInfo
+from api.schema.scalars import Long
+from loyalty.custody import Custody, custody_for
+from loyalty.services import members as svc
+from loyalty.services.adjustments import AdjustInput, adjust_points
+from loyalty.services.wallets import issue_challenge, link_wallet
+
+if TYPE_CHECKING:
+    from api.schema.program import PointsExpiration
+    from api.schema.tiers import Tier
+
+
+def custody(info: Info[Context, None]) -> Custody:
+    return custody_for(info.context.runtime.settings.custody_mnemonic_or_dev())
+
+
+def require_member_self_or_admin(principal: Principal, member_id: str) -> None:
+    """Writes on a member's own behalf (wallet linking): the member, or an admin."""
+    if principal.role is Role.ADMIN:
+        return
+    if principal.role is Role.MEMBER and principal.member_id == member_id:
+        return
+    if principal.role is Role.ANONYMOUS:
+        raise Unauthenticated("authentication required: a member token or an admin API key")
+    raise Forbidden("members may only act on their own account")
+
+
+@strawberry.enum(description="What a ledger entry did (Wix's types plus REVERSE).")
+class TransactionType(Enum):
+    EARN = "EARN"
+    ADJUST = "ADJUST"
+    REDEEM = "REDEEM"
+    REFUND = "REFUND"
+    REVERSE = "REVERSE"
+    EXPIRE = "EXPIRE"
+
+
+@strawberry.type(description="One append-only ledger entry.")
+class LoyaltyTransaction:
+    id: strawberry.ID
+    transaction_type: TransactionType
+    amount: Long = strawberry.field(description="Points as asked, signed (EARN +, REVERSE -).")
+    balance_change: Long = strawberry.field(
+        description="What the balance (and the member's tokens) did; less than `amount` while "
+        "a debt is netted or when a reversal found fewer points than it asked."
+    )
+    balance_after: Long
+    earning_rule_id: strawberry.ID | None
+    earning_rule_revision: Long | None
+    description: str
+    created_date: datetime
+
+    @classmethod
+    def from_row(cls, t: svc.Transaction) -> LoyaltyTransaction:
+        return cls(
+            id=strawberry.ID(str(t.id)),
+            transaction_type=TransactionType(t.type),
+            amount=Long(t.points),
+            balance_change=Long(t.delta),
+            balance_after=Long(t.balance_after),
+            earning_rule_id=strawberry.ID(t.rule_id) if t.rule_id else None,
+            earning_rule_revision=Long(t.rule_revision) if t.rule_revision is not None else None,
+            description=t.description,
+            created_date=t.created_at,
+        )
+
+
+@strawberry.type
+class LoyaltyTransactionEdge:
+    cursor: str
+    node: LoyaltyTransaction
+
+
+@strawberry.type
+class LoyaltyTransactionConnection:
+    edges: list[LoyaltyTransactionEdge]
+    page_info: PageInfo
+
+    @strawberry.field(description="The transactions of this page (the edges' nodes).")
+    def nodes(self) -> list[LoyaltyTransaction]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type(
+    description="balance = earned + adjusted - redeemed - expired - reversed; never negative."
+)
+class Points:
+    balance: Long
+    earned: Long
+    adjusted: Long
+    redeemed: Long
+    expired: Long
+    reversed: Long = strawberry.field(description="Taken back after order refunds.")
+    debt: Long = strawberry.field(
+        description="Points a refund could not take (already spent), netted against later earnings."
+    )
+    pending: Long = strawberry.field(
+        description="Signed sum of this member's mints (+) and burns (-) not yet final on chain."
+    )
+    receiving_address: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The receiving address's balance as indexed from the chain's Transfer logs."
+    )
+    async def onchain(self, info: Info[Context, None]) -> Long:
+        from indexer.queries import indexed_balance
+
+        async with info.context.runtime.async_engine.connect() as conn:
+            return Long(await indexed_balance(conn, self.receiving_address))
+
+
+@strawberry.type(description="A member's loyalty account.")
+class LoyaltyAccount:
+    member_id: str
+    points: Points
+    receiving_address: str = strawberry.field(
+        description="Where the member's points are minted: the linked wallet, else custodial."
+    )
+    custodial_address: str
+    wallet_address: str | None
+    wallet_linked: bool
+    last_activity_date: datetime | None
+    created_date: datetime
+    revision: Long
+
+    # Program area (issue 7): the member's tier and upcoming expiry, resolved in api.schema.program.
+    @strawberry.field(description="The member's tier now; null is the base tier.")
+    async def tier(
+        self, info: Info[Context, None]
+    ) -> Annotated[Tier, strawberry.lazy("api.schema.tiers")] | None:
+        from api.schema.program import account_tier
+
+        return await account_tier(self, info)
+
+    @strawberry.field(description="When and how many points will expire; null: none will.")
+    async def points_expiration(
+        self, info: Info[Context, None]
+    ) -> Annotated[PointsExpiration, strawberry.lazy("api.schema.program")] | None:
+        from api.schema.program import account_points_expiration
+
+        return await account_points_expiration(self, info)
+
+    @classmethod
+    def from_row(cls, account: svc.Account) -> LoyaltyAccount:
+        m = account.member
+        t = m.totals
+        return cls(
+            member_id=m.member_id,
+            points=Points(
+                balance=Long(t.balance),
+                earned=Long(t.earned),
+                adjusted=Long(t.adjusted),
+                redeemed=Long(t.redeemed),
+                expired=Long(t.expired),
+                reversed=Long(t.reversed),
+                debt=Long(t.debt),
+                pending=Long(account.pending),
+                receiving_address=m.receiving_address,
+            ),
+            receiving_address=m.receiving_address,
+            custodial_address=m.custodial_address,
+            wallet_address=m.wallet_address,
+            wallet_linked=m.wallet_address is not None,
+            last_activity_date=m.last_activity_at,
+            created_date=m.created_at,
+            revision=Long(m.revision),
+        )
+
+    @strawberry.field(description="Newest first. `first` is 1 to 100 (default 20).")
+    async def transactions(
+        self, info: Info[Context, None], first: int = 20, after: str | None = None
+    ) -> LoyaltyTransactionConnection:
+        page = await svc.transactions(
+            info.context.runtime.async_engine, self.member_id, first=first, after=after
+        )
+        edges = [
+            LoyaltyTransactionEdge(
+                cursor=svc.encode_cursor(t.id), node=LoyaltyTransaction.from_row(t)
+            )
+            for t in page.items
+        ]
+        return LoyaltyTransactionConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=page.end_cursor,
+            ),
+        )
+
+
+async def load_account(info: Info[Context, None], member_id: str) -> LoyaltyAccount:
+    return LoyaltyAccount.from_row(
+        await svc.read_account(info.context.runtime.async_engine, member_id)
+    )
+
+
+@strawberry.type(description="Sign `message` with the wallet (personal_sign), then linkWallet.")
+class WalletLinkChallenge:
+    member_id: str
+    message: str
+    expires_date: datetime
+
+
+@strawberry.input
+class AdjustPointsInput:
+    member_id: str
+    idempotency_key: str
+    reason: str = strawberry.field(description="Shown in the transaction (1-100 characters).")
+    amount: int | None = strawberry.field(default=None, description="A change, + or -.")
+    balance: int | None = strawberry.field(default=None, description="Or the balance to set.")
+
+
+@strawberry.type
+class AdjustPointsResult:
+    duplicate: bool = strawberry.field(description="True for a repeated idempotency key.")
+    amount: Long = strawberry.field(description="The change made (0: already at that balance).")
+    transaction_id: strawberry.ID | None
+    account: LoyaltyAccount
+
+
+@strawberry.type
+class AccountsQuery:
+    @strawberry.field(description="A member's account. Members may read only their own.")
+    async def account(self, info: Info[Context, None], member_id: str) -> LoyaltyAccount:
+        require_member_or_admin(info.context.principal, member_id)
+        return await load_account(info, member_id)
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(description="Creates a member explicitly (admin); DUPLICATE if known.")
+    async def create_member(self, info: Info[Context, None], member_id: str) -> LoyaltyAccount:
+        require_admin(info.context.principal)
+        member = await svc.create_member(
+            info.context.runtime.async_engine, member_id, custody(info)
+        )
+        return LoyaltyAccount.from_row(svc.Account(member, 0))
+
+    @strawberry.mutation(description="A single-use message (10 minutes) for linkWallet.")
+    async def wallet_link_challenge(
+        self, info: Info[Context, None], member_id: str
+    ) -> WalletLinkChallenge:
+        require_member_self_or_admin(info.context.principal, member_id)
+        c = await issue_challenge(info.context.runtime.async_engine, member_id)
+        return WalletLinkChallenge(
+            member_id=c.member_id, message=c.message, expires_date=c.expires_at
+        )
+
+    @strawberry.mutation(
+        description="Links the wallet that personal_signed an open challenge; the points held "
+        "at the old receiving address are moved to it (burn + mint)."
+    )
+    async def link_wallet(
+        self, info: Info[Context, None], member_id: str, address: str, signature: str
+    ) -> LoyaltyAccount:
+        require_member_self_or_admin(info.context.principal, member_id)
+        await link_wallet(info.context.runtime.async_engine, member_id, address, signature)
+        return await load_account(info, member_id)
+
+    @strawberry.mutation(description="Adds, removes or sets points (admin); never below zero.")
+    async def adjust_points(
+        self, info: Info[Context, None], input: AdjustPointsInput
+    ) -> AdjustPointsResult:
+        require_admin(info.context.principal)
+        outcome = await adjust_points(
+            info.context.runtime.async_engine,
+            AdjustInput(
+                idempotency_key=input.idempotency_key,
+                member_id=input.member_id,
+                reason=input.reason,
+                amount=input.amount,
+                balance=input.balance,
+            ),
+        )
+        return AdjustPointsResult(
+            duplicate=outcome.duplicate,
+            amount=Long(outcome.points),
+            transaction_id=strawberry.ID(str(outcome.entry_id)) if outcome.entry_id else None,
+            account=await load_account(info, outcome.member_id),
+        )

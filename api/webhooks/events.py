@@ -1,0 +1,108 @@
+"""The payload of `POST /webhooks/events` (any source but Wix eCommerce):
+
+    {"type": "<activity type, e.g. reviews/ReviewCreated>",
+     "data": {"memberId": "…", "triggerAppId": "…",
+              "orderId": "…"?, "amount": {"value": "12.50", "currency": "USD"}?,
+              "occurredAt": "2025-01-31T12:00:00Z"?, "referredMemberId": "…"?}}
+
+or, to take an order's points back, {"type": "orders/Refunded", "data": {"orderId", "amount"}}.
+The webhook-id is the idempotency key. A referral earns once per referred member and rule.
+Amounts are decimal strings (or JSON numbers, parsed exactly); never floats.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from api.webhooks.errors import WebhookRefused, malformed
+from loyalty.domain.points import Money
+from loyalty.services.activities import ActivityInput
+from loyalty.services.refunds import RefundInput
+
+REFUND_TYPE = "orders/Refunded"
+
+
+def invalid(message: str) -> WebhookRefused:
+    return WebhookRefused(422, "VALIDATION", message)
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    activity: ActivityInput | None = None
+    refund: RefundInput | None = None
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise invalid(f'{field} must be a decimal string such as "12.50"')
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise invalid(f"{field} is not a number") from None
+    if not number.is_finite():
+        raise invalid(f"{field} is not a finite number")
+    return number
+
+
+def _str(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise invalid(f"data.{key} must be a non-empty string")
+    return value
+
+
+def parse(msg_id: str, body: bytes) -> SourceEvent:
+    try:
+        payload = json.loads(body, parse_float=Decimal)
+    except ValueError:
+        raise malformed("the body is not JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+        raise malformed('the body must be {"type": …, "data": {…}}')
+    kind = payload.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise invalid("type must be the activity type")
+    data: dict[str, Any] = payload["data"]
+    if kind == REFUND_TYPE:
+        order_id = _str(data, "orderId")
+        assert order_id is not None
+        return SourceEvent(
+            refund=RefundInput(msg_id, order_id, amount=_decimal(data.get("amount"), "amount"))
+        )
+    amount = None
+    if data.get("amount") is not None:
+        raw = data["amount"]
+        if not isinstance(raw, dict):
+            raise invalid('data.amount must be {"value": "12.50", "currency": "USD"}')
+        currency = raw.get("currency")
+        if not isinstance(currency, str) or not currency:
+            raise invalid("data.amount.currency is required")
+        amount = Money(_decimal(raw.get("value"), "data.amount.value"), currency)
+    occurred = None
+    if data.get("occurredAt") is not None:
+        try:
+            occurred = datetime.fromisoformat(str(data["occurredAt"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise invalid("data.occurredAt must be an ISO 8601 date-time") from None
+    referred = _str(data, "referredMemberId", required=False)
+    member_id = _str(data, "memberId")
+    trigger_app = _str(data, "triggerAppId")
+    assert member_id is not None and trigger_app is not None
+    return SourceEvent(
+        activity=ActivityInput(
+            idempotency_key=msg_id,
+            member_id=member_id,
+            activity_type=kind,
+            trigger_app_id=trigger_app,
+            order_id=_str(data, "orderId", required=False),
+            amount=amount,
+            occurred_at=occurred,
+            dedupe_ref=f"referral:{referred}" if referred else None,
+            details={"referredMemberId": referred} if referred else {},
+        )
+    )

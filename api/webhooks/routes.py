@@ -1,0 +1,111 @@
+"""The two webhook endpoints. Each verifies, parses, and records in one transaction before it
+answers: 200 means durably recorded (and processed); anything else records nothing, so the
+sender's retry is processed as new."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.webhooks import events, wix
+from api.webhooks.errors import WebhookRefused
+from api.webhooks.standard import StandardVerifier
+from loyalty.custody import custody_for
+from loyalty.domain.errors import DomainError
+from loyalty.runtime import Runtime
+from loyalty.services.activities import ActivityInput, record_activity, record_ignored
+from loyalty.services.refunds import RefundInput, record_refund
+from loyalty.services.rules import matching_rules
+from loyalty.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_STATUS = {"VALIDATION": 422, "NOT_FOUND": 404, "DUPLICATE": 409}
+
+
+def _refused(exc: WebhookRefused) -> Response:
+    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, exc.status)
+
+
+def _answer(outcome: Any) -> Response:
+    return JSONResponse({**outcome.to_json(), "duplicate": outcome.duplicate})
+
+
+async def _body(request: Request, settings: Settings) -> bytes:
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:  # the app-wide cap normally refuses it earlier
+        raise WebhookRefused(413, "TOO_LARGE", "the body is over LOYALTY_MAX_BODY_BYTES")
+    return body
+
+
+async def _process(
+    runtime: Runtime,
+    source: str,
+    activity: ActivityInput | None,
+    refund: RefundInput | None,
+) -> Response:
+    settings = runtime.settings
+    engine = runtime.async_engine
+    try:
+        if activity is not None:
+            outcome: Any = await record_activity(
+                engine,
+                activity,
+                source=source,
+                custody=custody_for(settings.custody_mnemonic_or_dev()),
+                currency=settings.currency,
+                rules=matching_rules,
+                strict=False,  # a redelivered event id is the same event, even if re-signed
+            )
+        else:
+            assert refund is not None
+            outcome = await record_refund(engine, refund, source=source)
+    except DomainError as exc:
+        return _refused(WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+    return _answer(outcome)
+
+
+def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[Route]:
+    wix_verifier = wix.WixVerifier(settings.wix_public_key) if settings.wix_public_key else None
+    standard = StandardVerifier(settings.webhook_secrets) if settings.webhook_secrets else None
+
+    async def wix_endpoint(request: Request) -> Response:
+        if wix_verifier is None:
+            return _refused(WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WIX_PUBLIC_KEY unset"))
+        try:
+            event = wix.parse(wix_verifier.verify(await _body(request, settings)))
+            if event.ignored:
+                outcome = await record_ignored(
+                    runtime().async_engine,
+                    source="wix",
+                    key=event.event_id,
+                    reason=event.ignored,
+                    details={"wixEventType": event.event_type},
+                )
+                return _answer(outcome)
+        except WebhookRefused as exc:
+            return _refused(exc)
+        except DomainError as exc:
+            return _refused(WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+        return await _process(runtime(), "wix", event.activity, event.refund)
+
+    async def events_endpoint(request: Request) -> Response:
+        if standard is None:
+            return _refused(WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WEBHOOK_SECRETS unset"))
+        try:
+            body = await _body(request, settings)
+            msg_id = standard.verify(request.headers, body)
+            event = events.parse(msg_id, body)
+        except WebhookRefused as exc:
+            return _refused(exc)
+        return await _process(runtime(), "events", event.activity, event.refund)
+
+    return [
+        Route("/webhooks/wix", wix_endpoint, methods=["POST"]),
+        Route("/webhooks/events", events_endpoint, methods=["POST"]),
+    ]

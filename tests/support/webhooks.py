@@ -1,0 +1,110 @@
+"""Signing Wix and Standard Webhooks requests for tests and the benchmark, and an app whose
+webhooks are configured (on a runtime without a chain: the webhooks never touch it)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from api.webhooks.standard import sign
+from loyalty.db.engine import make_async_engine, make_engine
+from loyalty.runtime import Runtime
+from loyalty.settings import Settings
+
+WIX_PRIVATE_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+WIX_PUBLIC_PEM = (
+    WIX_PRIVATE_KEY.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+SECRET_OLD = "whsec_" + base64.b64encode(b"old-secret-0123456789abcdef").decode()
+SECRET_NEW = "whsec_" + base64.b64encode(b"new-secret-0123456789abcdef").decode()
+
+
+def wix_claims(event_type: str, event_id: str, body: dict[str, Any], *, ttl: int = 300) -> dict:  # type: ignore[type-arg]
+    """Wix's nesting: claims.data (a JSON string) holds eventType and data (a JSON string)."""
+    inner = {"id": event_id, "entityId": "e", "actionEvent": {"body": body}}
+    envelope = {"eventType": event_type, "instanceId": "site-1", "data": json.dumps(inner)}
+    now = int(time.time())
+    return {"data": json.dumps(envelope), "iat": now, "exp": now + ttl}
+
+
+def wix_jwt(claims: dict, key: Any = WIX_PRIVATE_KEY, algorithm: str = "RS256") -> bytes:  # type: ignore[type-arg]
+    return jwt.encode(claims, key, algorithm=algorithm).encode()
+
+
+def checkout_completed(
+    event_id: str, checkout_id: str, member: str | None, total: str, currency: str = "USD"
+) -> bytes:
+    checkout = {
+        "id": checkout_id,
+        "buyerInfo": {"memberId": member, "contactId": "c1"},
+        "priceSummary": {"subtotal": {"amount": total}, "total": {"amount": total}},
+        "currency": currency,
+        "conversionCurrency": "JPY",  # the buyer's display currency: must be ignored
+    }
+    return wix_jwt(wix_claims("wix.ecom.v1.checkout_completed", event_id, {"checkout": checkout}))
+
+
+def payment_status(
+    event_id: str,
+    order_id: str,
+    checkout_id: str,
+    member: str,
+    total: str,
+    status: str,
+    refunded: str | None = None,
+) -> bytes:
+    order: dict[str, Any] = {
+        "id": order_id,
+        "checkoutId": checkout_id,
+        "buyerInfo": {"memberId": member},
+        "priceSummary": {"total": {"amount": total}},
+        "currency": "USD",
+        "paymentStatus": status,
+    }
+    if refunded is not None:
+        order["balanceSummary"] = {"refunded": {"amount": refunded}}
+    return wix_jwt(
+        wix_claims("wix.ecom.v1.order_payment_status_updated", event_id, {"order": order})
+    )
+
+
+def standard_request(
+    payload: Any, *, secret: str = SECRET_NEW, msg_id: str | None = None, at: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload, default=str).encode()
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    timestamp = int(time.time()) if at is None else at
+    return body, {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "content-type": "application/json",
+    }
+
+
+def activity_event(member: str, activity_type: str = "reviews/ReviewCreated", **data: Any) -> dict:  # type: ignore[type-arg]
+    return {"type": activity_type, "data": {"memberId": member, "triggerAppId": "reviews", **data}}
+
+
+def money(value: str, currency: str = "USD") -> dict[str, str]:
+    return {"value": value, "currency": currency}
+
+
+def light_runtime(settings: Settings) -> Runtime:
+    """Database engines without a chain: the webhooks and ledger services never use it."""
+    return Runtime(
+        settings=settings,
+        engine=make_engine(settings.database_url),
+        async_engine=make_async_engine(settings.database_url),
+        chain=None,  # type: ignore[arg-type]
+        deployment=None,  # type: ignore[arg-type]
+    )
