@@ -72,12 +72,14 @@ class Server:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         body = {"query": query, "variables": variables or {}}
         reply = httpx.post(f"{self.base}/graphql", json=body, headers=headers, timeout=30)
-        return reply.json()
+        answer: dict[str, Any] = reply.json()
+        return answer
 
     def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         body = self.graphql(query, variables)
         assert not body.get("errors"), body["errors"]
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
     def query_fields(self) -> set[str]:
         body = self.graphql("{ __schema { queryType { fields { name } } } }")
@@ -155,9 +157,11 @@ class PageWatch:
     def attach(self, page: Any) -> None:
         page.on(
             "console",
-            lambda m: self.errors.append(f"console.{m.type}: {m.text}")
-            if m.type in ("error", "assert")
-            else None,
+            lambda m: (
+                self.errors.append(f"console.{m.type}: {m.text}")
+                if m.type in ("error", "assert")
+                else None
+            ),
         )
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         page.on(
@@ -216,10 +220,11 @@ def _refreshes(page: Any) -> int:
 
 
 def _states(page: Any) -> dict[str, str]:
-    return page.eval_on_selector_all(
+    states: dict[str, str] = page.eval_on_selector_all(
         "main > section",
         "els => Object.fromEntries(els.map(e => [e.id.replace('section-', ''), e.dataset.state]))",
     )
+    return states
 
 
 def _enter_key(page: Any, key: str) -> None:
@@ -237,7 +242,7 @@ def _only_local(watch: PageWatch, base: str) -> None:
 # ------------------------------------------------------------------------------- the tests
 
 
-def test_dashboard_loads_and_every_section_settles(server: Server, chromium: Any) -> None:
+def test_dashboard_loads_and_every_section_settles(chromium: Any, server: Server) -> None:
     ctx = chromium()
     page = ctx.new_page()
     watch = PageWatch()
@@ -278,7 +283,7 @@ def test_dashboard_loads_and_every_section_settles(server: Server, chromium: Any
     _only_local(watch, server.base)
 
 
-def test_a_wrong_admin_key_is_refused_with_a_message(server: Server, chromium: Any) -> None:
+def test_a_wrong_admin_key_is_refused_with_a_message(chromium: Any, server: Server) -> None:
     ctx = chromium()
     page = ctx.new_page()
     watch = PageWatch()
@@ -346,9 +351,7 @@ def _root_a() -> dict[str, Any]:
     return {
         "token": {"address": "0x" + "ab" * 20, "symbol": "LOYAL", "decimals": 0},
         "analytics": {
-            "pointsIssuedPerDay": lambda _info, days=30: [
-                {"day": d, "points": p} for d, p in DAYS
-            ],
+            "pointsIssuedPerDay": lambda _info, days=30: [{"day": d, "points": p} for d, p in DAYS],
             "membersPerTier": [
                 {"tier": None if n == "Base" else {"id": n.lower(), "name": n}, "members": c}
                 for n, c in TIERS
@@ -405,7 +408,10 @@ def _stand_in(sdl: str, root: dict[str, Any]) -> Callable[[Any], None]:
     ids=["analytics-object", "root-fields-with-required-range"],
 )
 def test_charts_draw_the_answered_data(
-    server: Server, chromium: Any, sdl: str, root: Callable[[], dict[str, Any]],
+    chromium: Any,
+    server: Server,
+    sdl: str,
+    root: Callable[[], dict[str, Any]],
     tier_names: list[str],
 ) -> None:
     ctx = chromium()
@@ -463,8 +469,14 @@ def _seed_points(server: Server) -> dict[str, int]:
         )["createMember"]
         server.data(
             "mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { amount } }",
-            {"i": {"memberId": member, "idempotencyKey": f"seed-{member}", "reason": "seed",
-                   "amount": points}},
+            {
+                "i": {
+                    "memberId": member,
+                    "idempotencyKey": f"seed-{member}",
+                    "reason": "seed",
+                    "amount": points,
+                }
+            },
         )
         expected[account["receivingAddress"].lower()] = points
     return expected
@@ -486,13 +498,13 @@ def _wait_until_final_and_indexed(server: Server, expected: dict[str, int]) -> i
         if all(minted.get(a) == p for a, p in expected.items()) and nodes:
             top = max(n["blockNumber"] for n in nodes)
             if (status["finalizedBlock"] or 0) >= top and (status["indexedBlock"] or 0) >= top:
-                return min(status["finalizedBlock"], status["indexedBlock"])
+                return int(min(status["finalizedBlock"], status["indexedBlock"]))
         time.sleep(0.5)
     pytest.fail(f"the seeded mints were not final and indexed: {last}")
 
 
 def test_seeded_points_show_in_transfers_indexer_audit_and_token(
-    server: Server, chromium: Any
+    chromium: Any, server: Server
 ) -> None:
     fields = server.query_fields()
     mutations = {

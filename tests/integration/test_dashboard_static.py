@@ -4,6 +4,7 @@ its three files."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ DASHBOARD = Path(__file__).resolve().parents[2] / "api" / "dashboard"
 
 
 @pytest.fixture
-async def client(tmp_path):
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # Static routes need no runtime; ASGITransport does not run the lifespan.
     settings = Settings(database_url=f"sqlite:///{tmp_path}/unused.db", chain_state="")
     transport = httpx.ASGITransport(app=create_app(settings))
@@ -59,8 +60,11 @@ def test_csp_allows_no_foreign_origin() -> None:
 def test_no_asset_refers_to_an_external_resource(name: str) -> None:
     text = (DASHBOARD / name).read_text()
     # The SVG namespace is an identifier, never fetched.
-    urls = [u for u in re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s'\"]*", text)
-            if u != "http://www.w3.org/2000/svg"]
+    urls = [
+        u
+        for u in re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s'\"]*", text)
+        if u != "http://www.w3.org/2000/svg"
+    ]
     assert urls == [], urls
     assert "@import" not in text
     assert "innerHTML" not in text  # data is written as text, never parsed as HTML
