@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     from indexer.cli import register as register_indexer
 
     register_indexer(sub)
+
+    from loyalty.jobs import register as register_jobs
+
+    register_jobs(sub)
     return parser
 
 

@@ -180,6 +180,28 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("LOYALTY_LOG_LEVEL", "log_level", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Variable(
+        "LOYALTY_NOTIFY_WEBHOOK_SECRET",
+        "notify_webhook_secret",
+        "",
+        "`whsec_…` secret signing outbound event webhooks (Standard Webhooks); the receiver URL "
+        "is the program's `webhookUrl`.",
+        secret=True,
+    ),
+    Variable(
+        "LOYALTY_SMTP_URL",
+        "smtp_url",
+        "",
+        "SMTP server for thank-you e-mails: `smtp://user:pass@host:587?starttls=true` or "
+        "`smtps://host:465`. Empty: no e-mail.",
+        secret=True,
+    ),
+    Variable(
+        "LOYALTY_SMTP_FROM",
+        "smtp_from",
+        "loyalty@localhost",
+        "Sender address of the thank-you e-mails.",
+    ),
+    Variable(
         "LOYALTY_CURRENCY",
         "currency",
         "USD",
@@ -280,6 +302,24 @@ def _non_negative(name: str, raw: str) -> Decimal:
     return value
 
 
+def _notify_secret(raw: str) -> str:
+    from loyalty.notify.webhook import secret_key
+
+    secret = raw.strip()
+    if secret:
+        secret_key(secret)  # refuses a malformed secret at start, not at the first delivery
+    return secret
+
+
+def _smtp_url(raw: str) -> str:
+    from loyalty.notify.mail import SmtpServer
+
+    url = raw.strip()
+    if url:
+        SmtpServer.from_url(url)
+    return url
+
+
 MINTER_FAULTS = ("after_save", "after_broadcast", "after_receipt")
 
 
@@ -352,6 +392,9 @@ class Settings:
     custody_mnemonic: str = ""
     wix_public_key: str = ""
     webhook_secrets: tuple[str, ...] = ()
+    notify_webhook_secret: str = ""
+    smtp_url: str = ""
+    smtp_from: str = "loyalty@localhost"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -408,6 +451,9 @@ class Settings:
             custody_mnemonic=" ".join(raw["custody_mnemonic"].split()),
             wix_public_key=raw["wix_public_key"].strip(),
             webhook_secrets=_webhook_secrets(names["webhook_secrets"], raw["webhook_secrets"]),
+            notify_webhook_secret=_notify_secret(raw["notify_webhook_secret"]),
+            smtp_url=_smtp_url(raw["smtp_url"]),
+            smtp_from=raw["smtp_from"].strip() or "loyalty@localhost",
         )
         return settings
 

@@ -1,0 +1,95 @@
+"""The program's periodic jobs, and the `loyalty expire` command.
+
+`run_program_jobs` is what a long-running process (the minter's loop) calls every so often:
+tiers whose rolling window passed old points are recomputed, due points expire, and queued
+notifications are delivered. Each step runs in its own transactions; a failed step is logged
+and tried at the next call, and never blocks the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from loyalty.settings import Settings
+
+log = logging.getLogger("loyalty.jobs")
+
+
+@dataclass(frozen=True)
+class JobsReport:
+    tier_changes: int
+    expired_members: int
+    expired_points: int
+    notifications_delivered: int
+
+
+async def run_program_jobs(
+    engine: AsyncEngine, settings: Settings, *, now: datetime | None = None
+) -> JobsReport:
+    from loyalty.notify.loop import deliver_due, transports_for
+    from loyalty.services.expiry import run_expiry
+    from loyalty.services.tiers import roll_tiers
+
+    now = now or datetime.now(UTC)
+    changes = expired = points = delivered = 0
+    try:
+        changes = len(await roll_tiers(engine, now=now))
+    except Exception:
+        log.exception("tier roll failed; it is tried again at the next run")
+    try:
+        run = await run_expiry(engine, now=now)
+        expired, points = len(run.expirations), run.total
+    except Exception:
+        log.exception("points expiry failed; it is tried again at the next run")
+    try:
+        delivered = await deliver_due(engine, transports_for(settings), now=now)
+    except Exception:
+        log.exception("notification delivery failed; it is tried again at the next run")
+    return JobsReport(changes, expired, points, delivered)
+
+
+def _cmd_expire(args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.db.engine import make_async_engine
+    from loyalty.services.expiry import run_expiry
+
+    async def main() -> Any:
+        engine = make_async_engine(settings.database_url)
+        try:
+            return await run_expiry(engine, dry_run=args.dry_run)
+        finally:
+            await engine.dispose()
+
+    run = asyncio.run(main())
+    rows = [
+        {
+            "memberId": e.member_id,
+            "expirationDate": e.expiration_date.isoformat(),
+            "expiringPoints": e.expiring_points,
+        }
+        for e in run.expirations
+    ]
+    if args.json:
+        print(json.dumps({"dryRun": run.dry_run, "total": run.total, "expirations": rows}))
+    else:
+        for row in rows:
+            print(f"{row['memberId']}\t{row['expiringPoints']}\t{row['expirationDate']}")
+        verb = "would expire" if run.dry_run else "expired"
+        print(f"{verb} {run.total} points of {len(rows)} members")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "expire", help="expire the points of inactive members (the program's pointsExpiration)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what would expire; change nothing")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=_cmd_expire)

@@ -1,0 +1,179 @@
+"""Delivers queued notifications with retries.
+
+Each due row is delivered in its own transaction, holding the row's lock (SKIP LOCKED on
+PostgreSQL, so two runners never deliver one row at once). A failure records the error and
+schedules the next attempt with exponential backoff; after MAX_ATTEMPTS the row is FAILED and
+stays for an operator. The receiver dedupes by `webhook-id` (the event id), which every retry of
+one event keeps.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from loyalty.db.program import member_contacts, notifications
+from loyalty.db.rules import tiers
+from loyalty.notify import webhook
+from loyalty.notify.mail import MailTransport, SmtpServer, SmtpTransport, build_message
+from loyalty.notify.templates import render
+from loyalty.notify.webhook import DeliveryFailed, HttpWebhookSender, WebhookSender
+from loyalty.services.notifications import DELIVERED, EMAIL, FAILED, PENDING, WEBHOOK
+from loyalty.services.program import Program, get_program
+from loyalty.settings import Settings
+
+log = logging.getLogger("loyalty.notify")
+
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=6)
+BATCH = 100
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failure: 30 s, 1 min, 2 min … at most 6 h."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+
+
+@dataclass(frozen=True)
+class Transports:
+    webhook: WebhookSender | None
+    webhook_key: bytes | None
+    mail: MailTransport | None
+    mail_from: str
+
+
+def transports_for(settings: Settings) -> Transports:
+    key = (
+        webhook.secret_key(settings.notify_webhook_secret)
+        if settings.notify_webhook_secret
+        else None
+    )
+    mail = SmtpTransport(SmtpServer.from_url(settings.smtp_url)) if settings.smtp_url else None
+    return Transports(HttpWebhookSender(), key, mail, settings.smtp_from)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+async def _send_webhook(t: Transports, program: Program, row: Any) -> None:
+    if not program.webhook_url:
+        raise DeliveryFailed("no webhookUrl is set in the program settings")
+    if t.webhook is None or t.webhook_key is None:
+        raise DeliveryFailed("LOYALTY_NOTIFY_WEBHOOK_SECRET is not set: webhooks are not signed")
+    body = row.payload.encode()
+    stamp = int(time.time())
+    await t.webhook.send(
+        program.webhook_url, webhook.headers(t.webhook_key, row.event_id, stamp, body), body
+    )
+
+
+async def _send_email(conn: AsyncConnection, t: Transports, program: Program, row: Any) -> None:
+    if t.mail is None:
+        raise DeliveryFailed("LOYALTY_SMTP_URL is not set")
+    contact = (
+        await conn.execute(
+            select(member_contacts).where(member_contacts.c.member_id == row.member_id)
+        )
+    ).first()
+    if contact is None or not contact.email:
+        raise DeliveryFailed(f"member {row.member_id} has no e-mail address")
+    data = json.loads(row.payload)["data"]
+    tier_name = None
+    if data.get("tierId"):
+        tier_name = await conn.scalar(select(tiers.c.name).where(tiers.c.id == data["tierId"]))
+    values = {
+        "name": contact.name or row.member_id,
+        "member_id": row.member_id,
+        "points": data.get("points", ""),
+        "balance": data.get("balance", ""),
+        "event": row.event_type,
+        "tier": tier_name or "",
+    }
+    await t.mail.send(
+        build_message(
+            sender=t.mail_from,
+            to=contact.email,
+            subject=render(program.email_subject, values),
+            body=render(program.email_body, values),
+        )
+    )
+
+
+async def _deliver_one(engine: AsyncEngine, t: Transports, row_id: int, now: datetime) -> bool:
+    async with engine.begin() as conn:
+        query = select(notifications).where(
+            notifications.c.id == row_id, notifications.c.status == PENDING
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = (await conn.execute(query)).first()
+        if row is None:
+            return False  # delivered meanwhile, or another runner holds it
+        program = await get_program(conn)
+        attempts = int(row.attempts) + 1
+        try:
+            if row.channel == WEBHOOK:
+                await _send_webhook(t, program, row)
+            elif row.channel == EMAIL:
+                await _send_email(conn, t, program, row)
+        except DeliveryFailed as exc:
+            final = attempts >= MAX_ATTEMPTS
+            log.warning(
+                "notification %s (%s) attempt %d failed: %s",
+                row.event_id,
+                row.channel,
+                attempts,
+                exc,
+            )
+            await conn.execute(
+                notifications.update()
+                .where(notifications.c.id == row_id)
+                .values(
+                    attempts=attempts,
+                    last_error=str(exc)[:2000],
+                    status=FAILED if final else PENDING,
+                    next_attempt_at=now + backoff(attempts),
+                )
+            )
+            return False
+        await conn.execute(
+            notifications.update()
+            .where(notifications.c.id == row_id)
+            .values(attempts=attempts, status=DELIVERED, delivered_at=now, last_error=None)
+        )
+        return True
+
+
+async def deliver_due(
+    engine: AsyncEngine, transports: Transports, *, now: datetime | None = None
+) -> int:
+    """Delivers what is due at `now`; returns how many were delivered."""
+    now = now or datetime.now(UTC)
+    async with engine.connect() as conn:
+        ids = (
+            (
+                await conn.execute(
+                    select(notifications.c.id)
+                    .where(
+                        notifications.c.status == PENDING, notifications.c.next_attempt_at <= now
+                    )
+                    .order_by(notifications.c.id)
+                    .limit(BATCH)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    delivered = 0
+    for row_id in ids:
+        delivered += await _deliver_one(engine, transports, int(row_id), now)
+    return delivered
