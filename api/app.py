@@ -14,9 +14,12 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from api.auth import Authenticator
 from api.context import Context
 from api.dashboard import dashboard_routes
+from api.errors import ApiError
 from api.health import healthz, readyz_endpoint
+from api.limits import BodySizeLimit
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
 from api.webhooks.routes import webhook_routes
@@ -25,14 +28,22 @@ from loyalty.settings import Settings
 
 
 class LoyaltyGraphQL(GraphQL[Context, None]):
-    def __init__(self, runtime_getter: Any, **kwargs: Any) -> None:
+    def __init__(self, runtime_getter: Any, *, authenticator: Authenticator, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._runtime = runtime_getter
+        self._authenticator = authenticator
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(request=request, response=response, runtime=self._runtime())
+        context = Context(request=request, response=response, runtime=self._runtime())
+        try:
+            context.principal = await self._authenticator.principal(
+                request.headers.get("authorization")
+            )
+        except ApiError as exc:
+            context.auth_error = exc  # raised by api.limits.RefuseBadCredentials
+        return context
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -56,6 +67,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lambda: state["runtime"],
         schema=build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
+        authenticator=Authenticator(
+            engine_getter=lambda: state["runtime"].async_engine,
+            admin_api_key=settings.admin_api_key,
+            member_jwt_secret=settings.member_jwt_secret,
+        ),
     )
 
     app = Starlette(
@@ -67,7 +83,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *dashboard_routes(),
             *webhook_routes(settings, lambda: state["runtime"]),
         ],
-        middleware=[Middleware(ObservabilityMiddleware)],
+        middleware=[
+            Middleware(ObservabilityMiddleware),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
     return app

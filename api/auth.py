@@ -7,10 +7,17 @@ token facts. Resolvers call the `require_*` helpers; they never inspect headers 
 
 from __future__ import annotations
 
+import hmac
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+import jwt
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from api.errors import Forbidden, Unauthenticated
+from loyalty.services.api_keys import PREFIX, hash_key, verify_key
 
 
 class Role(Enum):
@@ -60,3 +67,105 @@ def _refuse(principal: Principal, why: str) -> None:
     if principal.role is Role.ANONYMOUS:
         raise Unauthenticated(f"authentication required: {why}")
     raise Forbidden(why)
+
+
+# --- how a request becomes a Principal -----------------------------------------------------------
+
+_CACHE_SECONDS = 30.0  # a revoked key stops working within this time
+_CACHE_MAX = 10_000
+_MEMBER_ID_MAX = 256
+
+
+class Authenticator:
+    """Turns an `Authorization` header into a Principal, once per request.
+
+    `Bearer <API key>` (a stored key, or the bootstrap key from LOYALTY_ADMIN_API_KEY, which is
+    kept only as a hash in memory) or `Bearer <member JWT>` (HS256, `sub` and `exp` required).
+    No header is ANONYMOUS; any credential that does not verify is refused (UNAUTHENTICATED)
+    rather than downgraded to anonymous, so a client learns at once that its key is wrong.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine_getter: Callable[[], AsyncEngine],
+        admin_api_key: str = "",
+        member_jwt_secret: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine_getter
+        self._bootstrap_hash = hash_key(admin_api_key) if admin_api_key else None
+        self._jwt_secret = member_jwt_secret
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Principal]] = {}
+
+    async def principal(self, authorization: str | None) -> Principal:
+        if authorization is None or not authorization.strip():
+            return ANONYMOUS
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated(
+                "the Authorization header must be `Bearer <API key or member token>`"
+            )
+        digest = hash_key(token)
+        if self._bootstrap_hash is not None and hmac.compare_digest(digest, self._bootstrap_hash):
+            return Principal(Role.ADMIN, key_id="bootstrap")
+        if token.startswith(PREFIX):
+            return await self._api_key(token, digest)
+        if token.count(".") == 2:
+            return self._member(token)
+        raise Unauthenticated("unknown API key: check the key, or create one with `loyalty keys`")
+
+    async def _api_key(self, token: str, digest: str) -> Principal:
+        now = self._clock()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self._engine().connect() as conn:
+            record = await verify_key(conn, token)
+        if record is None:
+            raise Unauthenticated(
+                "unknown or revoked API key: check the key, or create one with `loyalty keys`"
+            )
+        principal = Principal(
+            Role.ADMIN if record.role == "admin" else Role.AUDITOR, key_id=record.id
+        )
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[digest] = (now + _CACHE_SECONDS, principal)
+        return principal
+
+    def _member(self, token: str) -> Principal:
+        if not self._jwt_secret:
+            raise Unauthenticated(
+                "member tokens are not accepted: LOYALTY_MEMBER_JWT_SECRET is unset"
+            )
+        try:
+            claims = jwt.decode(
+                token,
+                self._jwt_secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the member token has expired: sign in again") from None
+        except jwt.PyJWTError:
+            raise Unauthenticated(
+                "invalid member token: it must be an HS256 JWT with `sub` and `exp`, signed "
+                "with the service's secret"
+            ) from None
+        member_id = claims.get("sub")
+        if (
+            not isinstance(member_id, str)
+            or not member_id.strip()
+            or len(member_id) > _MEMBER_ID_MAX
+        ):
+            raise Unauthenticated("invalid member token: `sub` must be the member id")
+        return Principal(Role.MEMBER, member_id=member_id)
+
+
+def member_token(secret: str, member_id: str, *, ttl_seconds: int = 3600) -> str:
+    """Signs a member JWT (for tests, tools and shops that mint tokens with the same secret)."""
+    now = int(time.time())
+    return jwt.encode({"sub": member_id, "iat": now, "exp": now + ttl_seconds}, secret, "HS256")

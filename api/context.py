@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from api.auth import ANONYMOUS, Principal
+from api.dataloaders import Loaders, make_loaders
+from api.errors import ApiError
 from loyalty.runtime import Runtime
 
 
@@ -18,3 +20,12 @@ class Context:
     response: Any
     runtime: Runtime
     principal: Principal = ANONYMOUS
+    auth_error: ApiError | None = None  # a credential that did not verify (api.limits refuses)
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, made on first use."""
+        if self._loaders is None:
+            self._loaders = make_loaders(lambda: self.runtime.async_engine)
+        return self._loaders

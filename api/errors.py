@@ -6,6 +6,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from loyalty.domain.errors import DomainError
+
 
 class ApiError(Exception):
     code = "INTERNAL"
@@ -40,7 +42,11 @@ class Duplicate(ApiError):
 
 
 def is_expected(error: GraphQLError) -> bool:
-    """Errors shown to the caller as they are: our typed ones, and GraphQL's own (syntax,
+    """Errors shown to the caller as they are: our typed ones (API and domain errors, whose
+    `extensions.code` graphql-core copies from the exception), and GraphQL's own (syntax,
     validation), which have no original error."""
     original = error.original_error
-    return original is None or isinstance(original, ApiError)
+    # A bad variable comes wrapped twice (variable error → scalar error → our ValidationFailed).
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original is None or isinstance(original, ApiError | DomainError | GraphQLError)

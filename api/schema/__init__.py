@@ -9,23 +9,55 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import ApiError, is_expected
+from api.limits import ErrorCodes, batching_config, graphql_limits
 from api.observability import OperationMetrics
+from api.schema.accounts import AccountsMutation, AccountsQuery
+from api.schema.activities import ActivitiesMutation
 from api.schema.chain import ChainQuery
 from api.schema.minting import MintingQuery
+from api.schema.preview import PreviewQuery
+from api.schema.program import ProgramMutation, ProgramQuery
+from api.schema.rewards import RewardsMutation, RewardsQuery
+from api.schema.rules import RulesMutation, RulesQuery
 from api.schema.scalars import SCALARS
+from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
 from loyalty.settings import Settings
 
 
 @strawberry.type
-class Query(ChainQuery, TokenQuery, MintingQuery):
+class Query(
+    ChainQuery,
+    TokenQuery,
+    RulesQuery,
+    PreviewQuery,
+    AccountsQuery,
+    TiersQuery,
+    RewardsQuery,
+    ProgramQuery,
+    MintingQuery,
+):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    RulesMutation,
+    AccountsMutation,
+    ActivitiesMutation,
+    TiersMutation,
+    RewardsMutation,
+    ProgramMutation,
+):
     pass
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
+        ErrorCodes,
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
         OperationMetrics,
+        *graphql_limits(),
     ]
     if not settings.introspection:
         from strawberry.extensions import DisableIntrospection
@@ -33,8 +65,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
+        config=StrawberryConfig(
+            auto_camel_case=True, scalar_map=SCALARS, batching_config=batching_config()
+        ),
     )
 
 

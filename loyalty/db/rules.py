@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from loyalty.db.tables import metadata
+from loyalty.domain.rules import plain_decimal
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -48,7 +49,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+        return plain_decimal(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
 _PK = BigInteger().with_variant(Integer, "sqlite")

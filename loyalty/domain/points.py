@@ -17,6 +17,7 @@ from loyalty.domain.rules import (
     EarningRule,
     FixedAmountConfig,
     RuleStatus,
+    plain_decimal,
 )
 
 C = TypeVar("C", FixedAmountConfig, ConversionRateConfig)
@@ -125,7 +126,7 @@ def award_for(rule: EarningRule, activity: Activity, *, tier_id: str | None) -> 
         rule.revision,
         points,
         f"conversion rate: floor({spent} {activity.amount.currency} / "
-        f"{format(rate.money_amount, 'f')} * {rate.points}) = {points} "
+        f"{format(plain_decimal(rate.money_amount), 'f')} * {rate.points}) = {points} "
         f"({_tier_note(rate.tier_id)})",
         rate.tier_id,
     )

@@ -69,6 +69,12 @@ MONEY_MAX_DECIMALS = 6
 CONFIGS_MAX = 100
 
 
+def plain_decimal(amount: Decimal) -> Decimal:
+    """One spelling per value (10.5, 100), whatever scale a database column keeps."""
+    normal = amount.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
 def supported_methods(activity_type: str) -> frozenset[PointMethod]:
     """The point methods an activity type supports; custom activity types support both."""
     known = NON_AUTOMATED_METHODS.get(activity_type) or PRE_INSTALLED_METHODS.get(activity_type)

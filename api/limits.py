@@ -1,0 +1,135 @@
+"""Safe defaults: a request body cap for every route, GraphQL document limits, and refusing a
+request whose credential did not verify."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.schema.config import BatchingConfig
+
+MAX_DEPTH = 10
+MAX_TOKENS = 2_000
+MAX_ALIASES = 30
+MAX_BATCH = 10  # operations in one batched HTTP request
+
+
+class BodySizeLimit:
+    """Refuses (413) a request body over `max_bytes`, whether announced by Content-Length or
+    streamed in chunks. The body is read here, up to the cap, and replayed to the app, so that
+    no route (GraphQL, webhooks) ever holds more than the cap."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                if int(declared) > self.max_bytes:
+                    await self._refuse(send)
+                    return
+            except ValueError:
+                await self._refuse(send, status=400, message="malformed Content-Length")
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replay = iter([{"type": "http.request", "body": b"".join(chunks), "more_body": False}])
+
+        async def replayed() -> Message:
+            message = next(replay, None)
+            return message if message is not None else await receive()
+
+        await self.app(scope, replayed, send)
+
+    async def _refuse(self, send: Send, *, status: int = 413, message: str = "") -> None:
+        text = message or f"request body too large: at most {self.max_bytes} bytes"
+        body = json.dumps(
+            {"errors": [{"message": text, "extensions": {"code": "VALIDATION"}}]}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _is_introspection(ignore: IgnoreContext) -> bool:
+    # GraphiQL's introspection query is deeper than any real query; it has its own switch.
+    return ignore.field_name.startswith("__")
+
+
+class RefuseBadCredentials(SchemaExtension):
+    """A credential that did not verify fails the whole operation with UNAUTHENTICATED, public
+    fields included: it is never silently treated as anonymous."""
+
+    def on_operation(self) -> Iterator[None]:
+        error = getattr(self.execution_context.context, "auth_error", None)
+        if error is not None:
+            raise error
+        yield
+
+
+MASKED_MESSAGE = "Unexpected error."
+
+
+class ErrorCodes(SchemaExtension):
+    """Every error leaves with a stable `extensions.code`: GraphQL's own (syntax, unknown
+    field, a limit) become VALIDATION, masked ones INTERNAL. Listed before MaskErrors, so it
+    sees the errors after masking."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            if "code" not in (error.extensions or {}):
+                code = "INTERNAL" if error.message == MASKED_MESSAGE else "VALIDATION"
+                error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def graphql_limits() -> list[Any]:
+    return [
+        RefuseBadCredentials,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ]
+
+
+def batching_config() -> BatchingConfig:
+    return {"max_operations": MAX_BATCH}
+
+
+__all__ = ["BodySizeLimit", "ErrorCodes", "batching_config", "graphql_limits"]
