@@ -16,7 +16,7 @@ from loyalty.chain import Chain
 from loyalty.deploy import Deployment
 from loyalty.minter.context import MinterContext
 from loyalty.minter.lock import LockLost, MinterLock, lock_for
-from loyalty.minter.node import Node, RpcNode
+from loyalty.minter.node import Node, node_for
 from loyalty.minter.sender import Sender
 from loyalty.minter.store import MinterStore, utcnow
 from loyalty.minter.watcher import Watcher
@@ -47,7 +47,7 @@ class Minter:
         store = MinterStore(engine, chain.chain_id, deployment.address, deployment.minter)
         self.ctx = MinterContext(
             store=store,
-            node=node or RpcNode(chain),
+            node=node or node_for(chain),
             key=key,
             token_address=deployment.address,
             deployment_block=deployment.deployment_block,

@@ -46,7 +46,7 @@ async def minting_status(engine: AsyncEngine) -> MintingStatus:
         (chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount
     )
     async with engine.connect() as conn:
-        requests = dict(
+        requests: dict[str, int] = dict(
             (
                 await conn.execute(
                     select(chain_requests.c.status, func.count())
@@ -62,14 +62,14 @@ async def minting_status(engine: AsyncEngine) -> MintingStatus:
                 ).where(chain_requests.c.status != FINAL)
             )
         ).one()
-        batches = dict(
+        batches: dict[str, int] = dict(
             (
                 await conn.execute(
                     select(mint_batches.c.status, func.count()).group_by(mint_batches.c.status)
                 )
             ).all()
         )
-        transactions = dict(
+        transactions: dict[str, int] = dict(
             (
                 await conn.execute(
                     select(minter_txs.c.state, func.count()).group_by(minter_txs.c.state)

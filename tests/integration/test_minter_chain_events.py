@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from web3 import Web3
 
 from loyalty.db.minter import (
     B_INCLUDED,
@@ -140,7 +141,7 @@ def test_batch_reverted_on_chain_is_reported_and_retried_without_a_nonce_gap(
     )
     from eth_account import Account
 
-    pause["nonce"] = env.chain.w3.eth.get_transaction_count(deployer)
+    pause["nonce"] = env.chain.w3.eth.get_transaction_count(Web3.to_checksum_address(deployer))
     signed = Account.sign_transaction(pause, ANVIL_KEYS[0])
     env.chain.w3.eth.send_raw_transaction(signed.raw_transaction)
     env.anvil.mine(1)

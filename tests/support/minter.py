@@ -49,7 +49,8 @@ class MinterEnv:
     @property
     def token(self) -> Any:
         abi = contracts.load("LoyaltyPoints").abi
-        return self.chain.w3.eth.contract(address=self.deployment.address, abi=abi)  # type: ignore[arg-type]
+        address = Web3.to_checksum_address(self.deployment.address)
+        return self.chain.w3.eth.contract(address=address, abi=abi)
 
     def minter(self, **changes: Any) -> Minter:
         minter = Minter(self.engine, self.chain, self.deployment, self.settings.with_(**changes))
