@@ -13,6 +13,7 @@ from typing import Any
 
 from indexer.progress import Progress
 from indexer.sync import Indexer, IndexerConfig
+from loyalty.errors import ConfigError
 from loyalty.settings import Settings
 
 log = logging.getLogger("indexer")
@@ -20,8 +21,19 @@ log = logging.getLogger("indexer")
 EXIT_MISMATCH = 1
 
 
-def build_indexer(runtime: Any, *, progress: Progress | None = None) -> Indexer:
+def build_indexer(
+    runtime: Any, *, progress: Progress | None = None, max_range: int | None = None
+) -> Indexer:
     from indexer.rpc import rpc_for
+
+    config = IndexerConfig(finality_depth=runtime.settings.finality_depth)
+    if max_range is not None:
+        config = IndexerConfig(
+            finality_depth=runtime.settings.finality_depth,
+            initial_range=min(config.initial_range, max_range),
+            max_range=max_range,
+            follow_range=min(config.follow_range, max_range),
+        )
 
     d = runtime.deployment
     return Indexer(
@@ -30,7 +42,7 @@ def build_indexer(runtime: Any, *, progress: Progress | None = None) -> Indexer:
         chain_id=d.chain_id,
         token=d.address,
         start_block=d.deployment_block,
-        config=IndexerConfig(finality_depth=runtime.settings.finality_depth),
+        config=config,
         progress=progress,
     )
 
@@ -40,6 +52,8 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.db.migrate import upgrade
     from loyalty.runtime import Runtime
 
+    if args.max_range is not None and args.max_range < 1:
+        raise ConfigError(f"--max-range must be at least 1, not {args.max_range}")
     upgrade(settings.database_url)
     runtime = Runtime.start(settings)
     try:
@@ -48,7 +62,7 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
                 store.reset(conn)
             print("indexer: forgot everything indexed; re-indexing from the deployment block",
                   file=sys.stderr)
-        indexer = build_indexer(runtime)
+        indexer = build_indexer(runtime, max_range=args.max_range)
         state = indexer.state()
         indexer.progress = Progress(state.indexed_block)
         if args.once:
@@ -111,6 +125,8 @@ def register(sub: Any) -> None:
     p.add_argument("--once", action="store_true", help="stop once caught up with the head")
     p.add_argument("--reset", action="store_true",
                    help="forget everything indexed and start again from the deployment block")
+    p.add_argument("--max-range", type=int, default=None,
+                   help="most blocks per eth_getLogs call (for nodes with tight limits)")
     p.set_defaults(handler=_cmd_indexer)
 
     p = sub.add_parser("audit", help="prove indexed balances match the chain at a block "

@@ -137,13 +137,21 @@ class TokenActivity:
 
     def transfers(self, moves: Sequence[tuple[str, str, int]]) -> list[str]:
         """Sends transfer(to, amount) from each impersonated holder (funded for gas first)."""
-        self.fund(sorted({m[0] for m in moves}))
+        senders = sorted({m[0] for m in moves})
+        self.fund(senders)
+        # Explicit nonces: a JSON-RPC batch is handled concurrently, so two transactions of one
+        # sender would otherwise both get the same "pending" nonce.
+        counts = self.rpc_batch([("eth_getTransactionCount", [a, "pending"]) for a in senders])
+        nonces = {a: int(n, 16) for a, n in zip(senders, counts, strict=True)}
         calls = []
         for frm, to, amount in moves:
             data = _CONTRACT.encode_abi("transfer", args=[Web3.to_checksum_address(to), amount])
+            nonce = nonces[frm]
+            nonces[frm] += 1
             calls.append((
                 "eth_sendTransaction",
                 [{"from": frm, "to": self.token, "data": data, "gas": hex(80_000),
+                  "nonce": hex(nonce),
                   "maxFeePerGas": hex(50 * GAS_PRICE), "maxPriorityFeePerGas": hex(GAS_PRICE)}],
             ))
         return self.rpc_batch(calls)
