@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +55,26 @@ async def run_program_jobs(
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
     return JobsReport(changes, expired, points, delivered)
+
+
+def run_jobs_forever(
+    settings: Settings, stop: threading.Event, *, interval_seconds: float = 60.0
+) -> None:
+    """For a worker thread of the minter process: runs the jobs every interval until `stop`."""
+    from loyalty.db.engine import make_async_engine
+
+    async def loop() -> None:
+        engine = make_async_engine(settings.database_url)
+        try:
+            while not stop.is_set():
+                report = await run_program_jobs(engine, settings)
+                if report != JobsReport(0, 0, 0, 0):
+                    log.info("program jobs: %s", report)
+                await asyncio.to_thread(stop.wait, interval_seconds)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(loop())
 
 
 def _cmd_expire(args: argparse.Namespace, settings: Settings) -> int:

@@ -39,7 +39,8 @@ BATCH = 100
 
 def backoff(attempts: int) -> timedelta:
     """Wait after the `attempts`-th failure: 30 s, 1 min, 2 min … at most 6 h."""
-    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+    wait: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return min(wait, LONGEST_RETRY)
 
 
 @dataclass(frozen=True)
