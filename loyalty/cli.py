@@ -107,6 +107,9 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
         settings = settings.with_(host=args.host)
     upgrade(settings.database_url)
     runtime = Runtime.start(settings)
+    from loyalty.keys_cli import announce_first_admin_key
+
+    announce_first_admin_key(runtime.engine, settings)
     d = runtime.deployment
     base = f"http://{settings.host}:{settings.port}"
     print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
@@ -185,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     from loyalty.jobs import register as register_jobs
 
     register_jobs(sub)
+
+    from loyalty.keys_cli import register as register_keys
+
+    register_keys(sub)
     return parser
 
 

@@ -155,23 +155,21 @@ BAD_CREATES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "changes", "field"), BAD_CREATES, ids=[c[0] for c in BAD_CREATES])
-async def test_bad_creates_are_validation_errors_and_change_nothing(
-    api: Api, case: str, changes: dict[str, Any], field: str
-) -> None:
+async def test_bad_creates_are_validation_errors_and_change_nothing(api: Api) -> None:
     before = await all_rules(api)
-    error = await api.error(CREATE, {"r": stores_rule(**changes)})
-    assert error["extensions"]["code"] == "VALIDATION", (case, error)
-    assert error["extensions"].get("field") == field, (case, error)
+    for case, changes, field in BAD_CREATES:
+        error = await api.error(CREATE, {"r": stores_rule(**changes)})
+        assert error["extensions"]["code"] == "VALIDATION", (case, error)
+        assert error["extensions"].get("field") == field, (case, error)
     assert await all_rules(api) == before
 
 
-@pytest.mark.parametrize("money", ["abc", "1e", "", "NaN", 1.5])
-async def test_non_numeric_money_is_a_validation_error(api: Api, money: Any) -> None:
+async def test_non_numeric_money_is_a_validation_error(api: Api) -> None:
     before = await all_rules(api)
-    rule = stores_rule(conversionRate={"configs": [{"moneyAmount": money, "points": 1}]})
-    error = await api.error(CREATE, {"r": rule})
-    assert error["extensions"]["code"] == "VALIDATION", error
+    for money in ("abc", "1e", "", "NaN", 1.5, True):
+        rule = stores_rule(conversionRate={"configs": [{"moneyAmount": money, "points": 1}]})
+        error = await api.error(CREATE, {"r": rule})
+        assert error["extensions"]["code"] == "VALIDATION", (money, error)
     # The same inline in the document rather than as a variable.
     inline = (
         'mutation { createEarningRule(earningRule: {title: "t", triggerAppId: "stores", '

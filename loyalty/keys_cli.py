@@ -1,0 +1,87 @@
+"""`loyalty keys create|list|revoke`: admin and auditor API keys. A new key is printed once."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import Engine
+
+from loyalty.settings import Settings
+
+
+def _engine(settings: Settings) -> Engine:
+    from loyalty.db.engine import make_engine
+    from loyalty.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return make_engine(settings.database_url)
+
+
+def _create(args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.services.api_keys import create_key
+
+    engine = _engine(settings)
+    try:
+        key, record = create_key(engine, role=args.role, name=args.name or "")
+    finally:
+        engine.dispose()
+    print(key)
+    print(
+        f"created {record.role} key {record.id} ({record.name}); it is shown only now: "
+        "send it as `Authorization: Bearer <key>`",
+        flush=True,
+    )
+    return 0
+
+
+def _list(_args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.services.api_keys import list_keys
+
+    engine = _engine(settings)
+    try:
+        keys = list_keys(engine)
+    finally:
+        engine.dispose()
+    for k in keys:
+        state = "revoked" if k.revoked else "live"
+        print(f"{k.id}  {k.role:<7}  {state:<7}  {k.created_date:%Y-%m-%d %H:%M}  {k.name}")
+    if not keys:
+        print("no API keys (create one with `loyalty keys create`)")
+    return 0
+
+
+def _revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from loyalty.services.api_keys import revoke_key
+
+    engine = _engine(settings)
+    try:
+        revoke_key(engine, args.id)
+    finally:
+        engine.dispose()
+    print(f"revoked key {args.id} (running servers refuse it within 30 seconds)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("keys", help="create, list or revoke admin/auditor API keys")
+    keys = p.add_subparsers(dest="keys_command", required=True)
+    c = keys.add_parser("create", help="create a key and print it (once)")
+    c.add_argument("--role", choices=["admin", "auditor"], default="admin")
+    c.add_argument("--name", default="", help="a label for the key (who or what uses it)")
+    c.set_defaults(handler=_create)
+    ls = keys.add_parser("list", help="list keys (ids, roles, names; never the keys)")
+    ls.set_defaults(handler=_list)
+    r = keys.add_parser("revoke", help="revoke a key by its id")
+    r.add_argument("id")
+    r.set_defaults(handler=_revoke)
+
+
+def announce_first_admin_key(engine: Engine, settings: Settings) -> None:
+    """First start without LOYALTY_ADMIN_API_KEY and no admin key yet: make one, print it once."""
+    from loyalty.services.api_keys import create_key, has_live_admin_key
+
+    if settings.admin_api_key or has_live_admin_key(engine):
+        return
+    key, record = create_key(engine, role="admin", name="first admin key (loyalty serve)")
+    print(f"admin API key {record.id} (shown once, keep it): {key}", flush=True)
