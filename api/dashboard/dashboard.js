@@ -354,21 +354,36 @@
   }
 
   // Without introspection: the documented names; unknown fields are dropped on validation errors.
+  function leaves(names) { return names.map(function (n) { return { name: n, args: '', children: null }; }); }
+
   var FALLBACK = {
-    token: ['token', '', ['address', 'chainId', 'name', 'symbol', 'decimals', 'transferable', 'totalSupply', 'holders', 'deploymentBlock']],
-    indexer: ['indexerStatus', '', ['headBlock', 'finalizedBlock', 'indexedBlock', 'lagBlocks', 'reorgsHandled', 'lastReorgDepth']],
-    minting: ['mintingStatus', '', ['outboxDepth', 'lastError', 'gasSpent']],
-    audit: ['audit', '', ['block', 'digest', 'ok', 'mismatches']],
-    transfers: ['transfers', '(first: ' + TRANSFERS_SHOWN + ')', ['blockNumber', 'txHash', 'from', 'to', 'value']]
+    token: function () {
+      return ['token', '', leaves(['address', 'chainId', 'name', 'symbol', 'decimals', 'transferable', 'totalSupply', 'holders', 'deploymentBlock'])];
+    },
+    indexer: function () {
+      return ['indexerStatus', '', leaves(['headBlock', 'finalizedBlock', 'indexedBlock', 'lagBlocks', 'reorgsHandled', 'lastReorgDepth'])];
+    },
+    minting: function () {
+      return ['mintingStatus', '', leaves(['outboxDepth', 'pendingRequests', 'batchedRequests', 'pendingPoints', 'gasUsed', 'gasSpentWei'])];
+    },
+    audit: function () {
+      var block = auditBlock();
+      if (block === null) return { waiting: 'No audit yet: the indexer has not indexed a finalized block.' };
+      return ['audit', '(block: ' + block + ')', leaves(['block', 'clean', 'digest', 'holders', 'indexedSupply', 'chainSupply', 'ledgerStatus'])];
+    },
+    transfers: function () {
+      var indexed = lastIndexer ? toNumber(lastIndexer.indexedBlock) : NaN;
+      var args = isNaN(indexed) ? '(first: 100)' : '(first: 100, filter: {fromBlock: ' + Math.max(0, indexed - 200) + '})';
+      return ['transfers', args, [{ name: 'nodes', args: '', children: leaves(['blockNumber', 'txHash', 'fromAddress', 'toAddress', 'value']) }]];
+    }
   };
 
   function fallbackPlan(id) {
-    var f = FALLBACK[id];
-    if (!f) return { reason: 'the schema cannot be introspected, and this section has no documented fallback' };
-    return {
-      tree: { name: f[0], args: f[1], children: f[2].map(function (n) { return { name: n, args: '', children: null }; }) },
-      path: [f[0]], fallback: true
-    };
+    var make = FALLBACK[id];
+    if (!make) return { reason: 'the schema cannot be introspected, and this section has no documented fallback' };
+    var f = make();
+    if (f.waiting) return f;
+    return { tree: { name: f[0], args: f[1], children: f[2] }, path: [f[0]], fallback: true, tail: id === 'transfers' };
   }
 
   function render(tree) {
@@ -653,7 +668,11 @@
     minting: function (v) {
       var out = [];
       var depthKey = firstKey(v, /outbox|pending|depth|queue/i);
-      if (depthKey) out.push(headline('Outbox: ' + formatNumber(v[depthKey]) + ' not final yet', toNumber(v[depthKey]) === 0 ? 'ok' : 'warn'));
+      if (depthKey) {
+        var depth = toNumber(v[depthKey]);
+        out.push(depth === 0 ? headline('Outbox empty: every request is final', 'ok')
+          : headline('Outbox: ' + formatNumber(v[depthKey]) + ' not final yet', 'warn'));
+      }
       var errKey = Object.keys(v || {}).filter(function (k) { return /error/i.test(k) && v[k]; })[0];
       if (errKey) {
         var e = v[errKey];
@@ -781,12 +800,20 @@
       }
     } else {
       plan = fallbackPlan(id);
+      if (plan.waiting) {
+        show(id, 'empty', [el('p', { className: 'placeholder', text: plan.waiting })]);
+        return Promise.resolve('empty');
+      }
       if (!plan.tree) {
         show(id, 'missing', [el('p', { className: 'placeholder', text: 'Not available: ' + plan.reason + '.' })]);
         return Promise.resolve('missing');
       }
     }
-    return (schema ? fetchSection(id, schema, found, plan) : runPlan(id, plan)).then(function (result) {
+    var fetching = schema ? fetchSection(id, schema, found, plan) : runPlan(id, plan).then(function (r) {
+      // Chain order, oldest first: the newest rows are the tail.
+      return plan.tail ? { value: rowsOf(r.value).slice(-TRANSFERS_SHOWN).reverse(), warnings: r.warnings } : r;
+    });
+    return fetching.then(function (result) {
       if (id === 'indexer') lastIndexer = result.value;
       var warnings = result.warnings.length ? 'Partly answered: ' + result.warnings.join('; ') : '';
       show(id, 'ready', RENDERERS[id](result.value), warnings);
