@@ -5,6 +5,7 @@ count), and a reorg's undo commits with the checkpoint moved back to the common 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -122,6 +123,11 @@ def _advance(conn: Connection, state: State, new: State) -> None:
 def current_balances(conn: Connection, addresses: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     wanted = list(addresses)
+    if conn.dialect.name == "postgresql" and wanted:
+        rows = conn.exec_driver_sql(
+            "SELECT address, balance FROM indexer_balances WHERE address = ANY(%s)", (wanted,)
+        )
+        return {a: int(b) for a, b in rows}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         rows = conn.execute(
@@ -256,6 +262,16 @@ def _bulk_insert(
 
 
 def _upsert_balances(conn: Connection, rows: list[tuple[str, int, int]]) -> None:
+    if conn.dialect.name == "postgresql" and rows:
+        # One statement over arrays: several times faster than executemany for a backfill.
+        conn.exec_driver_sql(
+            "INSERT INTO indexer_balances (address, balance, block_number) "
+            "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::bigint[]) "
+            "ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, "
+            "block_number = excluded.block_number",
+            ([r[0] for r in rows], [Decimal(r[1]) for r in rows], [r[2] for r in rows]),
+        )
+        return
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
