@@ -68,7 +68,8 @@ class Watcher:
                 # The node evicted it and refuses it back at today's base fee: it is stuck.
                 self._replace(batch, newest, head)
             return
-        waited = head.number - (newest.broadcast_block or head.number)
+        since = newest.broadcast_block
+        waited = 0 if since is None else head.number - int(since)
         if owns and waited >= ctx.settings.minter_stuck_blocks:
             self._replace(batch, newest, head)
 
