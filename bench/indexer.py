@@ -50,8 +50,9 @@ def _build(args: argparse.Namespace) -> dict[str, Any]:
     done = 0
     while done < transfers:
         n = min(2_000, transfers - done)
-        activity.transfers([(rng.choice(holders), rng.choice(holders), rng.randint(1, 9))
-                            for _ in range(n)])
+        activity.transfers(
+            [(rng.choice(holders), rng.choice(holders), rng.randint(1, 9)) for _ in range(n)]
+        )
         node.mine(1)
         done += n
         print(f"  chain: {produced + done:,} events", end="\r", file=sys.stderr, flush=True)
@@ -61,10 +62,19 @@ def _build(args: argparse.Namespace) -> dict[str, Any]:
         activity.send_raw([activity.burn_batch_tx(chunk, [1] * 500)])
         burned += 500
     node.mine(3)
-    print(f"built {produced + done + burned:,} events in {time.perf_counter() - t0:.0f}s "
-          f"(head {activity.head()})", file=sys.stderr)
-    return {"node": node, "dbs": dbs, "url": url, "activity": activity,
-            "events": produced + done + burned, "holders": holders}
+    print(
+        f"built {produced + done + burned:,} events in {time.perf_counter() - t0:.0f}s "
+        f"(head {activity.head()})",
+        file=sys.stderr,
+    )
+    return {
+        "node": node,
+        "dbs": dbs,
+        "url": url,
+        "activity": activity,
+        "events": produced + done + burned,
+        "holders": holders,
+    }
 
 
 def _child_index(url: str, rpc_url: str, token: str, start: int, chain_id: int) -> None:
@@ -81,14 +91,29 @@ def _child_index(url: str, rpc_url: str, token: str, start: int, chain_id: int) 
             return super().batch(cs)
 
     engine = make_engine(url)
-    indexer = Indexer(engine, Recording(rpc_url), chain_id, token, start,
-                      IndexerConfig(initial_range=5, max_logs=20_000))
+    indexer = Indexer(
+        engine,
+        Recording(rpc_url),
+        chain_id,
+        token,
+        start,
+        IndexerConfig(initial_range=5, max_logs=20_000),
+    )
     t0 = time.perf_counter()
     state = indexer.run_until_caught_up()
     elapsed = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"elapsed": elapsed, "events": state.events, "rss_mb": rss_mb,
-                      "calls": calls, "block": state.indexed_block}))
+    print(
+        json.dumps(
+            {
+                "elapsed": elapsed,
+                "events": state.events,
+                "rss_mb": rss_mb,
+                "calls": calls,
+                "block": state.indexed_block,
+            }
+        )
+    )
 
 
 def _raw(rpc_url: str, calls: list[Any]) -> tuple[float, int]:
@@ -99,7 +124,9 @@ def _raw(rpc_url: str, calls: list[Any]) -> tuple[float, int]:
     t0 = time.perf_counter()
     for i, params in enumerate(calls):
         body = {"jsonrpc": "2.0", "id": i, "method": "eth_getLogs", "params": params}
-        logs += len(orjson.loads(client.post(rpc_url, content=orjson.dumps(body)).content)["result"])
+        logs += len(
+            orjson.loads(client.post(rpc_url, content=orjson.dumps(body)).content)["result"]
+        )
     elapsed = time.perf_counter() - t0
     client.close()
     return elapsed, logs
@@ -121,8 +148,10 @@ def _queries(dbs: Any, rows: int, holders: int) -> dict[str, float]:
         init_state(conn, 1, "0x" + "11" * 20, 0)
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
-            with cur.copy("COPY indexer_transfers (tx_hash, log_index, block_number, from_address,"
-                          " to_address, value) FROM STDIN") as tcopy:
+            with cur.copy(
+                "COPY indexer_transfers (tx_hash, log_index, block_number, from_address,"
+                " to_address, value) FROM STDIN"
+            ) as tcopy:
                 hist: list[tuple[str, int, int]] = []
                 for i in range(rows):
                     block = i // 10
@@ -136,11 +165,14 @@ def _queries(dbs: Any, rows: int, holders: int) -> dict[str, float]:
             latest: dict[tuple[str, int], int] = {}
             for a, block, v in hist:
                 latest[(a, block)] = v
-            with cur.copy("COPY indexer_balance_history (address, block_number, balance) "
-                          "FROM STDIN") as hcopy:
+            with cur.copy(
+                "COPY indexer_balance_history (address, block_number, balance) FROM STDIN"
+            ) as hcopy:
                 for (a, block), v in latest.items():
                     hcopy.write_row((a, block, v))
-            with cur.copy("COPY indexer_balances (address, balance, block_number) FROM STDIN") as bc:
+            with cur.copy(
+                "COPY indexer_balances (address, balance, block_number) FROM STDIN"
+            ) as bc:
                 for a, v in bal.items():
                     bc.write_row((a, v, rows // 10))
         conn.exec_driver_sql("UPDATE indexer_state SET indexed_block = %s", (rows // 10,))
@@ -154,7 +186,10 @@ def _queries(dbs: Any, rows: int, holders: int) -> dict[str, float]:
         aengine = make_async_engine(url)
         out: dict[str, float] = {}
         async with aengine.connect() as conn:
-            for label, with_block in (("balance(address)", False), ("balance(address, block)", True)):
+            for label, with_block in (
+                ("balance(address)", False),
+                ("balance(address, block)", True),
+            ):
                 samples = []
                 for _ in range(1_000):
                     a = rng.choice(addrs)
@@ -188,22 +223,39 @@ def main() -> None:
     try:
         d = activity.deployment
         out = subprocess.run(
-            [sys.executable, "-m", "bench.indexer", "--child", built["url"], node.url,
-             d.address, str(d.deployment_block), str(d.chain_id)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.indexer",
+                "--child",
+                built["url"],
+                node.url,
+                d.address,
+                str(d.deployment_block),
+                str(d.chain_id),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         child = json.loads(out.stdout.strip().splitlines()[-1])
         raw_elapsed, raw_logs = _raw(node.url, child["calls"])
         events = child["events"]
         idx_rate = events / child["elapsed"]
         raw_rate = raw_logs / raw_elapsed
-        print(f"\nindexer backfill: {events:,} events ({len(child['calls'])} eth_getLogs calls) "
-              f"in {child['elapsed']:.2f}s = {idx_rate:,.0f} events/s, "
-              f"peak RSS {child['rss_mb']:.0f} MB")
-        print(f"raw baseline:     {raw_logs:,} logs fetched + parsed in {raw_elapsed:.2f}s = "
-              f"{raw_rate:,.0f} events/s")
-        print(f"ratio:            {100 * idx_rate / raw_rate:.0f} % of raw "
-              f"(targets: ≥ 20,000 events/s, ≥ 50 %, RSS < 300 MB)")
+        print(
+            f"\nindexer backfill: {events:,} events ({len(child['calls'])} eth_getLogs calls) "
+            f"in {child['elapsed']:.2f}s = {idx_rate:,.0f} events/s, "
+            f"peak RSS {child['rss_mb']:.0f} MB"
+        )
+        print(
+            f"raw baseline:     {raw_logs:,} logs fetched + parsed in {raw_elapsed:.2f}s = "
+            f"{raw_rate:,.0f} events/s"
+        )
+        print(
+            f"ratio:            {100 * idx_rate / raw_rate:.0f} % of raw "
+            f"(targets: ≥ 20,000 events/s, ≥ 50 %, RSS < 300 MB)"
+        )
         if args.kill:
             _kill(built)
         for label, value in _queries(dbs, args.stored, args.holders).items():
@@ -225,15 +277,22 @@ def _kill(built: dict[str, Any]) -> None:
 
     url = built["dbs"].fresh()
     engine = make_engine(url)
-    from loyalty.db.tables import deployments
     from sqlalchemy import insert, select
+
+    from loyalty.db.tables import deployments
 
     with make_engine(built["url"]).connect() as src:
         row = src.execute(select(deployments)).first()
     with engine.begin() as conn:
-        conn.execute(insert(deployments).values(**{k: v for k, v in row._mapping.items() if k != "id"}))
-    env = {**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_RPC_URL": built["node"].url,
-           "LOYALTY_LOG_LEVEL": "WARNING"}
+        conn.execute(
+            insert(deployments).values(**{k: v for k, v in row._mapping.items() if k != "id"})
+        )
+    env = {
+        **os.environ,
+        "LOYALTY_DATABASE_URL": url,
+        "LOYALTY_RPC_URL": built["node"].url,
+        "LOYALTY_LOG_LEVEL": "WARNING",
+    }
     t0 = time.perf_counter()
     kills = run_with_kills(env, random.Random(3), max_range=1, kills=12)
     with engine.connect() as conn, make_engine(built["url"]).connect() as ref:
@@ -241,8 +300,10 @@ def _kill(built: dict[str, Any]) -> None:
         events = conn.exec_driver_sql("SELECT events FROM indexer_state").scalar_one()
         same = digest(balances_at(conn, block)) == digest(balances_at(ref, block))
     engine.dispose()
-    print(f"kill-and-resume:  {kills} SIGKILLs during a backfill of {events:,} events "
-          f"({time.perf_counter() - t0:.0f}s); digest equal to the uninterrupted run: {same}")
+    print(
+        f"kill-and-resume:  {kills} SIGKILLs during a backfill of {events:,} events "
+        f"({time.perf_counter() - t0:.0f}s); digest equal to the uninterrupted run: {same}"
+    )
     if not same:
         raise SystemExit("kill-and-resume digest differs")
 

@@ -91,9 +91,7 @@ def onchain_batches(conn: Connection, block: int) -> tuple[list[OnChainBatch], l
     or burns that belong to no batch. Within a transaction, the mints/burns before a batch event
     (and after the previous one) are that batch's: the contract emits them in that order."""
     events: dict[str, list[tuple[int, str, Any]]] = defaultdict(list)
-    for row in conn.execute(
-        select(batch_events).where(batch_events.c.block_number <= block)
-    ):
+    for row in conn.execute(select(batch_events).where(batch_events.c.block_number <= block)):
         events[row.tx_hash].append((row.log_index, "batch", row))
     for row in conn.execute(
         select(transfers)
@@ -129,37 +127,49 @@ def onchain_batches(conn: Connection, block: int) -> tuple[list[OnChainBatch], l
                     f"UNBATCHED_{kind}",
                     f"{kind.lower()} of {t.value} for {holder} in {tx_hash} (block "
                     f"{t.block_number}) belongs to no batch: nobody asked for it",
-                    {"txHash": tx_hash, "logIndex": t.log_index, "address": holder,
-                     "amount": str(t.value), "block": t.block_number},
+                    {
+                        "txHash": tx_hash,
+                        "logIndex": t.log_index,
+                        "address": holder,
+                        "amount": str(t.value),
+                        "block": t.block_number,
+                    },
                 )
             )
     return batches, findings
 
 
-def ledger_findings(
-    chain: list[OnChainBatch], ledger: dict[str, Any], block: int
-) -> list[Finding]:
+def ledger_findings(chain: list[OnChainBatch], ledger: dict[str, Any], block: int) -> list[Finding]:
     findings: list[Finding] = []
     seen: dict[str, list[OnChainBatch]] = defaultdict(list)
     for b in chain:
         seen[b.batch_id].append(b)
     for batch_id, landed in seen.items():
         if len(landed) > 1:
-            findings.append(Finding(
-                "LEDGER", "DUPLICATE_ON_CHAIN",
-                f"batch {batch_id} is on chain {len(landed)} times",
-                {"batchId": batch_id, "txHashes": [b.tx_hash for b in landed]},
-            ))
+            findings.append(
+                Finding(
+                    "LEDGER",
+                    "DUPLICATE_ON_CHAIN",
+                    f"batch {batch_id} is on chain {len(landed)} times",
+                    {"batchId": batch_id, "txHashes": [b.tx_hash for b in landed]},
+                )
+            )
         known = ledger.get(batch_id)
         for b in landed:
             if known is None:
-                findings.append(Finding(
-                    "LEDGER", "UNKNOWN_BATCH",
-                    f"{b.kind.lower()} batch {batch_id} in {b.tx_hash} (block {b.block_number}) "
-                    "was never issued by the ledger",
-                    {"batchId": batch_id, "txHash": b.tx_hash,
-                     "nets": {a: str(v) for a, v in b.nets.items()}},
-                ))
+                findings.append(
+                    Finding(
+                        "LEDGER",
+                        "UNKNOWN_BATCH",
+                        f"{b.kind.lower()} batch {batch_id} in {b.tx_hash} "
+                        f"(block {b.block_number}) was never issued by the ledger",
+                        {
+                            "batchId": batch_id,
+                            "txHash": b.tx_hash,
+                            "nets": {a: str(v) for a, v in b.nets.items()},
+                        },
+                    )
+                )
                 continue
             expected = {a: v for a, v in known.nets.items() if v != 0}
             got = {a: v for a, v in b.nets.items() if v != 0}
@@ -169,22 +179,28 @@ def ledger_findings(
                     for a in sorted(set(expected) | set(got))
                     if expected.get(a, 0) != got.get(a, 0)
                 }
-                findings.append(Finding(
-                    "LEDGER", "BATCH_MISMATCH",
-                    f"batch {batch_id}: on-chain amounts differ from the ledger for "
-                    f"{len(diff)} address(es)",
-                    {"batchId": batch_id, "txHash": b.tx_hash, "addresses": diff},
-                ))
+                findings.append(
+                    Finding(
+                        "LEDGER",
+                        "BATCH_MISMATCH",
+                        f"batch {batch_id}: on-chain amounts differ from the ledger for "
+                        f"{len(diff)} address(es)",
+                        {"batchId": batch_id, "txHash": b.tx_hash, "addresses": diff},
+                    )
+                )
     for batch_id, known in ledger.items():
         if not known.final or batch_id in seen:
             continue
         if known.block_number is not None and known.block_number > block:
             continue  # final later than the audited block
-        findings.append(Finding(
-            "LEDGER", "MISSING_ON_CHAIN",
-            f"ledger batch {batch_id} is final but not on chain at block {block}",
-            {"batchId": batch_id, "block": known.block_number},
-        ))
+        findings.append(
+            Finding(
+                "LEDGER",
+                "MISSING_ON_CHAIN",
+                f"ledger batch {batch_id} is final but not on chain at block {block}",
+                {"batchId": batch_id, "block": known.block_number},
+            )
+        )
     return findings
 
 
@@ -213,9 +229,7 @@ def run_audit(
         state = conn.execute(select(indexer_state).where(indexer_state.c.id == 1)).first()
         if state is None or block > state.indexed_block:
             reached = "nothing" if state is None else str(state.indexed_block)
-            raise NotIndexedYet(
-                f"cannot audit block {block}: the indexer has reached {reached}"
-            )
+            raise NotIndexedYet(f"cannot audit block {block}: the indexer has reached {reached}")
         token = state.token
         indexed = {a: b for a, b in conn.execute(balances_at_stmt(block))}
         chain_batches, unbatched = onchain_batches(conn, block)
@@ -236,22 +250,28 @@ def run_audit(
         progress.finish()
     for a in addresses:
         if on_chain[a] != indexed[a]:
-            findings.append(Finding(
-                "BALANCE", "BALANCE_MISMATCH",
-                f"{a}: indexed {indexed[a]}, balanceOf {on_chain[a]} at block {block}",
-                {"address": a, "indexed": str(indexed[a]), "chain": str(on_chain[a])},
-            ))
+            findings.append(
+                Finding(
+                    "BALANCE",
+                    "BALANCE_MISMATCH",
+                    f"{a}: indexed {indexed[a]}, balanceOf {on_chain[a]} at block {block}",
+                    {"address": a, "indexed": str(indexed[a]), "chain": str(on_chain[a])},
+                )
+            )
     chain_supply = _uint(
         rpc.call("eth_call", [{"to": token, "data": TOTAL_SUPPLY}, tag]), "totalSupply()"
     )
     indexed_supply = sum(indexed.values())
     if indexed_supply != chain_supply:
-        findings.append(Finding(
-            "SUPPLY", "SUPPLY_MISMATCH",
-            f"indexed balances sum to {indexed_supply}, totalSupply() is {chain_supply} at "
-            f"block {block}",
-            {"indexed": str(indexed_supply), "chain": str(chain_supply)},
-        ))
+        findings.append(
+            Finding(
+                "SUPPLY",
+                "SUPPLY_MISMATCH",
+                f"indexed balances sum to {indexed_supply}, totalSupply() is {chain_supply} at "
+                f"block {block}",
+                {"indexed": str(indexed_supply), "chain": str(chain_supply)},
+            )
+        )
     # Mints and burns outside any batch need no ledger to be wrong: always reported.
     findings.extend(unbatched)
     reason = ledger.unavailable_reason() if ledger is not None else "no ledger given"

@@ -60,8 +60,10 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
         if args.reset:
             with runtime.engine.begin() as conn:
                 store.reset(conn)
-            print("indexer: forgot everything indexed; re-indexing from the deployment block",
-                  file=sys.stderr)
+            print(
+                "indexer: forgot everything indexed; re-indexing from the deployment block",
+                file=sys.stderr,
+            )
         indexer = build_indexer(runtime, max_range=args.max_range)
         state = indexer.state()
         indexer.progress = Progress(state.indexed_block)
@@ -72,8 +74,12 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        print(f"indexing {runtime.deployment.address} on chain {runtime.deployment.chain_id} "
-              f"from block {state.indexed_block + 1}", file=sys.stderr, flush=True)
+        print(
+            f"indexing {runtime.deployment.address} on chain {runtime.deployment.chain_id} "
+            f"from block {state.indexed_block + 1}",
+            file=sys.stderr,
+            flush=True,
+        )
         indexer.run_forever(stop)
         return 0
     finally:
@@ -99,8 +105,7 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                 raise NotIndexedYet("nothing is indexed yet: run `loyalty indexer` first")
             block = state.indexed_block
         progress = None if args.json else Progress(0, label="audit balanceOf")
-        report = run_audit(runtime.engine, rpc, block, SqlLedger(runtime.engine),
-                           progress=progress)
+        report = run_audit(runtime.engine, rpc, block, SqlLedger(runtime.engine), progress=progress)
     finally:
         rpc.close()
         runtime.close()
@@ -110,9 +115,12 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         verdict = "CLEAN" if report.clean else f"{len(report.findings)} MISMATCH(ES)"
         print(f"audit at block {report.block}: {verdict}")
         print(f"  holders        {report.holders}")
-        print(f"  supply         indexed {report.indexed_supply}, totalSupply {report.chain_supply}")
-        ledger = report.ledger_status + (f" ({report.ledger_reason})" if report.ledger_reason
-                                         else "")
+        print(
+            f"  supply         indexed {report.indexed_supply}, totalSupply {report.chain_supply}"
+        )
+        ledger = report.ledger_status + (
+            f" ({report.ledger_reason})" if report.ledger_reason else ""
+        )
         print(f"  ledger check   {ledger}")
         print(f"  digest         {report.digest}")
         for f in report.findings:
@@ -123,16 +131,25 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("indexer", help="index the token's Transfer events (backfill, then follow)")
     p.add_argument("--once", action="store_true", help="stop once caught up with the head")
-    p.add_argument("--reset", action="store_true",
-                   help="forget everything indexed and start again from the deployment block")
-    p.add_argument("--max-range", type=int, default=None,
-                   help="most blocks per eth_getLogs call (for nodes with tight limits)")
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="forget everything indexed and start again from the deployment block",
+    )
+    p.add_argument(
+        "--max-range",
+        type=int,
+        default=None,
+        help="most blocks per eth_getLogs call (for nodes with tight limits)",
+    )
     p.set_defaults(handler=_cmd_indexer)
 
-    p = sub.add_parser("audit", help="prove indexed balances match the chain at a block "
-                       "(exit 1 on any mismatch)")
-    p.add_argument("--block", type=int, default=None,
-                   help="block to audit (default: the last indexed block)")
+    p = sub.add_parser(
+        "audit", help="prove indexed balances match the chain at a block (exit 1 on any mismatch)"
+    )
+    p.add_argument(
+        "--block", type=int, default=None, help="block to audit (default: the last indexed block)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_cmd_audit)
 

@@ -19,7 +19,7 @@ MINT, BURN = "MINT", "BURN"
 
 
 def _topic(signature: str) -> str:
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     return "0x" + keccak(text=signature).hex()
 
@@ -129,7 +129,7 @@ def decode_logs(logs: list[dict[str, Any]], token: str, first: int, last: int) -
 
 def bloom_may_contain(bloom_hex: str, *items: bytes) -> bool:
     """True when the block's logs bloom may contain every item (address or topic bytes)."""
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     bloom = int(bloom_hex, 16)
     for item in items:

@@ -19,7 +19,7 @@ class LedgerBatch:
     batch_id: str  # 0x-hex bytes32, lower case
     final: bool  # the minter (or one of its requests) says FINAL
     block_number: int | None  # where the minter saw it land, if it did
-    nets: dict[str, int] = field(default_factory=dict)  # address → MINT − BURN
+    nets: dict[str, int] = field(default_factory=dict)  # address: MINT minus BURN
 
 
 class LedgerView(Protocol):
@@ -71,19 +71,19 @@ class SqlLedger:
                 ids[row.id] = bid
                 found[bid] = LedgerBatch(bid, row.status == "FINAL", row.block_number, {})
             final_from_requests: set[str] = set()
-            for row in conn.execute(
+            for req in conn.execute(
                 select(cr.c.batch_id, cr.c.kind, cr.c.address, cr.c.amount, cr.c.status).where(
                     cr.c.batch_id.is_not(None)
                 )
             ):
-                bid = ids.get(row.batch_id)
+                bid = ids.get(req.batch_id)
                 if bid is None:
                     continue  # a request in a batch not yet given its batchId
                 nets = found[bid].nets
-                address = row.address.lower()
-                sign = 1 if row.kind == "MINT" else -1
-                nets[address] = nets.get(address, 0) + sign * int(row.amount)
-                if row.status == "FINAL":
+                address = req.address.lower()
+                sign = 1 if req.kind == "MINT" else -1
+                nets[address] = nets.get(address, 0) + sign * int(req.amount)
+                if req.status == "FINAL":
                     final_from_requests.add(bid)
         for bid in final_from_requests:
             b = found[bid]

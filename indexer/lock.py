@@ -19,7 +19,10 @@ _LOCK_BASE = 0x1D3E_0000  # advisory key space of the indexer; the chain id is a
 
 class WriterLock:
     def __init__(
-        self, engine: Engine, chain_id: int, stop: threading.Event | None = None,
+        self,
+        engine: Engine,
+        chain_id: int,
+        stop: threading.Event | None = None,
         poll: float = 1.0,
     ) -> None:
         self.engine = engine

@@ -21,7 +21,11 @@ class Progress:
     """Counts blocks and events towards a target block; `update` is cheap to call often."""
 
     def __init__(
-        self, start_block: int, *, label: str = "indexing", stream: TextIO | None = None,
+        self,
+        start_block: int,
+        *,
+        label: str = "indexing",
+        stream: TextIO | None = None,
         interval: float = 5.0,
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr

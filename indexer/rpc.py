@@ -65,9 +65,7 @@ class HttpRpc:
     def __init__(self, url: str, *, timeout: float = 30.0, max_batch: int = 500) -> None:
         self.url = url
         self.max_batch = max_batch
-        self._client = httpx.Client(
-            timeout=timeout, headers={"content-type": "application/json"}
-        )
+        self._client = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
         self._id = 0
 
     def _post(self, body: Any, method: str) -> Any:
@@ -86,8 +84,9 @@ class HttpRpc:
 
     def call(self, method: str, params: list[Any]) -> Any:
         self._id += 1
-        reply = self._post({"jsonrpc": "2.0", "id": self._id, "method": method, "params": params},
-                           method)
+        reply = self._post(
+            {"jsonrpc": "2.0", "id": self._id, "method": method, "params": params}, method
+        )
         if not isinstance(reply, dict):
             raise RpcUnavailable(f"{method}: unexpected reply {str(reply)[:100]}")
         if "error" in reply:

@@ -5,9 +5,9 @@ count), and a reorg's undo commits with the checkpoint moved back to the common 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -177,8 +177,14 @@ def apply_range(conn: Connection, state: State, data: RangeData) -> State:
             transfers,
             ("tx_hash", "log_index", "block_number", "from_address", "to_address", "value"),
             (
-                (t.tx_hash, t.log_index, t.block_number, t.from_address, t.to_address,
-                 amount_literal(t.value, dialect))
+                (
+                    t.tx_hash,
+                    t.log_index,
+                    t.block_number,
+                    t.from_address,
+                    t.to_address,
+                    amount_literal(t.value, dialect),
+                )
                 for t in decoded.transfers
             ),
         )
@@ -219,8 +225,10 @@ def apply_range(conn: Connection, state: State, data: RangeData) -> State:
         )
         conn.execute(
             insert(indexer_blocks),
-            [{"number": b.number, "hash": b.hash, "parent_hash": b.parent_hash}
-             for b in data.blocks],
+            [
+                {"number": b.number, "hash": b.hash, "parent_hash": b.parent_hash}
+                for b in data.blocks
+            ],
         )
     # Blocks at or below finality cannot be reorged (or the indexer stops); keep the finalized
     # block itself as the anchor a walk-back can end on, and always the tip.
@@ -284,7 +292,10 @@ def _upsert_balances(conn: Connection, rows: list[tuple[str, int, int]]) -> None
     for start in range(0, len(rows), 5000):
         conn.execute(
             stmt,
-            [{"address": a, "balance": b, "block_number": n} for a, b, n in rows[start:start + 5000]],
+            [
+                {"address": a, "balance": b, "block_number": n}
+                for a, b, n in rows[start : start + 5000]
+            ],
         )
 
 
@@ -318,9 +329,9 @@ def rollback_to(conn: Connection, state: State, ancestor: Block) -> State:
         else:
             deltas[to] = deltas.get(to, 0) - value
     removed_batches = conn.execute(
-        select(func.count()).select_from(batch_events).where(
-            batch_events.c.block_number > ancestor.number
-        )
+        select(func.count())
+        .select_from(batch_events)
+        .where(batch_events.c.block_number > ancestor.number)
     ).scalar_one()
     for table in (transfers, batch_events, balance_history, supply_history):
         conn.execute(delete(table).where(table.c.block_number > ancestor.number))

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from indexer import store
-from indexer.decode import TOPICS, TRANSFER, Decoded, decode_logs
+from indexer.decode import TOPICS, TRANSFER, BatchEvent, Decoded, Transfer, decode_logs
 from indexer.errors import (
     DeepReorg,
     IndexerError,
@@ -103,7 +103,10 @@ class Indexer:
             if state is not None:
                 log.warning(
                     "the index holds token %s on chain %s; re-indexing %s on chain %s",
-                    state.token, state.chain_id, self.token, self.chain_id,
+                    state.token,
+                    state.chain_id,
+                    self.token,
+                    self.chain_id,
                 )
                 store.reset(conn)
             return store.init_state(conn, self.chain_id, self.token, self.start_block)
@@ -186,20 +189,27 @@ class Indexer:
         """Logs of first..last, shrinking the range on refusals; returns the range's real end."""
         transient = 0
         while True:
-            params = [{
-                "address": self.token,
-                "fromBlock": hex(first),
-                "toBlock": hex(last),
-                "topics": [list(TOPICS)],
-            }]
+            params = [
+                {
+                    "address": self.token,
+                    "fromBlock": hex(first),
+                    "toBlock": hex(last),
+                    "topics": [list(TOPICS)],
+                }
+            ]
             try:
                 logs = self._call("eth_getLogs", params)
             except (TooManyResults, RpcTimeout) as exc:
                 hint = exc.hint if isinstance(exc, TooManyResults) else None
                 if not self.ranges.refused(last - first + 1, hint):
                     raise
-                log.debug("eth_getLogs %d-%d refused (%s); range now %d",
-                          first, last, exc, self.ranges.size)
+                log.debug(
+                    "eth_getLogs %d-%d refused (%s); range now %d",
+                    first,
+                    last,
+                    exc,
+                    self.ranges.size,
+                )
                 last = self.ranges.span(first, last)
                 continue
             except RpcError as exc:
@@ -247,7 +257,8 @@ class Indexer:
         logs but got none is asked again by hash."""
         by_number = {h["number"]: h for h in headers}
         seen = set()
-        for item in (*decoded.transfers, *decoded.batches):
+        items: list[Transfer | BatchEvent] = [*decoded.transfers, *decoded.batches]
+        for item in items:
             expected = by_number[item.block_number]["hash"]
             if item.block_hash != expected:
                 raise NodeInconsistent(
@@ -259,30 +270,42 @@ class Indexer:
         from indexer.decode import bloom_may_contain
 
         missing = [
-            h for h in headers
-            if h["number"] not in seen and h["bloom"]
+            h
+            for h in headers
+            if h["number"] not in seen
+            and h["bloom"]
             and bloom_may_contain(h["bloom"], self._token_bytes, topic)
         ]
         if not missing:
             return decoded
         extra_logs: list[Any] = []
         for h in missing:
-            again = self._call("eth_getLogs", [{
-                "address": self.token, "blockHash": h["hash"], "topics": [list(TOPICS)],
-            }])
+            again = self._call(
+                "eth_getLogs",
+                [
+                    {
+                        "address": self.token,
+                        "blockHash": h["hash"],
+                        "topics": [list(TOPICS)],
+                    }
+                ],
+            )
             if again:
-                log.warning("block %d: eth_getLogs by range missed %d logs", h["number"],
-                            len(again))
+                log.warning(
+                    "block %d: eth_getLogs by range missed %d logs", h["number"], len(again)
+                )
                 extra_logs.extend(again)
         if not extra_logs:
             return decoded  # a bloom false positive
         extra = self._check_against_headers(
             decode_logs(extra_logs, self.token, first, last), headers, first, last
         )
-        merged_t = sorted([*decoded.transfers, *extra.transfers],
-                          key=lambda t: (t.block_number, t.log_index))
-        merged_b = sorted([*decoded.batches, *extra.batches],
-                          key=lambda b: (b.block_number, b.log_index))
+        merged_t = sorted(
+            [*decoded.transfers, *extra.transfers], key=lambda t: (t.block_number, t.log_index)
+        )
+        merged_b = sorted(
+            [*decoded.batches, *extra.batches], key=lambda b: (b.block_number, b.log_index)
+        )
         return Decoded(merged_t, merged_b)
 
     # -- reorgs ------------------------------------------------------------------------------
@@ -315,8 +338,13 @@ class Indexer:
         with self.engine.begin() as conn:
             store.rollback_to(conn, state, ancestor)
         depth = state.indexed_block - ancestor.number
-        log.warning("reorg of depth %d: undid blocks %d-%d, re-indexing from %d",
-                    depth, ancestor.number + 1, state.indexed_block, ancestor.number + 1)
+        log.warning(
+            "reorg of depth %d: undid blocks %d-%d, re-indexing from %d",
+            depth,
+            ancestor.number + 1,
+            state.indexed_block,
+            ancestor.number + 1,
+        )
         step.reorg_depth = depth
         step.first = step.last = ancestor.number
         return step

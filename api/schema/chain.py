@@ -162,11 +162,20 @@ class ChainQuery:
         end = None
         if rows:
             last = rows[-1]
-            end = (_encode(last.balance, last.address)
-                   if order_by is HolderOrder.BALANCE_DESC else _encode(last.address))
+            end = (
+                _encode(last.balance, last.address)
+                if order_by is HolderOrder.BALANCE_DESC
+                else _encode(last.address)
+            )
         return HolderPage(
-            nodes=[Holder(address=r.address, balance=BigInt(r.balance),
-                          last_changed_block=Long(r.block_number)) for r in rows],
+            nodes=[
+                Holder(
+                    address=r.address,
+                    balance=BigInt(r.balance),
+                    last_changed_block=Long(r.block_number),
+                )
+                for r in rows
+            ],
             has_next_page=more,
             end_cursor=end,
         )
@@ -216,8 +225,12 @@ class ChainQuery:
         return TransferPage(
             nodes=[
                 TokenTransfer(
-                    tx_hash=r.tx_hash, log_index=r.log_index, block_number=Long(r.block_number),
-                    from_address=r.from_address, to_address=r.to_address, value=BigInt(r.value),
+                    tx_hash=r.tx_hash,
+                    log_index=r.log_index,
+                    block_number=Long(r.block_number),
+                    from_address=r.from_address,
+                    to_address=r.to_address,
+                    value=BigInt(r.value),
                 )
                 for r in rows
             ],
@@ -267,8 +280,9 @@ class ChainQuery:
             chain_supply=BigInt(report.chain_supply),
             ledger_status=report.ledger_status,
             ledger_reason=report.ledger_reason,
-            findings=[AuditFinding(check=f.check, code=f.code, message=f.message)
-                      for f in report.findings],
+            findings=[
+                AuditFinding(check=f.check, code=f.code, message=f.message) for f in report.findings
+            ],
         )
 
 

@@ -24,7 +24,8 @@ HOLDERS = [Web3.to_checksum_address(f"0x{i:040x}") for i in range(0x1001, 0x1006
 @pytest.fixture
 def runtime(database_url: str, tmp_path):
     settings = Settings(
-        database_url=database_url, chain_state=str(tmp_path / "chain.state"),
+        database_url=database_url,
+        chain_state=str(tmp_path / "chain.state"),
         admin_api_key=ADMIN_KEY,
     )
     rt = Runtime.start(settings)
@@ -61,8 +62,10 @@ async def test_graphql_reads_the_index(runtime: Runtime) -> None:
     assert state.total_supply == 81
     app = create_app(runtime.settings, runtime)
 
-    data = await _gql(app, "{ token { totalSupply holders } indexerStatus { indexedBlock "
-                      "lagBlocks reorgsHandled } }")
+    data = await _gql(
+        app,
+        "{ token { totalSupply holders } indexerStatus { indexedBlock lagBlocks reorgsHandled } }",
+    )
     assert data["data"]["token"] == {"totalSupply": "81", "holders": 5}
     assert data["data"]["indexerStatus"]["indexedBlock"] == state.indexed_block
     assert data["data"]["indexerStatus"]["lagBlocks"] == 0
@@ -79,8 +82,10 @@ async def test_graphql_reads_the_index(runtime: Runtime) -> None:
     assert ahead["errors"][0]["extensions"]["code"] == "NOT_INDEXED"
 
     # Holders, paged by balance then address.
-    q = ("query($after: String) { holders(first: 2, after: $after) { nodes { address balance } "
-         "hasNextPage endCursor } }")
+    q = (
+        "query($after: String) { holders(first: 2, after: $after) { nodes { address balance } "
+        "hasNextPage endCursor } }"
+    )
     seen = []
     after = None
     while True:
@@ -92,11 +97,15 @@ async def test_graphql_reads_the_index(runtime: Runtime) -> None:
     assert [b for _, b in seen] == [30, 20, 15, 9, 7]
     assert seen[0][0] == HOLDERS[0].lower()
 
-    q = ("query($a: String) { transfers(filter: {address: $a}) { nodes { fromAddress toAddress "
-         "value blockNumber } hasNextPage } }")
+    q = (
+        "query($a: String) { transfers(filter: {address: $a}) { nodes { fromAddress toAddress "
+        "value blockNumber } hasNextPage } }"
+    )
     rows = (await _gql(app, q, {"a": h2}))["data"]["transfers"]["nodes"]
-    assert [(r["value"], r["blockNumber"]) for r in rows] == [("10", first_block),
-                                                              ("5", second_block)]
+    assert [(r["value"], r["blockNumber"]) for r in rows] == [
+        ("10", first_block),
+        ("5", second_block),
+    ]
     assert rows[0]["fromAddress"] == "0x" + "0" * 40
 
     # The audit needs an admin or auditor key.

@@ -7,8 +7,8 @@ import random
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from indexer.queries import indexed_balance, indexed_balance_sync
 from indexer.errors import NotIndexedYet
+from indexer.queries import indexed_balance, indexed_balance_sync
 from loyalty.db.engine import make_async_engine
 from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity, random_address

@@ -19,7 +19,9 @@ from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity, random_address
 
 
-def build_chain(activity: TokenActivity, rng: random.Random, holders: int, events: int) -> list[str]:
+def build_chain(
+    activity: TokenActivity, rng: random.Random, holders: int, events: int
+) -> list[str]:
     """Mints to every holder (500 per batch), then transfers and burns; ~`events` logs."""
     addresses = [random_address(rng) for _ in range(holders)]
     activity.node.rpc("evm_setAutomine", [False])  # many transactions per block
@@ -29,8 +31,10 @@ def build_chain(activity: TokenActivity, rng: random.Random, holders: int, event
         activity.node.mine(1)
     produced = holders + holders // 500
     while produced < events:
-        moves = [(rng.choice(addresses), rng.choice(addresses), rng.randint(1, 20))
-                 for _ in range(min(400, events - produced))]
+        moves = [
+            (rng.choice(addresses), rng.choice(addresses), rng.randint(1, 20))
+            for _ in range(min(400, events - produced))
+        ]
         activity.transfers(moves)
         produced += len(moves)
         if rng.random() < 0.3:
@@ -65,9 +69,18 @@ def run_with_kills(env: dict[str, str], rng: random.Random, max_range: int, kill
     landed = 0
     for attempt in range(kills + 1):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "loyalty.cli", "indexer", "--once", "--max-range",
-             str(max_range)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "loyalty.cli",
+                "indexer",
+                "--once",
+                "--max-range",
+                str(max_range),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         if attempt < kills:
             start = _indexed(url)

@@ -23,8 +23,12 @@ def _activity(node, database_url, blocks: int, rng: random.Random):
     holders = [random_address(rng) for _ in range(30)]
     activity.mint(holders, [1_000] * len(holders))
     for _ in range(blocks):
-        activity.transfers([(rng.choice(holders), rng.choice(holders), rng.randint(1, 50))
-                            for _ in range(rng.randint(0, 6))])
+        activity.transfers(
+            [
+                (rng.choice(holders), rng.choice(holders), rng.randint(1, 50))
+                for _ in range(rng.randint(0, 6))
+            ]
+        )
         node.mine(1)
     return activity, holders
 
@@ -35,8 +39,9 @@ def test_converges_through_failures_timeouts_and_too_many_results(anvil, postgre
     anvil.mine(80)  # part of the chain below finality (backfill), part above (follow)
     faults = Faults(fail=0.15, stall=0.1, stall_seconds=0.6, too_many=0.4, too_many_above=3)
     proxy = FaultyProxy(anvil.url, faults)
-    indexer = make_indexer(postgres_url, activity, proxy.url, timeout=0.4, initial_range=64,
-                           follow_range=16, retries=3)
+    indexer = make_indexer(
+        postgres_url, activity, proxy.url, timeout=0.4, initial_range=64, follow_range=16, retries=3
+    )
     stop = threading.Event()
     errors: list[BaseException] = []
 

@@ -18,14 +18,18 @@ from tests.support.token_activity import TokenActivity, random_address
 
 
 def signed_transfer(activity: TokenActivity, key: str, to: str, amount: int, nonce: int) -> str:
-    from tests.support.token_activity import _CONTRACT, GAS_PRICE
-
     from web3 import Web3
+
+    from tests.support.token_activity import _CONTRACT, GAS_PRICE
 
     data = _CONTRACT.encode_abi("transfer", args=[Web3.to_checksum_address(to), amount])
     tx = {
-        "to": activity.token, "data": data, "gas": 80_000, "nonce": nonce,
-        "maxFeePerGas": 50 * GAS_PRICE, "maxPriorityFeePerGas": GAS_PRICE,
+        "to": activity.token,
+        "data": data,
+        "gas": 80_000,
+        "nonce": nonce,
+        "maxFeePerGas": 50 * GAS_PRICE,
+        "maxPriorityFeePerGas": GAS_PRICE,
         "chainId": activity.node.chain_id,
     }
     return "0x" + Account.sign_transaction(tx, key).raw_transaction.hex()
@@ -40,8 +44,13 @@ def assert_index_matches_chain(indexer, activity: TokenActivity, holders: list[s
     head = activity.head()
     assert state.indexed_block == head
     with indexer.engine.connect() as conn:
-        indexed = dict(conn.execute(store.balances.select().with_only_columns(
-            store.balances.c.address, store.balances.c.balance)).all())
+        indexed = dict(
+            conn.execute(
+                store.balances.select().with_only_columns(
+                    store.balances.c.address, store.balances.c.balance
+                )
+            ).all()
+        )
     chain = activity.balance_of(sorted(set(holders) | set(indexed)))
     assert {a: b for a, b in indexed.items() if b} == {a: b for a, b in chain.items() if b}
     report = run_audit(indexer.engine, indexer.rpc, head)
@@ -62,8 +71,10 @@ def test_random_reorgs_while_following_the_head(anvil, database_url) -> None:
         reorgs = 0
         for _round in range(8):
             # Ordinary activity the indexer follows.
-            moves = [(rng.choice(holders[2:]), rng.choice(holders), rng.randint(1, 9))
-                     for _ in range(rng.randint(1, 4))]
+            moves = [
+                (rng.choice(holders[2:]), rng.choice(holders), rng.randint(1, 9))
+                for _ in range(rng.randint(1, 4))
+            ]
             activity.transfers(moves)
             anvil.mine(rng.randint(1, 3))
             anvil.mine(10)  # keep a reorg of depth ≤ 10 inside blocks the indexer has seen
@@ -74,12 +85,19 @@ def test_random_reorgs_while_following_the_head(anvil, database_url) -> None:
             ancestor = head - depth
             minter = Account.from_key(activity.minter_key).address
             activity._nonce = nonce_at(activity, minter, ancestor)
-            replacement = [[activity.mint_batch_tx(
-                [rng.choice(holders), random_address(rng)], [rng.randint(1, 50), 7]), 0]]
+            replacement = [
+                [
+                    activity.mint_batch_tx(
+                        [rng.choice(holders), random_address(rng)], [rng.randint(1, 50), 7]
+                    ),
+                    0,
+                ]
+            ]
             for offset, signer in enumerate(signers):
                 nonce = nonce_at(activity, signer.address, ancestor)
-                raw = signed_transfer(activity, signer.key.hex(), rng.choice(holders[2:]),
-                                      rng.randint(1, 30), nonce)
+                raw = signed_transfer(
+                    activity, signer.key.hex(), rng.choice(holders[2:]), rng.randint(1, 30), nonce
+                )
                 replacement.append([raw, min(offset + 1, depth - 1)])
             anvil.rpc("anvil_reorg", [depth, replacement])
             activity._nonce = None

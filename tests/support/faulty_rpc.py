@@ -4,6 +4,7 @@ hashes, or drops logs, each for a chosen fraction of calls."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -38,17 +39,15 @@ class FaultyProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 status, reply = proxy.handle(body)
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(reply)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):  # the client gave up (timeout)
                     self.wfile.write(reply)
-                except OSError:
-                    pass  # the client gave up (timeout)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -92,8 +91,16 @@ class FaultyProxy:
                 span = int(params[0]["toBlock"], 16) - int(params[0]["fromBlock"], 16) + 1
                 if span > f.too_many_above and self._roll(f.too_many):
                     self._count("too_many")
-                    answers.append({"jsonrpc": "2.0", "id": item["id"], "error": {
-                        "code": -32005, "message": "query returned more than 10000 results"}})
+                    answers.append(
+                        {
+                            "jsonrpc": "2.0",
+                            "id": item["id"],
+                            "error": {
+                                "code": -32005,
+                                "message": "query returned more than 10000 results",
+                            },
+                        }
+                    )
                     continue
             reply = orjson.loads(client.post(self.upstream, content=orjson.dumps(item)).content)
             if item.get("method") == "eth_getLogs" and isinstance(reply.get("result"), list):

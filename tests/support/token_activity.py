@@ -76,7 +76,9 @@ class TokenActivity:
                 {"jsonrpc": "2.0", "id": i, "method": m, "params": p}
                 for i, (m, p) in enumerate(chunk)
             ]
-            reply = orjson.loads(self._client.post(self.node.url, content=orjson.dumps(body)).content)
+            reply = orjson.loads(
+                self._client.post(self.node.url, content=orjson.dumps(body)).content
+            )
             if isinstance(reply, dict):
                 raise RuntimeError(f"{chunk[0][0]}: {reply.get('error', reply)}")
             reply.sort(key=lambda r: r["id"])
@@ -89,7 +91,9 @@ class TokenActivity:
     def _minter_tx(self, data: str, gas: int) -> str:
         account = Account.from_key(self.minter_key)
         if self._nonce is None:
-            self._nonce = int(self.node.rpc("eth_getTransactionCount", [account.address, "pending"]), 16)
+            self._nonce = int(
+                self.node.rpc("eth_getTransactionCount", [account.address, "pending"]), 16
+            )
         tx = {
             "to": self.token,
             "data": data,
@@ -106,7 +110,9 @@ class TokenActivity:
         self._batch_counter += 1
         return self._batch_counter.to_bytes(16, "big") + os.urandom(16)
 
-    def mint_batch_tx(self, to: Sequence[str], amounts: Sequence[int], batch_id: bytes | None = None) -> str:
+    def mint_batch_tx(
+        self, to: Sequence[str], amounts: Sequence[int], batch_id: bytes | None = None
+    ) -> str:
         """A signed mintBatch transaction (raw hex), not sent."""
         batch_id = batch_id or self.next_batch_id()
         data = _CONTRACT.encode_abi(
@@ -114,7 +120,9 @@ class TokenActivity:
         )
         return self._minter_tx(data, 60_000 + 35_000 * len(to))
 
-    def burn_batch_tx(self, frm: Sequence[str], amounts: Sequence[int], batch_id: bytes | None = None) -> str:
+    def burn_batch_tx(
+        self, frm: Sequence[str], amounts: Sequence[int], batch_id: bytes | None = None
+    ) -> str:
         batch_id = batch_id or self.next_batch_id()
         data = _CONTRACT.encode_abi(
             "burnBatch", args=[batch_id, [Web3.to_checksum_address(a) for a in frm], list(amounts)]
@@ -148,19 +156,39 @@ class TokenActivity:
             data = _CONTRACT.encode_abi("transfer", args=[Web3.to_checksum_address(to), amount])
             nonce = nonces[frm]
             nonces[frm] += 1
-            calls.append((
-                "eth_sendTransaction",
-                [{"from": frm, "to": self.token, "data": data, "gas": hex(80_000),
-                  "nonce": hex(nonce),
-                  "maxFeePerGas": hex(50 * GAS_PRICE), "maxPriorityFeePerGas": hex(GAS_PRICE)}],
-            ))
+            calls.append(
+                (
+                    "eth_sendTransaction",
+                    [
+                        {
+                            "from": frm,
+                            "to": self.token,
+                            "data": data,
+                            "gas": hex(80_000),
+                            "nonce": hex(nonce),
+                            "maxFeePerGas": hex(50 * GAS_PRICE),
+                            "maxPriorityFeePerGas": hex(GAS_PRICE),
+                        }
+                    ],
+                )
+            )
         return self.rpc_batch(calls)
 
     def balance_of(self, holders: Sequence[str], block: int | str = "latest") -> dict[str, int]:
         tag = hex(block) if isinstance(block, int) else block
         calls = [
-            ("eth_call", [{"to": self.token, "data": _CONTRACT.encode_abi(
-                "balanceOf", args=[Web3.to_checksum_address(h)])}, tag])
+            (
+                "eth_call",
+                [
+                    {
+                        "to": self.token,
+                        "data": _CONTRACT.encode_abi(
+                            "balanceOf", args=[Web3.to_checksum_address(h)]
+                        ),
+                    },
+                    tag,
+                ],
+            )
             for h in holders
         ]
         return {h.lower(): int(r, 16) for h, r in zip(holders, self.rpc_batch(calls), strict=True)}

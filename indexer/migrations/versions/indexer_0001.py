@@ -48,8 +48,12 @@ def upgrade() -> None:
         sa.Column("value", Amount, nullable=False),
         sa.PrimaryKeyConstraint("tx_hash", "log_index", name="pk_indexer_transfers"),
     )
-    op.create_index("ix_indexer_transfers_block", "indexer_transfers", ["block_number", "log_index"])
-    op.create_index("ix_indexer_transfers_from", "indexer_transfers", ["from_address", "block_number"])
+    op.create_index(
+        "ix_indexer_transfers_block", "indexer_transfers", ["block_number", "log_index"]
+    )
+    op.create_index(
+        "ix_indexer_transfers_from", "indexer_transfers", ["from_address", "block_number"]
+    )
     op.create_index("ix_indexer_transfers_to", "indexer_transfers", ["to_address", "block_number"])
     op.create_table(
         "indexer_balances",
@@ -65,9 +69,7 @@ def upgrade() -> None:
         sa.Column("balance", Amount, nullable=False),
         sa.PrimaryKeyConstraint("address", "block_number", name="pk_indexer_balance_history"),
     )
-    op.create_index(
-        "ix_indexer_balance_history_block", "indexer_balance_history", ["block_number"]
-    )
+    op.create_index("ix_indexer_balance_history_block", "indexer_balance_history", ["block_number"])
     op.create_table(
         "indexer_supply_history",
         sa.Column("block_number", sa.BigInteger, primary_key=True, autoincrement=False),
