@@ -23,9 +23,13 @@ ADMIN_KEY = "bootstrap-admin-key-for-tests-0123456789"
 JWT_SECRET = "member-jwt-secret-for-tests-0123456789abcdef"
 
 
-def member_jwt(member_id: str, *, ttl: int = 600, secret: str = JWT_SECRET, **extra: Any) -> str:
+def member_jwt(
+    member_id: str | None, *, ttl: int | None = 600, secret: str = JWT_SECRET, **extra: Any
+) -> str:
+    """A member token; None for `member_id` or `ttl` leaves `sub` or `exp` out."""
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": member_id, "iat": now, "exp": now + ttl, **extra}
+    exp = None if ttl is None else now + ttl
+    claims: dict[str, Any] = {"sub": member_id, "iat": now, "exp": exp, **extra}
     return jwt.encode({k: v for k, v in claims.items() if v is not None}, secret, "HS256")
 
 
@@ -110,7 +114,8 @@ RULE_FIELDS = """
   metadata { canBeDeleted } createdDate updatedDate
 """
 
-CREATE = f"""mutation($r: EarningRuleInput!) {{ createEarningRule(earningRule: $r) {{ {RULE_FIELDS} }} }}"""
+CREATE = f"""mutation($r: EarningRuleInput!) {{
+  createEarningRule(earningRule: $r) {{ {RULE_FIELDS} }} }}"""
 GET = f"""query($id: ID!) {{ earningRule(id: $id) {{ {RULE_FIELDS} }} }}"""
 UPDATE = f"""mutation($id: ID!, $rev: Long!, $u: EarningRuleUpdate!) {{
   updateEarningRule(id: $id, revision: $rev, earningRule: $u) {{ {RULE_FIELDS} }} }}"""
@@ -120,7 +125,8 @@ LIST = f"""query($f: EarningRuleFilter, $first: Int, $after: String) {{
     edges {{ cursor node {{ {RULE_FIELDS} }} }}
     pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}"""
 BULK = """mutation($rs: [EarningRuleInput!]!) { bulkCreateEarningRules(earningRules: $rs) {
-  results { itemMetadata { originalIndex success error { code description field } } item { id title } }
+  results { itemMetadata { originalIndex success error { code description field } }
+            item { id title } }
   bulkActionMetadata { totalSuccesses totalFailures } } }"""
 PREVIEW = """query($a: ActivityInput!) { previewEarning(activity: $a) {
   currency totalPoints awards { ruleId ruleRevision points reason tierId rule { title } } } }"""
