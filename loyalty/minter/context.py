@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi.abi import encode
 from eth_account import Account
 from eth_utils.crypto import keccak
-from web3 import Web3
 
 import contracts
 from contracts.revert import ErrorDecoder
@@ -28,6 +28,8 @@ log = logging.getLogger("loyalty.minter")
 BATCH_MINTED_TOPIC = "0x" + keccak(text="BatchMinted(bytes32,uint256,uint256)").hex()
 BATCH_BURNED_TOPIC = "0x" + keccak(text="BatchBurned(bytes32,uint256,uint256)").hex()
 MAX_BACKOFF = dt.timedelta(minutes=5)
+_MINT_SELECTOR = keccak(text="mintBatch(bytes32,address[],uint256[])")[:4]
+_BURN_SELECTOR = keccak(text="burnBatch(bytes32,address[],uint256[])")[:4]
 
 
 def process_name() -> str:
@@ -48,7 +50,6 @@ class MinterContext:
     def __post_init__(self) -> None:
         self.sender = Account.from_key(self.key).address
         abi = contracts.load("LoyaltyPoints").abi
-        self.contract = Web3().eth.contract(abi=abi)
         self.decoder = ErrorDecoder(abi)
         self.policy = FeePolicy.from_gwei(
             self.settings.minter_max_fee_gwei, self.settings.minter_min_priority_fee_gwei
@@ -62,12 +63,13 @@ class MinterContext:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def calldata(self, kind: str, batch_id: str, entries: list[tuple[str, int]]) -> str:
-        fn = "mintBatch" if kind == MINT else "burnBatch"
-        addresses = [Web3.to_checksum_address(a) for a, _ in entries]
-        amounts = [amount for _, amount in entries]
-        return str(
-            self.contract.encode_abi(fn, args=[bytes.fromhex(batch_id[2:]), addresses, amounts])
+        # eth_abi directly: web3's encode_abi spends ~0.2 s on a 200-recipient batch.
+        selector = _MINT_SELECTOR if kind == MINT else _BURN_SELECTOR
+        args = encode(
+            ["bytes32", "address[]", "uint256[]"],
+            [bytes.fromhex(batch_id[2:]), [a for a, _ in entries], [n for _, n in entries]],
         )
+        return "0x" + (selector + args).hex()
 
     def reason(self, data: str | None, fallback: str = "") -> str:
         """A revert's reason as `Name(args)`, or the node's message when the data is unknown."""

@@ -80,7 +80,7 @@ class Minter:
             ctx.clock(),
             max_recipients=settings.minter_batch_size,
             max_age=dt.timedelta(seconds=float(settings.minter_batch_age)),
-            limit=settings.minter_batch_size * 5,
+            limit=settings.minter_batch_size * 10,
         )
         sent = self.sender.send_pending(head)
         return StepReport(formed=len(formed), sent=sent, finalized=finalized)

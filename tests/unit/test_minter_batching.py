@@ -117,3 +117,36 @@ def test_every_request_is_in_exactly_one_batch_and_each_net_matches(
             nets[r.address] = nets.get(r.address, 0) + r.signed
         assert {a: n for a, n in nets.items() if n} == on_chain
         assert batch_entries(plan.kind, [by_id[i] for i in plan.request_ids]) == plan.entries
+
+
+def test_calldata_is_what_web3_encodes_for_the_contract() -> None:
+    import datetime as _dt
+
+    from web3 import Web3
+
+    import contracts
+    from loyalty.minter.context import MinterContext
+    from loyalty.settings import Settings
+
+    ctx = MinterContext(
+        store=None,  # type: ignore[arg-type]
+        node=None,  # type: ignore[arg-type]
+        key="0x" + "2" * 64,
+        token_address=TOKEN,
+        deployment_block=0,
+        settings=Settings(),
+        clock=lambda: _dt.datetime.now(_dt.UTC),
+    )
+    batch_id = derive_batch_id(1, TOKEN, 7)
+    entries = [(A, 5), (B, 2**100)]
+    contract = Web3().eth.contract(abi=contracts.load("LoyaltyPoints").abi)
+    for kind, fn in ((MINT, "mintBatch"), (BURN, "burnBatch")):
+        expected = contract.encode_abi(
+            fn,
+            args=[
+                bytes.fromhex(batch_id[2:]),
+                [Web3.to_checksum_address(a) for a, _ in entries],
+                [n for _, n in entries],
+            ],
+        )
+        assert ctx.calldata(kind, batch_id, entries) == expected
