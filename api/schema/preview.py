@@ -15,6 +15,7 @@ from loyalty.db.rules import tiers
 from loyalty.domain.errors import UnknownTier
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
+from loyalty.domain.rules import is_plain_id
 from loyalty.services.rules import matching_rules
 
 _TEXT_MAX = 80
@@ -74,7 +75,7 @@ class EarningPreview:
 
 
 def _text(name: str, value: str) -> str:
-    if not value.strip() or len(value) > _TEXT_MAX:
+    if not is_plain_id(value, _TEXT_MAX):
         raise ValidationFailed(f"{name} must be 1 to {_TEXT_MAX} characters", field=name)
     return value
 
@@ -110,10 +111,12 @@ class PreviewQuery:
         tier_id = None if activity.tier_id is None else str(activity.tier_id)
         async with info.context.runtime.async_engine.connect() as conn:
             if tier_id is not None and (
-                len(tier_id) > 36
+                not is_plain_id(tier_id)
                 or await conn.scalar(select(tiers.c.id).where(tiers.c.id == tier_id)) is None
             ):
-                raise UnknownTier(f"unknown tier id {tier_id[:36]!r}", field="tierId")
+                raise UnknownTier(
+                    f"unknown tier id {tier_id[:36]!r}: use an existing tier's id", field="tierId"
+                )
             rules = await matching_rules(
                 conn,
                 trigger_app_id=domain_activity.trigger_app_id,

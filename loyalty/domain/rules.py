@@ -69,6 +69,11 @@ MONEY_MAX_DECIMALS = 6
 CONFIGS_MAX = 100
 
 
+def is_plain_id(value: str, maximum: int = 36) -> bool:
+    """An id we may look up: 1..maximum printable characters (no NUL, which PostgreSQL refuses)."""
+    return 0 < len(value) <= maximum and value.isprintable() and bool(value.strip())
+
+
 def plain_decimal(amount: Decimal) -> Decimal:
     """One spelling per value (10.5, 100), whatever scale a database column keeps."""
     normal = amount.normalize()
@@ -203,7 +208,7 @@ def _money_amount(field: str, amount: Decimal) -> None:
 def _tier_ids(field: str, tier_ids: list[str | None]) -> None:
     seen: set[str | None] = set()
     for tier_id in tier_ids:
-        if tier_id is not None and not tier_id.strip():
+        if tier_id is not None and not is_plain_id(tier_id):
             raise InvalidInput(
                 f"{field}: tierId must be null (base tier) or a tier id", field=field
             )

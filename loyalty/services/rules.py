@@ -36,6 +36,7 @@ from loyalty.domain.rules import (
     RuleInput,
     RuleStatus,
     check_deletable,
+    is_plain_id,
     new_rule,
     updated_rule,
 )
@@ -97,8 +98,9 @@ _live = earning_rules.c.deleted.is_(False)
 
 
 async def load_rules(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, EarningRule]:
-    """Live rules by id, in two queries whatever the number of ids (the DataLoader's batch)."""
-    wanted = list(dict.fromkeys(ids))
+    """Live rules by id, in two queries whatever the number of ids (the DataLoader's batch).
+    Ids that cannot be rule ids are simply not found."""
+    wanted = [i for i in dict.fromkeys(ids) if is_plain_id(i)]
     if not wanted:
         return {}
     rows = (
@@ -193,6 +195,12 @@ async def list_rules(
     after: str | None = None,
 ) -> RulePage:
     size = page_size(first)
+    for name, value in (
+        ("filter.triggerAppId", where.trigger_app_id),
+        ("filter.triggerActivityType", where.trigger_activity_type),
+    ):
+        if value is not None and not is_plain_id(value, 80):
+            raise InvalidInput(f"{name} must be 1 to 80 printable characters", field=name)
     conditions: list[ColumnElement[bool]] = [_live]
     if after is not None:
         conditions.append(earning_rules.c.seq > decode_cursor(after))
