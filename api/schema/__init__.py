@@ -13,6 +13,7 @@ from api.limits import ErrorCodes, batching_config, graphql_limits
 from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
+from api.schema.analytics import AnalyticsQuery
 from api.schema.chain import ChainQuery
 from api.schema.minting import MintingQuery
 from api.schema.preview import PreviewQuery
@@ -36,6 +37,7 @@ class Query(
     RewardsQuery,
     ProgramQuery,
     MintingQuery,
+    AnalyticsQuery,
 ):
     pass
 
