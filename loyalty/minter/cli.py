@@ -66,7 +66,12 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
             f"on chain {chain.chain_id}",
             flush=True,
         )
-        run_forever(minter, stop)
+        jobs = start_jobs_thread(settings, stop)
+        try:
+            run_forever(minter, stop)
+        finally:
+            stop.set()
+            jobs.join(timeout=30)
         return 0
     finally:
         chain.close()
@@ -84,9 +89,25 @@ def start_in_serve(runtime: Any) -> Callable[[], None] | None:
     minter = Minter(runtime.engine, runtime.chain, runtime.deployment, settings)
     stop = threading.Event()
     thread = start_thread(minter, stop)
+    jobs = start_jobs_thread(settings, stop)
 
     def stop_minter() -> None:
         stop.set()
         thread.join(timeout=30)
+        jobs.join(timeout=30)
 
     return stop_minter
+
+
+def start_jobs_thread(settings: Settings, stop: threading.Event) -> threading.Thread:
+    """The program's periodic jobs (tier roll, points expiry, notification delivery) run in the
+    minter's process, beside its loop, and stop with it. They are safe to run in a standby
+    minter too: expiry is keyed once per member and period, deliveries are claimed with
+    SKIP LOCKED."""
+    from loyalty.jobs import run_jobs_forever
+
+    thread = threading.Thread(
+        target=run_jobs_forever, args=(settings, stop), name="loyalty-jobs", daemon=True
+    )
+    thread.start()
+    return thread
