@@ -73,17 +73,16 @@ class Sender:
                         winner_tx=None,
                     )
                     return False
-            reason = ctx.reason(exc.data, str(exc))
+            if ctx.decoder.decode(exc.data) is not None:
+                message = f"refused by the token: {ctx.reason(exc.data)}"
+            else:  # not the contract speaking: the node (funds, gas, …) or no revert data
+                message = f"simulation failed: {exc}"
             attempts = batch.attempts + 1
             retry = ctx.backoff(attempts)
             ctx.store.set_batch(
-                batch.id,
-                now,
-                attempts=attempts,
-                last_error=f"refused by the token: {reason}",
-                retry_at=now + retry,
+                batch.id, now, attempts=attempts, last_error=message, retry_at=now + retry
             )
-            log.warning("batch %s refused (%s); retrying in %s", batch.id, reason, retry)
+            log.warning("batch %s: %s; retrying in %s", batch.id, message, retry)
             return False
         gas_limit = gas * 6 // 5 + 20_000
         fees = initial_fees(ctx.policy, head.base_fee, ctx.node.suggested_tip())

@@ -170,9 +170,13 @@ class Watcher:
         else:
             final_number = head.number - ctx.settings.finality_depth
         done = 0
+        canonical: dict[int, Block | None] = {}  # one lookup per block, however many batches
         for batch in ctx.store.batches(B_INCLUDED):
             now = ctx.clock()
-            block = ctx.node.block(int(batch.block_number))
+            number = int(batch.block_number)
+            if number not in canonical:
+                canonical[number] = ctx.node.block(number)
+            block = canonical[number]
             if block is None or block.hash != batch.block_hash:
                 receipt = ctx.node.receipt(batch.tx_hash)
                 if receipt is not None and receipt.status == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from web3 import Web3
 
 from loyalty.db.minter import B_FINAL
 from tests.support.anvil import AnvilNode
@@ -43,3 +44,25 @@ def test_requests_are_minted_once_and_final_after_the_finality_depth(env: Minter
     [batch] = batch_rows(env.engine)
     assert batch.status == B_FINAL and batch.gas_used > 0
     assert_exactly_once(env, {a: 17, b: 5})
+
+
+def test_burns_net_against_mints_and_a_burn_beyond_the_balance_waits(env: MinterEnv) -> None:
+    a, b = member_address(1), member_address(2)
+    insert_requests(env.engine, [("MINT", a, 10), ("MINT", b, 5), ("BURN", a, 4)])
+    minter = env.minter()
+    step_until_final(env, minter)
+    [netted] = batch_rows(env.engine)
+    assert (netted.kind, netted.recipients, netted.total) == ("MINT", 2, 11)
+    insert_requests(env.engine, [("BURN", b, 2)])
+    step_until_final(env, minter)
+    burn = batch_rows(env.engine)[-1]
+    assert (burn.kind, burn.total, burn.status) == ("BURN", 2, B_FINAL)
+    # More than b holds: refused by the token, reported, never sent, never dropped.
+    insert_requests(env.engine, [("BURN", b, 50)])
+    minter.step()
+    minter.step()
+    refused = batch_rows(env.engine)[-1]
+    assert refused.status == "PENDING" and "ERC20InsufficientBalance" in refused.last_error
+    assert env.token.functions.totalSupply().call() == 9
+    assert env.token.functions.balanceOf(Web3.to_checksum_address(a)).call() == 6
+    assert env.token.functions.balanceOf(Web3.to_checksum_address(b)).call() == 3
