@@ -13,6 +13,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.schema.config import BatchingConfig
@@ -125,6 +126,8 @@ def graphql_limits() -> list[Any]:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # Shops send the same few documents over and over: validate each once.
+        lambda: ValidationCache(maxsize=256),
     ]
 
 
