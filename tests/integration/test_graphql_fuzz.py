@@ -5,19 +5,23 @@ mutations, sent as an admin (so they reach the resolvers and the database). No a
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
-from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.schema import build_schema
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from tests.integration._rules_client import ADMIN_KEY, JWT_SECRET
+
+with warnings.catch_warnings():  # starlette nags about its httpx-based client; it works
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from starlette.testclient import TestClient
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -114,9 +114,12 @@ async def test_create_read_update_delete_round_trip_exact_money(engine) -> None:
     assert updated.revision == 2 and updated.conversion_rate is None
     async with engine.connect() as conn:
         assert await svc.get_rule(conn, created.id) == updated
-        assert await svc.matching_rules(
-            conn, trigger_app_id="stores", activity_type="stores/OrderPaid"
-        ) == []
+        assert (
+            await svc.matching_rules(
+                conn, trigger_app_id="stores", activity_type="stores/OrderPaid"
+            )
+            == []
+        )
 
     async with engine.begin() as conn:
         with pytest.raises(RevisionMismatch):

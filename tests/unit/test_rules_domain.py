@@ -185,6 +185,9 @@ def test_migration_seeds_the_same_pre_installed_rules_as_the_domain() -> None:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert tuple(
-        (r.id, r.title, r.trigger_app_id, r.trigger_activity_type) for r in PRE_INSTALLED_RULES
-    ) == module._PRE_INSTALLED
+    assert (
+        tuple(
+            (r.id, r.title, r.trigger_app_id, r.trigger_activity_type) for r in PRE_INSTALLED_RULES
+        )
+        == module._PRE_INSTALLED
+    )
