@@ -161,8 +161,9 @@ async def _order_pk(
     if inp.order_id is None:
         return None
     if inp.amount is not None:
-        await conn.execute(
-            insert_or_skip(conn.dialect.name, orders, ["order_key"]).values(
+        new_pk = await conn.scalar(
+            insert_or_skip(conn.dialect.name, orders, ["order_key"])
+            .values(
                 order_key=inp.order_id,
                 external_id=None,
                 member_pk=member.pk,
@@ -172,7 +173,10 @@ async def _order_pk(
                 created_at=now,
                 updated_at=now,
             )
+            .returning(orders.c.id)
         )
+        if new_pk is not None and inp.external_order_id is None:
+            return int(new_pk)
     row = (
         await conn.execute(
             select(orders.c.id, orders.c.member_pk, orders.c.external_id).where(

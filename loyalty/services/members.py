@@ -114,6 +114,9 @@ async def ensure_member(
 ) -> tuple[Member, bool]:
     """The member, created if new (with its custodial address). True when created here."""
     member_id = check_member_id(member_id)
+    existing = await find_member(conn, member_id, lock=lock)  # the usual case: one statement
+    if existing is not None:
+        return existing, False
     now = now_utc()
     created = (
         await conn.execute(

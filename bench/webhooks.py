@@ -1,0 +1,180 @@
+"""Webhooks accepted per second and response times, 32 concurrent senders, real HTTP against a
+`loyalty api` (uvicorn) process on PostgreSQL, beside a /healthz baseline from the same run.
+
+    .venv/bin/python -m bench.webhooks [--requests 3000] [--senders 32]
+
+Every webhook is a distinct, signed event that earns points (one rule matches), spread over 500
+members, so each one writes a claim, an order, a ledger entry and a mint request in one
+transaction. Targets: >= 500 accepted/s, p99 <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from tests.support.databases import PG_ADMIN_URL, _pg_url
+from tests.support.webhooks import SECRET_NEW, WIX_PUBLIC_PEM, checkout_completed, standard_request
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_KEY = "bench-admin-key-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+async def run(
+    base: str, n: int, senders: int, make: Callable[[int], tuple[str, bytes, dict[str, str]]]
+) -> tuple[float, list[float], int]:
+    """(accepted per second, latencies in ms, failures)."""
+    latencies: list[float] = []
+    failures = 0
+    counter = iter(range(n))
+    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def sender() -> None:
+            nonlocal failures
+            for i in counter:
+                path, body, headers = make(i)
+                start = time.perf_counter()
+                if body:
+                    reply = await client.post(path, content=body, headers=headers)
+                else:
+                    reply = await client.get(path)
+                latencies.append((time.perf_counter() - start) * 1000)
+                if reply.status_code != 200:
+                    failures += 1
+                    if failures == 1:
+                        print(f"  first failure: {reply.status_code} {reply.text[:200]}")
+
+        began = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(senders)))
+        elapsed = time.perf_counter() - began
+    return (n - failures) / elapsed, latencies, failures
+
+
+def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "LOYALTY_DATABASE_URL": database_url,
+        "LOYALTY_CHAIN_STATE": "",
+        "LOYALTY_WEBHOOK_SECRETS": SECRET_NEW,
+        "LOYALTY_WIX_PUBLIC_KEY": WIX_PUBLIC_PEM,
+        "LOYALTY_ADMIN_API_KEY": ADMIN_KEY,
+        "LOYALTY_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/loyalty"), "api", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def add_rule(base: str) -> None:
+    mutation = """mutation { createEarningRule(earningRule: {title: "Purchase",
+      triggerAppId: "stores", triggerActivityType: "stores/OrderPaid",
+      conversionRate: {configs: [{moneyAmount: "1", points: 1}]}}) { id } }"""
+    reply = httpx.post(
+        f"{base}/graphql",
+        json={"query": mutation},
+        headers={"authorization": f"Bearer {ADMIN_KEY}"},
+    )
+    if reply.status_code != 200 or reply.json().get("errors"):
+        raise SystemExit(f"could not create the rule: {reply.text[:300]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--senders", type=int, default=32)
+    args = parser.parse_args()
+    name = f"loyalty_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    port = free_port()
+    server = start_server(_pg_url(name), port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        add_rule(base)
+        run_id = uuid.uuid4().hex[:6]
+
+        def health(_i: int) -> tuple[str, bytes, dict[str, str]]:
+            return "/healthz", b"", {}
+
+        def event(i: int) -> tuple[str, bytes, dict[str, str]]:
+            body, headers = standard_request(
+                {
+                    "type": "stores/OrderPaid",
+                    "data": {
+                        "memberId": f"m{i % 500}",
+                        "triggerAppId": "stores",
+                        "orderId": f"{run_id}-{i}",
+                        "amount": {"value": "25.00", "currency": "USD"},
+                    },
+                }
+            )
+            return "/webhooks/events", body, headers
+
+        def wix(i: int) -> tuple[str, bytes, dict[str, str]]:
+            body = checkout_completed(f"w{run_id}-{i}", f"c{run_id}-{i}", f"m{i % 500}", "25.00")
+            return "/webhooks/wix", body, {"content-type": "text/plain"}
+
+        # Warm-up: creates the members, fills the pools.
+        asyncio.run(run(base, 500, args.senders, event))
+        results = {}
+        for label, make in (
+            ("healthz (baseline)", health),
+            ("webhooks/events", event),
+            ("webhooks/wix", wix),
+        ):
+            # Health is cheap: run it for as many requests, the rate is what matters.
+            rate, lat, failed = asyncio.run(run(base, args.requests, args.senders, make))
+            results[label] = (rate, percentile(lat, 50), percentile(lat, 99), failed)
+            print(
+                f"{label:20s} {rate:8.0f}/s  p50 {percentile(lat, 50):6.1f} ms  "
+                f"p99 {percentile(lat, 99):6.1f} ms  failures {failed}",
+                flush=True,
+            )
+        base_rate = results["healthz (baseline)"][0]
+        for label in ("webhooks/events", "webhooks/wix"):
+            print(f"{label}: {results[label][0] / base_rate:.2f}x the baseline rate")
+        print(json.dumps({k: [round(x, 1) for x in v] for k, v in results.items()}))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
