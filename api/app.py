@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from api.auth import Authenticator
 from api.context import Context
@@ -20,23 +24,50 @@ from api.dashboard import dashboard_routes
 from api.errors import ApiError
 from api.health import healthz, readyz_endpoint
 from api.limits import BodySizeLimit
+from api.live import ConnectionGate, LimitedTransportWS
+from api.live import authenticate as authenticate_ws
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
 from api.webhooks.routes import webhook_routes
+from loyalty.events import Hub
+from loyalty.metrics_db import DatabaseCollector
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 
 
 class LoyaltyGraphQL(GraphQL[Context, None]):
-    def __init__(self, runtime_getter: Any, *, authenticator: Authenticator, **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = LimitedTransportWS
+
+    def __init__(
+        self,
+        runtime_getter: Any,
+        *,
+        authenticator: Authenticator,
+        max_connections: int = 1000,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._runtime = runtime_getter
         self._authenticator = authenticator
+        self._gate = ConnectionGate(max_connections)
+        self._events = Hub(lambda: runtime_getter().async_engine)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._gate(scope, receive, send, super().__call__)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        await authenticate_ws(self._authenticator, context)
+        return None  # connection_ack without a payload
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        context = Context(request=request, response=response, runtime=self._runtime())
+        context = Context(
+            request=request, response=response, runtime=self._runtime(), events=self._events
+        )
         try:
             context.principal = await self._authenticator.principal(
                 request.headers.get("authorization")
@@ -67,6 +98,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lambda: state["runtime"],
         schema=build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
+        # Subscriptions: graphql-transport-ws only (the legacy graphql-ws protocol is not served).
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=10),
+        max_subscriptions_per_connection=settings.ws_max_subscriptions,
+        max_connections=settings.ws_max_connections,
         authenticator=Authenticator(
             engine_getter=lambda: state["runtime"].async_engine,
             admin_api_key=settings.admin_api_key,
@@ -77,9 +113,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
             *webhook_routes(settings, lambda: state["runtime"]),
         ],
@@ -90,3 +127,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lifespan=lifespan,
     )
     return app
+
+
+def _db_collector(runtime: Runtime) -> DatabaseCollector:
+    # One collector per runtime, so its scrape cache is shared across requests.
+    collector = getattr(runtime, "_metrics_collector", None)
+    if collector is None:
+        collector = DatabaseCollector(runtime.engine)
+        runtime._metrics_collector = collector  # type: ignore[attr-defined]
+    return collector

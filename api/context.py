@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from api.auth import ANONYMOUS, Principal
 from api.dataloaders import Loaders, make_loaders
 from api.errors import ApiError
+from loyalty.events import Hub
 from loyalty.runtime import Runtime
 
 
@@ -21,6 +22,8 @@ class Context:
     runtime: Runtime
     principal: Principal = ANONYMOUS
     auth_error: ApiError | None = None  # a credential that did not verify (api.limits refuses)
+    connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
+    events: Hub | None = None  # live events for subscriptions (api.schema.subscriptions)
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

@@ -180,6 +180,20 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("LOYALTY_LOG_LEVEL", "log_level", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Variable(
+        "LOYALTY_WS_MAX_CONNECTIONS",
+        "ws_max_connections",
+        "1000",
+        "Most GraphQL WebSocket connections (subscriptions) one API process keeps open; one more "
+        "is closed at once with code 4429.",
+    ),
+    Variable(
+        "LOYALTY_WS_MAX_SUBSCRIPTIONS",
+        "ws_max_subscriptions",
+        "20",
+        "Most operations (subscriptions) running at once on one WebSocket connection; one more "
+        "gets a LIMIT_EXCEEDED error.",
+    ),
+    Variable(
         "LOYALTY_NOTIFY_WEBHOOK_SECRET",
         "notify_webhook_secret",
         "",
@@ -388,6 +402,8 @@ class Settings:
     introspection: bool = True
     max_body_bytes: int = 262144
     log_level: str = "INFO"
+    ws_max_connections: int = 1000
+    ws_max_subscriptions: int = 20
     currency: str = "USD"
     custody_mnemonic: str = ""
     wix_public_key: str = ""
@@ -447,6 +463,12 @@ class Settings:
             introspection=_bool(names["introspection"], raw["introspection"]),
             max_body_bytes=_int(names["max_body_bytes"], raw["max_body_bytes"], minimum=1024),
             log_level=_log_level(names["log_level"], raw["log_level"]),
+            ws_max_connections=_int(
+                names["ws_max_connections"], raw["ws_max_connections"], minimum=1
+            ),
+            ws_max_subscriptions=_int(
+                names["ws_max_subscriptions"], raw["ws_max_subscriptions"], minimum=1, maximum=1000
+            ),
             currency=_currency(names["currency"], raw["currency"]),
             custody_mnemonic=" ".join(raw["custody_mnemonic"].split()),
             wix_public_key=raw["wix_public_key"].strip(),

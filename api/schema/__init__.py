@@ -21,6 +21,7 @@ from api.schema.program import ProgramMutation, ProgramQuery
 from api.schema.rewards import RewardsMutation, RewardsQuery
 from api.schema.rules import RulesMutation, RulesQuery
 from api.schema.scalars import SCALARS
+from api.schema.subscriptions import Subscription
 from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
 from loyalty.settings import Settings
@@ -68,6 +69,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(
             auto_camel_case=True, scalar_map=SCALARS, batching_config=batching_config()
