@@ -4,8 +4,8 @@ One Hub per API process polls the database every POLL_SECONDS while anyone is su
 fans the changes out to its subscribers. The database, not an in-process bus, is the source:
 the ledger is written by any API process and the webhooks, the minter and the indexer may run
 in other processes, and all of them commit there. A poll per process (not per subscriber) costs
-three or four indexed queries a tick however many subscribers there are. `nudge()` lets code in
-the same process that has just committed skip the wait.
+three or four indexed queries a tick however many subscribers there are, and needs no hook in
+the writers (an in-process bus would miss every write made by another process).
 
 - Accounts: a member's fingerprint is (member row revision, count of FINAL chain requests,
   indexed balance of the receiving address); any change of it (a ledger entry, a mint or burn
@@ -102,10 +102,6 @@ class Hub:
         self._recent: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
-
-    def nudge(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
 
     @asynccontextmanager
     async def account_changes(self, member_id: str) -> AsyncIterator[Feed[None]]:
