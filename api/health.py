@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -29,7 +29,28 @@ async def chain_check(runtime: Runtime) -> str | None:
     return None
 
 
-CHECKS: dict[str, Check] = {"database": database_check, "chain": chain_check}
+async def indexer_check(runtime: Runtime) -> str | None:
+    """Caught up means within LOYALTY_READY_MAX_LAG blocks of the node's head, measured against
+    the node itself so that a dead indexer process cannot look healthy from a stale record."""
+    from indexer.tables import indexer_state
+
+    async with runtime.async_engine.connect() as conn:
+        indexed = (await conn.execute(select(indexer_state.c.indexed_block))).scalar()
+    if indexed is None:
+        return "nothing indexed yet"
+    raw = await asyncio.to_thread(runtime.chain.request, "eth_blockNumber", [])
+    head = raw if isinstance(raw, int) else int(raw, 16)  # the embedded chain answers ints
+    lag = head - int(indexed)
+    if lag > runtime.settings.ready_max_lag:
+        return f"indexer is {lag} blocks behind the head (allowed {runtime.settings.ready_max_lag})"
+    return None
+
+
+CHECKS: dict[str, Check] = {
+    "database": database_check,
+    "chain": chain_check,
+    "indexer": indexer_check,
+}
 
 
 async def readiness(runtime: Runtime, checks: dict[str, Check] | None = None) -> dict[str, str]:

@@ -3,14 +3,15 @@ each operation by name."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from graphql import FieldNode, OperationDefinitionNode
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
@@ -18,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from loyalty import logs
-from loyalty.metrics import GRAPHQL_OPERATIONS, HTTP_LATENCY, HTTP_REQUESTS, REGISTRY
+from loyalty.metrics import GRAPHQL_OPERATIONS, HTTP_LATENCY, HTTP_REQUESTS, exposition
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -69,8 +70,16 @@ def _route_of(scope: Scope) -> str:
     return "unmatched"
 
 
-async def metrics_endpoint(_request: Request) -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+def metrics_endpoint(*collectors: Callable[[], object]) -> Callable[[Request], Awaitable[Response]]:
+    """/metrics: the process registry plus collectors built lazily (they need the runtime's
+    database, which exists only once the app has started)."""
+
+    async def endpoint(_request: Request) -> Response:
+        extra = [make() for make in collectors]
+        body = await asyncio.to_thread(exposition, *extra)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint
 
 
 class OperationMetrics(SchemaExtension):

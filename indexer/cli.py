@@ -14,6 +14,7 @@ from typing import Any
 from indexer.progress import Progress
 from indexer.sync import Indexer, IndexerConfig
 from loyalty.errors import ConfigError
+from loyalty.ops import add_metrics_port, start_ops_server
 from loyalty.settings import Settings
 
 log = logging.getLogger("indexer")
@@ -80,7 +81,12 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
             flush=True,
         )
-        indexer.run_forever(stop)
+        ops = start_ops_server(args, settings, runtime.engine, runtime.chain)
+        try:
+            indexer.run_forever(stop)
+        finally:
+            if ops is not None:
+                ops.stop()
         return 0
     finally:
         runtime.close()
@@ -142,6 +148,7 @@ def register(sub: Any) -> None:
         default=None,
         help="most blocks per eth_getLogs call (for nodes with tight limits)",
     )
+    add_metrics_port(p)
     p.set_defaults(handler=_cmd_indexer)
 
     p = sub.add_parser(

@@ -6,7 +6,7 @@ operator finds the whole list in one place.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -36,31 +36,20 @@ WEBHOOKS = Counter(
     ["source", "outcome"],
     registry=REGISTRY,
 )
-OUTBOX_DEPTH = Gauge(
-    "loyalty_outbox_depth",
-    "Chain requests not yet final, by status.",
-    ["status"],
-    registry=REGISTRY,
-)
-MINTER_BATCHES = Counter(
-    "loyalty_minter_batches_total",
-    "Minter batch events (sent, final, replaced, reverted, reorged).",
-    ["event"],
-    registry=REGISTRY,
-)
-MINTER_GAS = Counter(
-    "loyalty_minter_gas_used_total", "Gas used by final batches.", registry=REGISTRY
-)
-INDEXER_BLOCKS = Gauge(
-    "loyalty_indexer_block",
-    "Indexer block heights (head, indexed, finalized).",
-    ["kind"],
-    registry=REGISTRY,
-)
-INDEXER_LAG = Gauge(
-    "loyalty_indexer_lag_blocks", "Blocks between head and indexed.", registry=REGISTRY
-)
-INDEXER_REORGS = Counter("loyalty_indexer_reorgs_total", "Reorgs handled.", registry=REGISTRY)
+# Outbox, minter and indexer gauges are read from the database: see loyalty/metrics_db.py.
 AUDIT_MISMATCHES = Gauge(
     "loyalty_audit_mismatches", "Mismatches found by the last audit.", registry=REGISTRY
 )
+
+
+def exposition(*extra: object) -> bytes:
+    """The text exposition of the process registry plus per-process collectors (each with its
+    own database), without registering those globally (tests build many apps)."""
+
+    class _Combined:
+        def collect(self):  # type: ignore[no-untyped-def]
+            yield from REGISTRY.collect()
+            for collector in extra:
+                yield from collector.collect()  # type: ignore[attr-defined]
+
+    return generate_latest(_Combined())  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -17,7 +18,7 @@ from api.observability import metrics_endpoint
 Readiness = Callable[[], dict[str, str]]  # check name -> "ok" or what is wrong
 
 
-def ops_app(readiness: Readiness) -> Starlette:
+def ops_app(readiness: Readiness, *collectors: object) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -33,7 +34,7 @@ def ops_app(readiness: Readiness) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_endpoint(*(lambda c=c: c for c in collectors))),
         ]
     )
 
@@ -41,8 +42,9 @@ def ops_app(readiness: Readiness) -> Starlette:
 class OpsServer:
     """Runs the ops app in a daemon thread; `stop()` shuts it down."""
 
-    def __init__(self, host: str, port: int, readiness: Readiness) -> None:
-        config = uvicorn.Config(ops_app(readiness), host=host, port=port, log_level="warning")
+    def __init__(self, host: str, port: int, readiness: Readiness, *collectors: object) -> None:
+        app = ops_app(readiness, *collectors)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="ops-http", daemon=True)
 
@@ -52,3 +54,42 @@ class OpsServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=5)
+
+
+def add_metrics_port(parser: Any) -> None:
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve /healthz, /readyz and /metrics on this port (0.0.0.0)",
+    )
+
+
+def start_ops_server(args: Any, settings: Any, engine: Any, chain: Any) -> OpsServer | None:
+    """Starts the ops server of a worker process when --metrics-port is given. Ready means the
+    database and the chain answer; the gauges come from the database (see metrics_db)."""
+    port = getattr(args, "metrics_port", None)
+    if port is None:
+        return None
+    from sqlalchemy import text
+
+    from loyalty.metrics_db import DatabaseCollector
+
+    def readiness() -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"{type(exc).__name__}"
+        try:
+            chain.request("eth_blockNumber", [])
+            checks["chain"] = "ok"
+        except Exception as exc:
+            checks["chain"] = f"{type(exc).__name__}"
+        return checks
+
+    server = OpsServer("0.0.0.0", port, readiness, DatabaseCollector(engine))
+    server.start()
+    return server

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loyalty.errors import ConfigError
+from loyalty.ops import add_metrics_port, start_ops_server
 from loyalty.settings import Settings
 
 log = logging.getLogger("loyalty.minter")
@@ -26,6 +27,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="take the lock, do one step (watch, finalize, batch, send), print it and exit",
     )
+    add_metrics_port(p)
     p.set_defaults(handler=cmd_minter)
 
 
@@ -67,11 +69,14 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
         jobs = start_jobs_thread(settings, stop)
+        ops = start_ops_server(args, settings, engine, chain)
         try:
             run_forever(minter, stop)
         finally:
             stop.set()
             jobs.join(timeout=30)
+            if ops is not None:
+                ops.stop()
         return 0
     finally:
         chain.close()

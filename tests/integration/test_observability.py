@@ -54,12 +54,71 @@ async def test_request_id_is_echoed_or_generated(runtime: Runtime) -> None:
     assert made.headers["x-request-id"] not in ("", "bad id with spaces")
 
 
-async def test_readyz_reports_each_dependency(runtime: Runtime) -> None:
+def index_to_head(runtime: Runtime) -> None:
+    from indexer.cli import build_indexer
+
+    indexer = build_indexer(runtime)
+    try:
+        indexer.run_until_caught_up()
+    finally:
+        indexer.rpc.close()
+
+
+async def test_readyz_waits_for_the_indexer_then_reports_each_dependency(
+    runtime: Runtime,
+) -> None:
     async with client(runtime) as c:
-        ok = await c.get("/readyz")
-    assert ok.status_code == 200
-    assert ok.json()["checks"]["database"] == "ok"
-    assert ok.json()["checks"]["chain"] == "ok"
+        before = await c.get("/readyz")
+        index_to_head(runtime)
+        after = await c.get("/readyz")
+    assert before.status_code == 503
+    assert before.json()["checks"]["indexer"] == "nothing indexed yet"
+    assert after.status_code == 200
+    assert after.json()["checks"] == {"database": "ok", "chain": "ok", "indexer": "ok"}
+
+
+async def test_readyz_is_503_while_the_indexer_lags_behind_the_head(runtime: Runtime) -> None:
+    index_to_head(runtime)
+    w3 = runtime.chain.w3
+    lag = runtime.settings.ready_max_lag + 1
+    for _ in range(lag):  # blocks the indexer has not seen
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    async with client(runtime) as c:
+        reply = await c.get("/readyz")
+    assert reply.status_code == 503
+    assert f"{lag} blocks behind" in reply.json()["checks"]["indexer"]
+
+
+async def test_metrics_report_outbox_and_indexer_gauges_from_the_database(
+    runtime: Runtime,
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from loyalty.db.outbox import chain_requests
+
+    now = dt.datetime.now(dt.UTC)
+    with runtime.engine.begin() as conn:
+        for amount in (5, 7, 9):
+            conn.execute(
+                insert(chain_requests).values(
+                    kind="MINT",
+                    address="0x" + "ab" * 20,
+                    amount=amount,
+                    status="PENDING",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    index_to_head(runtime)
+    async with client(runtime) as c:
+        text = (await c.get("/metrics")).text
+    assert 'loyalty_outbox_depth{status="PENDING"} 3.0' in text
+    raw = runtime.chain.request("eth_blockNumber", [])
+    head = raw if isinstance(raw, int) else int(raw, 16)
+    assert f'loyalty_indexer_block{{kind="indexed"}} {float(head)}' in text
+    assert "loyalty_indexer_lag_blocks 0.0" in text
 
 
 async def test_readyz_is_503_with_the_reason_when_the_database_is_gone(
