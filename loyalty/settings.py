@@ -180,6 +180,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("LOYALTY_LOG_LEVEL", "log_level", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Variable(
+        "LOYALTY_READY_MAX_LAG",
+        "ready_max_lag",
+        "10",
+        "/readyz answers 503 while the indexer is more than this many blocks behind the head.",
+    ),
+    Variable(
         "LOYALTY_WS_MAX_CONNECTIONS",
         "ws_max_connections",
         "1000",
@@ -402,6 +408,7 @@ class Settings:
     introspection: bool = True
     max_body_bytes: int = 262144
     log_level: str = "INFO"
+    ready_max_lag: int = 10
     ws_max_connections: int = 1000
     ws_max_subscriptions: int = 20
     currency: str = "USD"
@@ -463,6 +470,7 @@ class Settings:
             introspection=_bool(names["introspection"], raw["introspection"]),
             max_body_bytes=_int(names["max_body_bytes"], raw["max_body_bytes"], minimum=1024),
             log_level=_log_level(names["log_level"], raw["log_level"]),
+            ready_max_lag=_int(names["ready_max_lag"], raw["ready_max_lag"], minimum=0),
             ws_max_connections=_int(
                 names["ws_max_connections"], raw["ws_max_connections"], minimum=1
             ),
