@@ -488,6 +488,55 @@ def _seed_points(server: Server) -> dict[str, int]:
     return expected
 
 
+def _seed_earnings(server: Server) -> dict[str, int]:
+    """A fixed-amount earning rule and one activity through the API, so that points are issued
+    (EARN) and the issued chart has a bar to draw; returns receiving address -> points."""
+    rule = {
+        "title": "Dashboard review",
+        "triggerAppId": "reviews",
+        "triggerActivityType": "reviews/ReviewPosted",
+        "fixedAmount": {"configs": [{"points": 33}]},
+    }
+    server.data(
+        "mutation($r: EarningRuleInput!) { createEarningRule(earningRule: $r) { id } }", {"r": rule}
+    )
+    address = server.data('mutation { createMember(memberId: "dash-buyer") { receivingAddress } }')[
+        "createMember"
+    ]["receivingAddress"]
+    activity = {
+        "idempotencyKey": "dash-review-1",
+        "memberId": "dash-buyer",
+        "activityType": "reviews/ReviewPosted",
+        "triggerAppId": "reviews",
+    }
+    awards = server.data(
+        "mutation($i: RecordActivityInput!) { recordActivity(input: $i) { awards { points } } }",
+        {"i": activity},
+    )["recordActivity"]["awards"]
+    return {address.lower(): sum(a["points"] for a in awards)}
+
+
+def _charts_match_the_api(page: Any, server: Server, issued: int) -> None:
+    """The issued and tiers charts draw the API's own analytics for the page's range."""
+    bars = page.eval_on_selector_all(
+        "#section-issued svg rect.bar", "rs => rs.map(r => [r.dataset.x, Number(r.dataset.y)])"
+    )
+    assert bars, "the issued chart has no bars"
+    api = server.data(
+        "query($f: Date!, $t: Date!) { analytics(from: $f, to: $t) {"
+        "  pointsIssuedPerDay { day issued } membersPerTier { tierName members } } }",
+        {"f": bars[0][0], "t": bars[-1][0]},
+    )["analytics"]
+    assert bars == [[d["day"], d["issued"]] for d in api["pointsIssuedPerDay"]]
+    assert sum(y for _, y in bars) == issued  # what the recorded activity awarded
+    tier_bars = page.eval_on_selector_all(
+        "#section-tiers svg rect.bar", "rs => rs.map(r => [r.dataset.x, Number(r.dataset.y)])"
+    )
+    assert tier_bars == [
+        [t["tierName"] or "(no tier)", t["members"]] for t in api["membersPerTier"]
+    ]
+
+
 def _wait_until_final_and_indexed(server: Server, expected: dict[str, int]) -> int:
     """Polls the API until every seeded mint is indexed at a finalized block; returns that
     block. The deadline is a ceiling for a stuck pipeline, not a speed assertion."""
@@ -537,6 +586,8 @@ def test_seeded_points_show_in_transfers_indexer_audit_and_token(
     if needed:
         missing(f"the API has no {sorted(needed)} yet: cannot seed points for the dashboard")
     expected = _seed_points(server)
+    earned = _seed_earnings(server) if "analytics" in fields else {}
+    expected.update(earned)
     final_block = _wait_until_final_and_indexed(server, expected)
     if "mintingStatus" in fields:
         _wait_until_outbox_drains(server)
@@ -592,6 +643,11 @@ def test_seeded_points_show_in_transfers_indexer_audit_and_token(
 
     # The indexer section shows its lag.
     assert "Lag:" in page.inner_text("#section-indexer .headline")
+
+    # The charts: points issued per day and members per tier, as the API's analytics say.
+    if "analytics" in fields:
+        assert states["issued"] == "ready" and states["tiers"] == "ready", states
+        _charts_match_the_api(page, server, sum(earned.values()))
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
