@@ -52,4 +52,4 @@ def exposition(*extra: object) -> bytes:
             for collector in extra:
                 yield from collector.collect()  # type: ignore[attr-defined]
 
-    return generate_latest(_Combined())  # type: ignore[arg-type]
+    return generate_latest(_Combined())

@@ -7,6 +7,7 @@ Revises: core_0001
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,7 +26,7 @@ _BODY = (
 )
 
 
-def _money() -> sa.types.TypeEngine:
+def _money() -> sa.types.TypeEngine[Any]:
     return sa.Numeric(30, 6).with_variant(sa.String(48), "sqlite")
 
 

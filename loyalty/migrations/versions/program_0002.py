@@ -4,6 +4,8 @@ Revision ID: program_0002
 Revises: program_0001
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,7 +15,7 @@ branch_labels = None
 depends_on = ("ledger_0001",)
 
 
-def _money() -> sa.types.TypeEngine:
+def _money() -> sa.types.TypeEngine[Any]:
     return sa.Numeric(30, 6).with_variant(sa.String(48), "sqlite")
 
 

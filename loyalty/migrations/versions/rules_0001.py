@@ -7,6 +7,7 @@ Revises: core_0001
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -40,7 +41,7 @@ _PRE_INSTALLED = (
 )
 
 
-def _money() -> sa.types.TypeEngine:
+def _money() -> sa.types.TypeEngine[Any]:
     # Exact decimals: NUMERIC on PostgreSQL, a decimal string on SQLite (see ExactDecimal).
     return sa.Numeric(30, 6).with_variant(sa.String(48), "sqlite")
 
