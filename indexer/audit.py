@@ -27,6 +27,7 @@ from indexer.progress import Progress
 from indexer.queries import balances_at_stmt
 from indexer.rpc import RpcTransport
 from indexer.tables import batch_events, indexer_state, transfers
+from loyalty.metrics import AUDIT_MISMATCHES
 
 BALANCE_OF = "0x70a08231"
 TOTAL_SUPPLY = "0x18160ddd"
@@ -282,6 +283,7 @@ def run_audit(
         ledger_issues = ledger_findings(chain_batches, ledger.batches(), block)
         findings.extend(ledger_issues)
         ledger_status = MISMATCH if ledger_issues or unbatched else CLEAN
+    AUDIT_MISMATCHES.set(len(findings))
     return AuditReport(
         block=block,
         digest=digest(indexed),

@@ -132,3 +132,29 @@ async def test_readyz_is_503_with_the_reason_when_the_database_is_gone(
     assert reply.status_code == 503
     assert reply.json()["checks"]["database"] != "ok"
     assert reply.json()["checks"]["chain"] == "ok"
+
+
+async def test_metrics_show_the_last_audits_mismatch_count(runtime: Runtime) -> None:
+    from sqlalchemy import insert
+
+    from indexer.audit import run_audit
+    from indexer.rpc import rpc_for
+    from indexer.tables import balance_history
+
+    index_to_head(runtime)
+    # A corrupted index: a holder the chain has never heard of.
+    with runtime.engine.begin() as conn:
+        conn.execute(
+            insert(balance_history).values(address="0x" + "cd" * 20, block_number=1, balance=7)
+        )
+    rpc = rpc_for(runtime.settings, runtime.chain)
+    try:
+        raw = runtime.chain.request("eth_blockNumber", [])
+        head = raw if isinstance(raw, int) else int(raw, 16)
+        report = run_audit(runtime.engine, rpc, head)
+    finally:
+        rpc.close()
+    async with client(runtime) as c:
+        text = (await c.get("/metrics")).text
+    assert len(report.findings) >= 1
+    assert f"loyalty_audit_mismatches {float(len(report.findings))}" in text
