@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from loyalty import logs
 from loyalty.errors import ConfigError, LoyaltyError
@@ -92,6 +93,7 @@ def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: bool) -> int:
     import asyncio
+    import signal
 
     import uvicorn
 
@@ -107,25 +109,73 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
         settings = settings.with_(host=args.host)
     upgrade(settings.database_url)
     runtime = Runtime.start(settings)
-    from loyalty.keys_cli import announce_first_admin_key
-
-    announce_first_admin_key(runtime.engine, settings)
-    d = runtime.deployment
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
-    print(f"GraphiQL: {base}/graphql", flush=True)
-    app = create_app(settings, runtime)
-    stop_minter = start_minter_in_serve(runtime) if with_workers else None
-    stop_indexer = start_indexer_in_serve(runtime) if with_workers else None
+    stop_minter = stop_indexer = None
+    # SIGINT and SIGTERM only ask to stop: uvicorn takes them while it serves (finishing the
+    # requests in flight) and passes them on when it returns; they land here, so that the
+    # workers finish their step and the chain's state file is closed before the exit (code 0).
+    signals: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: signals.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        if getattr(args, "demo", False):
+            from loyalty.demo import load_demo
+
+            print(load_demo(runtime), flush=True)
+        _announce(runtime, settings)
+        app = create_app(settings, runtime)
+        if with_workers:
+            stop_minter = start_minter_in_serve(runtime)
+            stop_indexer = start_indexer_in_serve(runtime)
+        if not signals:
+            uvicorn.run(
+                app,
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                timeout_graceful_shutdown=30,
+            )
     finally:
+        if signals:
+            print("stopping: finishing the minter's and the indexer's current step", flush=True)
         if stop_minter is not None:
             stop_minter()
         if stop_indexer is not None:
             stop_indexer()
         asyncio.run(runtime.aclose())
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signals:
+        print("stopped cleanly", flush=True)
     return 0
+
+
+def _announce(runtime: Any, settings: Settings) -> None:
+    """Where everything is, and which admin key to use (a new one is shown once)."""
+    from loyalty.keys_cli import announce_first_admin_key
+    from loyalty.services.api_keys import has_live_admin_key
+
+    d = runtime.deployment
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    base = f"http://{host}:{settings.port}"
+    print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
+    if settings.admin_api_key:
+        print("admin API key: the one set in LOYALTY_ADMIN_API_KEY", flush=True)
+    elif has_live_admin_key(runtime.engine):
+        print(
+            "admin API key: made on an earlier start (shown then); `loyalty keys list` shows "
+            "the keys, `loyalty keys create` makes another",
+            flush=True,
+        )
+    else:
+        announce_first_admin_key(runtime.engine, settings)
+    print(f"GraphiQL: {base}/graphql", flush=True)
+    print(f"dashboard: {base}/dashboard/", flush=True)
 
 
 @contextmanager
@@ -158,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the API (and, on the embedded default, everything)")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="load a small demo program (tiers, rules, rewards, members, four weeks of "
+        "activities) into an empty program; does nothing when it is already loaded",
+    )
     p.set_defaults(handler=_cmd_serve)
 
     p = sub.add_parser("api", help="run only the HTTP API (the minter and indexer run apart)")
