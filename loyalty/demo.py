@@ -192,7 +192,7 @@ def _plan(start: datetime, rng: random.Random) -> list[_Event]:
                 moment(rng.randint(joined, DAYS - 1)),
                 "rsvp",
                 member,
-                order=f"rsvp:demo-event-{i % 3}",
+                order=f"rsvp:demo-event-{i % 3}:{member}",
             )
     events.sort()
     # Two orders refunded a few days later: one in full, one in part.
@@ -326,7 +326,7 @@ async def load_demo_into(
                 )
                 members_seen.add(event.member)
                 counts["activities"] += 1
-                counts["points"] += sum(a.points for a in outcome.awards)
+                counts["points"] += sum(a.points for a in outcome.awards if a.entry_id)
             elif event.kind == "refund":
                 await record_refund(
                     engine, RefundInput(key, event.order, amount=event.amount), source="demo"
