@@ -14,18 +14,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.custody import AddressBook
-from loyalty.db.ledger import insert_or_skip, members, orders
+from loyalty.db.ledger import insert_or_skip, ledger_entries, members, orders
+from loyalty.db.program import member_tiers
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType
 from loyalty.domain.points import Activity, Money, awards_for, check_amount
 from loyalty.domain.rules import EarningRule
+from loyalty.domain.tiers import TIER_TYPES, Movement, tier_for, tier_points, window_start
 from loyalty.services import inbound
+from loyalty.services.earning_config import earning_config
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member, check_member_id, ensure_member, now_utc
+from loyalty.services.members import Member, check_member_id, ensure_member, now_utc, utc
+from loyalty.services.rules import matching_rules
+from loyalty.services.tiers import KnownTierState
 
 TEXT_MAX = 80
 ORDER_MAX = 200
@@ -154,6 +159,50 @@ async def tier_at(conn: AsyncConnection, member: Member, at: datetime) -> str | 
     return await tiers.tier_at(conn, member.pk, at)
 
 
+async def _locked_with_tier_state(
+    conn: AsyncConnection, member_id: str, *, since: datetime
+) -> tuple[Member, str | None, list[Movement]] | None:
+    """The member locked (as `find_member(lock=True)` does), its stored tier and its tier
+    movements after `since`, in one statement (one row per movement, at least one row)."""
+    if conn.dialect.name == "sqlite":
+        # SQLite: take the write lock before reading (see find_member).
+        await conn.execute(
+            members.update()
+            .where(members.c.member_id == member_id)
+            .values(updated_at=members.c.updated_at)
+        )
+    moves = and_(
+        ledger_entries.c.member_pk == members.c.id,
+        ledger_entries.c.type.in_(sorted(TIER_TYPES)),
+        ledger_entries.c.created_at > since,
+    )
+    query = (
+        select(
+            members,
+            member_tiers.c.tier_id.label("stored_tier_id"),
+            ledger_entries.c.type.label("move_type"),
+            ledger_entries.c.points.label("move_points"),
+            ledger_entries.c.created_at.label("move_at"),
+        )
+        .select_from(
+            members.outerjoin(member_tiers, member_tiers.c.member_pk == members.c.id).outerjoin(
+                ledger_entries, moves
+            )
+        )
+        .where(members.c.member_id == member_id)
+        .with_for_update(of=members)
+    )
+    rows = (await conn.execute(query)).all()
+    if not rows:
+        return None
+    movements = [
+        Movement(r.move_type, int(r.move_points), utc(r.move_at) or r.move_at)
+        for r in rows
+        if r.move_type is not None
+    ]
+    return Member.from_row(rows[0]), rows[0].stored_tier_id, movements
+
+
 async def _order_pk(
     conn: AsyncConnection, inp: ActivityInput, member: Member, now: datetime
 ) -> int | None:
@@ -218,6 +267,7 @@ async def record_activity(
             kind="ACTIVITY",
             received_at=now,
             strict=strict,
+            with_config_version=True,
             activity_type=inp.activity_type,
             trigger_app_id=inp.trigger_app_id,
             order_key=inp.order_id,
@@ -228,11 +278,34 @@ async def record_activity(
         )
         if claim.id is None:
             return ActivityOutcome.from_json(claim.first_answer or {}, duplicate=True)
-        member, _ = await ensure_member(conn, inp.member_id, custody)
-        tier_id = await tier_at(conn, member, inp.occurred_at or now)
-        matched = await rules(
-            conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
+        # Program, tiers and rules from the per-process cache, checked against the version
+        # the claim read; then the member, its stored tier and tier movements in one read.
+        config = await earning_config(conn, version=claim.config_version)
+        months = config.program.tiers_window_months
+        at = inp.occurred_at or now
+        since = min(window_start(at, months), window_start(now, months))
+        locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
+        if locked is None:
+            member, created = await ensure_member(conn, inp.member_id, custody)
+            locked = (member, None, []) if created else None
+            if locked is None:  # created meanwhile by a concurrent transaction
+                locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
+            assert locked is not None
+        member, stored_tier_id, movements = locked
+        known = KnownTierState(movements, stored_tier_id, config.tiers, months)
+        at_since = window_start(at, months)
+        tier = tier_for(
+            config.tiers, tier_points([m for m in movements if m.at <= at], since=at_since)
         )
+        tier_id = tier.id if tier else None
+        if rules is matching_rules:
+            matched = config.matching(
+                trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
+            )
+        else:
+            matched = await rules(
+                conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
+            )
         activity = Activity(inp.activity_type, inp.trigger_app_id, inp.amount)
         awards = [
             a for a in awards_for(matched, activity, tier_id=tier_id, currency=currency) if a.points
@@ -253,6 +326,8 @@ async def record_activity(
                 inbound_event_id=claim.id,
                 order_pk=order_pk,
                 business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
+                known=known,
+                program=config.program,
             )
             results.append(
                 AwardResult(

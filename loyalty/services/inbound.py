@@ -51,6 +51,7 @@ def check_key(key: str, field: str = "idempotencyKey") -> str:
 class Claim:
     id: int | None  # None: already claimed earlier
     first_answer: dict[str, Any] | None
+    config_version: int | None = None  # with `with_config_version`, on a new claim
 
 
 async def claim(
@@ -62,12 +63,20 @@ async def claim(
     kind: str,
     received_at: datetime,
     strict: bool,
+    with_config_version: bool = False,
     **fields: Any,
 ) -> Claim:
     """Claims (source, key). For an earlier claim returns its stored answer; with `strict`, a
-    different request under the same key is refused (DUPLICATE) rather than answered."""
+    different request under the same key is refused (DUPLICATE) rather than answered.
+    `with_config_version` reads loyalty.services.earning_config's version in the same statement
+    (a round trip saved on the hot path)."""
+    from loyalty.services.earning_config import version_subquery
+
     digest = request_hash(request)
-    new_id = (
+    returning: list[Any] = [inbound_events.c.id]
+    if with_config_version:
+        returning.append(version_subquery())
+    inserted = (
         await conn.execute(
             insert_or_skip(conn.dialect.name, inbound_events, ["source", "event_key"])
             .values(
@@ -78,11 +87,11 @@ async def claim(
                 received_at=received_at,
                 **fields,
             )
-            .returning(inbound_events.c.id)
+            .returning(*returning)
         )
-    ).scalar()
-    if new_id is not None:
-        return Claim(new_id, None)
+    ).first()
+    if inserted is not None:
+        return Claim(inserted[0], None, inserted[1] if with_config_version else None)
     row = (
         await conn.execute(
             select(inbound_events.c.request_hash, inbound_events.c.response).where(

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import insert_or_skip, ledger_entries
 from loyalty.db.outbox import BURN, MINT, PENDING, chain_requests
 from loyalty.domain.ledger import EntryType, post
+from loyalty.domain.tiers import Movement
 from loyalty.services.members import Member, save_totals
 from loyalty.services.notifications import after_posting
+
+if TYPE_CHECKING:
+    from loyalty.services.program import Program
+    from loyalty.services.tiers import KnownTierState
 
 DESCRIPTION_MAX = 200
 
@@ -49,6 +55,8 @@ async def post_entry(
     reverses_entry_id: int | None = None,
     business_key: str | None = None,
     activity: bool = True,
+    known: KnownTierState | None = None,
+    program: Program | None = None,
 ) -> tuple[Member, PostedEntry | None]:
     """Appends one entry for a member the caller has locked (`find_member(lock=True)`).
 
@@ -56,6 +64,8 @@ async def post_entry(
     the same business key already exists: that is how "one award per order and rule" holds under
     concurrency. Raises the domain's InvalidInput / InsufficientPoints before writing anything.
     `activity=False` leaves lastActivityDate alone (expiry must not count as activity).
+    `known` / `program`: the member's tier state and the program as the caller already read
+    them in this transaction (see tiers.KnownTierState); the entry is added to `known`.
     """
     posting = post(member.totals, type_, points)
     values = {
@@ -93,6 +103,8 @@ async def post_entry(
             ledger_entry_id=entry_id,
             now=now,
         )
+    if known is not None:
+        known.movements.append(Movement(type_.value, posting.points, now))
     member = member.with_totals(posting.totals)
     await save_totals(conn, member, now=now, activity=activity)
     entry = PostedEntry(
@@ -106,7 +118,7 @@ async def post_entry(
         rule_revision=rule_revision,
     )
     # Program area (issue 7): tier recomputed and notifications queued in this transaction.
-    await after_posting(conn, member, entry, now=now)
+    await after_posting(conn, member, entry, now=now, known=known, program=program)
     return member, entry
 
 

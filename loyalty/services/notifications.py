@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from loyalty.services.ledger import PostedEntry
     from loyalty.services.members import Member
-    from loyalty.services.tiers import MemberTier
+    from loyalty.services.program import Program
+    from loyalty.services.tiers import KnownTierState, MemberTier
 
 WEBHOOK, EMAIL = "WEBHOOK", "EMAIL"
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
@@ -49,8 +50,10 @@ async def _queue(
     member_id: str,
     data: dict[str, Any],
     now: datetime,
+    program: Program | None = None,
 ) -> None:
-    program = await get_program(conn)
+    if program is None:
+        program = await get_program(conn)
     channels = []
     if program.webhook_url:
         channels.append(WEBHOOK)
@@ -85,7 +88,13 @@ async def _queue(
 
 
 async def queue_entry(
-    conn: AsyncConnection, member: Member, entry: PostedEntry, *, tier_id: str | None, now: datetime
+    conn: AsyncConnection,
+    member: Member,
+    entry: PostedEntry,
+    *,
+    tier_id: str | None,
+    now: datetime,
+    program: Program | None = None,
 ) -> None:
     await _queue(
         conn,
@@ -101,6 +110,7 @@ async def queue_entry(
             "tierId": tier_id,
         },
         now=now,
+        program=program,
     )
 
 
@@ -125,14 +135,21 @@ async def queue_tier_change(conn: AsyncConnection, change: MemberTier, *, now: d
 
 
 async def after_posting(
-    conn: AsyncConnection, member: Member, entry: PostedEntry, *, now: datetime
+    conn: AsyncConnection,
+    member: Member,
+    entry: PostedEntry,
+    *,
+    now: datetime,
+    known: KnownTierState | None = None,
+    program: Program | None = None,
 ) -> None:
     """The ledger's hook, in the entry's transaction: tier recomputed (every change of the
-    ledger), then the entry's and any tier change's notifications queued."""
+    ledger), then the entry's and any tier change's notifications queued. `known` and
+    `program` are what a caller has already read in this transaction (no re-reading)."""
     from loyalty.services.tiers import recompute_member
 
-    tier = await recompute_member(conn, member.pk, now=now)
-    await queue_entry(conn, member, entry, tier_id=tier.tier_id, now=now)
+    tier = await recompute_member(conn, member.pk, now=now, known=known)
+    await queue_entry(conn, member, entry, tier_id=tier.tier_id, now=now, program=program)
     if tier.changed:
         await queue_tier_change(conn, tier, now=now)
 

@@ -135,6 +135,18 @@ async def matching_rules(
     return await _with_configs(conn, rows)
 
 
+async def active_rules(conn: AsyncConnection) -> list[EarningRule]:
+    """Every ACTIVE rule, oldest first (what loyalty.services.earning_config caches)."""
+    rows = (
+        await conn.execute(
+            select(earning_rules)
+            .where(earning_rules.c.status == RuleStatus.ACTIVE.value, _live)
+            .order_by(earning_rules.c.seq)
+        )
+    ).all()
+    return await _with_configs(conn, rows)
+
+
 # --- pages -------------------------------------------------------------------------------------
 
 

@@ -146,6 +146,20 @@ class MemberTier:
         return self.tier_id != self.previous_tier_id
 
 
+@dataclass
+class KnownTierState:
+    """What `recompute_member` would read about a member, read already (under the member's lock)
+    by a caller that posts several things in one transaction (loyalty.services.activities): the
+    member's tier movements since some moment at or before the window start, and the stored
+    tier. The ledger appends each entry it posts and the recompute stores the new tier here, so
+    it stays what a fresh read would return."""
+
+    movements: list[Movement]
+    stored_tier_id: str | None
+    tiers: Sequence[Tier]
+    months: int
+
+
 async def _movements(
     conn: AsyncConnection, member_pk: int, *, since: datetime, until: datetime | None = None
 ) -> list[Movement]:
@@ -200,27 +214,37 @@ async def recompute_member(
     now: datetime,
     tier_list: Sequence[Tier] | None = None,
     months: int | None = None,
+    known: KnownTierState | None = None,
 ) -> MemberTier:
     """Recomputes and stores the member's tier; the caller decides what a change means."""
+    if known is not None:
+        months, tier_list = known.months, known.tiers
     if months is None:
         months = (await get_program(conn)).tiers_window_months
     if tier_list is None:
         tier_list = await list_tiers(conn)
     since = window_start(now, months)
-    moves = await _movements(conn, member_pk, since=since)
+    if known is not None:
+        moves = [m for m in known.movements if m.at > since]
+        previous_tier_id = known.stored_tier_id
+    else:
+        moves = await _movements(conn, member_pk, since=since)
+        previous = await conn.execute(
+            select(member_tiers.c.tier_id).where(member_tiers.c.member_pk == member_pk)
+        )
+        prev_row = previous.first()
+        previous_tier_id = prev_row.tier_id if prev_row else None
     points = tier_points(moves, since=since)
     tier = tier_for(tier_list, points)
-    previous = await conn.execute(
-        select(member_tiers.c.tier_id).where(member_tiers.c.member_pk == member_pk)
-    )
-    prev_row = previous.first()
     result = MemberTier(
         member_pk=member_pk,
         tier_id=tier.id if tier else None,
         tier_points=points,
-        previous_tier_id=prev_row.tier_id if prev_row else None,
+        previous_tier_id=previous_tier_id,
         next_check_at=next_drop(moves, now=now, months=months),
     )
+    if known is not None:
+        known.stored_tier_id = result.tier_id
     await conn.execute(
         _upsert(conn.dialect.name).values(
             member_pk=member_pk,

@@ -1,0 +1,90 @@
+"""What the earning path reads for every activity (the program settings, the tiers and the ACTIVE
+earning rules), cached per process and checked against `config_version` on every use.
+
+A trigger gives `config_version` a fresh random value whenever any of those tables changes
+(migration program_cfgver_0001), so a cached copy is used only while the database still holds
+exactly the configuration it was read from: a rule change is seen by the very next activity in
+every process, never by time-to-live. The check is one scalar subquery, which the activity path
+folds into the statement that claims the event, so a cache hit costs no round trip at all.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Engine,
+    Integer,
+    ScalarSelect,
+    Table,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loyalty.db.tables import metadata
+from loyalty.domain.rules import EarningRule
+from loyalty.domain.tiers import Tier
+from loyalty.services.program import Program, get_program
+
+config_version = Table(
+    "config_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="ck_config_version_single"),
+)
+
+
+def version_subquery() -> ScalarSelect[int]:
+    return select(config_version.c.version).where(config_version.c.id == 1).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class EarningConfig:
+    version: int
+    program: Program
+    tiers: tuple[Tier, ...]  # by required points, as list_tiers orders them
+    rules: Mapping[tuple[str, str], tuple[EarningRule, ...]]  # (trigger app, activity type)
+
+    def matching(self, *, trigger_app_id: str, activity_type: str) -> list[EarningRule]:
+        """Same answer as loyalty.services.rules.matching_rules, without a query."""
+        return list(self.rules.get((trigger_app_id, activity_type), ()))
+
+
+# Keyed by engine (one database per engine), so tests with many databases never mix them.
+_cache: weakref.WeakKeyDictionary[Engine, EarningConfig] = weakref.WeakKeyDictionary()
+
+
+async def earning_config(conn: AsyncConnection, *, version: int | None = None) -> EarningConfig:
+    """The configuration as of `version` (read here when not given) or newer."""
+    from loyalty.services.rules import active_rules
+    from loyalty.services.tiers import list_tiers
+
+    if version is None:
+        version = int(
+            await conn.scalar(select(config_version.c.version).where(config_version.c.id == 1)) or 0
+        )
+    key = conn.sync_engine
+    cached = _cache.get(key)
+    if cached is not None and cached.version == version:
+        return cached
+    # The version was read before the data, so the data are at least that new: caching them
+    # under it can only cause one extra reload later, never a stale hit.
+    program = await get_program(conn)
+    tiers = tuple(await list_tiers(conn))
+    by_trigger: dict[tuple[str, str], list[EarningRule]] = {}
+    for rule in await active_rules(conn):
+        by_trigger.setdefault((rule.trigger_app_id, rule.trigger_activity_type), []).append(rule)
+    config = EarningConfig(
+        version=version,
+        program=program,
+        tiers=tiers,
+        rules={k: tuple(v) for k, v in by_trigger.items()},
+    )
+    _cache[key] = config
+    return config
