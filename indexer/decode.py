@@ -8,7 +8,7 @@ total)`. Slicing hex is ~50x cheaper than web3's generic ABI decoding.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from indexer.errors import NodeInconsistent
 
@@ -30,8 +30,9 @@ BATCH_BURNED = _topic("BatchBurned(bytes32,uint256,uint256)")
 TOPICS = (TRANSFER, BATCH_MINTED, BATCH_BURNED)
 
 
-@dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: a backfill builds one per event, and a frozen
+    # dataclass's __init__ (object.__setattr__ per field) cost several times more.
     block_number: int
     block_hash: str
     tx_hash: str

@@ -19,7 +19,9 @@ class AdaptiveRange:
     def succeeded(self, blocks: int, logs: int) -> None:
         if logs > self.max_logs:
             self.size = max(self.minimum, blocks // 2)
-        elif logs < self.max_logs // 4 and blocks >= self.size:
+        elif 2 * logs <= self.max_logs and blocks >= self.size:
+            # Doubling should still fit under max_logs. Fewer, fuller ranges matter: each
+            # range rewrites the balance of every address it touches.
             self.size = min(self.maximum, self.size * 2)
 
     def refused(self, blocks: int, hint: tuple[int, int] | None = None) -> bool:

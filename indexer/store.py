@@ -5,9 +5,8 @@ count), and a reorg's undo commits with the checkpoint moved back to the common 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from decimal import Decimal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -66,6 +65,8 @@ class RangeData:
     blocks: Sequence[Block]
     head: int
     finalized: int
+    # Set by apply_range: the balance of every address the range touched, after it.
+    balances_after: dict[str, int] = field(default_factory=dict)
 
 
 def load_state(conn: Connection) -> State | None:
@@ -125,7 +126,8 @@ def current_balances(conn: Connection, addresses: Iterable[str]) -> dict[str, in
     wanted = list(addresses)
     if conn.dialect.name == "postgresql" and wanted:
         rows = conn.exec_driver_sql(
-            "SELECT address, balance FROM indexer_balances WHERE address = ANY(%s)", (wanted,)
+            "SELECT address, balance FROM indexer_balances WHERE address = ANY(%s::varchar[])",
+            (_array_literal(wanted),),
         )
         return {a: int(b) for a, b in rows}
     for start in range(0, len(wanted), _CHUNK):
@@ -137,14 +139,27 @@ def current_balances(conn: Connection, addresses: Iterable[str]) -> dict[str, in
     return found
 
 
-def apply_range(conn: Connection, state: State, data: RangeData) -> State:
-    """Stores one range of blocks and moves the checkpoint to `data.last`."""
+def _array_literal(items: Iterable[str]) -> str:
+    """A PostgreSQL array literal of items that need no quoting (hex addresses, digits)."""
+    return "{" + ",".join(items) + "}"
+
+
+def apply_range(
+    conn: Connection, state: State, data: RangeData, known: Mapping[str, int] | None = None
+) -> State:
+    """Stores one range of blocks and moves the checkpoint to `data.last`. `known` holds
+    balances the caller knows to be the stored ones at `state`'s checkpoint (they are not read
+    again); `data.balances_after` gets the touched addresses' balances after the range."""
     decoded = data.decoded
     touched = {t.from_address for t in decoded.transfers} | {
         t.to_address for t in decoded.transfers
     }
     touched.discard(ZERO_ADDRESS)
-    current = current_balances(conn, touched)
+    if known:
+        current = {a: known[a] for a in touched if a in known}
+        current.update(current_balances(conn, touched.difference(current)))
+    else:
+        current = current_balances(conn, touched)
     history: dict[tuple[str, int], int] = {}
     supply = state.total_supply
     supply_rows: dict[int, int] = {}
@@ -196,6 +211,7 @@ def apply_range(conn: Connection, state: State, data: RangeData) -> State:
         )
         last_change = {a: n for (a, n) in history}
         _upsert_balances(conn, [(a, current[a], last_change[a]) for a in last_change])
+        data.balances_after = {a: current[a] for a in last_change}
     if supply_rows:
         conn.execute(
             insert(supply_history),
@@ -272,12 +288,18 @@ def _bulk_insert(
 def _upsert_balances(conn: Connection, rows: list[tuple[str, int, int]]) -> None:
     if conn.dialect.name == "postgresql" and rows:
         # One statement over arrays: several times faster than executemany for a backfill.
+        # Arrays go as text literals: psycopg's per-item dumping of Decimal lists cost more
+        # than the statement itself. Addresses are hex and numbers digits: nothing to quote.
         conn.exec_driver_sql(
             "INSERT INTO indexer_balances (address, balance, block_number) "
             "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::bigint[]) "
             "ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, "
             "block_number = excluded.block_number",
-            ([r[0] for r in rows], [Decimal(r[1]) for r in rows], [r[2] for r in rows]),
+            (
+                _array_literal(r[0] for r in rows),
+                _array_literal(str(r[1]) for r in rows),
+                _array_literal(str(r[2]) for r in rows),
+            ),
         )
         return
     if conn.dialect.name == "postgresql":

@@ -49,6 +49,7 @@ class IndexerConfig:
     poll_interval: float = 1.0
     retries: int = 6  # per call, for transport errors and timeouts
     retry_delay: float = 0.2  # doubled on each retry
+    balance_cache: int = 250_000  # most balances kept in memory between ranges (~60 MB)
 
 
 @dataclass
@@ -84,6 +85,10 @@ class Indexer:
             max_logs=self.config.max_logs,
         )
         self.finality = Finality(self.config.finality_depth)
+        self._rpc_lock = threading.Lock()
+        self._prefetch: _Prefetch | None = None
+        self._balances: dict[str, int] = {}
+        self._balances_at: tuple[int, str | None] | None = None
 
     # -- state -------------------------------------------------------------------------------
 
@@ -126,8 +131,11 @@ class Indexer:
         if state.indexed_hash is not None:
             tip = answers[-1]
             if not isinstance(tip, dict) or tip.get("hash", "").lower() != state.indexed_hash:
+                self._drop_prefetch()
                 return self._reorg(state, step)
         first = state.indexed_block + 1
+        if first > finalized:
+            self._drop_prefetch()
         if first > head:
             with self.engine.begin() as conn:
                 store.record_head(conn, head, finalized)
@@ -143,34 +151,89 @@ class Indexer:
             blocks = [Block(h["number"], h["hash"], h["parent"]) for h in headers]
             last_hash = blocks[-1].hash
         else:
-            last, decoded = self._logs(first, self.ranges.span(first, finalized))
-            anchor = self._batch([("eth_getBlockByNumber", [hex(last), False])])[0]
-            if not isinstance(anchor, dict) or not anchor.get("hash"):
-                raise NodeInconsistent(f"the node has no block {last}")
-            last_hash = anchor["hash"].lower()
-            for t in decoded.transfers:
-                if t.block_number == last and t.block_hash != last_hash:
-                    raise NodeInconsistent(
-                        f"log {t.tx_hash}:{t.log_index} names block hash {t.block_hash}, "
-                        f"but block {last} is {last_hash}"
-                    )
-            blocks = [Block(last, last_hash, anchor.get("parentHash"))]
+            final = self._take_prefetched(first, finalized)
+            if final is None:
+                final = self._final_range(first, finalized)
+            last, decoded, blocks = final.last, final.decoded, final.blocks
+            last_hash = blocks[-1].hash
+            if last < finalized:
+                # The next range is below finality too: fetch it while this one is stored.
+                self._prefetch = _Prefetch(last + 1, self._final_range, finalized)
         data = RangeData(first, last, last_hash, decoded, blocks, head, finalized)
+        at = (state.indexed_block, state.indexed_hash)
+        known = self._balances if self._balances_at == at else None
+        self._balances_at = None  # unknown until this range commits
         with self.engine.begin() as conn:
-            store.apply_range(conn, state, data)
+            new = store.apply_range(conn, state, data, known)
+        self._remember_balances(known, data.balances_after, new)
         step.first, step.last, step.events = first, last, decoded.events
         step.caught_up = last >= head
         if self.progress is not None:
             self.progress.update(last, head, decoded.events)
         return step
 
+    def _remember_balances(
+        self, known: dict[str, int] | None, changed: dict[str, int], state: State
+    ) -> None:
+        """Keeps the balances just committed, so the next range need not read them back
+        (reading ~all holders' balances each range was a tenth of the backfill's time). They
+        are valid at exactly this checkpoint (block and hash): the index at a given chain
+        position is a function of the chain, so another writer or a reorg that moved it
+        elsewhere makes them unused."""
+        if known is None or len(known) + len(changed) > self.config.balance_cache:
+            known = self._balances = {}
+        known.update(changed)
+        self._balances_at = (state.indexed_block, state.indexed_hash)
+
     # -- reading the node --------------------------------------------------------------------
+
+    def _final_range(self, first: int, finalized: int) -> _FinalRange:
+        """Logs of the next range starting at `first`, all at or below `finalized`, and the
+        range's last block (the checkpoint's anchor). Runs in the prefetch thread too: it
+        touches the node and `self.ranges`, never the database."""
+        last, decoded = self._logs(first, self.ranges.span(first, finalized))
+        anchor = self._batch([("eth_getBlockByNumber", [hex(last), False])])[0]
+        if not isinstance(anchor, dict) or not anchor.get("hash"):
+            raise NodeInconsistent(f"the node has no block {last}")
+        last_hash = anchor["hash"].lower()
+        for t in decoded.transfers:
+            if t.block_number == last and t.block_hash != last_hash:
+                raise NodeInconsistent(
+                    f"log {t.tx_hash}:{t.log_index} names block hash {t.block_hash}, "
+                    f"but block {last} is {last_hash}"
+                )
+        return _FinalRange(last, decoded, [Block(last, last_hash, anchor.get("parentHash"))])
+
+    def _take_prefetched(self, first: int, finalized: int) -> _FinalRange | None:
+        """The prefetched range if it is the one this step needs; a failure of its fetch is
+        this step's failure, as if fetched here."""
+        pending, self._prefetch = self._prefetch, None
+        if pending is None:
+            return None
+        if pending.first != first:
+            pending.wait()  # the checkpoint moved meanwhile (another writer, a reorg)
+            return None
+        final = pending.result()
+        return final if final.last <= finalized else None
+
+    def _drop_prefetch(self) -> None:
+        """Waits for a prefetch this step will not use, so that nothing else reads the node
+        or changes `self.ranges` concurrently; its result and failure are dropped."""
+        pending, self._prefetch = self._prefetch, None
+        if pending is not None:
+            pending.wait()
+
+    def close(self) -> None:
+        self._drop_prefetch()
 
     def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         delay = self.config.retry_delay
         for attempt in range(self.config.retries + 1):
             try:
-                return self.rpc.batch(calls)
+                # One caller at a time: transports need not be thread-safe, and the prefetch
+                # thread overlaps the node with the database, not with itself.
+                with self._rpc_lock:
+                    return self.rpc.batch(calls)
             except (RpcUnavailable, RpcTimeout) as exc:
                 if attempt == self.config.retries:
                     raise
@@ -352,9 +415,12 @@ class Indexer:
     # -- loops -------------------------------------------------------------------------------
 
     def run_until_caught_up(self, stop: threading.Event | None = None) -> State:
-        while stop is None or not stop.is_set():
-            if self.sync_once().caught_up:
-                break
+        try:
+            while stop is None or not stop.is_set():
+                if self.sync_once().caught_up:
+                    break
+        finally:
+            self._drop_prefetch()
         if self.progress is not None:
             self.progress.finish()
         return self.state()
@@ -366,22 +432,70 @@ class Indexer:
         with WriterLock(self.engine, self.chain_id, stop):
             if stop.is_set():
                 return
+            try:
+                self._steps(stop)
+            finally:
+                self._drop_prefetch()
+
+    def _steps(self, stop: threading.Event) -> None:
+        delay = self.config.poll_interval
+        while not stop.is_set():
+            try:
+                step = self.sync_once()
+            except DeepReorg:
+                raise
+            except (RpcError, NodeInconsistent, store.ConcurrentWriter) as exc:
+                log.warning("indexer step failed, retrying in %.1fs: %s", delay, exc)
+                stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+                continue
             delay = self.config.poll_interval
-            while not stop.is_set():
-                try:
-                    step = self.sync_once()
-                except DeepReorg:
-                    raise
-                except (RpcError, NodeInconsistent, store.ConcurrentWriter) as exc:
-                    log.warning("indexer step failed, retrying in %.1fs: %s", delay, exc)
-                    stop.wait(delay)
-                    delay = min(delay * 2, 30.0)
-                    continue
-                delay = self.config.poll_interval
-                if step.caught_up:
-                    if self.progress is not None:
-                        self.progress.finish()
-                    stop.wait(self.config.poll_interval)
+            if step.caught_up:
+                if self.progress is not None:
+                    self.progress.finish()
+                stop.wait(self.config.poll_interval)
+
+
+@dataclass
+class _FinalRange:
+    last: int
+    decoded: Decoded
+    blocks: list[Block]
+
+
+class _Prefetch:
+    """The next backfill range, read from the node in a thread while the current one is
+    stored. Safe because ranges below finality cannot change (a reorg there stops the indexer,
+    and each step still checks the stored tip against the node before using this) and a step
+    commits its data with the checkpoint, so a prefetched range is used only by the step whose
+    checkpoint it continues."""
+
+    def __init__(
+        self, first: int, fetch: Callable[[int, int], _FinalRange], finalized: int
+    ) -> None:
+        self.first = first
+        self._value: _FinalRange | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(fetch, finalized), name="indexer-prefetch", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, fetch: Callable[[int, int], _FinalRange], finalized: int) -> None:
+        try:
+            self._value = fetch(self.first, finalized)
+        except BaseException as exc:  # handed to the step that takes the result
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> _FinalRange:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 def _int(answer: Any, what: str) -> int:
