@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from api.auth import Role, require_member_or_admin
@@ -37,7 +38,10 @@ class ActivityInput:
         description="Whose earning to preview; a member token previews its own by default.",
     )
     tier_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Preview at this tier's rates (default: the base tier)."
+        default=None,
+        description=(
+            "Preview at this tier's rates (default: the member's current tier, else the base tier)."
+        ),
     )
 
 
@@ -117,6 +121,8 @@ class PreviewQuery:
                 raise UnknownTier(
                     f"unknown tier id {tier_id[:36]!r}: use an existing tier's id", field="tierId"
                 )
+            if tier_id is None and member_id is not None:
+                tier_id = await _members_tier(conn, member_id)
             rules = await matching_rules(
                 conn,
                 trigger_app_id=domain_activity.trigger_app_id,
@@ -130,3 +136,13 @@ class PreviewQuery:
             total_points=BigInt(sum(a.points for a in awards)),
             awards=[PreviewAward.from_row(a) for a in awards],
         )
+
+
+async def _members_tier(conn: AsyncConnection, member_id: str) -> str | None:
+    """The member's current tier, so the preview shows what they would earn now (an unknown
+    member has none yet and earns at the base config, like a first activity would)."""
+    from loyalty.services.members import find_member
+    from loyalty.services.tiers import current_tier_id
+
+    member = await find_member(conn, member_id)
+    return None if member is None else await current_tier_id(conn, member.pk)
