@@ -88,7 +88,63 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    return _serve_http(args, settings, with_workers=False)
+    workers = settings.api_workers if args.workers is None else args.workers
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, not {workers}")
+    if workers == 1:
+        return _serve_http(args, settings, with_workers=False)
+    return _serve_api_workers(args, settings, workers)
+
+
+def _serve_api_workers(args: argparse.Namespace, settings: Settings, workers: int) -> int:
+    """Several uvicorn worker processes on one port. Each builds its own runtime (engines and
+    chain connection) in its lifespan: connections and pools cannot cross a fork."""
+    import uvicorn
+
+    from loyalty.db.migrate import upgrade
+    from loyalty.keys_cli import announce_first_admin_key
+    from loyalty.runtime import Runtime
+
+    if settings.embedded_chain:
+        raise ConfigError(
+            "more than one API worker needs LOYALTY_RPC_URL: the embedded chain lives inside "
+            "one process, so each worker would have its own"
+        )
+    if args.port is not None:
+        settings = settings.with_(port=args.port)
+    if args.host is not None:
+        settings = settings.with_(host=args.host)
+    upgrade(settings.database_url)
+    # Checked once here, so a missing deployment fails the command instead of every worker.
+    runtime = Runtime.start(settings)
+    try:
+        announce_first_admin_key(runtime.engine, settings)
+        d = runtime.deployment
+        print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
+        print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql", flush=True)
+    finally:
+        runtime.close()
+    uvicorn.run(
+        "loyalty.cli:api_worker_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="warning",
+        # A worker answers the supervisor's ping from a thread that needs the GIL; on a saturated
+        # machine 5 s (the default) can pass, and a killed worker drops its requests.
+        timeout_worker_healthcheck=30,
+    )
+    return 0
+
+
+def api_worker_app() -> Any:
+    """The app of one `loyalty api --workers N` worker (uvicorn imports it by name)."""
+    from api.app import create_app
+
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return create_app(settings)
 
 
 def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: bool) -> int:
@@ -219,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("api", help="run only the HTTP API (the minter and indexer run apart)")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default LOYALTY_API_WORKERS, 1); above 1 needs LOYALTY_RPC_URL",
+    )
     p.set_defaults(handler=_cmd_api)
 
     p = sub.add_parser("migrate", help="apply database migrations")

@@ -153,6 +153,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LOYALTY_HOST", "host", "127.0.0.1", "Address the HTTP server binds."),
     Variable("LOYALTY_PORT", "port", "8000", "Port the HTTP server binds."),
     Variable(
+        "LOYALTY_API_WORKERS",
+        "api_workers",
+        "1",
+        "Worker processes of `loyalty api` (uvicorn workers sharing the port); above 1 needs "
+        "LOYALTY_RPC_URL. `--workers` overrides it.",
+    ),
+    Variable(
         "LOYALTY_ADMIN_API_KEY",
         "admin_api_key",
         "",
@@ -402,6 +409,7 @@ class Settings:
     minter_fault: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    api_workers: int = 1
     admin_api_key: str = ""
     member_jwt_secret: str = ""
     graphiql: bool = True
@@ -464,6 +472,7 @@ class Settings:
             minter_fault=_minter_fault(names["minter_fault"], raw["minter_fault"]),
             host=raw["host"],
             port=_int(names["port"], raw["port"], minimum=0, maximum=65535),
+            api_workers=_int(names["api_workers"], raw["api_workers"], minimum=1, maximum=64),
             admin_api_key=raw["admin_api_key"].strip(),
             member_jwt_secret=raw["member_jwt_secret"],
             graphiql=_bool(names["graphiql"], raw["graphiql"]),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from loyalty.errors import ConfigError
@@ -59,7 +62,35 @@ def make_async_engine(url: str, **kwargs: object) -> AsyncEngine:
         engine = create_async_engine(async_url, **kwargs)
         _sqlite_pragmas(engine.sync_engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(async_url, **kwargs)
+    if "pool_pre_ping" in kwargs:
+        return create_async_engine(async_url, **kwargs)
+    engine = create_async_engine(async_url, **kwargs)
+    _ping_when_idle(engine.sync_engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine_sync: Engine) -> None:
+    """pool_pre_ping, but only for a connection that sat idle in the pool: a ping per checkout
+    is one more round trip on every webhook, while a connection returned moments ago is alive
+    (a database restart is noticed by the first idle connection, which invalidates the pool;
+    a busy one that breaks fails its request, which the sender retries)."""
+
+    @event.listens_for(engine_sync, "checkin")
+    def _on_checkin(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine_sync, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine_sync.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError(str(exc)) from exc

@@ -153,3 +153,33 @@ async def test_first_activity_creates_the_member_with_a_stable_custodial_address
     assert [(r.member_id, r.earned) for r in rows] == [("a", 10), ("b", 5)]
     assert len({r.custodial_address for r in rows}) == 2
     assert all(r.custodial_address == CUSTODY.address_for(r.id) for r in rows)
+
+
+async def test_a_rule_change_is_seen_by_the_next_activity_in_every_process(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """Rules are cached per process (per engine) and checked against config_version: a change
+    made through one engine is used at once by another engine whose cache was warm."""
+    from loyalty.domain.rules import ConversionRateConfig, RuleChanges, RuleStatus
+    from loyalty.services.rules import update_rule
+
+    other = make_async_engine(database_url)
+    try:
+        rule_id = await add_rate_rule(engine, per="1", points=2)
+        for eng, key in ((engine, "k1"), (other, "k2")):  # both caches warm
+            out = await record(eng, purchase(key, order=key, value="10"))
+            assert [(a.rule_revision, a.points) for a in out.awards] == [(1, 20)]
+        async with other.begin() as conn:
+            changes = RuleChanges(conversion_rate=(ConversionRateConfig(None, Decimal(1), 5),))
+            await update_rule(conn, rule_id, revision=1, changes=changes)
+        for eng, key in ((engine, "k3"), (other, "k4")):
+            out = await record(eng, purchase(key, order=key, value="10"))
+            assert [(a.rule_revision, a.points) for a in out.awards] == [(2, 50)]
+        async with engine.begin() as conn:
+            await update_rule(
+                conn, rule_id, revision=2, changes=RuleChanges(status=RuleStatus.PAUSED)
+            )
+        out = await record(other, purchase("k5", order="k5", value="10"))
+        assert out.awards == ()
+    finally:
+        await other.dispose()
