@@ -17,6 +17,7 @@ from api.webhooks.errors import WebhookRefused
 from api.webhooks.standard import StandardVerifier
 from loyalty.custody import custody_for
 from loyalty.domain.errors import DomainError
+from loyalty.metrics import WEBHOOKS
 from loyalty.runtime import Runtime
 from loyalty.services.activities import ActivityInput, record_activity, record_ignored
 from loyalty.services.refunds import RefundInput, record_refund
@@ -28,11 +29,13 @@ log = logging.getLogger(__name__)
 _STATUS = {"VALIDATION": 422, "NOT_FOUND": 404, "DUPLICATE": 409}
 
 
-def _refused(exc: WebhookRefused) -> Response:
+def _refused(source: str, exc: WebhookRefused) -> Response:
+    WEBHOOKS.labels(source, "refused").inc()
     return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, exc.status)
 
 
-def _answer(outcome: Any) -> Response:
+def _answer(source: str, outcome: Any) -> Response:
+    WEBHOOKS.labels(source, "duplicate" if outcome.duplicate else "accepted").inc()
     return JSONResponse({**outcome.to_json(), "duplicate": outcome.duplicate})
 
 
@@ -66,8 +69,8 @@ async def _process(
             assert refund is not None
             outcome = await record_refund(engine, refund, source=source)
     except DomainError as exc:
-        return _refused(WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
-    return _answer(outcome)
+        return _refused(source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+    return _answer(source, outcome)
 
 
 def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[Route]:
@@ -76,7 +79,9 @@ def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[R
 
     async def wix_endpoint(request: Request) -> Response:
         if wix_verifier is None:
-            return _refused(WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WIX_PUBLIC_KEY unset"))
+            return _refused(
+                "wix", WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WIX_PUBLIC_KEY unset")
+            )
         try:
             event = wix.parse(wix_verifier.verify(await _body(request, settings)))
             if event.ignored:
@@ -87,22 +92,24 @@ def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[R
                     reason=event.ignored,
                     details={"wixEventType": event.event_type},
                 )
-                return _answer(outcome)
+                return _answer("wix", outcome)
         except WebhookRefused as exc:
-            return _refused(exc)
+            return _refused("wix", exc)
         except DomainError as exc:
-            return _refused(WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+            return _refused("wix", WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
         return await _process(runtime(), "wix", event.activity, event.refund)
 
     async def events_endpoint(request: Request) -> Response:
         if standard is None:
-            return _refused(WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WEBHOOK_SECRETS unset"))
+            return _refused(
+                "events", WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WEBHOOK_SECRETS unset")
+            )
         try:
             body = await _body(request, settings)
             msg_id = standard.verify(request.headers, body)
             event = events.parse(msg_id, body)
         except WebhookRefused as exc:
-            return _refused(exc)
+            return _refused("events", exc)
         return await _process(runtime(), "events", event.activity, event.refund)
 
     return [

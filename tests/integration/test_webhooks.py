@@ -296,3 +296,32 @@ async def test_unconfigured_endpoints_answer_503(database_url: str) -> None:
         assert (await c.post("/webhooks/events", content=b"x")).status_code == 503
     await rt.async_engine.dispose()
     rt.engine.dispose()
+
+
+async def test_metrics_count_accepted_duplicate_and_refused_webhooks(
+    client: httpx.AsyncClient,
+) -> None:
+    from loyalty.metrics import REGISTRY
+
+    def count(source: str, outcome: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "loyalty_webhooks_total", {"source": source, "outcome": outcome}
+        )
+        return value or 0.0
+
+    before = {
+        (s, o): count(s, o) for s in ("wix", "events") for o in ("accepted", "duplicate", "refused")
+    }
+    body = checkout_completed("evt-metrics", "chk-metrics", "m-metrics", "10.00")
+    assert (await wix(client, body)).status_code == 200
+    assert (await wix(client, body)).status_code == 200
+    assert (await wix(client, b"not a jwt")).status_code == 401
+    payload = activity_event("m-metrics")
+    assert (await event(client, payload, secret="whsec_" + "A" * 32)).status_code == 401
+    scrape = (await client.get("/metrics")).text
+
+    assert count("wix", "accepted") - before[("wix", "accepted")] == 1
+    assert count("wix", "duplicate") - before[("wix", "duplicate")] == 1
+    assert count("wix", "refused") - before[("wix", "refused")] == 1
+    assert count("events", "refused") - before[("events", "refused")] == 1
+    assert 'loyalty_webhooks_total{outcome="accepted",source="wix"}' in scrape
