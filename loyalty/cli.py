@@ -242,11 +242,15 @@ def _database_errors(url: str) -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise ConfigError(
-            f"cannot use the database {_redact(url)} ({reason}): check LOYALTY_DATABASE_URL "
-            "and that the database is running"
-        ) from None
+        raise _database_error(url, exc) from None
+
+
+def _database_error(url: str, exc: Any) -> ConfigError:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return ConfigError(
+        f"cannot use the database {_redact(url)} ({reason}): check LOYALTY_DATABASE_URL "
+        "and that the database is running"
+    )
 
 
 def _redact(url: str) -> str:
@@ -313,6 +317,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_with_database_errors(
+    handler: Handler, args: argparse.Namespace, settings: Settings
+) -> int:
+    """A database that cannot be reached (at start or later) ends any command with one line
+    naming LOYALTY_DATABASE_URL, not a driver traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return handler(args, settings)
+    except OperationalError as exc:
+        raise _database_error(settings.database_url, exc) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -320,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         logs.configure(settings.log_level)
         handler: Handler = args.handler
-        return handler(args, settings)
+        return _run_with_database_errors(handler, args, settings)
     except LoyaltyError as exc:
         print(f"loyalty {args.command}: {exc}", file=sys.stderr)
         return EXIT_ERROR
