@@ -135,11 +135,24 @@ def _checkout(event_id: str, event_type: str, body: dict[str, Any]) -> WixEvent:
     checkout = body.get("checkout")
     if not isinstance(checkout, dict) or not isinstance(checkout.get("id"), str):
         raise malformed("checkout.id is required")
-    member = _path(checkout, "buyerInfo", "memberId")
+    return _purchase(event_id, event_type, checkout, order_id=checkout["id"])
+
+
+def _purchase(
+    event_id: str,
+    event_type: str,
+    source: dict[str, Any],
+    *,
+    order_id: str,
+    external_order_id: str | None = None,
+) -> WixEvent:
+    """A paid purchase (checkout or order): the buyer's member id, the total in the base
+    currency (never the display currency), keyed by the checkout so both events earn once."""
+    member = _path(source, "buyerInfo", "memberId")
     if not member:
         return WixEvent(event_id, event_type, ignored="the buyer is not a site member")
     amount = _money(
-        _path(checkout, "priceSummary", "total", "amount"), checkout.get("currency"), "total"
+        _path(source, "priceSummary", "total", "amount"), source.get("currency"), "total"
     )
     return WixEvent(
         event_id,
@@ -149,8 +162,9 @@ def _checkout(event_id: str, event_type: str, body: dict[str, Any]) -> WixEvent:
             member_id=str(member),
             activity_type=ORDER_PAID,
             trigger_app_id=STORES_APP_ID,
-            order_id=checkout["id"],
+            order_id=order_id,
             amount=amount,
+            external_order_id=external_order_id,
             details={"wixEventType": event_type},
         ),
     )
@@ -163,26 +177,7 @@ def _payment(event_id: str, event_type: str, body: dict[str, Any]) -> WixEvent:
     status = order.get("paymentStatus")
     key = order.get("checkoutId") or order["id"]
     if status == "PAID":
-        member = _path(order, "buyerInfo", "memberId")
-        if not member:
-            return WixEvent(event_id, event_type, ignored="the buyer is not a site member")
-        amount = _money(
-            _path(order, "priceSummary", "total", "amount"), order.get("currency"), "total"
-        )
-        return WixEvent(
-            event_id,
-            event_type,
-            activity=ActivityInput(
-                idempotency_key=event_id,
-                member_id=str(member),
-                activity_type=ORDER_PAID,
-                trigger_app_id=STORES_APP_ID,
-                order_id=key,
-                amount=amount,
-                external_order_id=order["id"],
-                details={"wixEventType": event_type},
-            ),
-        )
+        return _purchase(event_id, event_type, order, order_id=key, external_order_id=order["id"])
     if status == "FULLY_REFUNDED":
         return WixEvent(event_id, event_type, refund=RefundInput(event_id, key, full=True))
     if status == "PARTIALLY_REFUNDED":

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.minter import BATCH_STATUSES, mint_batches, minter_txs
 from loyalty.db.outbox import BATCHED, FINAL, MINT, PENDING, chain_requests
+from loyalty.db.times import utc as _aware
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,6 @@ class MintingStatus:
     last_error: LastError | None
     gas_used: int
     gas_spent_wei: int
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 async def minting_status(engine: AsyncEngine) -> MintingStatus:

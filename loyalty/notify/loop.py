@@ -61,10 +61,6 @@ def transports_for(settings: Settings) -> Transports:
     return Transports(HttpWebhookSender(), key, mail, settings.smtp_from)
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 async def _send_webhook(t: Transports, program: Program, row: Any) -> None:
     if not program.webhook_url:
         raise DeliveryFailed("no webhookUrl is set in the program settings")

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members, orders
 from loyalty.db.program import member_tiers
+from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType
 from loyalty.domain.points import Activity, Money, awards_for, check_amount
@@ -28,7 +29,7 @@ from loyalty.domain.tiers import TIER_TYPES, Movement, tier_for, tier_points, wi
 from loyalty.services import inbound
 from loyalty.services.earning_config import earning_config
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member, check_member_id, ensure_member, now_utc, utc
+from loyalty.services.members import Member, check_member_id, ensure_member, now_utc
 from loyalty.services.rules import matching_rules
 from loyalty.services.tiers import KnownTierState
 

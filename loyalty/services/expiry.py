@@ -14,18 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.ledger import ledger_entries, members
+from loyalty.db.times import utc as _utc
 from loyalty.domain.expiry import Expiration, ExpirationPolicy, MemberActivity, due, upcoming
 from loyalty.domain.ledger import EntryType
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import Member
 from loyalty.services.program import get_program
 from loyalty.services.redemptions import lock_member
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 async def _last_expiry(conn: AsyncConnection, member_pk: int) -> datetime | None:

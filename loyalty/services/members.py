@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members
 from loyalty.db.outbox import FINAL, MINT, chain_requests
+from loyalty.db.times import utc
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.ledger import Totals
 
@@ -25,13 +26,6 @@ MEMBER_ID_MAX = 256
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.ledger import members
 from loyalty.db.program import redemptions
+from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, NotFound
 from loyalty.domain.ledger import EntryType
 from loyalty.domain.rewards import (
@@ -32,12 +33,6 @@ from loyalty.services.ledger import post_entry
 from loyalty.services.members import Member, check_member_id, get_member
 from loyalty.services.rewards import get_reward
 from loyalty.services.tiers import tier_at
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

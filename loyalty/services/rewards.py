@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.program import reward_configs, rewards
 from loyalty.db.rules import tiers
+from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import NotFound, UnknownTier
 from loyalty.domain.rewards import (
     Reward,
@@ -26,10 +27,6 @@ from loyalty.domain.rewards import (
 )
 
 _live = rewards.c.deleted.is_(False)
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> Reward:

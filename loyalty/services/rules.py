@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.rules import earning_rule_configs, earning_rules, tiers
+from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import (
     Conflict,
     DomainError,
@@ -44,11 +45,6 @@ from loyalty.domain.rules import (
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 MAX_BULK = 100
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:

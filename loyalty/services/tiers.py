@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.program import member_tiers, reward_configs
 from loyalty.db.rules import earning_rule_configs, tiers
+from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.tiers import (
     TIER_TYPES,
@@ -38,10 +39,6 @@ from loyalty.domain.tiers import (
     window_start,
 )
 from loyalty.services.program import get_program
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def tier_from_row(row: Any) -> Tier:

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.ledger import members, wallet_challenges, wallet_links
 from loyalty.db.outbox import BURN, MINT
+from loyalty.db.times import utc
 from loyalty.domain.errors import Conflict, InvalidInput
 from loyalty.services.ledger import queue_chain_request
-from loyalty.services.members import Member, get_member, now_utc, utc
+from loyalty.services.members import Member, get_member, now_utc
 
 CHALLENGE_TTL = timedelta(minutes=10)
 OPEN_CHALLENGES_TRIED = 5
