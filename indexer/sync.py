@@ -50,6 +50,15 @@ class IndexerConfig:
     retries: int = 6  # per call, for transport errors and timeouts
     retry_delay: float = 0.2  # doubled on each retry
     balance_cache: int = 250_000  # most balances kept in memory between ranges (~60 MB)
+    # PostgreSQL bulk load: during a backfill the two address indexes of transfers are dropped
+    # and built once the index reaches finality (also at the first step that finds it there, so
+    # a crash while they were dropped heals). A backfill is a range below finality, with more
+    # to follow, that holds `bulk_load_events` events or ends `bulk_load_blocks` behind
+    # finality; not once `bulk_load_max_events` are stored (building them again costs more).
+    bulk_load: bool = True
+    bulk_load_events: int = 10_000
+    bulk_load_blocks: int = 100_000
+    bulk_load_max_events: int = 5_000_000
 
 
 @dataclass
@@ -89,6 +98,8 @@ class Indexer:
         self._prefetch: _Prefetch | None = None
         self._balances: dict[str, int] = {}
         self._balances_at: tuple[int, str | None] | None = None
+        # The bulk-load indexes: None until checked, True present, False dropped by this writer.
+        self._indexes: bool | None = None
 
     # -- state -------------------------------------------------------------------------------
 
@@ -139,6 +150,7 @@ class Indexer:
         if first > head:
             with self.engine.begin() as conn:
                 store.record_head(conn, head, finalized)
+            self._ensure_indexes()
             step.caught_up = True
             step.first, step.last = first, state.indexed_block
             return step
@@ -159,6 +171,8 @@ class Indexer:
             if last < finalized:
                 # The next range is below finality too: fetch it while this one is stored.
                 self._prefetch = _Prefetch(last + 1, self._final_range, finalized)
+                if self._bulk_load_starts(state, last, finalized, decoded.events):
+                    self._drop_indexes()
         data = RangeData(first, last, last_hash, decoded, blocks, head, finalized)
         at = (state.indexed_block, state.indexed_hash)
         known = self._balances if self._balances_at == at else None
@@ -166,6 +180,8 @@ class Indexer:
         with self.engine.begin() as conn:
             new = store.apply_range(conn, state, data, known)
         self._remember_balances(known, data.balances_after, new)
+        if last >= finalized:
+            self._ensure_indexes()
         step.first, step.last, step.events = first, last, decoded.events
         step.caught_up = last >= head
         if self.progress is not None:
@@ -184,6 +200,37 @@ class Indexer:
             known = self._balances = {}
         known.update(changed)
         self._balances_at = (state.indexed_block, state.indexed_hash)
+
+    # -- bulk load -----------------------------------------------------------------------------
+
+    def _bulk_load_starts(self, state: State, last: int, finalized: int, events: int) -> bool:
+        return (
+            self.config.bulk_load
+            and self._indexes is not False
+            and self.engine.dialect.name == "postgresql"
+            and state.events < self.config.bulk_load_max_events
+            and (
+                events >= self.config.bulk_load_events
+                or finalized - last >= self.config.bulk_load_blocks
+            )
+        )
+
+    def _drop_indexes(self) -> None:
+        """Own short transaction: DROP INDEX locks the table out for readers while it runs."""
+        with self.engine.begin() as conn:
+            store.drop_bulk_load_indexes(conn)
+        self._indexes = False
+        log.info("backfill: transfers' address indexes dropped until the index reaches finality")
+
+    def _ensure_indexes(self) -> None:
+        if self._indexes is True:
+            return
+        t0 = time.perf_counter()
+        with self.engine.begin() as conn:
+            built = store.create_bulk_load_indexes(conn)
+        self._indexes = True
+        if built:
+            log.info("built %s in %.1fs", ", ".join(built), time.perf_counter() - t0)
 
     # -- reading the node --------------------------------------------------------------------
 
