@@ -25,20 +25,12 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
-class InvalidRevision(ApiError):
-    code = "INVALID_REVISION"
-
-
 class Forbidden(ApiError):
     code = "FORBIDDEN"
 
 
 class Unauthenticated(ApiError):
     code = "UNAUTHENTICATED"
-
-
-class Duplicate(ApiError):
-    code = "DUPLICATE"
 
 
 def is_expected(error: GraphQLError) -> bool:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
@@ -27,9 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from loyalty.db.rules import ExactDecimal
-from loyalty.db.tables import metadata
-
-_PK = BigInteger().with_variant(Integer, "sqlite")
+from loyalty.db.tables import BIG_ID, metadata
 
 # Running totals live on the member row (updated under its row lock in the same transaction as
 # the entries), so reading an account is one row and "never negative" is a CHECK.
@@ -37,7 +34,7 @@ members = Table(
     "members",
     metadata,
     # Also the custody index: custodial address = derive(m/44'/60'/0'/0/id). Never reused.
-    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("member_id", String(256), nullable=False, unique=True),
     Column("custodial_address", String(42), nullable=True),
     Column("wallet_address", String(42), nullable=True, unique=True),
@@ -61,8 +58,8 @@ members = Table(
 wallet_challenges = Table(
     "wallet_challenges",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
-    Column("member_pk", _PK, ForeignKey("members.id"), nullable=False),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=False),
     Column("nonce", String(64), nullable=False, unique=True),
     Column("message", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -74,9 +71,9 @@ wallet_challenges = Table(
 wallet_links = Table(
     "wallet_links",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
-    Column("member_pk", _PK, ForeignKey("members.id"), nullable=False),
-    Column("challenge_id", _PK, ForeignKey("wallet_challenges.id"), nullable=False, unique=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=False),
+    Column("challenge_id", BIG_ID, ForeignKey("wallet_challenges.id"), nullable=False, unique=True),
     Column("from_address", String(42), nullable=False),
     Column("to_address", String(42), nullable=False),
     Column("amount", BigInteger, nullable=False),  # points moved (burn + mint)
@@ -88,12 +85,12 @@ wallet_links = Table(
 inbound_events = Table(
     "inbound_events",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("source", String(16), nullable=False),  # wix, events, api, refund, adjust
     Column("event_key", String(256), nullable=False),  # event id or idempotency key
     Column("request_hash", String(64), nullable=False),
     Column("kind", String(16), nullable=False),  # ACTIVITY, REFUND, ADJUST, IGNORED
-    Column("member_pk", _PK, ForeignKey("members.id"), nullable=True),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=True),
     Column("activity_type", String(80), nullable=True),
     Column("trigger_app_id", String(80), nullable=True),
     Column("order_key", String(256), nullable=True),
@@ -111,12 +108,12 @@ inbound_events = Table(
 orders = Table(
     "orders",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("order_key", String(256), nullable=False, unique=True),
     # Wix: orders are keyed by their checkout id (both event types carry it); the Wix order id is
     # kept here so that a refund can name either.
     Column("external_id", String(256), nullable=True, unique=True),
-    Column("member_pk", _PK, ForeignKey("members.id"), nullable=False),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=False),
     Column("amount", ExactDecimal(), nullable=False),
     Column("currency", String(8), nullable=False),
     Column("refunded", ExactDecimal(), nullable=False),
@@ -129,8 +126,8 @@ ENTRY_TYPES = ("EARN", "ADJUST", "REDEEM", "REFUND", "REVERSE", "EXPIRE")
 ledger_entries = Table(
     "ledger_entries",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
-    Column("member_pk", _PK, ForeignKey("members.id"), nullable=False),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=False),
     Column("type", String(8), nullable=False),
     Column("points", BigInteger, nullable=False),  # as asked, signed
     Column("delta", BigInteger, nullable=False),  # change of balance and tokens
@@ -139,9 +136,9 @@ ledger_entries = Table(
     # The rule and the revision that produced the entry: a later rule change never re-values it.
     Column("rule_id", String(36), nullable=True),
     Column("rule_revision", BigInteger, nullable=True),
-    Column("inbound_event_id", _PK, ForeignKey("inbound_events.id"), nullable=True),
-    Column("order_pk", _PK, ForeignKey("orders.id"), nullable=True),
-    Column("reverses_entry_id", _PK, ForeignKey("ledger_entries.id"), nullable=True),
+    Column("inbound_event_id", BIG_ID, ForeignKey("inbound_events.id"), nullable=True),
+    Column("order_pk", BIG_ID, ForeignKey("orders.id"), nullable=True),
+    Column("reverses_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=True),
     # One award per (order, rule); one entry per idempotent command. NULL: no business key.
     Column("business_key", String(400), nullable=True, unique=True),
     Column("description", String(200), nullable=False, server_default=""),

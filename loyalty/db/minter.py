@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 from loyalty.db.outbox import chain_requests
-from loyalty.db.tables import metadata
+from loyalty.db.tables import BIG_ID, metadata
 
 # Batch status: PENDING (to send, or to send again after a revert or a reorg) → SENT (a signed
 # transaction for it is saved, maybe broadcast) → INCLUDED (mined with status 1, block not yet
@@ -44,13 +44,12 @@ T_SIGNED, T_BROADCAST, T_MINED, T_REVERTED, T_REPLACED, T_DROPPED = (
 )
 LIVE_TX_STATES = (T_SIGNED, T_BROADCAST)
 
-_id = BigInteger().with_variant(Integer, "sqlite")
 _wei = Numeric(78, 0)
 
 mint_batches = Table(
     "mint_batches",
     metadata,
-    Column("id", _id, primary_key=True),
+    Column("id", BIG_ID, primary_key=True),
     Column("chain_id", BigInteger, nullable=False),
     Column("token_address", String(42), nullable=False),
     # 0x-hex bytes32; set in the transaction that creates the row (it derives from the row id).
@@ -81,8 +80,8 @@ mint_batches = Table(
 minter_txs = Table(
     "minter_txs",
     metadata,
-    Column("id", _id, primary_key=True),
-    Column("batch_pk", _id, ForeignKey("mint_batches.id"), nullable=False),
+    Column("id", BIG_ID, primary_key=True),
+    Column("batch_pk", BIG_ID, ForeignKey("mint_batches.id"), nullable=False),
     Column("chain_id", BigInteger, nullable=False),
     Column("sender", String(42), nullable=False),
     Column("nonce", BigInteger, nullable=False),

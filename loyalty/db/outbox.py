@@ -12,13 +12,12 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
-    Integer,
     String,
     Table,
     Text,
 )
 
-from loyalty.db.tables import metadata
+from loyalty.db.tables import BIG_ID, metadata
 
 # Status of a request: PENDING (waiting for a batch) → BATCHED (in a batch whose transaction may
 # be in flight) → FINAL (its block is final). A reorged or reverted batch puts its requests back
@@ -29,7 +28,7 @@ MINT, BURN = "MINT", "BURN"
 chain_requests = Table(
     "chain_requests",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("id", BIG_ID, primary_key=True),
     Column("kind", String(8), nullable=False),
     Column("address", String(42), nullable=False),  # lower-case 0x-hex
     Column("amount", BigInteger, nullable=False),

@@ -19,9 +19,7 @@ from sqlalchemy import (
 )
 
 from loyalty.db.rules import ExactDecimal
-from loyalty.db.tables import metadata
-
-_PK = BigInteger().with_variant(Integer, "sqlite")
+from loyalty.db.tables import BIG_ID, metadata
 
 DEFAULT_EMAIL_SUBJECT = "Thank you, you earned {points} points"
 DEFAULT_EMAIL_BODY = (
@@ -54,7 +52,7 @@ program_settings = Table(
 member_tiers = Table(
     "member_tiers",
     metadata,
-    Column("member_pk", _PK, ForeignKey("members.id"), primary_key=True),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), primary_key=True),
     Column("tier_id", String(36), nullable=True),  # None: the base tier
     Column("tier_points", BigInteger, nullable=False),
     Column("next_check_at", DateTime(timezone=True), nullable=True),
@@ -65,7 +63,7 @@ member_tiers = Table(
 rewards = Table(
     "rewards",
     metadata,
-    Column("seq", _PK, primary_key=True, autoincrement=True),
+    Column("seq", BIG_ID, primary_key=True, autoincrement=True),
     Column("id", String(36), nullable=False, unique=True),
     Column("name", String(50), nullable=False),
     Column("type", String(24), nullable=False),
@@ -80,7 +78,7 @@ rewards = Table(
 reward_configs = Table(
     "reward_configs",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("reward_id", String(36), ForeignKey("rewards.id"), nullable=False),
     Column("tier_id", String(36), ForeignKey("tiers.id"), nullable=True),
     Column("amount", ExactDecimal(), nullable=False),
@@ -92,8 +90,8 @@ reward_configs = Table(
 redemptions = Table(
     "redemptions",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
-    Column("member_pk", _PK, ForeignKey("members.id"), nullable=False),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=False),
     Column("reward_id", String(36), ForeignKey("rewards.id"), nullable=False),
     Column("reward_revision", BigInteger, nullable=False),
     Column("reward_type", String(24), nullable=False),
@@ -103,8 +101,8 @@ redemptions = Table(
     Column("coupon_code", String(32), nullable=False, unique=True),
     Column("idempotency_key", String(256), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("redeem_entry_id", _PK, ForeignKey("ledger_entries.id"), nullable=False),
-    Column("refund_entry_id", _PK, ForeignKey("ledger_entries.id"), nullable=True),
+    Column("redeem_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=False),
+    Column("refund_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("cancelled_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("member_pk", "idempotency_key", name="uq_redemptions_key"),
@@ -128,7 +126,7 @@ member_contacts = Table(
 notifications = Table(
     "notifications",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("event_id", String(64), nullable=False),  # stable id sent to the receiver
     Column("channel", String(8), nullable=False),
     Column("event_type", String(40), nullable=False),

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
-    Integer,
     Numeric,
     String,
     Table,
@@ -23,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from loyalty.db.tables import metadata
+from loyalty.db.tables import BIG_ID, metadata
 from loyalty.domain.rules import plain_decimal
 
 
@@ -52,8 +51,6 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return plain_decimal(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
-_PK = BigInteger().with_variant(Integer, "sqlite")
-
 tiers = Table(
     "tiers",
     metadata,
@@ -73,7 +70,7 @@ tiers = Table(
 earning_rules = Table(
     "earning_rules",
     metadata,
-    Column("seq", _PK, primary_key=True, autoincrement=True),
+    Column("seq", BIG_ID, primary_key=True, autoincrement=True),
     Column("id", String(36), nullable=False, unique=True),
     Column("revision", BigInteger, nullable=False),
     Column("title", String(50), nullable=False),
@@ -102,7 +99,7 @@ earning_rules = Table(
 earning_rule_configs = Table(
     "earning_rule_configs",
     metadata,
-    Column("id", _PK, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column(
         "rule_id", String(36), ForeignKey("earning_rules.id", ondelete="CASCADE"), nullable=False
     ),

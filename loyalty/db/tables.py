@@ -16,6 +16,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# BIGINT on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
 deployments = Table(
     "deployments",
     metadata,

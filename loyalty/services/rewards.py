@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loyalty.db.children import children_by_parent
 from loyalty.db.program import reward_configs, rewards
 from loyalty.db.rules import tiers
 from loyalty.db.times import utc as _utc
@@ -45,17 +46,10 @@ def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> Reward:
 
 
 async def _with_configs(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[Reward]:
-    if not rows:
-        return []
-    by_reward: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
-    result = await conn.execute(
-        select(reward_configs)
-        .where(reward_configs.c.reward_id.in_(list(by_reward)))
-        .order_by(reward_configs.c.id)
+    configs = await children_by_parent(
+        conn, reward_configs, reward_configs.c.reward_id, (r.id for r in rows)
     )
-    for config in result:
-        by_reward[config.reward_id].append(config)
-    return [_from_rows(r, by_reward[r.id]) for r in rows]
+    return [_from_rows(r, configs[r.id]) for r in rows]
 
 
 async def load_rewards(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, Reward]:

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from loyalty.db.children import children_by_parent
 from loyalty.db.rules import earning_rule_configs, earning_rules, tiers
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import (
@@ -77,17 +78,10 @@ def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> EarningRule:
 
 
 async def _with_configs(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> list[EarningRule]:
-    if not rows:
-        return []
-    by_rule: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
-    result = await conn.execute(
-        select(earning_rule_configs)
-        .where(earning_rule_configs.c.rule_id.in_(list(by_rule)))
-        .order_by(earning_rule_configs.c.id)
+    configs = await children_by_parent(
+        conn, earning_rule_configs, earning_rule_configs.c.rule_id, (r.id for r in rows)
     )
-    for config in result:
-        by_rule[config.rule_id].append(config)
-    return [_from_rows(r, by_rule[r.id]) for r in rows]
+    return [_from_rows(r, configs[r.id]) for r in rows]
 
 
 _live = earning_rules.c.deleted.is_(False)
