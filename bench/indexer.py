@@ -4,13 +4,18 @@ eth_getLogs calls, fetched and JSON-parsed, nothing decoded or stored); then bal
 latency with 1,000,000 transfers stored. `--kill` adds the SIGKILL-and-resume check on 20,000+
 events. Targets: ≥ 20,000 events/s, ≥ 50 % of raw, peak RSS < 300 MB.
 
-    python -m bench.indexer [--events 100000] [--holders 5000] [--kill]
+    python -m bench.indexer [--events 100000] [--holders 5000] [--kill] [--chain-cache DIR]
+
+`--chain-cache DIR` keeps the built chain (anvil's state dump, ~100 s to build) in DIR and
+loads it on later runs with the same --events and --holders; every run, the first too, then
+measures against an anvil started from that dump.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import random
 import resource
@@ -18,18 +23,82 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 
+_ANVIL_ARGS = ("--slots-in-an-epoch", "1", "--gas-limit", "3000000000")
+
 
 def _build(args: argparse.Namespace) -> dict[str, Any]:
+    if args.chain_cache is None:
+        return _build_chain(args, None)
+    cache = Path(args.chain_cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    stem = cache / f"chain-{args.events}-{args.holders}"
+    state, meta = stem.with_suffix(".state.json"), stem.with_suffix(".meta.json")
+    if not (state.exists() and meta.exists()):
+        built = _build_chain(args, state)
+        row = built["deployment_row"]
+        built["activity"].close()
+        _stop_and_dump(built["node"])
+        built["dbs"].drop_all()
+        meta.write_text(json.dumps({"events": built["events"], "deployment": row}, default=str))
+    return _load_chain(state, json.loads(meta.read_text()))
+
+
+def _stop_and_dump(node: Any) -> None:
+    """SIGTERM makes anvil write its --dump-state file; a large state takes seconds."""
+    node._client.close()
+    node.process.terminate()
+    node.process.wait(300)
+
+
+def _load_chain(state: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    from sqlalchemy import insert
+
+    from loyalty.db.engine import make_engine
+    from loyalty.db.tables import deployments
+    from loyalty.deploy import Deployment
+    from tests.support.anvil import ANVIL_KEYS, start_anvil
+    from tests.support.databases import PostgresDatabases
+    from tests.support.token_activity import TokenActivity
+
+    t0 = time.perf_counter()
+    node = start_anvil(*_ANVIL_ARGS, "--load-state", str(state))
+    dbs = PostgresDatabases()
+    url = dbs.fresh()
+    row = meta["deployment"]
+    row["created_at"] = datetime.datetime.fromisoformat(row["created_at"])
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(deployments).values(**row))
+    engine.dispose()
+    activity = TokenActivity(
+        node=node, deployment=Deployment.from_row(SimpleNamespace(**row)), minter_key=ANVIL_KEYS[1]
+    )
+    print(
+        f"loaded {meta['events']:,} events from {state} in {time.perf_counter() - t0:.0f}s "
+        f"(head {activity.head()})",
+        file=sys.stderr,
+    )
+    return {"node": node, "dbs": dbs, "url": url, "activity": activity, "events": meta["events"]}
+
+
+def _build_chain(args: argparse.Namespace, dump: Path | None) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from loyalty.db.engine import make_engine
+    from loyalty.db.tables import deployments
     from tests.support.anvil import start_anvil
     from tests.support.databases import PostgresDatabases
     from tests.support.token_activity import TokenActivity, random_address
 
     rng = random.Random(1)
-    node = start_anvil("--slots-in-an-epoch", "1", "--gas-limit", "3000000000")
+    extra = ("--dump-state", str(dump)) if dump is not None else ()
+    node = start_anvil(*_ANVIL_ARGS, *extra)
     dbs = PostgresDatabases()
     url = dbs.fresh()
     activity = TokenActivity.deploy(node, url)
@@ -67,13 +136,18 @@ def _build(args: argparse.Namespace) -> dict[str, Any]:
         f"(head {activity.head()})",
         file=sys.stderr,
     )
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(select(deployments)).first()
+    engine.dispose()
+    assert row is not None
     return {
         "node": node,
         "dbs": dbs,
         "url": url,
         "activity": activity,
         "events": produced + done + burned,
-        "holders": holders,
+        "deployment_row": {k: v for k, v in row._mapping.items() if k != "id"},
     }
 
 
@@ -212,6 +286,9 @@ def main() -> None:
     parser.add_argument("--holders", type=int, default=5_000)
     parser.add_argument("--stored", type=int, default=1_000_000)
     parser.add_argument("--kill", action="store_true", help="also SIGKILL-and-resume, 20k events")
+    parser.add_argument(
+        "--chain-cache", metavar="DIR", help="keep the built chain in DIR and reuse it"
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
