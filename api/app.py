@@ -29,9 +29,11 @@ from api.live import authenticate as authenticate_ws
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
 from api.webhooks.routes import webhook_routes
+from loyalty.custody import custody_for
 from loyalty.events import Hub
 from loyalty.metrics_db import DatabaseCollector
 from loyalty.runtime import Runtime
+from loyalty.services.inbox import InboxProcessor
 from loyalty.settings import Settings
 
 
@@ -83,14 +85,24 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     if runtime is not None:
         state["runtime"] = runtime
 
+    # Webhooks are stored, answered, then processed here (see loyalty.services.inbox). Without a
+    # lifespan (an ASGI test client) nothing processes them until the test calls process_pending.
+    processor = InboxProcessor(
+        lambda: state["runtime"].async_engine,
+        custody=lambda: custody_for(settings.custody_mnemonic_or_dev()),
+        currency=settings.currency,
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         owned = "runtime" not in state
         if owned:
             state["runtime"] = Runtime.start(settings)
+        processor.start()
         try:
             yield
         finally:
+            await processor.stop()
             if owned:
                 await state.pop("runtime").aclose()
 
@@ -118,7 +130,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
             Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
-            *webhook_routes(settings, lambda: state["runtime"]),
+            *webhook_routes(settings, lambda: state["runtime"], on_accept=processor.wake),
         ],
         middleware=[
             Middleware(ObservabilityMiddleware),

@@ -27,6 +27,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from bench import loadgen
+from bench.loadgen import Prepared
 from tests.support.anvil import ANVIL_KEYS, AnvilNode, start_anvil
 from tests.support.databases import PG_ADMIN_URL, _pg_url
 from tests.support.webhooks import SECRET_NEW, WIX_PUBLIC_PEM, checkout_completed, standard_request
@@ -41,48 +43,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-async def run(
-    base: str, n: int, senders: int, make: Callable[[int], tuple[str, bytes, dict[str, str]]]
-) -> tuple[float, list[float], int]:
-    """(accepted per second, latencies in ms, failures)."""
-    latencies: list[float] = []
-    failures = 0
-    # Signed before the clock starts: signing (RS256 for Wix) is the sender's cost, and the
-    # senders share the cores with the server.
+def measure(port: int, n: int, senders: int, make: Callable[[int], Prepared]) -> loadgen.Result:
+    # Prepared (and signed: RS256 for Wix) before the clock starts: signing is the sender's
+    # cost, and the senders share the cores with the server.
     prepared = [make(i) for i in range(n)]
-    counter = iter(prepared)
-    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-
-        async def sender() -> None:
-            nonlocal failures
-            for path, body, headers in counter:
-                start = time.perf_counter()
-                try:
-                    if body:
-                        reply = await client.post(path, content=body, headers=headers)
-                    else:
-                        reply = await client.get(path)
-                except httpx.TransportError as exc:
-                    # Not accepted (the sender would retry): counted, never fatal to the run.
-                    failures += 1
-                    print(f"  transport error: {type(exc).__name__} {exc}")
-                    continue
-                latencies.append((time.perf_counter() - start) * 1000)
-                if reply.status_code != 200:
-                    failures += 1
-                    if failures == 1:
-                        print(f"  first failure: {reply.status_code} {reply.text[:200]}")
-
-        began = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(senders)))
-        elapsed = time.perf_counter() - began
-    return (n - failures) / elapsed, latencies, failures
+    return asyncio.run(loadgen.run("127.0.0.1", port, prepared, senders))
 
 
 def start_server(
@@ -168,10 +133,10 @@ def main() -> None:
         add_rule(base)
         run_id = uuid.uuid4().hex[:6]
 
-        def health(_i: int) -> tuple[str, bytes, dict[str, str]]:
+        def health(_i: int) -> Prepared:
             return "/healthz", b"", {}
 
-        def event(i: int) -> tuple[str, bytes, dict[str, str]]:
+        def event(i: int) -> Prepared:
             body, headers = standard_request(
                 {
                     "type": "stores/OrderPaid",
@@ -185,24 +150,24 @@ def main() -> None:
             )
             return "/webhooks/events", body, headers
 
-        def wix(i: int) -> tuple[str, bytes, dict[str, str]]:
+        def wix(i: int) -> Prepared:
             body = checkout_completed(f"w{run_id}-{i}", f"c{run_id}-{i}", f"m{i % 500}", "25.00")
             return "/webhooks/wix", body, {"content-type": "text/plain"}
 
         # Warm-up: creates the members, fills the pools.
-        asyncio.run(run(base, 500, args.senders, event))
+        measure(port, 500, args.senders, event)
         results = {}
         for label, make in (
             ("healthz (baseline)", health),
             ("webhooks/events", event),
             ("webhooks/wix", wix),
         ):
-            # Health is cheap: run it for as many requests, the rate is what matters.
-            rate, lat, failed = asyncio.run(run(base, args.requests, args.senders, make))
-            results[label] = (rate, percentile(lat, 50), percentile(lat, 99), failed)
+            r = measure(port, args.requests, args.senders, make)
+            results[label] = (r.rate, r.percentile(50), r.percentile(99), r.failures)
             print(
-                f"{label:20s} {rate:8.0f}/s  p50 {percentile(lat, 50):6.1f} ms  "
-                f"p99 {percentile(lat, 99):6.1f} ms  failures {failed}",
+                f"{label:20s} {r.rate:8.0f}/s  p50 {r.percentile(50):6.1f} ms  "
+                f"p99 {r.percentile(99):6.1f} ms  failures {r.failures}"
+                + (f" (first: {r.first_failure})" if r.failures else ""),
                 flush=True,
             )
         print(f"load average (1, 5, 15 min): {os.getloadavg()}, cpus: {os.cpu_count()}")

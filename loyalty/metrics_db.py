@@ -1,5 +1,5 @@
 """Operational gauges read from the database at scrape time: outbox depth, batches and
-transactions by state, gas spent, indexer heights, lag and reorgs.
+transactions by state, gas spent, the webhook inbox, indexer heights, lag and reorgs.
 
 Reading them from the tables (rather than counting inside each loop) means every process — the
 API, a minter or an indexer, whichever Prometheus scrapes — reports the same truth, and a
@@ -86,6 +86,19 @@ class DatabaseCollector(Collector):
                 )
                 gas_metric.add_metric([], int(gas))
                 metrics += [batches, txs, gas_metric]
+
+            if "inbound_events" in tables:
+                from loyalty.db.ledger import inbound_events
+
+                inbox = GaugeMetricFamily(
+                    "loyalty_webhook_inbox",
+                    "Webhook events stored but not processed (PENDING) or given up on (FAILED).",
+                    labels=["state"],
+                )
+                for state in ("PENDING", "FAILED"):  # one count each: each has its index
+                    n = conn.scalar(select(func.count()).where(inbound_events.c.state == state))
+                    inbox.add_metric([state], n or 0)
+                metrics.append(inbox)
 
             if "indexer_state" in tables:
                 row = conn.execute(select(indexer_state)).first()

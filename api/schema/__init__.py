@@ -24,6 +24,7 @@ from api.schema.scalars import SCALARS
 from api.schema.subscriptions import Subscription
 from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
+from api.schema.webhooks import WebhooksQuery
 from loyalty.settings import Settings
 
 
@@ -38,6 +39,7 @@ class Query(
     RewardsQuery,
     ProgramQuery,
     MintingQuery,
+    WebhooksQuery,
     AnalyticsQuery,
 ):
     pass

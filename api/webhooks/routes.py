@@ -1,6 +1,6 @@
-"""The two webhook endpoints. Each verifies, parses, and records in one transaction before it
-answers: 200 means durably recorded (and processed); anything else records nothing, so the
-sender's retry is processed as new."""
+"""The two webhook endpoints. Each verifies, parses, checks and stores the event before it
+answers: 200 means durably stored (processing follows, see loyalty.services.inbox); anything
+else stores nothing, so the sender's retry is taken as new."""
 
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ from starlette.routing import Route
 from api.webhooks import events, wix
 from api.webhooks.errors import WebhookRefused
 from api.webhooks.standard import StandardVerifier
-from loyalty.custody import custody_for
 from loyalty.domain.errors import DomainError
 from loyalty.metrics import WEBHOOKS
 from loyalty.runtime import Runtime
-from loyalty.services.activities import ActivityInput, record_activity, record_ignored
-from loyalty.services.refunds import RefundInput, record_refund
-from loyalty.services.rules import matching_rules
+from loyalty.services import inbox
+from loyalty.services.activities import ActivityInput, check_activity, record_ignored
+from loyalty.services.refunds import RefundInput, check_refund_input
 from loyalty.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,34 +45,37 @@ async def _body(request: Request, settings: Settings) -> bytes:
     return body
 
 
-async def _process(
+async def _accept(
     runtime: Runtime,
     source: str,
     activity: ActivityInput | None,
     refund: RefundInput | None,
+    on_accept: Callable[[], None],
 ) -> Response:
-    settings = runtime.settings
-    engine = runtime.async_engine
+    event = activity or refund
+    assert event is not None
     try:
+        # Checked before anything is stored: a refused event writes nothing.
         if activity is not None:
-            outcome: Any = await record_activity(
-                engine,
-                activity,
-                source=source,
-                custody=custody_for(settings.custody_mnemonic_or_dev()),
-                currency=settings.currency,
-                rules=matching_rules,
-                strict=False,  # a redelivered event id is the same event, even if re-signed
-            )
+            check_activity(activity, currency=runtime.settings.currency)
         else:
             assert refund is not None
-            outcome = await record_refund(engine, refund, source=source)
+            check_refund_input(refund)
+        receipt = await inbox.accept(runtime.async_engine, source=source, event=event)
     except DomainError as exc:
         return _refused(source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
-    return _answer(source, outcome)
+    if not receipt.duplicate:
+        on_accept()
+    WEBHOOKS.labels(source, "duplicate" if receipt.duplicate else "accepted").inc()
+    return JSONResponse(receipt.to_json())
 
 
-def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[Route]:
+def webhook_routes(
+    settings: Settings,
+    runtime: Callable[[], Runtime],
+    on_accept: Callable[[], None] = lambda: None,
+) -> list[Route]:
+    """`on_accept` is called after an event is stored (it wakes this process's inbox processor)."""
     wix_verifier = wix.WixVerifier(settings.wix_public_key) if settings.wix_public_key else None
     standard = StandardVerifier(settings.webhook_secrets) if settings.webhook_secrets else None
 
@@ -97,7 +99,7 @@ def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[R
             return _refused("wix", exc)
         except DomainError as exc:
             return _refused("wix", WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
-        return await _process(runtime(), "wix", event.activity, event.refund)
+        return await _accept(runtime(), "wix", event.activity, event.refund, on_accept)
 
     async def events_endpoint(request: Request) -> Response:
         if standard is None:
@@ -110,7 +112,7 @@ def webhook_routes(settings: Settings, runtime: Callable[[], Runtime]) -> list[R
             event = events.parse(msg_id, body)
         except WebhookRefused as exc:
             return _refused("events", exc)
-        return await _process(runtime(), "events", event.activity, event.refund)
+        return await _accept(runtime(), "events", event.activity, event.refund, on_accept)
 
     return [
         Route("/webhooks/wix", wix_endpoint, methods=["POST"]),

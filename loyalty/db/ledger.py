@@ -17,10 +17,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -100,8 +102,29 @@ inbound_events = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("details", Text, nullable=True),  # JSON: referral, Wix event type, why ignored …
     Column("response", Text, nullable=True),  # JSON
+    # Webhooks are answered once stored (PENDING) and processed after (see services.inbox);
+    # everything else is processed in the transaction that claims it (DONE).
+    Column("state", String(12), nullable=False, server_default="DONE"),  # PENDING DONE FAILED
+    Column("payload", Text, nullable=True),  # JSON: the parsed input, while PENDING
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text, nullable=True),  # JSON {code, message}: why it FAILED or was retried
+    Column("process_after", DateTime(timezone=True), nullable=True),  # retry back-off
+    Column("processed_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("source", "event_key", name="uq_inbound_events_key"),
     Index("ix_inbound_events_member", "member_pk", "id"),
+    # Small partial indexes: the processor's queue and the operators' list of failures.
+    Index(
+        "ix_inbound_events_pending",
+        "id",
+        postgresql_where=text("state = 'PENDING'"),
+        sqlite_where=text("state = 'PENDING'"),
+    ),
+    Index(
+        "ix_inbound_events_failed",
+        "id",
+        postgresql_where=text("state = 'FAILED'"),
+        sqlite_where=text("state = 'FAILED'"),
+    ),
 )
 
 # An order as far as points go: its amount (for proportional reversal) and what was refunded.

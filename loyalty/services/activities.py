@@ -58,6 +58,52 @@ class ActivityInput:
     dedupe_ref: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    def claim_fields(self) -> dict[str, Any]:
+        """The inbound_events columns that describe it (for analytics and operators)."""
+        return {
+            "activity_type": self.activity_type,
+            "trigger_app_id": self.trigger_app_id,
+            "order_key": self.order_id,
+            "amount": self.amount.value if self.amount else None,
+            "currency": self.amount.currency.upper() if self.amount else None,
+            "occurred_at": self.occurred_at,
+            "details": inbound.dumps(dict(self.details)) if self.details else None,
+        }
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON-able, exact (amounts as decimal strings): stored while a webhook is PENDING."""
+        return {
+            "idempotencyKey": self.idempotency_key,
+            "memberId": self.member_id,
+            "activityType": self.activity_type,
+            "triggerAppId": self.trigger_app_id,
+            "orderId": self.order_id,
+            "amount": None
+            if self.amount is None
+            else {"value": format(self.amount.value, "f"), "currency": self.amount.currency},
+            "occurredAt": self.occurred_at.isoformat() if self.occurred_at else None,
+            "externalOrderId": self.external_order_id,
+            "dedupeRef": self.dedupe_ref,
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> ActivityInput:
+        amount = data.get("amount")
+        occurred = data.get("occurredAt")
+        return cls(
+            idempotency_key=data["idempotencyKey"],
+            member_id=data["memberId"],
+            activity_type=data["activityType"],
+            trigger_app_id=data["triggerAppId"],
+            order_id=data.get("orderId"),
+            amount=None if amount is None else Money(Decimal(amount["value"]), amount["currency"]),
+            occurred_at=datetime.fromisoformat(occurred) if occurred else None,
+            external_order_id=data.get("externalOrderId"),
+            dedupe_ref=data.get("dedupeRef"),
+            details=data.get("details") or {},
+        )
+
     def request(self) -> dict[str, Any]:
         """What makes two calls "the same request" (for idempotency-key reuse checks)."""
         return {
@@ -269,83 +315,102 @@ async def record_activity(
             received_at=now,
             strict=strict,
             with_config_version=True,
-            activity_type=inp.activity_type,
-            trigger_app_id=inp.trigger_app_id,
-            order_key=inp.order_id,
-            amount=inp.amount.value if inp.amount else None,
-            currency=inp.amount.currency.upper() if inp.amount else None,
-            occurred_at=inp.occurred_at,
-            details=inbound.dumps(dict(inp.details)) if inp.details else None,
+            **inp.claim_fields(),
         )
         if claim.id is None:
             return ActivityOutcome.from_json(claim.first_answer or {}, duplicate=True)
-        # Program, tiers and rules from the per-process cache, checked against the version
-        # the claim read; then the member, its stored tier and tier movements in one read.
-        config = await earning_config(conn, version=claim.config_version)
-        months = config.program.tiers_window_months
-        at = inp.occurred_at or now
-        since = min(window_start(at, months), window_start(now, months))
-        locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
-        if locked is None:
-            member, created = await ensure_member(conn, inp.member_id, custody)
-            locked = (member, None, []) if created else None
-            if locked is None:  # created meanwhile by a concurrent transaction
-                locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
-            assert locked is not None
-        member, stored_tier_id, movements = locked
-        known = KnownTierState(movements, stored_tier_id, config.tiers, months)
-        at_since = window_start(at, months)
-        tier = tier_for(
-            config.tiers, tier_points([m for m in movements if m.at <= at], since=at_since)
+        return await apply_activity(
+            conn,
+            claim.id,
+            inp,
+            config_version=claim.config_version,
+            now=now,
+            custody=custody,
+            currency=currency,
+            rules=rules,
         )
-        tier_id = tier.id if tier else None
-        if rules is matching_rules:
-            matched = config.matching(
-                trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
-            )
-        else:
-            matched = await rules(
-                conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
-            )
-        activity = Activity(inp.activity_type, inp.trigger_app_id, inp.amount)
-        awards = [
-            a for a in awards_for(matched, activity, tier_id=tier_id, currency=currency) if a.points
-        ]
-        order_pk = await _order_pk(conn, inp, member, now)
-        ref = inp.dedupe_ref or inp.order_id
-        results = []
-        for award in awards:
-            member, entry = await post_entry(
-                conn,
-                member,
-                EntryType.EARN,
-                award.points,
-                now=now,
-                description=award.reason,
+
+
+async def apply_activity(
+    conn: AsyncConnection,
+    event_id: int,
+    inp: ActivityInput,
+    *,
+    config_version: int | None,
+    now: datetime,
+    custody: AddressBook,
+    currency: str,
+    rules: RuleSource,
+    received_at: datetime | None = None,
+    **answer_fields: Any,
+) -> ActivityOutcome:
+    """Awards a claimed activity and stores the answer, in the caller's transaction.
+    `received_at` (inbox: when the webhook was accepted) stands in for a missing occurredAt."""
+    # Program, tiers and rules from the per-process cache, checked against the version
+    # the claim read; then the member, its stored tier and tier movements in one read.
+    config = await earning_config(conn, version=config_version)
+    months = config.program.tiers_window_months
+    at = inp.occurred_at or received_at or now
+    since = min(window_start(at, months), window_start(now, months))
+    locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
+    if locked is None:
+        member, created = await ensure_member(conn, inp.member_id, custody)
+        locked = (member, None, []) if created else None
+        if locked is None:  # created meanwhile by a concurrent transaction
+            locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
+        assert locked is not None
+    member, stored_tier_id, movements = locked
+    known = KnownTierState(movements, stored_tier_id, config.tiers, months)
+    at_since = window_start(at, months)
+    tier = tier_for(config.tiers, tier_points([m for m in movements if m.at <= at], since=at_since))
+    tier_id = tier.id if tier else None
+    if rules is matching_rules:
+        matched = config.matching(
+            trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
+        )
+    else:
+        matched = await rules(
+            conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
+        )
+    activity = Activity(inp.activity_type, inp.trigger_app_id, inp.amount)
+    awards = [
+        a for a in awards_for(matched, activity, tier_id=tier_id, currency=currency) if a.points
+    ]
+    order_pk = await _order_pk(conn, inp, member, now)
+    ref = inp.dedupe_ref or inp.order_id
+    results = []
+    for award in awards:
+        member, entry = await post_entry(
+            conn,
+            member,
+            EntryType.EARN,
+            award.points,
+            now=now,
+            description=award.reason,
+            rule_id=award.rule_id,
+            rule_revision=award.rule_revision,
+            inbound_event_id=event_id,
+            order_pk=order_pk,
+            business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
+            known=known,
+            program=config.program,
+        )
+        results.append(
+            AwardResult(
                 rule_id=award.rule_id,
                 rule_revision=award.rule_revision,
-                inbound_event_id=claim.id,
-                order_pk=order_pk,
-                business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
-                known=known,
-                program=config.program,
+                points=award.points,
+                balance_change=entry.delta if entry else 0,
+                entry_id=entry.id if entry else None,
+                already_awarded=entry is None,
             )
-            results.append(
-                AwardResult(
-                    rule_id=award.rule_id,
-                    rule_revision=award.rule_revision,
-                    points=award.points,
-                    balance_change=entry.delta if entry else 0,
-                    entry_id=entry.id if entry else None,
-                    already_awarded=entry is None,
-                )
-            )
-        if not any(r.entry_id for r in results):
-            await conn.execute(
-                members.update().where(members.c.id == member.pk).values(last_activity_at=now)
-            )
-        outcome = ActivityOutcome(claim.id, member.member_id, "RECORDED", tuple(results))
-        await inbound.answer(conn, claim.id, outcome.to_json(), member_pk=member.pk)
+        )
+    if not any(r.entry_id for r in results):
+        await conn.execute(
+            members.update().where(members.c.id == member.pk).values(last_activity_at=now)
+        )
+    outcome = ActivityOutcome(event_id, member.member_id, "RECORDED", tuple(results))
+    await inbound.answer(conn, event_id, outcome.to_json(), member_pk=member.pk, **answer_fields)
     return outcome
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.ledger import ledger_entries, members, orders
 from loyalty.domain.errors import InvalidInput, NotFound
@@ -33,6 +34,39 @@ class RefundInput:
     amount: Decimal | None = None
     refunded_total: Decimal | None = None
     full: bool = False
+
+    def request(self) -> dict[str, Any]:
+        return {
+            "orderId": self.order_id,
+            "amount": self.amount,
+            "refundedTotal": self.refunded_total,
+            "full": self.full,
+        }
+
+    def to_payload(self) -> dict[str, Any]:
+        def exact(value: Decimal | None) -> str | None:
+            return None if value is None else format(value, "f")
+
+        return {
+            "idempotencyKey": self.idempotency_key,
+            "orderId": self.order_id,
+            "amount": exact(self.amount),
+            "refundedTotal": exact(self.refunded_total),
+            "full": self.full,
+        }
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> RefundInput:
+        def exact(value: str | None) -> Decimal | None:
+            return None if value is None else Decimal(value)
+
+        return cls(
+            idempotency_key=data["idempotencyKey"],
+            order_id=data["orderId"],
+            amount=exact(data.get("amount")),
+            refunded_total=exact(data.get("refundedTotal")),
+            full=bool(data.get("full")),
+        )
 
 
 @dataclass(frozen=True)
@@ -89,12 +123,7 @@ def check_refund_input(inp: RefundInput) -> None:
 async def record_refund(engine: AsyncEngine, inp: RefundInput, *, source: str) -> RefundOutcome:
     check_refund_input(inp)
     now = now_utc()
-    request = {
-        "orderId": inp.order_id,
-        "amount": inp.amount,
-        "refundedTotal": inp.refunded_total,
-        "full": inp.full,
-    }
+    request = inp.request()
     async with engine.begin() as conn:
         claim = await inbound.claim(
             conn,
@@ -109,78 +138,83 @@ async def record_refund(engine: AsyncEngine, inp: RefundInput, *, source: str) -
         )
         if claim.id is None:
             return RefundOutcome.from_json(claim.first_answer or {}, duplicate=True)
-        found = (
-            await conn.execute(
-                select(orders.c.id, orders.c.member_pk).where(
-                    or_(orders.c.order_key == inp.order_id, orders.c.external_id == inp.order_id)
-                )
-            )
-        ).first()
-        if found is None:
-            raise NotFound(
-                f"no order {inp.order_id!r} has been recorded with an amount", field="orderId"
-            )
-        # Member first, then order: the same lock order as earning, so no deadlock.
-        member_row = (
-            await conn.execute(
-                select(members).where(members.c.id == found.member_pk).with_for_update()
-            )
-        ).one()
-        member = Member.from_row(member_row)
-        order = (
-            await conn.execute(select(orders).where(orders.c.id == found.id).with_for_update())
-        ).one()
-        before: Decimal = order.refunded
-        if inp.full:
-            refund = order.amount - before
-        elif inp.refunded_total is not None:
-            refund = inp.refunded_total - before
-        else:
-            assert inp.amount is not None
-            refund = inp.amount
-        if refund <= 0 and (inp.full or inp.refunded_total is not None):
-            # Already refunded that far (a late or repeated status event): nothing to take.
-            refund = Decimal(0)
-        else:
-            check_refund(order.amount, before, refund)
-        total = before + refund
+        return await apply_refund(conn, claim.id, inp, now=now)
+
+
+async def apply_refund(
+    conn: AsyncConnection, event_id: int, inp: RefundInput, *, now: datetime, **answer_fields: Any
+) -> RefundOutcome:
+    """Reverses a claimed refund's share of the order's awards, in the caller's transaction."""
+    found = (
         await conn.execute(
-            orders.update().where(orders.c.id == order.id).values(refunded=total, updated_at=now)
-        )
-        asked = taken = 0
-        for earn, already in await _awards_of(conn, order.id):
-            points = points_to_reverse(earn.points, order.amount, total, already)
-            if not points:
-                continue
-            member, entry = await post_entry(
-                conn,
-                member,
-                EntryType.REVERSE,
-                -points,
-                now=now,
-                description=f"refund of {format(refund, 'f')} on order {order.order_key}",
-                rule_id=earn.rule_id,
-                rule_revision=earn.rule_revision,
-                inbound_event_id=claim.id,
-                order_pk=order.id,
-                reverses_entry_id=earn.id,
-                business_key=f"reverse:{claim.id}:{earn.id}",
-                activity=False,
+            select(orders.c.id, orders.c.member_pk).where(
+                or_(orders.c.order_key == inp.order_id, orders.c.external_id == inp.order_id)
             )
-            assert entry is not None  # the key names this claim, which is new
-            asked += points
-            taken += -entry.delta
-        outcome = RefundOutcome(
-            event_id=claim.id,
-            order_id=order.order_key,
-            member_id=member.member_id,
-            refunded=refund,
-            order_refunded=total,
-            points_reversed=asked,
-            points_taken=taken,
-            debt=member.totals.debt,
         )
-        await inbound.answer(conn, claim.id, outcome.to_json(), member_pk=member.pk)
+    ).first()
+    if found is None:
+        raise NotFound(
+            f"no order {inp.order_id!r} has been recorded with an amount", field="orderId"
+        )
+    # Member first, then order: the same lock order as earning, so no deadlock.
+    member_row = (
+        await conn.execute(select(members).where(members.c.id == found.member_pk).with_for_update())
+    ).one()
+    member = Member.from_row(member_row)
+    order = (
+        await conn.execute(select(orders).where(orders.c.id == found.id).with_for_update())
+    ).one()
+    before: Decimal = order.refunded
+    if inp.full:
+        refund = order.amount - before
+    elif inp.refunded_total is not None:
+        refund = inp.refunded_total - before
+    else:
+        assert inp.amount is not None
+        refund = inp.amount
+    if refund <= 0 and (inp.full or inp.refunded_total is not None):
+        # Already refunded that far (a late or repeated status event): nothing to take.
+        refund = Decimal(0)
+    else:
+        check_refund(order.amount, before, refund)
+    total = before + refund
+    await conn.execute(
+        orders.update().where(orders.c.id == order.id).values(refunded=total, updated_at=now)
+    )
+    asked = taken = 0
+    for earn, already in await _awards_of(conn, order.id):
+        points = points_to_reverse(earn.points, order.amount, total, already)
+        if not points:
+            continue
+        member, entry = await post_entry(
+            conn,
+            member,
+            EntryType.REVERSE,
+            -points,
+            now=now,
+            description=f"refund of {format(refund, 'f')} on order {order.order_key}",
+            rule_id=earn.rule_id,
+            rule_revision=earn.rule_revision,
+            inbound_event_id=event_id,
+            order_pk=order.id,
+            reverses_entry_id=earn.id,
+            business_key=f"reverse:{event_id}:{earn.id}",
+            activity=False,
+        )
+        assert entry is not None  # the key names this claim, which is new
+        asked += points
+        taken += -entry.delta
+    outcome = RefundOutcome(
+        event_id=event_id,
+        order_id=order.order_key,
+        member_id=member.member_id,
+        refunded=refund,
+        order_refunded=total,
+        points_reversed=asked,
+        points_taken=taken,
+        debt=member.totals.debt,
+    )
+    await inbound.answer(conn, event_id, outcome.to_json(), member_pk=member.pk, **answer_fields)
     return outcome
 
 

@@ -283,6 +283,14 @@ def test_topology_exactly_once_through_kills_and_restarts(topology: Topology) ->
         )
     model.refund("checkout-1", Decimal("15.00"))
 
+    # Webhooks are answered once stored; the API processes them just after.
+    def inbox_empty() -> bool:
+        inbox = topo.gql("{ webhookInbox { pending retrying failed } }")["webhookInbox"]
+        assert inbox["failed"] == 0, inbox
+        return inbox["pending"] == inbox["retrying"] == 0
+
+    wait_until("every webhook is processed", inbox_empty, topo)
+
     # Redemptions (some members can afford it, m00 cannot after its refund).
     for member in MEMBERS[2:6]:
         result = topo.gql(
@@ -300,7 +308,8 @@ def test_topology_exactly_once_through_kills_and_restarts(topology: Topology) ->
         status = topo.gql("{ mintingStatus { outboxDepth } indexerStatus { indexedBlock } }")
         final = topo.gql("{ indexerStatus { finalizedBlock indexedBlock } }")["indexerStatus"]
         return (
-            status["mintingStatus"]["outboxDepth"] == 0
+            inbox_empty()
+            and status["mintingStatus"]["outboxDepth"] == 0
             and final["indexedBlock"] is not None
             and final["finalizedBlock"] is not None
             and final["indexedBlock"] >= final["finalizedBlock"]

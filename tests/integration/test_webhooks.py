@@ -1,6 +1,7 @@
-"""Both webhook endpoints over HTTP (in-process ASGI) on SQLite and PostgreSQL: events earn once,
-redeliveries are answered as duplicates, refunds take points back, and every bad request is
-refused with a 4xx and writes nothing."""
+"""Both webhook endpoints over HTTP (in-process ASGI) on SQLite and PostgreSQL: an event is
+stored and answered, then processed by the inbox (`processed` runs it, as the API's processor
+does); events earn once, redeliveries are answered as duplicates, refunds take points back, and
+every bad request is refused with a 4xx and writes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import jwt
 import pytest
 
 from api.app import create_app
+from loyalty.db.ledger import inbound_events
 from loyalty.runtime import Runtime
+from loyalty.services.inbox import MAX_ATTEMPTS, find_event
 from loyalty.services.members import read_account
 from loyalty.settings import Settings
 from tests.support.ledger import ORDER_PAID, STORES, add_fixed_rule, add_rate_rule, written
@@ -23,8 +26,10 @@ from tests.support.webhooks import (
     WIX_PUBLIC_PEM,
     activity_event,
     checkout_completed,
+    drain,
     light_runtime,
     payment_status,
+    processed,
     standard_request,
     wix_claims,
     wix_jwt,
@@ -71,15 +76,24 @@ async def test_wix_event_three_times_and_the_same_order_by_payment_status_earns_
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     body = checkout_completed("evt-1", "chk-1", "m1", "42.90")
-    answers = [await wix(client, body) for _ in range(3)]
-    assert [a.status_code for a in answers] == [200, 200, 200]
-    assert [a.json()["duplicate"] for a in answers] == [False, True, True]
-    assert answers[0].json()["awards"][0]["points"] == 42  # floor(42.90 * 1)
-    assert answers[1].json()["awards"] == answers[0].json()["awards"]
+    first = await wix(client, body)
+    assert first.json() == {
+        "eventId": first.json()["eventId"],
+        "status": "ACCEPTED",
+        "duplicate": False,
+    }
+    earned = await processed(runtime, first)
+    assert earned.state == "DONE"
+    assert earned.outcome["awards"][0]["points"] == 42  # floor(42.90 * 1)
+    # Redeliveries, once processed: the first answer again, marked duplicate, nothing written.
+    again = [await wix(client, body) for _ in range(2)]
+    assert [a.status_code for a in again] == [200, 200]
+    assert [a.json() for a in again] == [{**first.json(), "duplicate": True}] * 2
+    await drain(runtime)
     paid = await wix(client, payment_status("evt-2", "ord-1", "chk-1", "m1", "42.90", "PAID"))
-    assert paid.status_code == 200
     assert paid.json()["duplicate"] is False
-    assert [a["alreadyAwarded"] for a in paid.json()["awards"]] == [True]
+    second = await processed(runtime, paid)
+    assert [a["alreadyAwarded"] for a in second.outcome["awards"]] == [True]
     _, events, entries, requests = await written(runtime.async_engine)
     assert (events, entries, requests) == (2, 1, 1)
     totals = (await read_account(runtime.async_engine, "m1")).member.totals
@@ -94,10 +108,9 @@ async def test_wix_refund_events_reverse_in_proportion(
         client,
         payment_status("e2", "ord-1", "chk-1", "m1", "100.00", "PARTIALLY_REFUNDED", "25.00"),
     )
-    assert partial.status_code == 200, partial.text
-    assert partial.json()["pointsReversed"] == 25
+    assert (await processed(runtime, partial)).outcome["pointsReversed"] == 25
     full = await wix(client, payment_status("e3", "ord-1", "chk-1", "m1", "100", "FULLY_REFUNDED"))
-    assert full.json()["pointsReversed"] == 75
+    assert (await processed(runtime, full)).outcome["pointsReversed"] == 75
     assert (await read_account(runtime.async_engine, "m1")).member.totals.balance == 0
 
 
@@ -106,7 +119,7 @@ async def test_wix_uses_the_base_currency_and_refuses_another(
 ) -> None:
     # conversionCurrency (JPY) is the buyer's display currency: the USD total is what counts.
     ok = await wix(client, checkout_completed("e1", "c1", "m1", "10.00"))
-    assert ok.json()["awards"][0]["points"] == 10
+    assert (await processed(runtime, ok)).outcome["awards"][0]["points"] == 10
     before = await written(runtime.async_engine)
     other = await wix(client, checkout_completed("e2", "c2", "m1", "10.00", currency="EUR"))
     assert other.status_code == 422
@@ -187,6 +200,7 @@ async def test_standard_event_earns_and_redelivery_is_a_duplicate(
     assert first.status_code == again.status_code == 200
     assert (first.json()["duplicate"], again.json()["duplicate"]) == (False, True)
     assert again.json()["eventId"] == first.json()["eventId"]
+    await drain(runtime)
     assert (await read_account(runtime.async_engine, "m1")).member.totals.earned == 5
 
 
@@ -195,6 +209,7 @@ async def test_both_secrets_are_accepted_during_rotation(
 ) -> None:
     assert (await event(client, activity_event("m1"), secret=SECRET_OLD)).status_code == 200
     assert (await event(client, activity_event("m1"), secret=SECRET_NEW)).status_code == 200
+    await drain(runtime)
     assert (await read_account(runtime.async_engine, "m1")).member.totals.earned == 10
 
 
@@ -206,21 +221,67 @@ async def test_a_referral_earns_once_per_referred_member(
         "type": "referrals/Referred",
         "data": {"memberId": "ref", "triggerAppId": "referrals", "referredMemberId": "new"},
     }
-    assert (await event(client, payload)).json()["awards"][0]["points"] == 50
+    first = await processed(runtime, await event(client, payload))
+    assert first.outcome["awards"][0]["points"] == 50
     again = await event(client, payload)  # a new message id, the same referral
-    assert again.json()["awards"][0]["alreadyAwarded"] is True
+    assert (await processed(runtime, again)).outcome["awards"][0]["alreadyAwarded"] is True
     assert (await read_account(runtime.async_engine, "ref")).member.totals.earned == 50
 
 
-async def test_standard_refund_of_an_unknown_order_is_404(
+async def test_a_refund_before_its_order_is_retried_and_applied_once_the_order_arrives(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    refund = {"type": "orders/Refunded", "data": {"orderId": "o", "amount": "4.00"}}
+    early = await processed(runtime, await event(client, refund))
+    # Not found yet: kept PENDING with the typed error, retried after a back-off.
+    assert (early.state, early.attempts, early.error["code"]) == ("PENDING", 1, "NOT_FOUND")
+    assert (await written(runtime.async_engine))[2:] == (0, 0)
+    await processed(runtime, await event(client, _purchase("10.00")))
+    await _make_due(runtime)
+    late = await processed(runtime, early_reply := await event(client, refund, msg_id="x"))
+    assert early_reply.json()["duplicate"] is False  # another message: a second refund
+    assert late.state == "DONE"
+    first = await find_event(runtime.async_engine, id=early.id)
+    assert first is not None and first.state == "DONE" and first.error is None
+    assert first.outcome["pointsReversed"] == 4
+    assert (await read_account(runtime.async_engine, "m1")).member.totals.balance == 2
+
+
+async def test_an_event_that_cannot_be_applied_fails_with_a_typed_error_and_writes_nothing(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await processed(runtime, await event(client, _purchase("10.00")))
+    before = await written(runtime.async_engine)
+    other = _purchase("5.00")
+    other["data"]["memberId"] = "m2"  # the same order id, another member
+    failed = await processed(runtime, await event(client, other))
+    assert failed.state == "FAILED"
+    assert failed.error["code"] == "VALIDATION" and "another member" in failed.error["message"]
+    assert failed.outcome is None
+    assert (await written(runtime.async_engine))[1:] == (before[1] + 1, *before[2:])
+
+
+async def test_a_refund_that_never_finds_its_order_fails_after_the_retries(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     reply = await event(
         client, {"type": "orders/Refunded", "data": {"orderId": "no", "amount": "1"}}
     )
-    assert reply.status_code == 404
-    assert reply.json()["error"]["code"] == "NOT_FOUND"
-    assert await written(runtime.async_engine) == (0, 0, 0, 0)
+    for _ in range(MAX_ATTEMPTS):
+        await _make_due(runtime)
+        found = await processed(runtime, reply)
+    assert (found.state, found.attempts, found.error["code"]) == (
+        "FAILED",
+        MAX_ATTEMPTS,
+        "NOT_FOUND",
+    )
+    assert (await written(runtime.async_engine))[2:] == (0, 0)
+
+
+async def _make_due(runtime: Runtime) -> None:
+    """Skips the retry back-off (the clock is not what these tests are about)."""
+    async with runtime.async_engine.begin() as conn:
+        await conn.execute(inbound_events.update().values(process_after=None))
 
 
 def _purchase(value: object, currency: str = "USD") -> dict:  # type: ignore[type-arg]

@@ -1,7 +1,8 @@
 """Concurrency on PostgreSQL: 100 parallel deliveries of one event award once; 100 parallel
 different events for one member award 100 times and `earned` is their sum. The requests run
-concurrently through the app (ASGI) on a pool of real connections, so the unique constraints and
-row locks are what decide, not the order of arrival."""
+concurrently through the app (ASGI) on a pool of real connections while four inbox processors
+(as in four API processes) process what was stored, so the unique constraints and row locks are
+what decide, not the order of arrival."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.support.webhooks import (
     SECRET_NEW,
     WIX_PUBLIC_PEM,
     checkout_completed,
+    drain,
     light_runtime,
     standard_request,
 )
@@ -56,12 +58,16 @@ async def test_one_event_delivered_100_times_at_once_awards_once(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     body = checkout_completed("evt-same", "chk-1", "m1", "10.00")
-    replies = await asyncio.gather(
-        *(
-            client.post("/webhooks/wix", content=body, headers={"content-type": "text/plain"})
-            for _ in range(N)
-        )
+    replies, _ = await asyncio.gather(
+        asyncio.gather(
+            *(
+                client.post("/webhooks/wix", content=body, headers={"content-type": "text/plain"})
+                for _ in range(N)
+            )
+        ),
+        drain(runtime, processors=4),
     )
+    await drain(runtime, processors=4)
     assert [r.status_code for r in replies] == [200] * N
     assert sum(not r.json()["duplicate"] for r in replies) == 1
     assert {r.json()["eventId"] for r in replies} == {replies[0].json()["eventId"]}
@@ -87,9 +93,13 @@ async def test_100_different_events_for_one_member_at_once_award_100_times(
         )
         for i, value in enumerate(values)
     ]
-    replies = await asyncio.gather(
-        *(client.post("/webhooks/events", content=b, headers=h) for b, h in requests)
+    replies, _ = await asyncio.gather(
+        asyncio.gather(
+            *(client.post("/webhooks/events", content=b, headers=h) for b, h in requests)
+        ),
+        drain(runtime, processors=4),
     )
+    await drain(runtime, processors=4)
     assert [r.status_code for r in replies] == [200] * N, replies[0].text
     expected = sum(range(1, N + 1))
     account = await read_account(runtime.async_engine, "m1")

@@ -3,6 +3,7 @@ webhooks are configured (on a runtime without a chain: the webhooks never touch 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -108,3 +109,31 @@ def light_runtime(settings: Settings) -> Runtime:
         chain=None,  # type: ignore[arg-type]
         deployment=None,  # type: ignore[arg-type]
     )
+
+
+async def drain(rt: Runtime, *, processors: int = 1) -> None:
+    """Processes every due inbox event, as the API process's InboxProcessor does after it has
+    answered (the ASGI test client runs no lifespan, so no processor runs by itself)."""
+    from loyalty.custody import custody_for
+    from loyalty.services.inbox import process_pending
+
+    custody = custody_for(rt.settings.custody_mnemonic_or_dev())
+
+    async def one() -> int:
+        return await process_pending(
+            rt.async_engine, custody=custody, currency=rt.settings.currency
+        )
+
+    while sum(await asyncio.gather(*(one() for _ in range(processors)))):
+        pass
+
+
+async def processed(rt: Runtime, reply: Any) -> Any:
+    """The stored event behind a webhook answer, after the inbox has processed what is due."""
+    from loyalty.services.inbox import find_event
+
+    assert reply.status_code == 200, reply.text
+    await drain(rt)
+    found = await find_event(rt.async_engine, id=reply.json()["eventId"])
+    assert found is not None
+    return found

@@ -1,0 +1,365 @@
+"""The webhook inbox: a webhook is answered as soon as it is verified, parsed and stored, and is
+processed (rules, member, ledger, mint request) just after, by an `InboxProcessor`.
+
+Why not process before answering: Wix gives a webhook 1,250 ms, and processing costs about ten
+times what storing does and waits on the member's lock, so a burst of events for one member, or
+a slow moment of the database, would turn into timeouts and redeliveries. Storing is one
+statement; the answer (`{"eventId", "status": "ACCEPTED"}`) means the event is durable, and a
+redelivery, however often, finds the stored row (unique on source and event id) and changes
+nothing.
+
+Everything that can be checked without reading the database (signature, JSON, fields, amounts,
+currency) is still refused before anything is stored, with a 4xx. What only processing can find
+is recorded on the event: `state` DONE with the outcome, or FAILED with a typed error (e.g. an
+order recorded for another member). A refund naming an order not seen yet is retried with
+back-off first, because Wix does not promise the order's events arrive in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from loyalty.custody import AddressBook
+from loyalty.db.ledger import inbound_events
+from loyalty.db.times import utc
+from loyalty.domain.errors import DomainError
+from loyalty.services import inbound
+from loyalty.services.activities import ActivityInput, apply_activity
+from loyalty.services.members import now_utc
+from loyalty.services.refunds import RefundInput, apply_refund
+from loyalty.services.rules import matching_rules
+
+log = logging.getLogger(__name__)
+
+PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
+# A refund for an order not seen yet, or an unexpected error: retried with back-off, doubling
+# from 1 s to at most 60 s; after MAX_ATTEMPTS (about 9 minutes) the event is FAILED.
+MAX_ATTEMPTS = 12
+RETRYABLE_CODES = frozenset({"NOT_FOUND"})
+
+
+@dataclass(frozen=True)
+class Receipt:
+    event_id: int
+    duplicate: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"eventId": self.event_id, "status": "ACCEPTED", "duplicate": self.duplicate}
+
+
+async def accept(
+    engine: AsyncEngine,
+    *,
+    source: str,
+    event: ActivityInput | RefundInput,
+) -> Receipt:
+    """Stores a verified, parsed, checked webhook event PENDING (once per source and event id)."""
+    if isinstance(event, ActivityInput):
+        kind, fields = "ACTIVITY", event.claim_fields()
+    else:
+        kind = "REFUND"
+        fields = {"order_key": event.order_id, "amount": event.amount or event.refunded_total}
+    async with engine.begin() as conn:
+        claim = await inbound.claim(
+            conn,
+            source=source,
+            key=event.idempotency_key,
+            request=event.request(),
+            kind=kind,
+            received_at=now_utc(),
+            strict=False,  # a redelivered event id is the same event, even if re-signed
+            state=PENDING,
+            payload=inbound.dumps(event.to_payload()),
+            **fields,
+        )
+    if claim.id is not None:
+        return Receipt(claim.id, duplicate=False)
+    assert claim.existing_id is not None
+    return Receipt(claim.existing_id, duplicate=True)
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    """An inbound event as an operator sees it (GraphQL `webhookEvent`)."""
+
+    id: int
+    source: str
+    event_key: str
+    kind: str
+    state: str
+    attempts: int
+    received_at: datetime
+    processed_at: datetime | None
+    error: Mapping[str, str] | None
+    outcome: Mapping[str, Any] | None
+
+
+async def find_event(
+    engine: AsyncEngine, *, source: str | None = None, key: str | None = None, id: int | None = None
+) -> InboxEvent | None:
+    """By (source, event id) as the sender knows it, or by the `eventId` of the answer."""
+    if id is not None:
+        where = inbound_events.c.id == id
+    else:
+        where = and_(inbound_events.c.source == source, inbound_events.c.event_key == key)
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(inbound_events).where(where))).first()
+    if row is None:
+        return None
+    return InboxEvent(
+        id=row.id,
+        source=row.source,
+        event_key=row.event_key,
+        kind=row.kind,
+        state=row.state,
+        attempts=row.attempts,
+        received_at=utc(row.received_at) or row.received_at,
+        processed_at=utc(row.processed_at),
+        error=json.loads(row.error) if row.error else None,
+        outcome=json.loads(row.response) if row.response else None,
+    )
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60, 2 ** max(0, attempts - 1)))
+
+
+async def _due(engine: AsyncEngine, limit: int, now: datetime) -> list[tuple[int, str]]:
+    """(id, kind) of the oldest due PENDING events."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(inbound_events.c.id, inbound_events.c.kind)
+            .where(
+                inbound_events.c.state == PENDING,
+                or_(
+                    inbound_events.c.process_after.is_(None),
+                    inbound_events.c.process_after <= now,
+                ),
+            )
+            .order_by(inbound_events.c.id)
+            .limit(limit)
+        )
+        return [(r.id, r.kind) for r in rows]
+
+
+def _segments(due: list[tuple[int, str]]) -> list[list[int]]:
+    """Runs of activities (processed concurrently) and single refunds (processed alone, after
+    everything received before them): a refund must see the order its earlier events created."""
+    segments: list[list[int]] = []
+    in_run = False  # the last segment is a run of activities that may grow
+    for event_id, kind in due:
+        if kind != "REFUND" and in_run:
+            segments[-1].append(event_id)
+        else:
+            segments.append([event_id])
+            in_run = kind != "REFUND"
+    return segments
+
+
+async def _record_failure(
+    engine: AsyncEngine, event_id: int, attempts: int, code: str, message: str
+) -> str:
+    """After a rolled-back attempt: FAILED, or PENDING again after a back-off."""
+    now = now_utc()
+    retryable = code in RETRYABLE_CODES or code == "INTERNAL"
+    final = not retryable or attempts >= MAX_ATTEMPTS
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "error": inbound.dumps({"code": code, "message": message}),
+    }
+    if final:
+        values |= {"state": FAILED, "processed_at": now}
+    else:
+        values["process_after"] = now + _backoff(attempts)
+    async with engine.begin() as conn:
+        await conn.execute(
+            inbound_events.update()
+            .where(inbound_events.c.id == event_id, inbound_events.c.state == PENDING)
+            .values(**values)
+        )
+    return FAILED if final else PENDING
+
+
+async def process_event(
+    engine: AsyncEngine, event_id: int, *, custody: AddressBook, currency: str
+) -> str | None:
+    """Processes one PENDING event in one transaction: its state after, or None when another
+    processor has it (or it is no longer pending)."""
+    now = now_utc()
+    attempts = 0
+    try:
+        async with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # SQLite: take the write lock before reading, as the member lock does.
+                await conn.execute(
+                    inbound_events.update()
+                    .where(inbound_events.c.id == event_id)
+                    .values(attempts=inbound_events.c.attempts)
+                )
+            row = (
+                await conn.execute(
+                    select(
+                        inbound_events.c.kind,
+                        inbound_events.c.payload,
+                        inbound_events.c.attempts,
+                        inbound_events.c.received_at,
+                    )
+                    .where(inbound_events.c.id == event_id, inbound_events.c.state == PENDING)
+                    .with_for_update(skip_locked=True)
+                )
+            ).first()
+            if row is None:
+                return None
+            attempts = row.attempts + 1
+            done = {"state": DONE, "processed_at": now, "attempts": attempts, "error": None}
+            payload = json.loads(row.payload)
+            if row.kind == "REFUND":
+                await apply_refund(
+                    conn, event_id, RefundInput.from_payload(payload), now=now, **done
+                )
+            else:
+                await apply_activity(
+                    conn,
+                    event_id,
+                    ActivityInput.from_payload(payload),
+                    config_version=None,
+                    now=now,
+                    received_at=utc(row.received_at),
+                    custody=custody,
+                    currency=currency,
+                    rules=matching_rules,
+                    **done,
+                )
+        return DONE
+    except DomainError as exc:
+        return await _record_failure(engine, event_id, attempts, exc.code, str(exc))
+    except Exception as exc:
+        if attempts == 0:
+            raise  # could not even read the event (database away): the caller backs off
+        log.exception("inbox: processing event %s failed (attempt %s)", event_id, attempts)
+        return await _record_failure(engine, event_id, attempts, "INTERNAL", type(exc).__name__)
+
+
+async def process_pending(
+    engine: AsyncEngine,
+    *,
+    custody: AddressBook,
+    currency: str,
+    limit: int = 200,
+    concurrency: int = 4,
+) -> int:
+    """Processes the due PENDING events, oldest first, activities `concurrency` at a time and
+    each refund after what came before it; returns how many this call finished (DONE or
+    FAILED). Several processes may run it: each event is taken by one (row lock, SKIP LOCKED),
+    events of one member serialise on the member's lock, and a refund that another process
+    runs before its order's event is retried (NOT_FOUND) after a back-off."""
+    due = await _due(engine, limit, now_utc())
+    finished = 0
+    for segment in _segments(due):
+
+        async def worker(queue: Iterator[int]) -> None:
+            nonlocal finished
+            for event_id in queue:
+                state = await process_event(engine, event_id, custody=custody, currency=currency)
+                finished += state in (DONE, FAILED)
+
+        queue = iter(segment)
+        await asyncio.gather(
+            *(worker(queue) for _ in range(max(1, min(concurrency, len(segment)))))
+        )
+    return finished
+
+
+class InboxProcessor:
+    """Runs `process_pending` in the background of an API process: at once when this process
+    accepts an event (`wake`), and every `poll` seconds for events other processes accepted,
+    retries that are due, and anything left by a crash."""
+
+    def __init__(
+        self,
+        engine: Callable[[], AsyncEngine],
+        *,
+        custody: Callable[[], AddressBook],
+        currency: str,
+        poll: float = 1.0,
+        concurrency: int = 4,
+    ) -> None:
+        self._engine = engine
+        self._custody = custody
+        self._currency = currency
+        self._poll = poll
+        self._concurrency = concurrency
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="inbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+            try:
+                while await process_pending(
+                    self._engine(),
+                    custody=self._custody(),
+                    currency=self._currency,
+                    concurrency=self._concurrency,
+                ):
+                    pass
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                if failures in (1, 10) or failures % 100 == 0:
+                    log.warning("inbox: cannot process webhooks (database?)", exc_info=True)
+                await asyncio.sleep(min(30.0, 0.5 * failures))
+
+
+@dataclass(frozen=True)
+class InboxStatus:
+    pending: int  # stored, not processed yet (due now)
+    retrying: int  # pending, waiting for a retry after a failed attempt
+    failed: int
+    oldest_pending_at: datetime | None
+
+
+async def inbox_status(engine: AsyncEngine) -> InboxStatus:
+    waiting = inbound_events.c.process_after.is_not(None)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    func.count().filter(inbound_events.c.state == PENDING, ~waiting),
+                    func.count().filter(inbound_events.c.state == PENDING, waiting),
+                    func.min(inbound_events.c.received_at).filter(
+                        inbound_events.c.state == PENDING
+                    ),
+                ).where(inbound_events.c.state == PENDING)
+            )
+        ).one()
+        failed = await conn.scalar(select(func.count()).where(inbound_events.c.state == FAILED))
+    return InboxStatus(int(row[0]), int(row[1]), int(failed or 0), utc(row[2]))
