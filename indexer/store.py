@@ -164,52 +164,70 @@ def apply_range(
     history: dict[tuple[str, int], int] = {}
     supply = state.total_supply
     supply_rows: dict[int, int] = {}
-    for t in decoded.transfers:
-        if t.from_address == ZERO_ADDRESS:
-            supply += t.value
-            supply_rows[t.block_number] = supply
+    for number, _hash, tx_hash, log_index, frm, to, value in decoded.transfers:
+        if frm == ZERO_ADDRESS:
+            supply += value
+            supply_rows[number] = supply
         else:
-            after = current.get(t.from_address, 0) - t.value
+            after = current.get(frm, 0) - value
             if after < 0:
                 # The chain never lets a balance go negative: some earlier log is missing.
                 raise NodeInconsistent(
-                    f"{t.from_address} would hold {after} after {t.tx_hash}:{t.log_index}: "
+                    f"{frm} would hold {after} after {tx_hash}:{log_index}: "
                     "the node's logs are incomplete"
                 )
-            current[t.from_address] = after
-            history[(t.from_address, t.block_number)] = after
-        if t.to_address == ZERO_ADDRESS:
-            supply -= t.value
-            supply_rows[t.block_number] = supply
+            current[frm] = after
+            history[(frm, number)] = after
+        if to == ZERO_ADDRESS:
+            supply -= value
+            supply_rows[number] = supply
         else:
-            after = current.get(t.to_address, 0) + t.value
-            current[t.to_address] = after
-            history[(t.to_address, t.block_number)] = after
+            after = current.get(to, 0) + value
+            current[to] = after
+            history[(to, number)] = after
 
-    dialect = conn.dialect.name
     if decoded.transfers:
-        _bulk_insert(
-            conn,
-            transfers,
-            ("tx_hash", "log_index", "block_number", "from_address", "to_address", "value"),
-            (
-                (
-                    t.tx_hash,
-                    t.log_index,
-                    t.block_number,
-                    t.from_address,
-                    t.to_address,
-                    amount_literal(t.value, dialect),
-                )
-                for t in decoded.transfers
-            ),
-        )
-        _bulk_insert(
-            conn,
-            balance_history,
-            ("address", "block_number", "balance"),
-            ((a, n, amount_literal(b, dialect)) for (a, n), b in history.items()),
-        )
+        if conn.dialect.name == "postgresql":
+            # COPY text built here in one piece: psycopg's write_row (a Python call and a
+            # dumper per value) cost more than all the rest of a range's Python work.
+            _copy_text(
+                conn,
+                transfers,
+                ("tx_hash", "log_index", "block_number", "from_address", "to_address", "value"),
+                sorted(
+                    f"{tx_hash}\t{log_index}\t{number}\t{frm}\t{to}\t{value}\n"
+                    for number, _hash, tx_hash, log_index, frm, to, value in decoded.transfers
+                ),
+            )
+            _copy_text(
+                conn,
+                balance_history,
+                ("address", "block_number", "balance"),
+                sorted(f"{a}\t{n}\t{b}\n" for (a, n), b in history.items()),
+            )
+        else:
+            _insert_many(
+                conn,
+                transfers,
+                ("tx_hash", "log_index", "block_number", "from_address", "to_address", "value"),
+                [
+                    (
+                        t.tx_hash,
+                        t.log_index,
+                        t.block_number,
+                        t.from_address,
+                        t.to_address,
+                        amount_literal(t.value, "sqlite"),
+                    )
+                    for t in decoded.transfers
+                ],
+            )
+            _insert_many(
+                conn,
+                balance_history,
+                ("address", "block_number", "balance"),
+                [(a, n, amount_literal(b, "sqlite")) for (a, n), b in history.items()],
+            )
         last_change = {a: n for (a, n) in history}
         _upsert_balances(conn, [(a, current[a], last_change[a]) for a in last_change])
         data.balances_after = {a: current[a] for a in last_change}
@@ -264,25 +282,37 @@ def apply_range(
     return new
 
 
-def _bulk_insert(
-    conn: Connection, table: Any, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+def _copy_text(conn: Connection, table: Any, columns: tuple[str, ...], lines: list[str]) -> None:
+    """PostgreSQL COPY (several times faster than INSERT for backfills) of rows already in COPY
+    text form, one line each. Their values are numbers, and hex strings from the node that
+    were never unescaped: a tab, newline, carriage return or backslash among them would
+    shift or split a row (or be unescaped), so the separators are counted and the batch is
+    refused (NodeInconsistent) if they are not exactly the expected ones."""
+    data = "".join(lines).encode()
+    if (
+        data.count(b"\n") != len(lines)
+        or data.count(b"\t") != len(lines) * (len(columns) - 1)
+        or b"\\" in data
+        or b"\r" in data
+    ):
+        raise NodeInconsistent(f"the node's logs hold characters that {table.name} refuses")
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        copy.write(data)
+
+
+def _insert_many(
+    conn: Connection, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
-    """COPY on PostgreSQL (several times faster than INSERT for backfills), executemany
-    elsewhere. Rows hold stored forms (see `amount_literal`)."""
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cur:
-            sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-            with cur.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
+    """executemany on the driver connection (SQLite); rows hold stored forms (see
+    `amount_literal`)."""
     placeholders = ", ".join("?" for _ in columns)
-    raw_sqlite = conn.connection.driver_connection
-    assert raw_sqlite is not None
-    raw_sqlite.executemany(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", list(rows)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.executemany(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
     )
 
 
@@ -395,20 +425,28 @@ def _last_change(conn: Connection, addresses: list[str]) -> dict[str, int]:
     return found
 
 
-# Secondary indexes of transfers that only serve `transfers(filter: {address})`. A PostgreSQL
-# backfill drops them and builds them once when it reaches finality: maintaining them row by row
-# during COPY was about a third of the database's work on transfers. Never the primary key (nor
-# the block index, which a reorg's undo reads).
+# Secondary indexes that a PostgreSQL backfill drops and builds once when it reaches finality
+# (one sort each instead of an insert per row: maintaining them row by row was a large part of
+# the database's work). The address indexes of transfers only serve `transfers(filter:
+# {address})`; the block indexes of transfers and balance history serve a reorg's undo, which
+# never happens below finality (a reorg there stops the indexer); the balance index serves
+# holders ordered by balance. Queries stay correct meanwhile (they scan). Never a primary key:
+# those keep the data unique and serve balance lookups and the backfill's own reads.
+_BULK_LOAD_INDEX_NAMES = (
+    "ix_indexer_transfers_from",
+    "ix_indexer_transfers_to",
+    "ix_indexer_transfers_block",
+    "ix_indexer_balance_history_block",
+    "ix_indexer_balances_balance",
+)
 BULK_LOAD_INDEXES = tuple(
     sorted(
-        (
-            i
-            for i in transfers.indexes
-            if i.name in ("ix_indexer_transfers_from", "ix_indexer_transfers_to")
-        ),
+        (i for t in ALL for i in t.indexes if i.name in _BULK_LOAD_INDEX_NAMES),
         key=lambda i: str(i.name),
     )
 )
+if len(BULK_LOAD_INDEXES) != len(_BULK_LOAD_INDEX_NAMES):
+    raise AssertionError("a bulk-load index is not among the indexer's tables")
 
 
 def missing_bulk_load_indexes(conn: Connection) -> list[str]:
@@ -419,9 +457,9 @@ def missing_bulk_load_indexes(conn: Connection) -> list[str]:
         conn.execute(
             text(
                 "SELECT indexname FROM pg_indexes "
-                "WHERE schemaname = current_schema() AND tablename = :t"
+                "WHERE schemaname = current_schema() AND indexname = ANY(:names)"
             ),
-            {"t": transfers.name},
+            {"names": list(_BULK_LOAD_INDEX_NAMES)},
         ).scalars()
     )
     return [str(i.name) for i in BULK_LOAD_INDEXES if i.name not in present]
@@ -442,6 +480,21 @@ def create_bulk_load_indexes(conn: Connection) -> list[str]:
         if index.name in missing:
             conn.execute(CreateIndex(index, if_not_exists=True))
     return missing
+
+
+def commit_without_waiting_for_disk(conn: Connection) -> None:
+    """PostgreSQL: this transaction's COMMIT returns before its WAL is flushed to disk
+    (`synchronous_commit = off`, for this transaction only; a no-op elsewhere).
+
+    Only for ranges entirely at or below finality, where it is safe: the commit is still
+    atomic (checkpoint and data together or neither) and commits stay in order, so a
+    PostgreSQL crash (not an indexer crash: that loses nothing committed) can lose only the
+    latest such commits (at most three wal_writer_delay of them), leaving an older checkpoint
+    with exactly its data. The indexer then fetches those ranges again, and a range below
+    finality is the same on every fetch, so a reader that saw the lost rows sees the very same
+    rows again. What it saves is one WAL flush wait per range."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def record_head(conn: Connection, head: int, finalized: int) -> None:

@@ -178,6 +178,8 @@ class Indexer:
         known = self._balances if self._balances_at == at else None
         self._balances_at = None  # unknown until this range commits
         with self.engine.begin() as conn:
+            if data.last <= finalized:
+                store.commit_without_waiting_for_disk(conn)  # a final range: see there
             new = store.apply_range(conn, state, data, known)
         self._remember_balances(known, data.balances_after, new)
         if last >= finalized:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from sqlalchemy import Engine
 
 from indexer import store
@@ -15,7 +16,7 @@ from tests.integration.test_indexer_crash import build_chain
 from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity
 
-BULK = ["ix_indexer_transfers_from", "ix_indexer_transfers_to"]
+BULK = sorted(i.name for i in store.BULK_LOAD_INDEXES)
 SMALL_RANGES = {"initial_range": 1, "max_range": 1, "bulk_load_events": 100}
 
 
@@ -105,3 +106,90 @@ def test_a_restart_after_dying_with_the_indexes_dropped_builds_them(
     finally:
         close(restarted)
         activity.close()
+
+
+def test_only_final_ranges_commit_without_waiting_for_disk(anvil_factory, postgres_url) -> None:
+    """synchronous_commit = off, set per transaction, for ranges at or below finality only;
+    a range above finality (the head is followed) commits synchronously."""
+    from sqlalchemy import event
+
+    activity, _holders = _chain(anvil_factory, postgres_url)
+    indexer = make_indexer(postgres_url, activity, initial_range=2, max_range=2)
+    seen: list[str] = []
+    event.listen(
+        indexer.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_a: seen.append(sql),
+    )
+    relaxed: list[tuple[int, int, bool]] = []
+    try:
+        while True:
+            seen.clear()
+            step = indexer.sync_once()
+            if step.events or step.last >= step.first:
+                off = any("synchronous_commit = off" in s for s in seen)
+                relaxed.append((step.last, step.finalized, off))
+            if step.caught_up:
+                break
+        activity.node.mine(1)  # a block above finality: followed, not final
+        seen.clear()
+        step = indexer.sync_once()
+        assert step.last > step.finalized
+        assert not any("synchronous_commit" in s for s in seen)
+        assert relaxed and all(off == (last <= fin) for last, fin, off in relaxed)
+        assert any(off for *_x, off in relaxed)
+        with indexer.engine.connect() as conn:  # SET LOCAL: nothing leaks into the pool
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+    finally:
+        indexer.close()
+        close(indexer)
+        activity.close()
+
+
+@pytest.mark.parametrize("bad", ["\t", "\n", "\\", "\r"])
+def test_copy_refuses_node_strings_that_would_break_rows(postgres_url, bad: str) -> None:
+    """Rows go to COPY as text built by the indexer: a string from the node holding a COPY
+    separator or escape is refused, and nothing of the range is stored."""
+    from indexer.decode import Decoded, Transfer
+    from indexer.errors import NodeInconsistent
+    from indexer.store import RangeData
+    from loyalty.db.engine import make_engine
+
+    engine = make_engine(postgres_url)
+    token = "0x" + "11" * 20
+    a, b = "0x" + "aa" * 20, "0x" + "bb" * 20
+    zero = "0x" + "00" * 20
+    try:
+        with engine.begin() as conn:
+            state = store.init_state(conn, 1, token, 1)
+
+        def data(tx_hash: str) -> RangeData:
+            t = [
+                Transfer(1, "0x" + "01" * 32, "0x" + "02" * 32, 0, zero, a, 5),
+                Transfer(1, "0x" + "01" * 32, tx_hash, 1, a, b, 2),
+            ]
+            return RangeData(1, 1, "0x" + "01" * 32, Decoded(t, []), [], 10, 5)
+
+        with pytest.raises(NodeInconsistent), engine.begin() as conn:
+            store.apply_range(conn, state, data("0x" + "03" * 31 + "0" + bad))
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM indexer_transfers").scalar() == 0
+            assert store.load_state(conn) == state
+        with engine.begin() as conn:  # the same range with a clean hash is stored
+            store.apply_range(conn, state, data("0x" + "03" * 32))
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT tx_hash, from_address, to_address, value FROM indexer_transfers "
+                "ORDER BY log_index"
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                ("0x" + "02" * 32, zero, a, 5),
+                ("0x" + "03" * 32, a, b, 2),
+            ]
+            hist = conn.exec_driver_sql(
+                "SELECT address, block_number, balance FROM indexer_balance_history "
+                "ORDER BY address"
+            ).all()
+            assert [tuple(r) for r in hist] == [(a, 1, 3), (b, 1, 2)]
+    finally:
+        engine.dispose()
