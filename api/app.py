@@ -91,6 +91,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         lambda: state["runtime"].async_engine,
         custody=lambda: custody_for(settings.custody_mnemonic_or_dev()),
         currency=settings.currency,
+        concurrency=settings.inbox_concurrency,
     )
 
     @contextlib.asynccontextmanager
@@ -98,7 +99,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         owned = "runtime" not in state
         if owned:
             state["runtime"] = Runtime.start(settings)
-        processor.start()
+        if settings.inbox_concurrency:
+            processor.start()
         try:
             yield
         finally:

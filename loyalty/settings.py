@@ -200,6 +200,13 @@ VARIABLES: tuple[Variable, ...] = (
         "is closed at once with code 4429.",
     ),
     Variable(
+        "LOYALTY_INBOX_CONCURRENCY",
+        "inbox_concurrency",
+        "2",
+        "Webhook events one API process applies at a time after answering them (rules, ledger, "
+        "mint request); 0: this process only stores and answers, others process.",
+    ),
+    Variable(
         "LOYALTY_WS_MAX_SUBSCRIPTIONS",
         "ws_max_subscriptions",
         "20",
@@ -418,6 +425,7 @@ class Settings:
     log_level: str = "INFO"
     ready_max_lag: int = 10
     ws_max_connections: int = 1000
+    inbox_concurrency: int = 2
     ws_max_subscriptions: int = 20
     currency: str = "USD"
     custody_mnemonic: str = ""
@@ -482,6 +490,9 @@ class Settings:
             ready_max_lag=_int(names["ready_max_lag"], raw["ready_max_lag"], minimum=0),
             ws_max_connections=_int(
                 names["ws_max_connections"], raw["ws_max_connections"], minimum=1
+            ),
+            inbox_concurrency=_int(
+                names["inbox_concurrency"], raw["inbox_concurrency"], minimum=0, maximum=64
             ),
             ws_max_subscriptions=_int(
                 names["ws_max_subscriptions"], raw["ws_max_subscriptions"], minimum=1, maximum=1000

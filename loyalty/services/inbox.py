@@ -21,16 +21,17 @@ import asyncio
 import contextlib
 import json
 import logging
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.custody import AddressBook
-from loyalty.db.ledger import inbound_events
+from loyalty.db.ledger import inbound_events, insert_or_skip
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
@@ -57,6 +58,36 @@ class Receipt:
         return {"eventId": self.event_id, "status": "ACCEPTED", "duplicate": self.duplicate}
 
 
+# The accept path runs for every webhook: one statement, built once per dialect and given its
+# values as parameters (building `.values(...)` per call cost more than the round trip), run in
+# autocommit (an INSERT … ON CONFLICT is atomic by itself: no BEGIN and COMMIT round trips).
+_statements: dict[str, tuple[Any, Any]] = {}
+_autocommit: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def _accept_statements(dialect: str) -> tuple[Any, Any]:
+    if dialect not in _statements:
+        key = [
+            inbound_events.c.source == bindparam("s"),
+            inbound_events.c.event_key == bindparam("k"),
+        ]
+        _statements[dialect] = (
+            insert_or_skip(dialect, inbound_events, ["source", "event_key"]).returning(
+                inbound_events.c.id
+            ),
+            select(inbound_events.c.id).where(*key),
+        )
+    return _statements[dialect]
+
+
+def _autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
+    found = _autocommit.get(engine.sync_engine)
+    if found is None:
+        found = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _autocommit[engine.sync_engine] = found
+    return found
+
+
 async def accept(
     engine: AsyncEngine,
     *,
@@ -69,23 +100,24 @@ async def accept(
     else:
         kind = "REFUND"
         fields = {"order_key": event.order_id, "amount": event.amount or event.refunded_total}
-    async with engine.begin() as conn:
-        claim = await inbound.claim(
-            conn,
-            source=source,
-            key=event.idempotency_key,
-            request=event.request(),
-            kind=kind,
-            received_at=now_utc(),
-            strict=False,  # a redelivered event id is the same event, even if re-signed
-            state=PENDING,
-            payload=inbound.dumps(event.to_payload()),
-            **fields,
-        )
-    if claim.id is not None:
-        return Receipt(claim.id, duplicate=False)
-    assert claim.existing_id is not None
-    return Receipt(claim.existing_id, duplicate=True)
+    row = {
+        "source": source,
+        "event_key": event.idempotency_key,
+        "request_hash": inbound.request_hash(event.request()),
+        "kind": kind,
+        "received_at": now_utc(),
+        "state": PENDING,
+        "payload": inbound.dumps(event.to_payload()),
+        **fields,
+    }
+    insert, lookup = _accept_statements(engine.dialect.name)
+    async with _autocommit_engine(engine).connect() as conn:
+        new_id = await conn.scalar(insert, row)
+        if new_id is not None:
+            return Receipt(int(new_id), duplicate=False)
+        # A redelivery (a racing one waited for the first's commit in the INSERT).
+        existing = await conn.scalar(lookup, {"s": source, "k": event.idempotency_key})
+    return Receipt(int(existing), duplicate=True)
 
 
 @dataclass(frozen=True)
