@@ -18,7 +18,7 @@ from api.webhooks.standard import StandardVerifier
 from loyalty.domain.errors import DomainError
 from loyalty.metrics import WEBHOOKS
 from loyalty.runtime import Runtime
-from loyalty.services import inbox
+from loyalty.services.accept import accept
 from loyalty.services.activities import ActivityInput, check_activity, record_ignored
 from loyalty.services.refunds import RefundInput, check_refund_input
 from loyalty.settings import Settings
@@ -61,7 +61,7 @@ async def _accept(
         else:
             assert refund is not None
             check_refund_input(refund)
-        receipt = await inbox.accept(runtime.async_engine, source=source, event=event)
+        receipt = await accept(runtime.async_engine, source=source, event=event)
     except DomainError as exc:
         return _refused(source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
     if not receipt.duplicate:

@@ -1,5 +1,6 @@
-"""The webhook inbox: a webhook is answered as soon as it is verified, parsed and stored, and is
-processed (rules, member, ledger, mint request) just after, by an `InboxProcessor`.
+"""The webhook inbox: a webhook is answered as soon as it is verified, parsed and stored
+(loyalty.services.accept), and is processed (rules, member, ledger, mint request) just after, by
+an `InboxProcessor`.
 
 Why not process before answering: Wix gives a webhook 1,250 ms, and processing costs about ten
 times what storing does and waits on the member's lock, so a burst of events for one member, or
@@ -21,17 +22,16 @@ import asyncio
 import contextlib
 import json
 import logging
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.custody import AddressBook
-from loyalty.db.ledger import inbound_events, insert_or_skip
+from loyalty.db.ledger import inbound_events
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
@@ -47,77 +47,6 @@ PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
 # from 1 s to at most 60 s; after MAX_ATTEMPTS (about 9 minutes) the event is FAILED.
 MAX_ATTEMPTS = 12
 RETRYABLE_CODES = frozenset({"NOT_FOUND"})
-
-
-@dataclass(frozen=True)
-class Receipt:
-    event_id: int
-    duplicate: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {"eventId": self.event_id, "status": "ACCEPTED", "duplicate": self.duplicate}
-
-
-# The accept path runs for every webhook: one statement, built once per dialect and given its
-# values as parameters (building `.values(...)` per call cost more than the round trip), run in
-# autocommit (an INSERT … ON CONFLICT is atomic by itself: no BEGIN and COMMIT round trips).
-_statements: dict[str, tuple[Any, Any]] = {}
-_autocommit: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
-
-
-def _accept_statements(dialect: str) -> tuple[Any, Any]:
-    if dialect not in _statements:
-        key = [
-            inbound_events.c.source == bindparam("s"),
-            inbound_events.c.event_key == bindparam("k"),
-        ]
-        _statements[dialect] = (
-            insert_or_skip(dialect, inbound_events, ["source", "event_key"]).returning(
-                inbound_events.c.id
-            ),
-            select(inbound_events.c.id).where(*key),
-        )
-    return _statements[dialect]
-
-
-def _autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
-    found = _autocommit.get(engine.sync_engine)
-    if found is None:
-        found = engine.execution_options(isolation_level="AUTOCOMMIT")
-        _autocommit[engine.sync_engine] = found
-    return found
-
-
-async def accept(
-    engine: AsyncEngine,
-    *,
-    source: str,
-    event: ActivityInput | RefundInput,
-) -> Receipt:
-    """Stores a verified, parsed, checked webhook event PENDING (once per source and event id)."""
-    if isinstance(event, ActivityInput):
-        kind, fields = "ACTIVITY", event.claim_fields()
-    else:
-        kind = "REFUND"
-        fields = {"order_key": event.order_id, "amount": event.amount or event.refunded_total}
-    row = {
-        "source": source,
-        "event_key": event.idempotency_key,
-        "request_hash": inbound.request_hash(event.request()),
-        "kind": kind,
-        "received_at": now_utc(),
-        "state": PENDING,
-        "payload": inbound.dumps(event.to_payload()),
-        **fields,
-    }
-    insert, lookup = _accept_statements(engine.dialect.name)
-    async with _autocommit_engine(engine).connect() as conn:
-        new_id = await conn.scalar(insert, row)
-        if new_id is not None:
-            return Receipt(int(new_id), duplicate=False)
-        # A redelivery (a racing one waited for the first's commit in the INSERT).
-        existing = await conn.scalar(lookup, {"s": source, "k": event.idempotency_key})
-    return Receipt(int(existing), duplicate=True)
 
 
 @dataclass(frozen=True)
