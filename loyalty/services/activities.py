@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members, orders
 from loyalty.db.program import member_tiers
+from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType
@@ -157,6 +158,7 @@ class ActivityOutcome:
     awards: tuple[AwardResult, ...] = ()
     reason: str = ""
     duplicate: bool = False
+    member_pk: int | None = field(default=None, compare=False)  # not part of the answer
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -257,19 +259,22 @@ async def _order_pk(
     if inp.order_id is None:
         return None
     if inp.amount is not None:
+        dialect = conn.dialect.name
         new_pk = await conn.scalar(
-            insert_or_skip(conn.dialect.name, orders, ["order_key"])
-            .values(
-                order_key=inp.order_id,
-                external_id=None,
-                member_pk=member.pk,
-                amount=inp.amount.value,
-                currency=inp.amount.currency.upper(),
-                refunded=Decimal(0),
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(orders.c.id)
+            once(
+                ("order", dialect),
+                lambda: insert_or_skip(dialect, orders, ["order_key"]).returning(orders.c.id),
+            ),
+            {
+                "order_key": inp.order_id,
+                "external_id": None,
+                "member_pk": member.pk,
+                "amount": inp.amount.value,
+                "currency": inp.amount.currency.upper(),
+                "refunded": Decimal(0),
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         if new_pk is not None and inp.external_order_id is None:
             return int(new_pk)
@@ -342,10 +347,12 @@ async def apply_activity(
     currency: str,
     rules: RuleSource,
     received_at: datetime | None = None,
+    store_answer: bool = True,
     **answer_fields: Any,
 ) -> ActivityOutcome:
-    """Awards a claimed activity and stores the answer, in the caller's transaction.
-    `received_at` (inbox: when the webhook was accepted) stands in for a missing occurredAt."""
+    """Awards a claimed activity and stores the answer (unless the caller stores many at once),
+    in the caller's transaction. `received_at` (inbox: when the webhook was accepted) stands in
+    for a missing occurredAt."""
     # Program, tiers and rules from the per-process cache, checked against the version
     # the claim read; then the member, its stored tier and tier movements in one read.
     config = await earning_config(conn, version=config_version)
@@ -409,8 +416,13 @@ async def apply_activity(
         await conn.execute(
             members.update().where(members.c.id == member.pk).values(last_activity_at=now)
         )
-    outcome = ActivityOutcome(event_id, member.member_id, "RECORDED", tuple(results))
-    await inbound.answer(conn, event_id, outcome.to_json(), member_pk=member.pk, **answer_fields)
+    outcome = ActivityOutcome(
+        event_id, member.member_id, "RECORDED", tuple(results), member_pk=member.pk
+    )
+    if store_answer:
+        await inbound.answer(
+            conn, event_id, outcome.to_json(), member_pk=member.pk, **answer_fields
+        )
     return outcome
 
 

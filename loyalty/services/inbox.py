@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.custody import AddressBook
@@ -36,6 +36,7 @@ from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
 from loyalty.services.activities import ActivityInput, apply_activity
+from loyalty.services.earning_config import version_subquery
 from loyalty.services.members import now_utc
 from loyalty.services.refunds import RefundInput, apply_refund
 from loyalty.services.rules import matching_rules
@@ -46,6 +47,9 @@ PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
 # A refund for an order not seen yet, or an unexpected error: retried with back-off, doubling
 # from 1 s to at most 60 s; after MAX_ATTEMPTS (about 9 minutes) the event is FAILED.
 MAX_ATTEMPTS = 12
+# Activities applied in one transaction. Members stay locked until its commit, so a batch is
+# kept short (a few tens of milliseconds).
+BATCH = 20
 RETRYABLE_CODES = frozenset({"NOT_FOUND"})
 
 
@@ -227,18 +231,103 @@ async def process_pending(
     due = await _due(engine, limit, now_utc())
     finished = 0
     for segment in _segments(due):
+        # A run of activities goes in batches of BATCH, each one transaction; a refund alone.
+        chunks = iter([segment[i : i + BATCH] for i in range(0, len(segment), BATCH)])
 
-        async def worker(queue: Iterator[int]) -> None:
+        async def worker(chunks: Iterator[list[int]]) -> None:
             nonlocal finished
-            for event_id in queue:
-                state = await process_event(engine, event_id, custody=custody, currency=currency)
-                finished += state in (DONE, FAILED)
+            for chunk in chunks:
+                done = None
+                if len(chunk) > 1:
+                    done = await process_batch(engine, chunk, custody=custody, currency=currency)
+                if done is not None:
+                    finished += done
+                    continue
+                for event_id in chunk:  # one by one: alone, or one of the batch failed
+                    state = await process_event(
+                        engine, event_id, custody=custody, currency=currency
+                    )
+                    finished += state in (DONE, FAILED)
 
-        queue = iter(segment)
-        await asyncio.gather(
-            *(worker(queue) for _ in range(max(1, min(concurrency, len(segment)))))
-        )
+        n = max(1, min(concurrency, (len(segment) + BATCH - 1) // BATCH))
+        await asyncio.gather(*(worker(chunks) for _ in range(n)))
     return finished
+
+
+async def process_batch(
+    engine: AsyncEngine, ids: list[int], *, custody: AddressBook, currency: str
+) -> int | None:
+    """Applies the PENDING activities among `ids` in one transaction (one commit, one read of
+    the configuration, one write of the answers): the number applied, or None when one of them
+    could not be, in which case nothing is committed and the caller takes them one by one."""
+    now = now_utc()
+    try:
+        async with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                await conn.execute(  # the write lock first, as process_event does
+                    inbound_events.update()
+                    .where(inbound_events.c.id == ids[0])
+                    .values(attempts=inbound_events.c.attempts)
+                )
+            rows = (
+                await conn.execute(
+                    select(
+                        inbound_events.c.id,
+                        inbound_events.c.kind,
+                        inbound_events.c.payload,
+                        inbound_events.c.received_at,
+                    )
+                    .where(inbound_events.c.id.in_(ids), inbound_events.c.state == PENDING)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if any(r.kind != "ACTIVITY" for r in rows):
+                return None
+            version = await conn.scalar(select(version_subquery()))
+            work = [(r, ActivityInput.from_payload(json.loads(r.payload))) for r in rows]
+            # Members locked in one order by every batch (no deadlock between processes); one
+            # member's events in the order received.
+            work.sort(key=lambda w: (w[1].member_id, w[0].id))
+            answers = []
+            for row, inp in work:
+                outcome = await apply_activity(
+                    conn,
+                    row.id,
+                    inp,
+                    config_version=version,
+                    now=now,
+                    received_at=utc(row.received_at),
+                    custody=custody,
+                    currency=currency,
+                    rules=matching_rules,
+                    store_answer=False,
+                )
+                answers.append(
+                    {
+                        "_id": row.id,
+                        "_member": outcome.member_pk,
+                        "_answer": inbound.dumps(outcome.to_json()),
+                    }
+                )
+            if answers:
+                await conn.execute(
+                    inbound_events.update()
+                    .where(inbound_events.c.id == bindparam("_id"))
+                    .values(
+                        response=bindparam("_answer"),
+                        member_pk=bindparam("_member"),
+                        state=DONE,
+                        processed_at=now,
+                        attempts=inbound_events.c.attempts + 1,
+                        error=None,
+                    ),
+                    answers,
+                )
+        return len(answers)
+    except Exception:
+        # A domain error, a deadlock, anything: each event gets its own attempt (and record).
+        log.debug("inbox: batch of %s fell back to one by one", len(ids), exc_info=True)
+        return None
 
 
 class InboxProcessor:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import insert_or_skip, ledger_entries
 from loyalty.db.outbox import BURN, MINT, PENDING, chain_requests
+from loyalty.db.statements import once
 from loyalty.domain.ledger import EntryType, post
 from loyalty.domain.tiers import Movement
 from loyalty.services.members import Member, save_totals
@@ -84,13 +85,16 @@ async def post_entry(
         "description": description[:DESCRIPTION_MAX],
         "created_at": now,
     }
-    if business_key is None:
-        statement = ledger_entries.insert()
-    else:
-        statement = insert_or_skip(conn.dialect.name, ledger_entries, ["business_key"])
-    entry_id = (
-        await conn.execute(statement.values(**values).returning(ledger_entries.c.id))
-    ).scalar()
+    dialect, keyed = conn.dialect.name, business_key is not None
+    statement = once(
+        ("ledger_entry", dialect, keyed),
+        lambda: (
+            insert_or_skip(dialect, ledger_entries, ["business_key"])
+            if keyed
+            else ledger_entries.insert()
+        ).returning(ledger_entries.c.id),
+    )
+    entry_id = (await conn.execute(statement, values)).scalar()
     if entry_id is None:
         return member, None
     if posting.delta:
@@ -135,14 +139,15 @@ async def queue_chain_request(
     """A PENDING mint or burn for the minter. Requests of one member must be sent in id order
     (a burn may depend on an earlier mint to the same address)."""
     await conn.execute(
-        chain_requests.insert().values(
-            kind=kind,
-            address=address.lower(),
-            amount=amount,
-            member_id=member_id,
-            ledger_entry_id=ledger_entry_id,
-            status=PENDING,
-            created_at=now,
-            updated_at=now,
-        )
+        once("chain_request", chain_requests.insert),
+        {
+            "kind": kind,
+            "address": address.lower(),
+            "amount": amount,
+            "member_id": member_id,
+            "ledger_entry_id": ledger_entry_id,
+            "status": PENDING,
+            "created_at": now,
+            "updated_at": now,
+        },
     )

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members
 from loyalty.db.outbox import FINAL, MINT, chain_requests
+from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.ledger import Totals
@@ -153,7 +154,10 @@ async def save_totals(
     }
     if activity:
         values["last_activity_at"] = now
-    await conn.execute(members.update().where(members.c.id == member.pk).values(**values))
+    statement = once(
+        "member_totals", lambda: members.update().where(members.c.id == bindparam("_pk"))
+    )
+    await conn.execute(statement, {**values, "_pk": member.pk})
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.program import member_tiers, reward_configs
 from loyalty.db.rules import earning_rule_configs, tiers
+from loyalty.db.statements import once
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.tiers import (
@@ -242,14 +243,16 @@ async def recompute_member(
     )
     if known is not None:
         known.stored_tier_id = result.tier_id
+    dialect = conn.dialect.name
     await conn.execute(
-        _upsert(conn.dialect.name).values(
-            member_pk=member_pk,
-            tier_id=result.tier_id,
-            tier_points=points,
-            next_check_at=result.next_check_at,
-            updated_at=now,
-        )
+        once(("member_tier", dialect), lambda: _upsert(dialect)),
+        {
+            "member_pk": member_pk,
+            "tier_id": result.tier_id,
+            "tier_points": points,
+            "next_check_at": result.next_check_at,
+            "updated_at": now,
+        },
     )
     return result
 
