@@ -30,6 +30,7 @@ def encode(host: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
 class Result:
     elapsed: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    started: list[float] = field(default_factory=list)  # seconds after the run began
     statuses: dict[int, int] = field(default_factory=dict)
     failures: int = 0
     first_failure: str = ""
@@ -68,6 +69,8 @@ async def run(host: str, port: int, requests: Sequence[Prepared], senders: int) 
     queue: Iterator[bytes] = iter(wire)
     result = Result()
 
+    began = time.perf_counter()
+
     async def sender() -> None:
         reader, writer = await asyncio.open_connection(host, port)
         try:
@@ -83,6 +86,7 @@ async def run(host: str, port: int, requests: Sequence[Prepared], senders: int) 
                     reader, writer = await asyncio.open_connection(host, port)
                     continue
                 result.latencies_ms.append((time.perf_counter() - start) * 1000)
+                result.started.append(start - began)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
                 if status != 200:
                     result.failures += 1
@@ -90,7 +94,6 @@ async def run(host: str, port: int, requests: Sequence[Prepared], senders: int) 
         finally:
             writer.close()
 
-    began = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(senders)))
     result.elapsed = time.perf_counter() - began
     return result

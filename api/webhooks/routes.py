@@ -4,6 +4,7 @@ else stores nothing, so the sender's retry is taken as new."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from loyalty.metrics import WEBHOOKS
 from loyalty.runtime import Runtime
 from loyalty.services.accept import accept
 from loyalty.services.activities import ActivityInput, check_activity, record_ignored
+from loyalty.services.inbox import InboxProcessor
 from loyalty.services.refunds import RefundInput, check_refund_input
 from loyalty.settings import Settings
 
@@ -50,7 +52,7 @@ async def _accept(
     source: str,
     activity: ActivityInput | None,
     refund: RefundInput | None,
-    on_accept: Callable[[], None],
+    inbox: InboxProcessor | None,
 ) -> Response:
     event = activity or refund
     assert event is not None
@@ -64,8 +66,8 @@ async def _accept(
         receipt = await accept(runtime.async_engine, source=source, event=event)
     except DomainError as exc:
         return _refused(source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
-    if not receipt.duplicate:
-        on_accept()
+    if not receipt.duplicate and inbox is not None:
+        inbox.wake()
     WEBHOOKS.labels(source, "duplicate" if receipt.duplicate else "accepted").inc()
     return JSONResponse(receipt.to_json())
 
@@ -73,13 +75,25 @@ async def _accept(
 def webhook_routes(
     settings: Settings,
     runtime: Callable[[], Runtime],
-    on_accept: Callable[[], None] = lambda: None,
+    inbox: InboxProcessor | None = None,
 ) -> list[Route]:
-    """`on_accept` is called after an event is stored (it wakes this process's inbox processor)."""
+    """`inbox`: this process's processor, woken when an event is stored, and told while
+    webhooks are being answered (it gives way to them)."""
     wix_verifier = wix.WixVerifier(settings.wix_public_key) if settings.wix_public_key else None
     standard = StandardVerifier(settings.webhook_secrets) if settings.webhook_secrets else None
 
+    def answering() -> contextlib.AbstractContextManager[None]:
+        return inbox.answering() if inbox is not None else contextlib.nullcontext()
+
     async def wix_endpoint(request: Request) -> Response:
+        with answering():
+            return await _wix(request)
+
+    async def events_endpoint(request: Request) -> Response:
+        with answering():
+            return await _events(request)
+
+    async def _wix(request: Request) -> Response:
         if wix_verifier is None:
             return _refused(
                 "wix", WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WIX_PUBLIC_KEY unset")
@@ -99,9 +113,9 @@ def webhook_routes(
             return _refused("wix", exc)
         except DomainError as exc:
             return _refused("wix", WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
-        return await _accept(runtime(), "wix", event.activity, event.refund, on_accept)
+        return await _accept(runtime(), "wix", event.activity, event.refund, inbox)
 
-    async def events_endpoint(request: Request) -> Response:
+    async def _events(request: Request) -> Response:
         if standard is None:
             return _refused(
                 "events", WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WEBHOOK_SECRETS unset")
@@ -112,7 +126,7 @@ def webhook_routes(
             event = events.parse(msg_id, body)
         except WebhookRefused as exc:
             return _refused("events", exc)
-        return await _accept(runtime(), "events", event.activity, event.refund, on_accept)
+        return await _accept(runtime(), "events", event.activity, event.refund, inbox)
 
     return [
         Route("/webhooks/wix", wix_endpoint, methods=["POST"]),
