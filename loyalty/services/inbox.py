@@ -32,7 +32,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.custody import AddressBook
-from loyalty.db.ledger import inbound_events
+from loyalty.db.ledger import inbound_events, members
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
@@ -285,6 +285,7 @@ async def process_batch(
                         inbound_events.c.received_at,
                     )
                     .where(inbound_events.c.id.in_(ids), inbound_events.c.state == PENDING)
+                    .order_by(inbound_events.c.id)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
@@ -292,9 +293,15 @@ async def process_batch(
                 return None
             version = await conn.scalar(select(version_subquery()))
             work = [(r, ActivityInput.from_payload(json.loads(r.payload))) for r in rows]
-            # Members locked in one order by every batch (no deadlock between processes); one
-            # member's events in the order received.
-            work.sort(key=lambda w: (w[1].member_id, w[0].id))
+            if work and conn.dialect.name == "postgresql":
+                # The batch's members locked up front in one order, the same in every batch of
+                # every process (no deadlock); then the events applied in the order received.
+                await conn.execute(
+                    select(members.c.id)
+                    .where(members.c.member_id.in_(sorted({inp.member_id for _, inp in work})))
+                    .order_by(members.c.member_id)
+                    .with_for_update()
+                )
             answers = []
             for row, inp in work:
                 outcome = await apply_activity(
