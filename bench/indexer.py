@@ -158,31 +158,29 @@ def _child_index(url: str, rpc_url: str, token: str, start: int, chain_id: int) 
     from loyalty.db.engine import make_engine
 
     calls: list[list[Any]] = []
-
-    class Recording(HttpRpc):
-        def batch(self, cs: Any) -> list[Any]:
-            calls.extend(p for m, p in cs if m == "eth_getLogs")
-            return super().batch(cs)
-
     engine = make_engine(url)
     indexer = Indexer(
         engine,
-        Recording(rpc_url),
+        HttpRpc(rpc_url),
         chain_id,
         token,
         start,
         IndexerConfig(initial_range=5, max_logs=20_000),
+        logs_calls=calls,
     )
     t0 = time.perf_counter()
     state = indexer.run_until_caught_up()
     elapsed = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The fetch worker process (ended and waited for by now): its own peak.
+    worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "elapsed": elapsed,
                 "events": state.events,
                 "rss_mb": rss_mb,
+                "worker_rss_mb": worker_rss_mb,
                 "calls": calls,
                 "block": state.indexed_block,
             }
@@ -323,7 +321,8 @@ def main() -> None:
         print(
             f"\nindexer backfill: {events:,} events ({len(child['calls'])} eth_getLogs calls) "
             f"in {child['elapsed']:.2f}s = {idx_rate:,.0f} events/s, "
-            f"peak RSS {child['rss_mb']:.0f} MB"
+            f"peak RSS {child['rss_mb']:.0f} MB (+ fetch worker process "
+            f"{child['worker_rss_mb']:.0f} MB = {child['rss_mb'] + child['worker_rss_mb']:.0f} MB)"
         )
         print(
             f"raw baseline:     {raw_logs:,} logs fetched + parsed in {raw_elapsed:.2f}s = "

@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import httpx
 import orjson
-from web3 import Web3
 
 from indexer.errors import RpcError, RpcTimeout, RpcUnavailable, TooManyResults
 
@@ -64,6 +63,7 @@ class HttpRpc:
 
     def __init__(self, url: str, *, timeout: float = 30.0, max_batch: int = 500) -> None:
         self.url = url
+        self.timeout = timeout
         self.max_batch = max_batch
         self._client = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
         self._id = 0
@@ -141,6 +141,8 @@ class ChainRpc:
         self._chain = chain
 
     def call(self, method: str, params: list[Any]) -> Any:
+        from web3 import Web3  # here: the fetch worker process imports this module, not web3
+
         eth = self._chain.w3.eth
         try:
             if method == "eth_blockNumber":

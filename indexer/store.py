@@ -14,6 +14,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from indexer.decode import ZERO_ADDRESS, Decoded
 from indexer.errors import IndexerError, NodeInconsistent
+from indexer.reader import Block as Block  # re-exported: store.Block
 from indexer.tables import (
     ALL,
     amount_literal,
@@ -46,13 +47,6 @@ class State:
     events: int
     reorgs_handled: int
     last_reorg_depth: int | None
-
-
-@dataclass(frozen=True)
-class Block:
-    number: int
-    hash: str
-    parent_hash: str | None
 
 
 @dataclass
@@ -442,9 +436,9 @@ _BULK_LOAD_INDEX_NAMES = (
 BULK_LOAD_INDEXES = tuple(
     sorted(
         (i for t in ALL for i in t.indexes if i.name in _BULK_LOAD_INDEX_NAMES),
-        key=lambda i: str(i.name),
+        key=lambda i: _BULK_LOAD_INDEX_NAMES.index(str(i.name)),
     )
-)
+)  # largest first
 if len(BULK_LOAD_INDEXES) != len(_BULK_LOAD_INDEX_NAMES):
     raise AssertionError("a bulk-load index is not among the indexer's tables")
 
@@ -472,13 +466,22 @@ def drop_bulk_load_indexes(conn: Connection) -> None:
             conn.execute(DropIndex(index, if_exists=True))
 
 
-def create_bulk_load_indexes(conn: Connection) -> list[str]:
-    """Builds the bulk-load indexes that are missing (in the caller's transaction: a crash
-    leaves none half-built); returns their names."""
-    missing = missing_bulk_load_indexes(conn)
+def create_bulk_load_index(conn: Connection, name: str) -> None:
+    """Builds one bulk-load index if it is missing (in the caller's transaction: a crash
+    leaves it absent, never half-built)."""
     for index in BULK_LOAD_INDEXES:
-        if index.name in missing:
+        if index.name == name:
             conn.execute(CreateIndex(index, if_not_exists=True))
+            return
+    raise ValueError(f"not a bulk-load index: {name}")
+
+
+def create_bulk_load_indexes(conn: Connection) -> list[str]:
+    """Builds the bulk-load indexes that are missing, in the caller's transaction; returns
+    their names."""
+    missing = missing_bulk_load_indexes(conn)
+    for name in missing:
+        create_bulk_load_index(conn, name)
     return missing
 
 

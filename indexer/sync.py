@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,22 +20,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from indexer import store
-from indexer.decode import TOPICS, TRANSFER, BatchEvent, Decoded, Transfer, decode_logs
+from indexer.decode import TOPICS, TRANSFER, BatchEvent, Decoded, Transfer, decode_logs, gc_paused
 from indexer.errors import (
     DeepReorg,
     IndexerError,
     NodeInconsistent,
     RpcError,
-    RpcTimeout,
-    RpcUnavailable,
-    TooManyResults,
 )
 from indexer.finality import Finality
 from indexer.lock import WriterLock
 from indexer.progress import Progress
 from indexer.ranges import AdaptiveRange
-from indexer.rpc import RpcTransport
-from indexer.store import Block, RangeData, State
+from indexer.reader import Block, FetchWorker, FinalRange, NodeReader
+from indexer.rpc import HttpRpc, RpcTransport
+from indexer.store import RangeData, State
 
 log = logging.getLogger("indexer")
 
@@ -59,6 +58,9 @@ class IndexerConfig:
     bulk_load_events: int = 10_000
     bulk_load_blocks: int = 100_000
     bulk_load_max_events: int = 5_000_000
+    # Backfill ranges are read (fetched, parsed, checked, decoded) in a separate process while
+    # the current one is stored, for an HTTP node (HttpRpc); in a thread otherwise.
+    fetch_process: bool = True
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Indexer:
     config: IndexerConfig = field(default_factory=IndexerConfig)
     progress: Progress | None = None
     sleep: Callable[[float], None] = time.sleep
+    # If set, the params of every eth_getLogs call (the benchmark replays them).
+    logs_calls: list[list[Any]] | None = None
 
     def __post_init__(self) -> None:
         self.token = self.token.lower()
@@ -94,8 +98,16 @@ class Indexer:
             max_logs=self.config.max_logs,
         )
         self.finality = Finality(self.config.finality_depth)
-        self._rpc_lock = threading.Lock()
+        self.reader = NodeReader(
+            self.rpc,
+            self.token,
+            self.ranges,
+            retries=self.config.retries,
+            retry_delay=self.config.retry_delay,
+            sleep=self.sleep,
+        )
         self._prefetch: _Prefetch | None = None
+        self._worker: FetchWorker | None = None
         self._balances: dict[str, int] = {}
         self._balances_at: tuple[int, str | None] | None = None
         # The bulk-load indexes: None until checked, True present, False dropped by this writer.
@@ -147,6 +159,8 @@ class Indexer:
         first = state.indexed_block + 1
         if first > finalized:
             self._drop_prefetch()
+        if first > finalized:
+            self._stop_worker()  # following the head: no more backfill ranges for now
         if first > head:
             with self.engine.begin() as conn:
                 store.record_head(conn, head, finalized)
@@ -163,21 +177,24 @@ class Indexer:
             blocks = [Block(h["number"], h["hash"], h["parent"]) for h in headers]
             last_hash = blocks[-1].hash
         else:
+            if self._use_worker() and self._worker is None:
+                self._worker = self._start_worker()  # it starts while this range is read
             final = self._take_prefetched(first, finalized)
             if final is None:
                 final = self._final_range(first, finalized)
+                self._record(final.logs_calls)
             last, decoded, blocks = final.last, final.decoded, final.blocks
             last_hash = blocks[-1].hash
             if last < finalized:
                 # The next range is below finality too: fetch it while this one is stored.
-                self._prefetch = _Prefetch(last + 1, self._final_range, finalized)
+                self._start_prefetch(last + 1, finalized)
                 if self._bulk_load_starts(state, last, finalized, decoded.events):
                     self._drop_indexes()
         data = RangeData(first, last, last_hash, decoded, blocks, head, finalized)
         at = (state.indexed_block, state.indexed_hash)
         known = self._balances if self._balances_at == at else None
         self._balances_at = None  # unknown until this range commits
-        with self.engine.begin() as conn:
+        with gc_paused(), self.engine.begin() as conn:
             if data.last <= finalized:
                 store.commit_without_waiting_for_disk(conn)  # a final range: see there
             new = store.apply_range(conn, state, data, known)
@@ -225,37 +242,76 @@ class Indexer:
         log.info("backfill: transfers' address indexes dropped until the index reaches finality")
 
     def _ensure_indexes(self) -> None:
+        """Builds the missing bulk-load indexes, two at a time on their own connections (each
+        in its own transaction; one still missing after a crash is built at the next check).
+        Nothing else runs meanwhile, so two builds use both cores where one would not."""
         if self._indexes is True:
             return
         t0 = time.perf_counter()
-        with self.engine.begin() as conn:
-            built = store.create_bulk_load_indexes(conn)
+        with self.engine.connect() as conn:
+            missing = store.missing_bulk_load_indexes(conn)
+        if len(missing) > 1:
+            with ThreadPoolExecutor(2, thread_name_prefix="indexer-build") as pool:
+                list(pool.map(self._build_index, missing))
+        elif missing:
+            self._build_index(missing[0])
         self._indexes = True
-        if built:
-            log.info("built %s in %.1fs", ", ".join(built), time.perf_counter() - t0)
+        if missing:
+            log.info("built %s in %.1fs", ", ".join(missing), time.perf_counter() - t0)
+
+    def _build_index(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            store.create_bulk_load_index(conn, name)
 
     # -- reading the node --------------------------------------------------------------------
 
-    def _final_range(self, first: int, finalized: int) -> _FinalRange:
+    def _final_range(self, first: int, finalized: int) -> FinalRange:
         """Logs of the next range starting at `first`, all at or below `finalized`, and the
         range's last block (the checkpoint's anchor). Runs in the prefetch thread too: it
         touches the node and `self.ranges`, never the database."""
-        last, decoded = self._logs(first, self.ranges.span(first, finalized))
-        anchor = self._batch([("eth_getBlockByNumber", [hex(last), False])])[0]
-        if not isinstance(anchor, dict) or not anchor.get("hash"):
-            raise NodeInconsistent(f"the node has no block {last}")
-        last_hash = anchor["hash"].lower()
-        for t in decoded.transfers:
-            if t.block_number == last and t.block_hash != last_hash:
-                raise NodeInconsistent(
-                    f"log {t.tx_hash}:{t.log_index} names block hash {t.block_hash}, "
-                    f"but block {last} is {last_hash}"
-                )
-        return _FinalRange(last, decoded, [Block(last, last_hash, anchor.get("parentHash"))])
+        return self.reader.final_range(first, finalized)
 
-    def _take_prefetched(self, first: int, finalized: int) -> _FinalRange | None:
+    def _record(self, sent: list[list[Any]]) -> None:
+        if self.logs_calls is not None:
+            self.logs_calls.extend(sent)
+
+    def _use_worker(self) -> bool:
+        return self.config.fetch_process and type(self.rpc) is HttpRpc
+
+    def _start_worker(self) -> FetchWorker:
+        assert isinstance(self.rpc, HttpRpc)
+        return FetchWorker(
+            self.rpc, self.token, retries=self.config.retries, retry_delay=self.config.retry_delay
+        )
+
+    def _start_prefetch(self, first: int, finalized: int) -> None:
+        """Reads the ranges from `first` (below `finalized`) ahead of the steps: in the fetch
+        worker process (a stream of ranges up to `finalized`) or, for other transports, the
+        next range in a thread."""
+        if not self._use_worker():
+            self._prefetch = _Prefetch(first, self._final_range, finalized)
+            return
+        if self._worker is not None and self._worker.next_first == first:
+            return  # its stream already goes on from there
+        if self._worker is not None and (
+            self._worker.next_first is not None or not self._worker.alive()
+        ):
+            self._stop_worker()
+        if self._worker is None:
+            self._worker = self._start_worker()
+        self._worker.stream(first, finalized, self.ranges)
+
+    def _take_prefetched(self, first: int, finalized: int) -> FinalRange | None:
         """The prefetched range if it is the one this step needs; a failure of its fetch is
         this step's failure, as if fetched here."""
+        worker = self._worker
+        if worker is not None and worker.next_first is not None:
+            if worker.next_first != first:
+                self._stop_worker()  # the checkpoint moved meanwhile (another writer, a reorg)
+                return None
+            final = worker.take(self.ranges)
+            self._record(final.logs_calls)
+            return final if final.last <= finalized else None
         pending, self._prefetch = self._prefetch, None
         if pending is None:
             return None
@@ -263,80 +319,45 @@ class Indexer:
             pending.wait()  # the checkpoint moved meanwhile (another writer, a reorg)
             return None
         final = pending.result()
+        self._record(final.logs_calls)
         return final if final.last <= finalized else None
 
     def _drop_prefetch(self) -> None:
-        """Waits for a prefetch this step will not use, so that nothing else reads the node
-        or changes `self.ranges` concurrently; its result and failure are dropped."""
+        """Ends a prefetch this step will not use, so that nothing else reads the node or
+        changes `self.ranges` concurrently; its result and failure are dropped. The worker
+        process, if it is reading ahead, is stopped (a new one starts with the next backfill)."""
         pending, self._prefetch = self._prefetch, None
         if pending is not None:
             pending.wait()
+        if self._worker is not None and self._worker.next_first is not None:
+            self._stop_worker()
+
+    def _stop_worker(self) -> None:
+        pending, self._prefetch = self._prefetch, None
+        if pending is not None:
+            pending.wait()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
 
     def close(self) -> None:
-        self._drop_prefetch()
+        self._stop_worker()
 
     def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        delay = self.config.retry_delay
-        for attempt in range(self.config.retries + 1):
-            try:
-                # One caller at a time: transports need not be thread-safe, and the prefetch
-                # thread overlaps the node with the database, not with itself.
-                with self._rpc_lock:
-                    return self.rpc.batch(calls)
-            except (RpcUnavailable, RpcTimeout) as exc:
-                if attempt == self.config.retries:
-                    raise
-                log.debug("retrying %s after %s", calls[0][0], exc)
-                self.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        raise AssertionError("unreachable")
+        return self.reader.batch(calls)
 
     def _call(self, method: str, params: list[Any]) -> Any:
-        answer = self._batch([(method, params)])[0]
-        if isinstance(answer, RpcError):
-            raise answer
-        return answer
+        if method == "eth_getLogs":
+            self._record([params])
+        return self.reader.call(method, params)
 
     def _logs(self, first: int, last: int) -> tuple[int, Decoded]:
         """Logs of first..last, shrinking the range on refusals; returns the range's real end."""
-        transient = 0
-        while True:
-            params = [
-                {
-                    "address": self.token,
-                    "fromBlock": hex(first),
-                    "toBlock": hex(last),
-                    "topics": [list(TOPICS)],
-                }
-            ]
-            try:
-                logs = self._call("eth_getLogs", params)
-            except (TooManyResults, RpcTimeout) as exc:
-                hint = exc.hint if isinstance(exc, TooManyResults) else None
-                if not self.ranges.refused(last - first + 1, hint):
-                    raise
-                log.debug(
-                    "eth_getLogs %d-%d refused (%s); range now %d",
-                    first,
-                    last,
-                    exc,
-                    self.ranges.size,
-                )
-                last = self.ranges.span(first, last)
-                continue
-            except RpcError as exc:
-                # Some nodes answer an overloaded getLogs with a generic error: retry, a few times.
-                transient += 1
-                if transient > self.config.retries:
-                    raise
-                log.debug("eth_getLogs %d-%d failed (%s); retrying", first, last, exc)
-                self.sleep(self.config.retry_delay)
-                continue
-            if not isinstance(logs, list):
-                raise NodeInconsistent(f"eth_getLogs answered {str(logs)[:100]}")
-            decoded = decode_logs(logs, self.token, first, last)
-            self.ranges.succeeded(last - first + 1, len(logs))
-            return last, decoded
+        sent: list[list[Any]] = []
+        try:
+            return self.reader.logs(first, last, sent)
+        finally:
+            self._record(sent)
 
     def _headers(self, first: int, last: int, parent: str | None) -> list[dict[str, Any]]:
         """Headers of first..last, checked to form one chain on top of `parent`."""
@@ -469,7 +490,7 @@ class Indexer:
                 if self.sync_once().caught_up:
                     break
         finally:
-            self._drop_prefetch()
+            self._stop_worker()
         if self.progress is not None:
             self.progress.finish()
         return self.state()
@@ -484,7 +505,7 @@ class Indexer:
             try:
                 self._steps(stop)
             finally:
-                self._drop_prefetch()
+                self._stop_worker()
 
     def _steps(self, stop: threading.Event) -> None:
         delay = self.config.poll_interval
@@ -505,32 +526,24 @@ class Indexer:
                 stop.wait(self.config.poll_interval)
 
 
-@dataclass
-class _FinalRange:
-    last: int
-    decoded: Decoded
-    blocks: list[Block]
-
-
 class _Prefetch:
     """The next backfill range, read from the node in a thread while the current one is
-    stored. Safe because ranges below finality cannot change (a reorg there stops the indexer,
-    and each step still checks the stored tip against the node before using this) and a step
-    commits its data with the checkpoint, so a prefetched range is used only by the step whose
-    checkpoint it continues."""
+    stored (transports other than HttpRpc; the fetch worker process streams them otherwise).
+    Safe because ranges below finality cannot change (a reorg there stops the indexer, and
+    each step still checks the stored tip against the node before using this) and a step
+    commits its data with the checkpoint, so a prefetched range is used only by the step
+    whose checkpoint it continues."""
 
-    def __init__(
-        self, first: int, fetch: Callable[[int, int], _FinalRange], finalized: int
-    ) -> None:
+    def __init__(self, first: int, fetch: Callable[[int, int], FinalRange], finalized: int) -> None:
         self.first = first
-        self._value: _FinalRange | None = None
+        self._value: FinalRange | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(
             target=self._run, args=(fetch, finalized), name="indexer-prefetch", daemon=True
         )
         self._thread.start()
 
-    def _run(self, fetch: Callable[[int, int], _FinalRange], finalized: int) -> None:
+    def _run(self, fetch: Callable[[int, int], FinalRange], finalized: int) -> None:
         try:
             self._value = fetch(self.first, finalized)
         except BaseException as exc:  # handed to the step that takes the result
@@ -539,7 +552,7 @@ class _Prefetch:
     def wait(self) -> None:
         self._thread.join()
 
-    def result(self) -> _FinalRange:
+    def result(self) -> FinalRange:
         self._thread.join()
         if self._error is not None:
             raise self._error

@@ -16,7 +16,7 @@ from tests.integration.test_indexer_crash import build_chain
 from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity
 
-BULK = sorted(i.name for i in store.BULK_LOAD_INDEXES)
+BULK = [str(i.name) for i in store.BULK_LOAD_INDEXES]
 SMALL_RANGES = {"initial_range": 1, "max_range": 1, "bulk_load_events": 100}
 
 

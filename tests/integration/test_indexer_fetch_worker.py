@@ -1,0 +1,146 @@
+"""The fetch worker process: during a backfill from an HTTP node the ranges below finality are
+read (fetched, parsed, checked, decoded) by `python -m indexer.reader` ahead of the steps. The
+index is the same as when they are read in a thread; a worker that dies fails one step and the
+next starts another; the worker ends when the backfill does."""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import pytest
+
+from indexer.audit import digest
+from indexer.decode import gc_paused
+from indexer.errors import RpcUnavailable
+from indexer.queries import balances_at
+from indexer.rpc import HttpRpc
+from tests.integration.test_indexer_crash import build_chain
+from tests.support.indexing import close, make_indexer
+from tests.support.token_activity import TokenActivity
+
+RANGES = {"initial_range": 1, "max_range": 1}  # one block per range: many ranges
+
+
+@pytest.fixture
+def chain(anvil_factory, postgres_url):
+    anvil = anvil_factory("--slots-in-an-epoch", "1")  # finalized = head - 2: a backfill
+    activity = TokenActivity.deploy(anvil, postgres_url)
+    holders = build_chain(activity, random.Random(11), holders=400, events=1_500)
+    anvil.mine(3)
+    yield activity, holders
+    activity.close()
+
+
+def _reference(activity: TokenActivity, url: str, block: int) -> str:
+    """The digest at `block` of an index whose ranges were read in a thread."""
+    indexer = make_indexer(url, activity, fetch_process=False, **RANGES)
+    try:
+        indexer.run_until_caught_up()
+        assert indexer._worker is None
+        with indexer.engine.connect() as conn:
+            return digest(balances_at(conn, block))
+    finally:
+        close(indexer)
+
+
+def test_backfill_reads_ahead_in_a_worker_process(chain, database_url, postgres_databases):
+    activity, holders = chain
+    indexer = make_indexer(database_url, activity, **RANGES)
+    processes = set()
+    try:
+        steps = 0
+        while True:
+            step = indexer.sync_once()
+            steps += 1
+            if indexer._worker is not None:
+                processes.add(indexer._worker._process)
+                if not step.caught_up and step.last < step.finalized:
+                    assert indexer._worker.alive()
+            if step.caught_up:
+                break
+        assert steps > 5
+        assert len(processes) == 1  # one worker, streaming range after range
+        indexer.close()
+        assert indexer._worker is None
+        assert all(p.poll() is not None for p in processes)  # ended with the backfill
+        state = indexer.state()
+        with indexer.engine.connect() as conn:
+            got = balances_at(conn, state.indexed_block)
+        assert got == {a: b for a, b in activity.balance_of(holders).items() if b}
+        assert digest(got) == _reference(activity, postgres_databases.fresh(), state.indexed_block)
+        assert state.total_supply == activity.total_supply()
+    finally:
+        indexer.close()
+        close(indexer)
+
+
+def test_a_worker_that_dies_fails_one_step_and_the_next_starts_another(chain, postgres_url):
+    activity, holders = chain
+    indexer = make_indexer(postgres_url, activity, **RANGES)
+    try:
+        for _ in range(3):
+            indexer.sync_once()
+        worker = indexer._worker
+        assert worker is not None and worker.next_first is not None
+        worker._process.kill()
+        worker._process.wait()
+        with pytest.raises(RpcUnavailable, match="fetch worker"):
+            indexer.sync_once()
+        state = indexer.run_until_caught_up()
+        assert indexer._worker is None
+        with indexer.engine.connect() as conn:
+            got = balances_at(conn, state.indexed_block)
+        assert got == {a: b for a, b in activity.balance_of(holders).items() if b}
+        assert state.total_supply == activity.total_supply()
+    finally:
+        indexer.close()
+        close(indexer)
+
+
+def test_other_transports_read_ahead_in_a_thread(chain, postgres_url):
+    """Only HttpRpc itself goes to the worker (it is rebuilt there from its URL); a subclass,
+    which may do more than HTTP, is read in a thread."""
+    activity, holders = chain
+
+    class Counting(HttpRpc):
+        logs_calls = 0
+
+        def batch(self, calls):
+            Counting.logs_calls += sum(1 for m, _p in calls if m == "eth_getLogs")
+            return super().batch(calls)
+
+    indexer = make_indexer(postgres_url, activity, **RANGES)
+    indexer.rpc.close()
+    indexer.rpc = indexer.reader.rpc = Counting(activity.node.url)
+    try:
+        while not indexer.sync_once().caught_up:
+            assert indexer._worker is None
+        assert Counting.logs_calls > 5
+        state = indexer.state()
+        with indexer.engine.connect() as conn:
+            got = balances_at(conn, state.indexed_block)
+        assert got == {a: b for a, b in activity.balance_of(holders).items() if b}
+    finally:
+        indexer.close()
+        close(indexer)
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner one found it paused and leaves it so
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
