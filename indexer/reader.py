@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import pickle
 import queue
 import subprocess
@@ -213,8 +214,11 @@ def _serve(url: str, timeout: float, token: str, retries: int, delay: float) -> 
 
     def write() -> None:
         while (frame := ready.get()) is not None:
-            channel_out.write(frame)
-            channel_out.flush()
+            try:
+                channel_out.write(frame)
+                channel_out.flush()
+            except OSError:  # the parent is gone (killed): nobody will read the rest
+                os._exit(0)
 
     writer = threading.Thread(target=write, name="indexer-fetch-writer", daemon=True)
     writer.start()
