@@ -48,7 +48,8 @@ from loyalty.domain.rules import ConversionRateConfig, FixedAmountConfig, RuleIn
 from loyalty.domain.tiers import TierInput
 from loyalty.services import activities, adjustments, refunds
 from loyalty.services import members as members_svc
-from loyalty.services.activities import ActivityInput, record_activity
+from loyalty.services.activities import record_activity
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.adjustments import AdjustInput, adjust_points
 from loyalty.services.members import get_member
 from loyalty.services.redemptions import cancel_redemption, redeem_reward

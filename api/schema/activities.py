@@ -15,7 +15,8 @@ from api.schema.accounts import LoyaltyAccount, custody, load_account
 from api.schema.preview import MoneyInput
 from api.schema.scalars import Long, Money
 from loyalty.domain import points as domain
-from loyalty.services.activities import ActivityInput, ActivityOutcome, record_activity
+from loyalty.services.activities import record_activity
+from loyalty.services.activity_model import ActivityInput, ActivityOutcome
 from loyalty.services.refunds import RefundInput, record_refund
 from loyalty.services.rules import matching_rules
 

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.auth import require_admin
 from api.context import Context
 from api.schema.scalars import Long
-from loyalty.services import inbox
+from loyalty.services import inbox_status as inbox
 
 
 @strawberry.type

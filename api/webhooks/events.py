@@ -20,7 +20,7 @@ from typing import Any
 
 from api.webhooks.errors import WebhookRefused, malformed
 from loyalty.domain.points import Money
-from loyalty.services.activities import ActivityInput
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.refunds import RefundInput
 
 REFUND_TYPE = "orders/Refunded"

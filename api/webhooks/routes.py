@@ -20,7 +20,8 @@ from loyalty.domain.errors import DomainError
 from loyalty.metrics import WEBHOOKS
 from loyalty.runtime import Runtime
 from loyalty.services.accept import accept
-from loyalty.services.activities import ActivityInput, check_activity, record_ignored
+from loyalty.services.activities import record_ignored
+from loyalty.services.activity_model import ActivityInput, check_activity
 from loyalty.services.inbox import InboxProcessor
 from loyalty.services.refunds import RefundInput, check_refund_input
 from loyalty.settings import Settings

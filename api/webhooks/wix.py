@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from api.webhooks.errors import WebhookRefused, malformed, unauthenticated
 from loyalty.domain.points import Money
 from loyalty.errors import ConfigError
-from loyalty.services.activities import ActivityInput
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.refunds import RefundInput
 
 STORES_APP_ID = "stores"

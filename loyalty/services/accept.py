@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.ledger import inbound_events, insert_or_skip
 from loyalty.services import inbound
-from loyalty.services.activities import ActivityInput
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.members import now_utc
 from loyalty.services.refunds import RefundInput
 

@@ -9,10 +9,9 @@ many events name that order).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -24,181 +23,21 @@ from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType
-from loyalty.domain.points import Activity, Money, awards_for, check_amount
-from loyalty.domain.rules import EarningRule
+from loyalty.domain.points import Activity, awards_for
 from loyalty.domain.tiers import TIER_TYPES, Movement, tier_for, tier_points, window_start
 from loyalty.services import inbound
+from loyalty.services.activity_model import (
+    ActivityInput,
+    ActivityOutcome,
+    AwardResult,
+    RuleSource,
+    check_activity,
+)
 from loyalty.services.earning_config import earning_config
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member, check_member_id, ensure_member, now_utc
+from loyalty.services.members import Member, ensure_member, now_utc
 from loyalty.services.rules import matching_rules
 from loyalty.services.tiers import KnownTierState
-
-TEXT_MAX = 80
-ORDER_MAX = 200
-
-
-class RuleSource(Protocol):
-    async def __call__(
-        self, conn: AsyncConnection, *, trigger_app_id: str, activity_type: str
-    ) -> list[EarningRule]: ...
-
-
-@dataclass(frozen=True)
-class ActivityInput:
-    idempotency_key: str
-    member_id: str
-    activity_type: str
-    trigger_app_id: str
-    order_id: str | None = None
-    amount: Money | None = None
-    occurred_at: datetime | None = None
-    # Wix: the order id, when the order is keyed by its checkout id (refunds may name either).
-    external_order_id: str | None = None
-    # One award per (dedupe_ref, rule); defaults to the order. E.g. `referral:<referred member>`.
-    dedupe_ref: str | None = None
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    def claim_fields(self) -> dict[str, Any]:
-        """The inbound_events columns that describe it (for analytics and operators)."""
-        return {
-            "activity_type": self.activity_type,
-            "trigger_app_id": self.trigger_app_id,
-            "order_key": self.order_id,
-            "amount": self.amount.value if self.amount else None,
-            "currency": self.amount.currency.upper() if self.amount else None,
-            "occurred_at": self.occurred_at,
-            "details": inbound.dumps(dict(self.details)) if self.details else None,
-        }
-
-    def to_payload(self) -> dict[str, Any]:
-        """JSON-able, exact (amounts as decimal strings): stored while a webhook is PENDING."""
-        return {
-            "idempotencyKey": self.idempotency_key,
-            "memberId": self.member_id,
-            "activityType": self.activity_type,
-            "triggerAppId": self.trigger_app_id,
-            "orderId": self.order_id,
-            "amount": None
-            if self.amount is None
-            else {"value": format(self.amount.value, "f"), "currency": self.amount.currency},
-            "occurredAt": self.occurred_at.isoformat() if self.occurred_at else None,
-            "externalOrderId": self.external_order_id,
-            "dedupeRef": self.dedupe_ref,
-            "details": dict(self.details),
-        }
-
-    @classmethod
-    def from_payload(cls, data: Mapping[str, Any]) -> ActivityInput:
-        amount = data.get("amount")
-        occurred = data.get("occurredAt")
-        return cls(
-            idempotency_key=data["idempotencyKey"],
-            member_id=data["memberId"],
-            activity_type=data["activityType"],
-            trigger_app_id=data["triggerAppId"],
-            order_id=data.get("orderId"),
-            amount=None if amount is None else Money(Decimal(amount["value"]), amount["currency"]),
-            occurred_at=datetime.fromisoformat(occurred) if occurred else None,
-            external_order_id=data.get("externalOrderId"),
-            dedupe_ref=data.get("dedupeRef"),
-            details=data.get("details") or {},
-        )
-
-    def request(self) -> dict[str, Any]:
-        """What makes two calls "the same request" (for idempotency-key reuse checks)."""
-        return {
-            "memberId": self.member_id,
-            "activityType": self.activity_type,
-            "triggerAppId": self.trigger_app_id,
-            "orderId": self.order_id,
-            "amount": None
-            if self.amount is None
-            else [format(self.amount.value.normalize(), "f"), self.amount.currency.upper()],
-            "dedupeRef": self.dedupe_ref,
-        }
-
-
-def _text(name: str, value: str | None, maximum: int, *, required: bool = True) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(f"{name} is required", field=name)
-        return None
-    if not isinstance(value, str) or len(value) > maximum:
-        raise InvalidInput(f"{name} must be 1-{maximum} characters", field=name)
-    return value.strip()
-
-
-def check_activity(inp: ActivityInput, *, currency: str) -> None:
-    """Everything that can be checked without I/O, before anything is written."""
-    inbound.check_key(inp.idempotency_key)
-    check_member_id(inp.member_id)
-    _text("activityType", inp.activity_type, TEXT_MAX)
-    _text("triggerAppId", inp.trigger_app_id, TEXT_MAX)
-    _text("orderId", inp.order_id, ORDER_MAX, required=False)
-    if inp.amount is not None:
-        check_amount(inp.amount, currency=currency)
-
-
-@dataclass(frozen=True)
-class AwardResult:
-    rule_id: str
-    rule_revision: int
-    points: int
-    balance_change: int  # less than points while a debt is being netted
-    entry_id: int | None  # None: this order already earned under this rule
-    already_awarded: bool
-
-
-@dataclass(frozen=True)
-class ActivityOutcome:
-    event_id: int
-    member_id: str | None
-    status: str  # RECORDED or IGNORED
-    awards: tuple[AwardResult, ...] = ()
-    reason: str = ""
-    duplicate: bool = False
-    member_pk: int | None = field(default=None, compare=False)  # not part of the answer
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "eventId": self.event_id,
-            "memberId": self.member_id,
-            "status": self.status,
-            "reason": self.reason,
-            "awards": [
-                {
-                    "ruleId": a.rule_id,
-                    "ruleRevision": a.rule_revision,
-                    "points": a.points,
-                    "balanceChange": a.balance_change,
-                    "entryId": a.entry_id,
-                    "alreadyAwarded": a.already_awarded,
-                }
-                for a in self.awards
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], *, duplicate: bool) -> ActivityOutcome:
-        return cls(
-            event_id=data["eventId"],
-            member_id=data.get("memberId"),
-            status=data["status"],
-            reason=data.get("reason", ""),
-            awards=tuple(
-                AwardResult(
-                    rule_id=a["ruleId"],
-                    rule_revision=a["ruleRevision"],
-                    points=a["points"],
-                    balance_change=a["balanceChange"],
-                    entry_id=a["entryId"],
-                    already_awarded=a["alreadyAwarded"],
-                )
-                for a in data.get("awards", [])
-            ),
-            duplicate=duplicate,
-        )
 
 
 async def tier_at(conn: AsyncConnection, member: Member, at: datetime) -> str | None:

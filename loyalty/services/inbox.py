@@ -23,12 +23,11 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.custody import AddressBook
@@ -36,7 +35,8 @@ from loyalty.db.ledger import inbound_events, members
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
-from loyalty.services.activities import ActivityInput, apply_activity
+from loyalty.services.activities import apply_activity
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.earning_config import version_subquery
 from loyalty.services.members import now_utc
 from loyalty.services.refunds import RefundInput, apply_refund
@@ -52,48 +52,6 @@ MAX_ATTEMPTS = 12
 # kept short (a few tens of milliseconds).
 BATCH = 20
 RETRYABLE_CODES = frozenset({"NOT_FOUND"})
-
-
-@dataclass(frozen=True)
-class InboxEvent:
-    """An inbound event as an operator sees it (GraphQL `webhookEvent`)."""
-
-    id: int
-    source: str
-    event_key: str
-    kind: str
-    state: str
-    attempts: int
-    received_at: datetime
-    processed_at: datetime | None
-    error: Mapping[str, str] | None
-    outcome: Mapping[str, Any] | None
-
-
-async def find_event(
-    engine: AsyncEngine, *, source: str | None = None, key: str | None = None, id: int | None = None
-) -> InboxEvent | None:
-    """By (source, event id) as the sender knows it, or by the `eventId` of the answer."""
-    if id is not None:
-        where = inbound_events.c.id == id
-    else:
-        where = and_(inbound_events.c.source == source, inbound_events.c.event_key == key)
-    async with engine.connect() as conn:
-        row = (await conn.execute(select(inbound_events).where(where))).first()
-    if row is None:
-        return None
-    return InboxEvent(
-        id=row.id,
-        source=row.source,
-        event_key=row.event_key,
-        kind=row.kind,
-        state=row.state,
-        attempts=row.attempts,
-        received_at=utc(row.received_at) or row.received_at,
-        processed_at=utc(row.processed_at),
-        error=json.loads(row.error) if row.error else None,
-        outcome=json.loads(row.response) if row.response else None,
-    )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -422,29 +380,3 @@ class InboxProcessor:
                 if failures in (1, 10) or failures % 100 == 0:
                     log.warning("inbox: cannot process webhooks (database?)", exc_info=True)
                 await asyncio.sleep(min(30.0, 0.5 * failures))
-
-
-@dataclass(frozen=True)
-class InboxStatus:
-    pending: int  # stored, not processed yet (due now)
-    retrying: int  # pending, waiting for a retry after a failed attempt
-    failed: int
-    oldest_pending_at: datetime | None
-
-
-async def inbox_status(engine: AsyncEngine) -> InboxStatus:
-    waiting = inbound_events.c.process_after.is_not(None)
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(
-                    func.count().filter(inbound_events.c.state == PENDING, ~waiting),
-                    func.count().filter(inbound_events.c.state == PENDING, waiting),
-                    func.min(inbound_events.c.received_at).filter(
-                        inbound_events.c.state == PENDING
-                    ),
-                ).where(inbound_events.c.state == PENDING)
-            )
-        ).one()
-        failed = await conn.scalar(select(func.count()).where(inbound_events.c.state == FAILED))
-    return InboxStatus(int(row[0]), int(row[1]), int(failed or 0), utc(row[2]))

@@ -15,7 +15,8 @@ from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.outbox import MINT, PENDING, chain_requests
 from loyalty.domain.errors import Conflict, CurrencyMismatch, InvalidInput
 from loyalty.domain.points import Money
-from loyalty.services.activities import ActivityInput, record_activity
+from loyalty.services.activities import record_activity
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.members import read_account
 from tests.support.ledger import (
     CUSTODY,

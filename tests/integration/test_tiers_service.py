@@ -20,7 +20,8 @@ from loyalty.domain.ledger import EntryType
 from loyalty.domain.points import Money
 from loyalty.domain.rules import ConversionRateConfig, RuleInput
 from loyalty.domain.tiers import TierChanges, TierInput
-from loyalty.services.activities import ActivityInput, record_activity
+from loyalty.services.activities import record_activity
+from loyalty.services.activity_model import ActivityInput
 from loyalty.services.members import get_member
 from loyalty.services.program import ProgramChanges, get_program, update_program
 from loyalty.services.rules import create_rule

@@ -16,7 +16,8 @@ import pytest
 from api.app import create_app
 from loyalty.db.ledger import inbound_events
 from loyalty.runtime import Runtime
-from loyalty.services.inbox import MAX_ATTEMPTS, find_event
+from loyalty.services.inbox import MAX_ATTEMPTS
+from loyalty.services.inbox_status import find_event
 from loyalty.services.members import read_account
 from loyalty.settings import Settings
 from tests.support.ledger import ORDER_PAID, STORES, add_fixed_rule, add_rate_rule, written

@@ -130,7 +130,7 @@ async def drain(rt: Runtime, *, processors: int = 1) -> None:
 
 async def processed(rt: Runtime, reply: Any) -> Any:
     """The stored event behind a webhook answer, after the inbox has processed what is due."""
-    from loyalty.services.inbox import find_event
+    from loyalty.services.inbox_status import find_event
 
     assert reply.status_code == 200, reply.text
     await drain(rt)
