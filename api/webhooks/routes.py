@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -67,6 +68,18 @@ async def _accept(
         receipt = await accept(runtime.async_engine, source=source, event=event)
     except DomainError as exc:
         return _refused(source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+    except (DBAPIError, OSError):
+        # Not stored: the sender must deliver it again (Wix and Standard Webhooks senders retry
+        # on 5xx). Logged for the operator; the sender gets a stable code, not the details.
+        log.exception("webhook from %s not stored: the database is unavailable", source)
+        refused = _refused(
+            source,
+            WebhookRefused(
+                503, "UNAVAILABLE", "the event could not be stored; deliver it again later"
+            ),
+        )
+        refused.headers["retry-after"] = "5"
+        return refused
     if not receipt.duplicate and inbox is not None:
         inbox.wake()
     WEBHOOKS.labels(source, "duplicate" if receipt.duplicate else "accepted").inc()

@@ -206,3 +206,26 @@ async def test_a_batch_applies_its_events_in_the_order_they_were_received(
     await drain(runtime)
     assert (await read_account(runtime.async_engine, "zed")).member.totals.earned == 50
     assert (await read_account(runtime.async_engine, "amy")).member.totals.earned == 0
+
+
+async def test_a_webhook_that_cannot_be_stored_is_503_for_the_sender_to_retry() -> None:
+    """PostgreSQL away (nothing listens on the port): nothing is stored, so the answer must make
+    the sender deliver again, with a stable code and no internals."""
+    from tests.support.anvil import free_port
+
+    settings = Settings(
+        database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/gone",
+        chain_state="",
+        webhook_secrets=(SECRET_NEW,),
+    )
+    rt = light_runtime(settings)
+    app = create_app(settings, rt)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        body, headers = purchase("m1", "o1", "1.00")
+        reply = await c.post("/webhooks/events", content=body, headers=headers)
+    await rt.async_engine.dispose()
+    rt.engine.dispose()
+    assert reply.status_code == 503
+    assert reply.headers["retry-after"] == "5"
+    assert reply.json()["error"]["code"] == "UNAVAILABLE"
+    assert "127.0.0.1" not in reply.text
