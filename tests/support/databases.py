@@ -29,6 +29,22 @@ def _pg_url(name: str) -> str:
     return f"{base}/{name}"
 
 
+def _drop_orphans(conn: psycopg.Connection) -> None:
+    """Databases of test runs whose process is gone (killed before its cleanup): they would
+    pile up in the machine's PostgreSQL, run after run."""
+    rows = conn.execute(
+        "SELECT datname FROM pg_database WHERE datname ~ '^loyalty_t[0-9]+_'"
+    ).fetchall()
+    for (name,) in rows:
+        pid = int(name[len("loyalty_t") :].split("_", 1)[0])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except PermissionError:
+            pass  # alive, another user's
+
+
 class PostgresDatabases:
     def __init__(self) -> None:
         self.prefix = f"loyalty_t{os.getpid()}_"
@@ -43,6 +59,7 @@ class PostgresDatabases:
         if self._template_ready:
             return
         with self._admin() as conn:
+            _drop_orphans(conn)
             conn.execute(f'DROP DATABASE IF EXISTS "{self.template}"')
             conn.execute(f'CREATE DATABASE "{self.template}"')
         upgrade(_pg_url(self.template))
