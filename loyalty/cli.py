@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -144,7 +145,17 @@ def api_worker_app() -> Any:
 
     settings = Settings.from_env()
     logs.configure(settings.log_level)
-    return create_app(settings)
+    return _frozen(create_app(settings))
+
+
+def _frozen(app: Any) -> Any:
+    """Everything a serving process has built before its first request (libraries, the app, the
+    schema) lives as long as the process: frozen, a full collection no longer walks it.
+    Measured: full collections of ~190k such objects stalled every request of an API process
+    for 170-200 ms under load."""
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: bool) -> int:
@@ -180,7 +191,7 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
 
             print(load_demo(runtime), flush=True)
         _announce(runtime, settings)
-        app = create_app(settings, runtime)
+        app = _frozen(create_app(settings, runtime))
         if with_workers:
             stop_minter = start_minter_in_serve(runtime)
             stop_indexer = start_indexer_in_serve(runtime)

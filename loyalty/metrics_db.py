@@ -88,14 +88,14 @@ class DatabaseCollector(Collector):
                 metrics += [batches, txs, gas_metric]
 
             if "inbound_events" in tables:
-                from loyalty.db.ledger import inbound_events
+                from loyalty.db.ledger import IN_FAILED, IN_PENDING, inbound_events
 
                 inbox = GaugeMetricFamily(
                     "loyalty_webhook_inbox",
                     "Webhook events stored but not processed (PENDING) or given up on (FAILED).",
                     labels=["state"],
                 )
-                for state in ("PENDING", "FAILED"):  # one count each: each has its index
+                for state in (IN_PENDING, IN_FAILED):  # one count each: each has its index
                     n = conn.scalar(select(func.count()).where(inbound_events.c.state == state))
                     inbox.add_metric([state], n or 0)
                 metrics.append(inbox)

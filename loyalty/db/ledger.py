@@ -84,6 +84,10 @@ wallet_links = Table(
 
 # Everything that came in, once: webhook events, recordActivity / recordRefund / adjustPoints
 # calls. `response` is the first answer, returned again to a redelivery.
+# inbound_events.state: webhooks are stored PENDING and applied after (services.inbox);
+# everything else is applied in the transaction that claims it (DONE).
+IN_PENDING, IN_DONE, IN_FAILED = "PENDING", "DONE", "FAILED"
+
 inbound_events = Table(
     "inbound_events",
     metadata,
@@ -102,9 +106,7 @@ inbound_events = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("details", Text, nullable=True),  # JSON: referral, Wix event type, why ignored …
     Column("response", Text, nullable=True),  # JSON
-    # Webhooks are answered once stored (PENDING) and processed after (see services.inbox);
-    # everything else is processed in the transaction that claims it (DONE).
-    Column("state", String(12), nullable=False, server_default="DONE"),  # PENDING DONE FAILED
+    Column("state", String(12), nullable=False, server_default=IN_DONE),
     Column("payload", Text, nullable=True),  # JSON: the parsed input, while PENDING
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("error", Text, nullable=True),  # JSON {code, message}: why it FAILED or was retried

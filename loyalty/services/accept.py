@@ -22,13 +22,12 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from loyalty.db.ledger import inbound_events, insert_or_skip
+from loyalty.db.ledger import IN_PENDING, inbound_events, insert_or_skip
 from loyalty.services import inbound
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.members import now_utc
 from loyalty.services.refunds import RefundInput
 
-PENDING = "PENDING"
 MAX_BATCH = 500
 # Every row carries every column, so the rows of one write share one executemany statement.
 _COLUMNS = (
@@ -71,7 +70,7 @@ def _row(source: str, event: ActivityInput | RefundInput) -> dict[str, Any]:
         request_hash=inbound.request_hash(event.request()),
         kind=kind,
         received_at=now_utc(),
-        state=PENDING,
+        state=IN_PENDING,
         payload=inbound.dumps(event.to_payload()),
         **fields,
     )

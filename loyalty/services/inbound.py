@@ -52,7 +52,6 @@ class Claim:
     id: int | None  # None: already claimed earlier
     first_answer: dict[str, Any] | None
     config_version: int | None = None  # with `with_config_version`, on a new claim
-    existing_id: int | None = None  # the earlier claim's id, when already claimed
 
 
 async def claim(
@@ -95,9 +94,9 @@ async def claim(
         return Claim(inserted[0], None, inserted[1] if with_config_version else None)
     row = (
         await conn.execute(
-            select(
-                inbound_events.c.id, inbound_events.c.request_hash, inbound_events.c.response
-            ).where(inbound_events.c.source == source, inbound_events.c.event_key == key)
+            select(inbound_events.c.request_hash, inbound_events.c.response).where(
+                inbound_events.c.source == source, inbound_events.c.event_key == key
+            )
         )
     ).one()
     if strict and row.request_hash != digest:
@@ -105,7 +104,7 @@ async def claim(
             f"idempotency key {key!r} was already used for a different request",
             field="idempotencyKey",
         )
-    return Claim(None, json.loads(row.response) if row.response else {}, existing_id=row.id)
+    return Claim(None, json.loads(row.response) if row.response else {})
 
 
 async def answer(

@@ -28,9 +28,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.custody import AddressBook
+from loyalty.db.ledger import IN_DONE as DONE
+from loyalty.db.ledger import IN_FAILED as FAILED
+from loyalty.db.ledger import IN_PENDING as PENDING
 from loyalty.db.ledger import inbound_events, members
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
@@ -44,7 +47,6 @@ from loyalty.services.rules import matching_rules
 
 log = logging.getLogger(__name__)
 
-PENDING, DONE, FAILED = "PENDING", "DONE", "FAILED"
 # A refund for an order not seen yet, or an unexpected error: retried with back-off, doubling
 # from 1 s to at most 60 s; after MAX_ATTEMPTS (about 9 minutes) the event is FAILED.
 MAX_ATTEMPTS = 12
@@ -90,6 +92,17 @@ def _segments(due: list[tuple[int, str]]) -> list[list[int]]:
     return segments
 
 
+async def _sqlite_write_lock(conn: AsyncConnection, event_id: int) -> None:
+    """SQLite: take the write lock before reading, as the member lock does (PostgreSQL locks
+    the rows it reads FOR UPDATE instead)."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(
+            inbound_events.update()
+            .where(inbound_events.c.id == event_id)
+            .values(attempts=inbound_events.c.attempts)
+        )
+
+
 async def _record_failure(
     engine: AsyncEngine, event_id: int, attempts: int, code: str, message: str
 ) -> str:
@@ -123,13 +136,7 @@ async def process_event(
     attempts = 0
     try:
         async with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                # SQLite: take the write lock before reading, as the member lock does.
-                await conn.execute(
-                    inbound_events.update()
-                    .where(inbound_events.c.id == event_id)
-                    .values(attempts=inbound_events.c.attempts)
-                )
+            await _sqlite_write_lock(conn, event_id)
             row = (
                 await conn.execute(
                     select(
@@ -228,12 +235,7 @@ async def process_batch(
     now = now_utc()
     try:
         async with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                await conn.execute(  # the write lock first, as process_event does
-                    inbound_events.update()
-                    .where(inbound_events.c.id == ids[0])
-                    .values(attempts=inbound_events.c.attempts)
-                )
+            await _sqlite_write_lock(conn, ids[0])
             rows = (
                 await conn.execute(
                     select(

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from loyalty.db.ledger import IN_FAILED as FAILED
+from loyalty.db.ledger import IN_PENDING as PENDING
 from loyalty.db.ledger import inbound_events
 from loyalty.db.times import utc
-
-PENDING, FAILED = "PENDING", "FAILED"
 
 
 @dataclass(frozen=True)
