@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.children import children_by_parent
 from loyalty.db.program import reward_configs, rewards
-from loyalty.db.rules import tiers
 from loyalty.db.times import utc as _utc
-from loyalty.domain.errors import NotFound, UnknownTier
+from loyalty.domain.errors import NotFound
 from loyalty.domain.rewards import (
     Reward,
     RewardChanges,
@@ -26,6 +25,7 @@ from loyalty.domain.rewards import (
     new_reward,
     updated_reward,
 )
+from loyalty.services.tiers import check_tier_ids
 
 _live = rewards.c.deleted.is_(False)
 
@@ -75,22 +75,6 @@ async def list_rewards(conn: AsyncConnection, *, active: bool | None = None) -> 
     return await _with_configs(conn, rows)
 
 
-async def _check_tiers(conn: AsyncConnection, reward: Reward) -> None:
-    wanted = reward.tier_ids
-    if not wanted:
-        return
-    found = set(
-        (await conn.execute(select(tiers.c.id).where(tiers.c.id.in_(sorted(wanted))))).scalars()
-    )
-    missing = sorted(wanted - found)
-    if missing:
-        raise UnknownTier(
-            f"unknown tier id(s) {', '.join(missing)}: use the id of an existing tier, or null "
-            "for the base tier",
-            field="configsByTier.tierId",
-        )
-
-
 async def _write_configs(conn: AsyncConnection, reward: Reward) -> None:
     await conn.execute(reward_configs.delete().where(reward_configs.c.reward_id == reward.id))
     await conn.execute(
@@ -119,7 +103,7 @@ def _values(reward: Reward) -> dict[str, Any]:
 
 async def create_reward(conn: AsyncConnection, data: RewardInput, *, now: datetime) -> Reward:
     reward = new_reward(data, reward_id=str(uuid.uuid4()), now=now)
-    await _check_tiers(conn, reward)
+    await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
     await conn.execute(
         rewards.insert().values(
             id=reward.id, deleted=False, created_date=reward.created_date, **_values(reward)
@@ -144,7 +128,7 @@ async def update_reward(
     conn: AsyncConnection, reward_id: str, changes: RewardChanges, *, revision: int, now: datetime
 ) -> Reward:
     reward = updated_reward(await _locked(conn, reward_id), changes, revision=revision, now=now)
-    await _check_tiers(conn, reward)
+    await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
     await conn.execute(rewards.update().where(rewards.c.id == reward.id).values(**_values(reward)))
     if changes.configs_by_tier is not None:
         await _write_configs(conn, reward)

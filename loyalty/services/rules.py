@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.children import children_by_parent
-from loyalty.db.rules import earning_rule_configs, earning_rules, tiers
+from loyalty.db.rules import earning_rule_configs, earning_rules
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import (
     Conflict,
@@ -42,6 +42,7 @@ from loyalty.domain.rules import (
     new_rule,
     updated_rule,
 )
+from loyalty.services.tiers import check_tier_ids
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
@@ -231,22 +232,6 @@ async def list_rules(
 # --- writes ------------------------------------------------------------------------------------
 
 
-async def _check_tiers(conn: AsyncConnection, rule: EarningRule) -> None:
-    wanted = rule.tier_ids
-    if not wanted:
-        return
-    found = set(
-        (await conn.execute(select(tiers.c.id).where(tiers.c.id.in_(sorted(wanted))))).scalars()
-    )
-    missing = sorted(wanted - found)
-    if missing:
-        raise UnknownTier(
-            f"unknown tier id(s) {', '.join(missing)}: use the id of an existing tier, or null "
-            "for the base tier",
-            field="tierId",
-        )
-
-
 async def _check_unique_title(conn: AsyncConnection, rule: EarningRule) -> None:
     clash = await conn.scalar(
         select(earning_rules.c.id).where(
@@ -313,7 +298,7 @@ async def create_rule(
     conn: AsyncConnection, data: RuleInput, *, now: datetime | None = None
 ) -> EarningRule:
     rule = new_rule(data, rule_id=str(uuid.uuid4()), now=now or _now())
-    await _check_tiers(conn, rule)
+    await check_tier_ids(conn, rule.tier_ids, field="tierId")
     await _check_unique_title(conn, rule)
     try:
         await conn.execute(
@@ -357,7 +342,7 @@ async def update_rule(
 ) -> EarningRule:
     current = await get_rule(conn, rule_id)
     rule = updated_rule(current, changes, revision=revision, now=now or _now())
-    await _check_tiers(conn, rule)
+    await check_tier_ids(conn, rule.tier_ids, field="tierId")
     await _check_unique_title(conn, rule)
     try:
         result = await conn.execute(

@@ -9,7 +9,7 @@ the periodic job (`roll_tiers`) for windows that roll past old points without an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from loyalty.db.program import member_tiers, reward_configs
 from loyalty.db.rules import earning_rule_configs, tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc as _utc
-from loyalty.domain.errors import Conflict, InvalidInput, NotFound
+from loyalty.domain.errors import Conflict, InvalidInput, NotFound, UnknownTier
 from loyalty.domain.tiers import (
     TIER_TYPES,
     Movement,
@@ -67,6 +67,22 @@ async def get_tier(conn: AsyncConnection, tier_id: str, *, lock: bool = False) -
     if row is None:
         raise NotFound(f"no tier with id {tier_id!r}", field="id")
     return tier_from_row(row)
+
+
+async def check_tier_ids(conn: AsyncConnection, wanted: Set[str], *, field: str) -> None:
+    """Refuses tier ids (of a rule's or a reward's configs) that name no existing tier."""
+    if not wanted:
+        return
+    found = set(
+        (await conn.execute(select(tiers.c.id).where(tiers.c.id.in_(sorted(wanted))))).scalars()
+    )
+    missing = sorted(wanted - found)
+    if missing:
+        raise UnknownTier(
+            f"unknown tier id(s) {', '.join(missing)}: use the id of an existing tier, or null "
+            "for the base tier",
+            field=field,
+        )
 
 
 async def _check_unique_threshold(conn: AsyncConnection, tier: Tier) -> None:
