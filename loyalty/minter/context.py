@@ -102,6 +102,19 @@ class MinterContext:
             )
         return found
 
+    def record_landed(self, batch: Any, found: BatchLog, now: dt.datetime) -> None:
+        """Marks the batch included where its id landed, by a transaction not known as the
+        winner (another signature of ours, or an earlier inclusion)."""
+        self.store.record_included(
+            batch.id,
+            now,
+            tx_hash=found.tx_hash,
+            block_number=found.block_number,
+            block_hash=found.block_hash,
+            gas_used=None,
+            winner_tx=None,
+        )
+
     def backoff(self, attempts: int) -> dt.timedelta:
         base = dt.timedelta(seconds=float(self.settings.minter_retry_seconds))
         wait: dt.timedelta = min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)

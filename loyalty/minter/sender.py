@@ -63,15 +63,7 @@ class Sender:
             if ctx.is_already_processed(exc.data):
                 found = ctx.landed(batch)
                 if found is not None:
-                    ctx.store.record_included(
-                        batch.id,
-                        now,
-                        tx_hash=found.tx_hash,
-                        block_number=found.block_number,
-                        block_hash=found.block_hash,
-                        gas_used=None,
-                        winner_tx=None,
-                    )
+                    ctx.record_landed(batch, found, now)
                     return False
             if ctx.decoder.decode(exc.data) is not None:
                 message = f"refused by the token: {ctx.reason(exc.data)}"

@@ -111,15 +111,7 @@ class Watcher:
         ctx, now = self.ctx, self.ctx.clock()
         found = ctx.landed(batch)
         if found is not None:
-            ctx.store.record_included(
-                batch.id,
-                now,
-                tx_hash=found.tx_hash,
-                block_number=found.block_number,
-                block_hash=found.block_hash,
-                gas_used=None,
-                winner_tx=None,
-            )
+            ctx.record_landed(batch, found, now)
             return
         attempts = batch.attempts
         retry_at = now + ctx.backoff(attempts) if backoff else None
