@@ -22,16 +22,16 @@ from api.auth import Authenticator
 from api.context import Context
 from api.dashboard import dashboard_routes
 from api.errors import ApiError
+from api.gauges import DatabaseCollector
 from api.health import healthz, readyz_endpoint
 from api.limits import BodySizeLimit
 from api.live import ConnectionGate, LimitedTransportWS
 from api.live import authenticate as authenticate_ws
+from api.live_events import Hub
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
 from api.webhooks.routes import webhook_routes
 from loyalty.custody import custody_for
-from loyalty.events import Hub
-from loyalty.metrics_db import DatabaseCollector
 from loyalty.runtime import Runtime
 from loyalty.services.inbox import InboxProcessor
 from loyalty.settings import Settings

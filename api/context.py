@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 from api.auth import ANONYMOUS, Principal
 from api.dataloaders import Loaders, make_loaders
 from api.errors import ApiError
-from loyalty.events import Hub
+from api.live_events import Hub
 from loyalty.runtime import Runtime
 
 

@@ -32,8 +32,8 @@ from typing import Any
 import httpx
 import psycopg
 
+from cli.migrate import upgrade
 from loyalty.db.engine import make_engine
-from loyalty.db.migrate import upgrade
 from loyalty.db.rules import earning_rule_configs, earning_rules
 
 PG_ADMIN_URL = os.environ.get("LOYALTY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             "LOYALTY_LOG_LEVEL": "WARNING",
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "loyalty.cli", "api", "--port", str(port)],
+            [sys.executable, "-m", "cli.main", "api", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
         )

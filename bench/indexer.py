@@ -346,7 +346,7 @@ def _kill(built: dict[str, Any]) -> None:
     """SIGKILL-and-resume of `loyalty indexer` on the first 20,000+ events of the same chain."""
     import os
 
-    from indexer.audit import digest
+    from audit.check import digest
     from indexer.queries import balances_at
     from loyalty.db.engine import make_engine
     from tests.integration.test_indexer_crash import run_with_kills

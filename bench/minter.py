@@ -27,10 +27,10 @@ from eth_utils.crypto import keccak
 from sqlalchemy import func, select
 from web3 import Web3
 
-from loyalty.db.migrate import upgrade
-from loyalty.db.minter import B_FINAL, mint_batches, minter_txs
+from cli.migrate import upgrade
 from loyalty.db.outbox import FINAL, chain_requests
-from loyalty.minter.loop import start_thread
+from minter.loop import start_thread
+from minter.tables import B_FINAL, mint_batches, minter_txs
 from tests.support.anvil import ANVIL_KEYS, start_anvil
 from tests.support.minter import MinterEnv, insert_requests, make_env
 from tests.support.token import Token, send_raw

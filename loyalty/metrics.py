@@ -36,7 +36,7 @@ WEBHOOKS = Counter(
     ["source", "outcome"],
     registry=REGISTRY,
 )
-# Outbox, minter and indexer gauges are read from the database: see loyalty/metrics_db.py.
+# Outbox, minter and indexer gauges are read from the database: see api/gauges.py.
 AUDIT_MISMATCHES = Gauge(
     "loyalty_audit_mismatches", "Mismatches found by the last audit.", registry=REGISTRY
 )

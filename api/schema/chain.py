@@ -255,8 +255,8 @@ class ChainQuery:
     @strawberry.field(description="Audits the index against the chain at `block` (admin/auditor).")
     async def audit(self, info: Info[Context, None], block: Long) -> AuditReport:
         require_auditor(info.context.principal)
-        from indexer.audit import run_audit
-        from indexer.ledger import SqlLedger
+        from audit.check import run_audit
+        from audit.ledger import SqlLedger
         from indexer.rpc import rpc_for
 
         runtime = info.context.runtime

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from api.auth import require_admin
 from api.context import Context
 from api.schema.scalars import BigInt, Long
-from loyalty.minter.status import minting_status
+from minter.status import minting_status
 
 
 @strawberry.type

@@ -12,10 +12,10 @@ from strawberry.types import Info
 from api.auth import require_member_or_admin
 from api.context import Context
 from api.errors import ApiError
+from api.live_events import Hub, Overflow
 from api.schema.accounts import LoyaltyAccount, load_account
 from api.schema.chain import TokenTransfer, _address
 from api.schema.scalars import BigInt, Long
-from loyalty.events import Hub, Overflow
 from loyalty.services.members import check_member_id
 
 

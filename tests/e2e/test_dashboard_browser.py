@@ -111,7 +111,7 @@ def _serve(work: Path, **extra_env: str) -> Iterator[Server]:
     log = work / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "loyalty.cli", "serve"],
+            [sys.executable, "-m", "cli.main", "serve"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

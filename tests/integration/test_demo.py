@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from loyalty import demo
-from loyalty.demo import DAYS, load_demo_into
+from cli import demo
+from cli.demo import DAYS, load_demo_into
 from tests.integration._rules_client import Api, running_api
 
 TODAY = datetime.now(UTC).date()

@@ -103,7 +103,7 @@ def test_cli_dry_run_prints_what_would_expire(sqlite_url: str) -> None:
     asyncio.run(seed())
     env = {**os.environ, "LOYALTY_DATABASE_URL": sqlite_url}
     out = subprocess.run(
-        [sys.executable, "-m", "loyalty.cli", "expire", "--dry-run", "--json"],
+        [sys.executable, "-m", "cli.main", "expire", "--dry-run", "--json"],
         env=env,
         capture_output=True,
         text=True,

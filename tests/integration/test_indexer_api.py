@@ -12,7 +12,7 @@ from web3 import Web3
 
 import contracts
 from api.app import create_app
-from indexer.cli import build_indexer
+from cli.indexer import build_indexer
 from loyalty.deploy import send_transaction
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
@@ -118,7 +118,7 @@ async def test_graphql_reads_the_index(runtime: Runtime) -> None:
 
 
 def test_cli_audit_and_indexer(runtime: Runtime, monkeypatch, capsys) -> None:
-    from loyalty.cli import main
+    from cli.main import main
 
     _mint(runtime, 1, HOLDERS[:2], [3, 4])
     runtime.close()  # the CLI opens the embedded chain itself

@@ -9,8 +9,8 @@ import random
 import pytest
 from sqlalchemy import Engine
 
+from audit.check import digest
 from indexer import store
-from indexer.audit import digest
 from indexer.queries import balances_at
 from tests.integration.test_indexer_crash import build_chain
 from tests.support.indexing import close, make_indexer

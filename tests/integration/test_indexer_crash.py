@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from indexer.audit import digest
+from audit.check import digest
 from indexer.queries import balances_at
 from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity, random_address
@@ -72,7 +72,7 @@ def run_with_kills(env: dict[str, str], rng: random.Random, max_range: int, kill
             [
                 sys.executable,
                 "-m",
-                "loyalty.cli",
+                "cli.main",
                 "indexer",
                 "--once",
                 "--max-range",

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from indexer.audit import digest, run_audit
+from audit.check import digest, run_audit
 from indexer.errors import NodeInconsistent
 from indexer.rpc import HttpRpc
 from tests.support.faulty_rpc import Faults, FaultyProxy

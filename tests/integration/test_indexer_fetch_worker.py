@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from indexer.audit import digest
+from audit.check import digest
 from indexer.decode import gc_paused
 from indexer.errors import RpcUnavailable
 from indexer.queries import balances_at
@@ -188,7 +188,7 @@ def test_the_worker_ends_when_the_indexer_is_killed(chain, postgres_url) -> None
         "LOYALTY_LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "loyalty.cli", "indexer", "--once", "--max-range", "1"],
+        [sys.executable, "-m", "cli.main", "indexer", "--once", "--max-range", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

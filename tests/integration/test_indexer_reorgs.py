@@ -9,8 +9,8 @@ import random
 import pytest
 from eth_account import Account
 
+from audit.check import run_audit
 from indexer import store
-from indexer.audit import run_audit
 from indexer.errors import DeepReorg
 from tests.support.anvil import ANVIL_KEYS
 from tests.support.indexing import close, make_indexer

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from loyalty.db.minter import (
+from loyalty.deploy import send_transaction
+from minter.tables import (
     B_INCLUDED,
     B_PENDING,
     T_DROPPED,
@@ -17,7 +18,6 @@ from loyalty.db.minter import (
     T_REPLACED,
     T_REVERTED,
 )
-from loyalty.deploy import send_transaction
 from tests.support.anvil import ANVIL_KEYS, AnvilNode
 from tests.support.minter import (
     MinterEnv,

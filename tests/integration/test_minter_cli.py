@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from loyalty.cli import main
+from cli.main import main
 from tests.support.anvil import ANVIL_KEYS, AnvilNode
 from tests.support.minter import insert_requests, make_env, member_address, tx_rows
 

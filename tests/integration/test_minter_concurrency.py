@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loyalty.minter.loop import start_thread
+from minter.loop import start_thread
 from tests.support.anvil import AnvilNode
 from tests.support.minter import (
     MinterEnv,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loyalty.db.minter import B_SENT, T_SIGNED
+from minter.tables import B_SENT, T_SIGNED
 from tests.support.anvil import AnvilNode
 from tests.support.minter import (
     MINTER_ADDRESS,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from web3 import Web3
 
-from loyalty.db.minter import B_FINAL
+from minter.tables import B_FINAL
 from tests.support.anvil import AnvilNode
 from tests.support.minter import (
     MinterEnv,

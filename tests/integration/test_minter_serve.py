@@ -10,8 +10,8 @@ from pathlib import Path
 from web3 import Web3
 
 import contracts
-from loyalty.db.migrate import upgrade
-from loyalty.minter.cli import start_in_serve
+from cli.migrate import upgrade
+from cli.minter import start_in_serve
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from tests.support.minter import insert_requests, member_address, unfinished

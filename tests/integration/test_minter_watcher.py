@@ -13,10 +13,10 @@ import pytest
 from eth_account import Account
 
 from loyalty.db.engine import make_engine
-from loyalty.db.minter import B_FINAL, B_PENDING, T_DROPPED, T_MINED, T_REPLACED
 from loyalty.deploy import Deployment
-from loyalty.minter.loop import Minter
 from loyalty.settings import Settings
+from minter.loop import Minter
+from minter.tables import B_FINAL, B_PENDING, T_DROPPED, T_MINED, T_REPLACED
 from tests.support.anvil import ANVIL_KEYS
 from tests.support.memory_node import MemoryNode
 from tests.support.minter import batch_rows, insert_requests, member_address, tx_rows, unfinished

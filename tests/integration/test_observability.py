@@ -55,7 +55,7 @@ async def test_request_id_is_echoed_or_generated(runtime: Runtime) -> None:
 
 
 def index_to_head(runtime: Runtime) -> None:
-    from indexer.cli import build_indexer
+    from cli.indexer import build_indexer
 
     indexer = build_indexer(runtime)
     try:
@@ -137,7 +137,7 @@ async def test_readyz_is_503_with_the_reason_when_the_database_is_gone(
 async def test_metrics_show_the_last_audits_mismatch_count(runtime: Runtime) -> None:
     from sqlalchemy import insert
 
-    from indexer.audit import run_audit
+    from audit.check import run_audit
     from indexer.rpc import rpc_for
     from indexer.tables import balance_history
 

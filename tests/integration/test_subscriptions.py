@@ -28,8 +28,8 @@ from websockets.exceptions import ConnectionClosed
 
 import contracts
 from api.app import create_app
-from indexer.cli import build_indexer
-from loyalty.minter.cli import start_in_serve
+from cli.indexer import build_indexer
+from cli.minter import start_in_serve
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
 from tests.integration._rules_client import ADMIN_KEY, JWT_SECRET, member_jwt

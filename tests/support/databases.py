@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 
-from loyalty.db.migrate import upgrade
+from cli.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("LOYALTY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -16,8 +16,8 @@ from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
-from loyalty.minter.context import BATCH_BURNED_TOPIC, BATCH_MINTED_TOPIC
-from loyalty.minter.node import BatchLog, Block, Receipt, Reverted, SendOutcome
+from minter.context import BATCH_BURNED_TOPIC, BATCH_MINTED_TOPIC
+from minter.node import BatchLog, Block, Receipt, Reverted, SendOutcome
 
 ENFORCED_PAUSE = "0x" + keccak(text="EnforcedPause()")[:4].hex()
 _MINT_SELECTOR = keccak(text="mintBatch(bytes32,address[],uint256[])")[:4]

@@ -22,11 +22,11 @@ from web3 import Web3
 import contracts
 from loyalty.chain import Chain, connect
 from loyalty.db.engine import make_engine
-from loyalty.db.minter import mint_batches, minter_txs
 from loyalty.db.outbox import FINAL, chain_requests
 from loyalty.deploy import Deployment, deploy_token
-from loyalty.minter.loop import Minter
 from loyalty.settings import Settings
+from minter.loop import Minter
+from minter.tables import mint_batches, minter_txs
 from tests.support.anvil import ANVIL_KEYS, AnvilNode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,7 @@ class MinterEnv:
     def spawn(self, log_path: Path, **extra: str) -> subprocess.Popen[bytes]:
         with open(log_path, "ab") as out:
             return subprocess.Popen(
-                [sys.executable, "-m", "loyalty.cli", "minter"],
+                [sys.executable, "-m", "cli.main", "minter"],
                 cwd=ROOT,
                 env=self.env(**extra),
                 stdout=out,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loyalty.cli import build_parser
+from cli.main import build_parser
 from loyalty.settings import setting_names
 
 ROOT = Path(__file__).resolve().parents[2]

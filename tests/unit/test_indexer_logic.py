@@ -7,11 +7,11 @@ import hashlib
 import pytest
 from eth_utils import keccak
 
-from indexer.audit import OnChainBatch, digest, ledger_findings
+from audit.check import OnChainBatch, digest, ledger_findings
+from audit.ledger import InMemoryLedger, LedgerBatch
 from indexer.decode import BATCH_BURNED, BATCH_MINTED, TRANSFER, bloom_may_contain, decode_logs
 from indexer.errors import NodeInconsistent, RpcError, TooManyResults
 from indexer.finality import Finality
-from indexer.ledger import InMemoryLedger, LedgerBatch
 from indexer.ranges import AdaptiveRange
 from indexer.rpc import error_from_reply
 

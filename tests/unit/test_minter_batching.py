@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.minter.batching import (
+from minter.batching import (
     BURN,
     MINT,
     Request,
@@ -125,8 +125,8 @@ def test_calldata_is_what_web3_encodes_for_the_contract() -> None:
     from web3 import Web3
 
     import contracts
-    from loyalty.minter.context import MinterContext
     from loyalty.settings import Settings
+    from minter.context import MinterContext
 
     ctx = MinterContext(
         store=None,  # type: ignore[arg-type]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.minter.fees import GWEI, FeePolicy, Fees, bump_fees, initial_fees
-from loyalty.minter.node import SendOutcome, classify_send_error
+from minter.fees import GWEI, FeePolicy, Fees, bump_fees, initial_fees
+from minter.node import SendOutcome, classify_send_error
 
 POLICY = FeePolicy(cap=500 * GWEI, min_tip=30 * GWEI)
 

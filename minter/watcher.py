@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.db.minter import (
+from minter.context import MinterContext, log
+from minter.fees import Fees, bump_fees
+from minter.node import Block, Receipt, SendOutcome
+from minter.sender import Sender
+from minter.tables import (
     B_FINAL,
     B_INCLUDED,
     B_PENDING,
@@ -21,10 +25,6 @@ from loyalty.db.minter import (
     T_REVERTED,
     T_SIGNED,
 )
-from loyalty.minter.context import MinterContext, log
-from loyalty.minter.fees import Fees, bump_fees
-from loyalty.minter.node import Block, Receipt, SendOutcome
-from loyalty.minter.sender import Sender
 
 
 class Watcher:

@@ -14,15 +14,15 @@ from sqlalchemy import Engine
 
 from loyalty.chain import Chain
 from loyalty.deploy import Deployment
-from loyalty.minter.context import MinterContext
-from loyalty.minter.lock import LockLost, MinterLock, lock_for
-from loyalty.minter.node import Node, node_for
-from loyalty.minter.sender import Sender
-from loyalty.minter.store import MinterStore, utcnow
-from loyalty.minter.watcher import Watcher
 from loyalty.settings import Settings
+from minter.context import MinterContext
+from minter.lock import LockLost, MinterLock, lock_for
+from minter.node import Node, node_for
+from minter.sender import Sender
+from minter.store import MinterStore, utcnow
+from minter.watcher import Watcher
 
-log = logging.getLogger("loyalty.minter")
+log = logging.getLogger("minter")
 
 
 @dataclass(frozen=True)

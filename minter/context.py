@@ -17,13 +17,13 @@ from eth_utils.crypto import keccak
 
 import contracts
 from contracts.revert import ErrorDecoder
-from loyalty.minter.batching import MINT
-from loyalty.minter.fees import FeePolicy
-from loyalty.minter.node import BatchLog, Node
-from loyalty.minter.store import MinterStore
 from loyalty.settings import Settings
+from minter.batching import MINT
+from minter.fees import FeePolicy
+from minter.node import BatchLog, Node
+from minter.store import MinterStore
 
-log = logging.getLogger("loyalty.minter")
+log = logging.getLogger("minter")
 
 BATCH_MINTED_TOPIC = "0x" + keccak(text="BatchMinted(bytes32,uint256,uint256)").hex()
 BATCH_BURNED_TOPIC = "0x" + keccak(text="BatchBurned(bytes32,uint256,uint256)").hex()

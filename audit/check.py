@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select
 
+from audit.ledger import LedgerView
 from indexer.decode import BURN, MINT, ZERO_ADDRESS
 from indexer.errors import NodeInconsistent, NotIndexedYet, RpcError
-from indexer.ledger import LedgerView
 from indexer.progress import Progress
 from indexer.queries import balances_at_stmt
 from indexer.rpc import RpcTransport

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Numeric, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from loyalty.db.minter import BATCH_STATUSES, mint_batches, minter_txs
 from loyalty.db.outbox import BATCHED, FINAL, MINT, PENDING, chain_requests
 from loyalty.db.times import utc as _aware
+from minter.tables import BATCH_STATUSES, mint_batches, minter_txs
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
-    from loyalty.db.migrate import upgrade
+    from cli.migrate import upgrade
 
     upgrade(settings.database_url)
     print(f"database is up to date ({_redact(settings.database_url)})")
@@ -28,9 +28,9 @@ def _cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from cli.migrate import upgrade
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
-    from loyalty.db.migrate import upgrade
     from loyalty.deploy import deploy_keys, deploy_token, existing_deployment
 
     # Keys are checked before anything connects, so a typo costs no gas and no waiting.
@@ -102,8 +102,8 @@ def _serve_api_workers(args: argparse.Namespace, settings: Settings, workers: in
     chain connection) in its lifespan: connections and pools cannot cross a fork."""
     import uvicorn
 
-    from loyalty.db.migrate import upgrade
-    from loyalty.keys_cli import announce_first_admin_key
+    from cli.keys import announce_first_admin_key
+    from cli.migrate import upgrade
     from loyalty.runtime import Runtime
 
     if settings.embedded_chain:
@@ -126,7 +126,7 @@ def _serve_api_workers(args: argparse.Namespace, settings: Settings, workers: in
     finally:
         runtime.close()
     uvicorn.run(
-        "loyalty.cli:api_worker_app",
+        "cli.main:api_worker_app",
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -165,9 +165,9 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
     import uvicorn
 
     from api.app import create_app
-    from indexer.cli import start_in_serve as start_indexer_in_serve
-    from loyalty.db.migrate import upgrade
-    from loyalty.minter.cli import start_in_serve as start_minter_in_serve
+    from cli.indexer import start_in_serve as start_indexer_in_serve
+    from cli.migrate import upgrade
+    from cli.minter import start_in_serve as start_minter_in_serve
     from loyalty.runtime import Runtime
 
     if args.port is not None:
@@ -187,7 +187,7 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
     }
     try:
         if getattr(args, "demo", False):
-            from loyalty.demo import load_demo
+            from cli.demo import load_demo
 
             print(load_demo(runtime), flush=True)
         _announce(runtime, settings)
@@ -220,7 +220,7 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
 
 def _announce(runtime: Any, settings: Settings) -> None:
     """Where everything is, and which admin key to use (a new one is shown once)."""
-    from loyalty.keys_cli import announce_first_admin_key
+    from cli.keys import announce_first_admin_key
     from loyalty.services.api_keys import has_live_admin_key
 
     d = runtime.deployment
@@ -310,19 +310,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_deploy)
 
-    from loyalty.minter.cli import register as register_minter
+    from cli.minter import register as register_minter
 
     register_minter(sub)
 
-    from indexer.cli import register as register_indexer
+    from cli.indexer import register as register_indexer
 
     register_indexer(sub)
 
-    from loyalty.jobs import register as register_jobs
+    from cli.jobs import register as register_jobs
 
     register_jobs(sub)
 
-    from loyalty.keys_cli import register as register_keys
+    from cli.keys import register as register_keys
 
     register_keys(sub)
     return parser

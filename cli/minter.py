@@ -10,11 +10,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from cli.ops import add_metrics_port, start_ops_server
 from loyalty.errors import ConfigError
-from loyalty.ops import add_metrics_port, start_ops_server
 from loyalty.settings import Settings
 
-log = logging.getLogger("loyalty.minter")
+log = logging.getLogger("minter")
 
 
 def register(sub: Any) -> None:
@@ -32,11 +32,11 @@ def register(sub: Any) -> None:
 
 
 def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
+    from cli.migrate import upgrade
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
-    from loyalty.db.migrate import upgrade
     from loyalty.deploy import current_deployment
-    from loyalty.minter.loop import Minter, run_forever
+    from minter.loop import Minter, run_forever
 
     if settings.embedded_chain:
         raise ConfigError(
@@ -86,7 +86,7 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
 def start_in_serve(runtime: Any) -> Callable[[], None] | None:
     """Starts the minter thread inside `loyalty serve` (unless LOYALTY_MINTER_IN_SERVE=false);
     returns the function that stops it."""
-    from loyalty.minter.loop import Minter, start_thread
+    from minter.loop import Minter, start_thread
 
     settings: Settings = runtime.settings
     if not settings.minter_in_serve:
@@ -109,7 +109,7 @@ def start_jobs_thread(settings: Settings, stop: threading.Event) -> threading.Th
     minter's process, beside its loop, and stop with it. They are safe to run in a standby
     minter too: expiry is keyed once per member and period, deliveries are claimed with
     SKIP LOCKED."""
-    from loyalty.jobs import run_jobs_forever
+    from cli.jobs import run_jobs_forever
 
     thread = threading.Thread(
         target=run_jobs_forever, args=(settings, stop), name="loyalty-jobs", daemon=True

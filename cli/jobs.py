@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.settings import Settings
 
-log = logging.getLogger("loyalty.jobs")
+log = logging.getLogger("cli.jobs")
 
 
 @dataclass(frozen=True)

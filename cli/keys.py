@@ -11,8 +11,8 @@ from loyalty.settings import Settings
 
 
 def _engine(settings: Settings) -> Engine:
+    from cli.migrate import upgrade
     from loyalty.db.engine import make_engine
-    from loyalty.db.migrate import upgrade
 
     upgrade(settings.database_url)
     return make_engine(settings.database_url)

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from loyalty.db.engine import is_postgres
-from loyalty.db.minter import (
+from loyalty.db.outbox import BATCHED, FINAL, PENDING, chain_requests
+from minter.batching import PlannedBatch, Request, derive_batch_id, is_ready, plan_batches
+from minter.tables import (
     B_FINAL,
     B_INCLUDED,
     B_PENDING,
@@ -28,8 +30,6 @@ from loyalty.db.minter import (
     mint_batches,
     minter_txs,
 )
-from loyalty.db.outbox import BATCHED, FINAL, PENDING, chain_requests
-from loyalty.minter.batching import PlannedBatch, Request, derive_batch_id, is_ready, plan_batches
 
 _REQUEST_STATUS = {B_PENDING: PENDING, B_SENT: BATCHED, B_INCLUDED: BATCHED, B_FINAL: FINAL}
 

@@ -43,7 +43,7 @@ class DatabaseCollector(Collector):
 
     def _read(self) -> list[Metric]:
         from indexer.tables import indexer_state
-        from loyalty.db.minter import mint_batches, minter_txs
+        from minter.tables import mint_batches, minter_txs
 
         metrics: list[Metric] = []
         with self._engine.connect() as conn:

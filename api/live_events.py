@@ -35,7 +35,7 @@ from indexer.tables import balances, indexer_state, transfers
 from loyalty.db.ledger import members
 from loyalty.db.outbox import FINAL, chain_requests
 
-log = logging.getLogger("loyalty.events")
+log = logging.getLogger("api.live_events")
 
 POLL_SECONDS = 0.25
 QUEUE_MAX = 1000  # transfers waiting for one slow subscriber before it is cut off

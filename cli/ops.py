@@ -67,13 +67,13 @@ def add_metrics_port(parser: Any) -> None:
 
 def start_ops_server(args: Any, settings: Any, engine: Any, chain: Any) -> OpsServer | None:
     """Starts the ops server of a worker process when --metrics-port is given. Ready means the
-    database and the chain answer; the gauges come from the database (see metrics_db)."""
+    database and the chain answer; the gauges come from the database (see api.gauges)."""
     port = getattr(args, "metrics_port", None)
     if port is None:
         return None
     from sqlalchemy import text
 
-    from loyalty.metrics_db import DatabaseCollector
+    from api.gauges import DatabaseCollector
 
     def readiness() -> dict[str, str]:
         checks: dict[str, str] = {}

@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from cli.ops import add_metrics_port, start_ops_server
 from indexer.progress import Progress
 from indexer.sync import Indexer, IndexerConfig
 from loyalty.errors import ConfigError
-from loyalty.ops import add_metrics_port, start_ops_server
 from loyalty.settings import Settings
 
 log = logging.getLogger("indexer")
@@ -49,8 +49,8 @@ def build_indexer(
 
 
 def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
+    from cli.migrate import upgrade
     from indexer import store
-    from loyalty.db.migrate import upgrade
     from loyalty.runtime import Runtime
 
     if args.max_range is not None and args.max_range < 1:
@@ -93,10 +93,10 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from audit.check import run_audit
+    from audit.ledger import SqlLedger
     from indexer import store
-    from indexer.audit import run_audit
     from indexer.errors import NotIndexedYet
-    from indexer.ledger import SqlLedger
     from indexer.rpc import rpc_for
     from loyalty.runtime import Runtime
 

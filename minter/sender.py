@@ -9,12 +9,12 @@ from typing import Any
 from eth_account import Account
 from web3 import Web3
 
-from loyalty.db.minter import B_PENDING, B_SENT, T_BROADCAST, T_DROPPED, T_SIGNED
-from loyalty.minter.batching import batch_entries
-from loyalty.minter.context import MinterContext, log
-from loyalty.minter.fees import Fees, initial_fees
-from loyalty.minter.node import Block, Reverted, SendOutcome
-from loyalty.minter.store import SignedTx, _aware
+from minter.batching import batch_entries
+from minter.context import MinterContext, log
+from minter.fees import Fees, initial_fees
+from minter.node import Block, Reverted, SendOutcome
+from minter.store import SignedTx, _aware
+from minter.tables import B_PENDING, B_SENT, T_BROADCAST, T_DROPPED, T_SIGNED
 
 
 class Sender:

@@ -1,0 +1,1 @@
+"""The audit: joins the indexed chain (indexer) with the books (ledger, minter batches)."""

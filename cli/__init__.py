@@ -1,0 +1,1 @@
+"""The composition root: the `loyalty` subcommands build the parts and wire them."""
