@@ -243,6 +243,12 @@ def _announce(runtime: Any, settings: Settings) -> None:
         announce_first_admin_key(runtime.engine, settings)
     print(f"GraphiQL: {base}/graphql", flush=True)
     print(f"dashboard: {base}/dashboard/", flush=True)
+    for path, variable, on in (
+        ("/webhooks/events", "LOYALTY_WEBHOOK_SECRETS", bool(settings.webhook_secrets)),
+        ("/webhooks/wix", "LOYALTY_WIX_PUBLIC_KEY", bool(settings.wix_public_key)),
+    ):
+        state = "on" if on else f"off until {variable} is set (see docs/webhooks.md)"
+        print(f"webhooks: {base}{path} {state}", flush=True)
 
 
 @contextmanager

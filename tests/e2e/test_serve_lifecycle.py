@@ -141,6 +141,9 @@ def test_ctrl_c_with_mints_pending_loses_nothing(serve: Serve) -> None:
     out = serve.output()
     assert f"GraphiQL: http://127.0.0.1:{serve.port}/graphql" in out
     assert f"dashboard: http://127.0.0.1:{serve.port}/dashboard/" in out
+    # A new user learns at start why a webhook would be answered 503, and what to set.
+    assert "/webhooks/events off until LOYALTY_WEBHOOK_SECRETS is set" in out
+    assert "/webhooks/wix off until LOYALTY_WIX_PUBLIC_KEY is set" in out
     assert "LOYALTY_ADMIN_API_KEY" in out and ADMIN_KEY not in out
     token = serve.token_line()
     assert (serve.workdir / "loyalty.db").exists()

@@ -34,10 +34,10 @@ def test_service_command_is_a_valid_loyalty_command(name: str) -> None:
 @pytest.mark.parametrize("name", LOYALTY_SERVICES)
 def test_service_uses_only_documented_variables(name: str) -> None:
     env = SERVICES[name].get("environment", {})
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     for var in env:
         assert var in setting_names(), f"{name} sets {var}, which Settings does not read"
-        assert f"`{var}`" in readme, f"{var} is not documented in the README"
+        assert f"`{var}`" in readme, f"{var} is not documented in docs/configuration.md"
 
 
 def test_long_running_services_have_health_checks_and_restart_policies() -> None:
@@ -57,6 +57,6 @@ def test_dependencies_wait_for_health_and_the_deploy() -> None:
 
 def test_variables_interpolated_from_the_host_are_documented() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     for var in set(re.findall(r"\$\{(LOYALTY_[A-Z_]+)", text)):
         assert f"`{var}`" in readme, var
