@@ -23,7 +23,7 @@ PRIVATE = [
     "{ loyaltyProgram { revision } }",
     "{ mintingStatus { outboxDepth } }",
     "{ audit(block: 1) { clean } }",
-    '{ analytics { liability { pointsOutstanding } } }',
+    "{ analytics { liability { pointsOutstanding } } }",
 ]
 
 
