@@ -9,6 +9,9 @@ COPY contracts/artifacts ./contracts/artifacts
 COPY loyalty ./loyalty
 COPY api ./api
 COPY indexer ./indexer
+COPY minter ./minter
+COPY audit ./audit
+COPY cli ./cli
 RUN pip install . && useradd --system --uid 10001 loyalty
 USER loyalty
 EXPOSE 8000 9100
