@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, inspect, select
 
-from loyalty.db.outbox import FINAL, chain_requests
+from loyalty.db.outbox import BATCHED, FINAL, PENDING, chain_requests
 
 log = logging.getLogger(__name__)
 CACHE_S = 2.0
@@ -53,11 +53,14 @@ class DatabaseCollector(Collector):
                 "Chain requests not yet final, by status.",
                 labels=["status"],
             )
+            counts = dict.fromkeys((PENDING, BATCHED), 0)  # an empty outbox reads 0, not absent
             for status, n in conn.execute(
                 select(chain_requests.c.status, func.count())
                 .where(chain_requests.c.status != FINAL)
                 .group_by(chain_requests.c.status)
             ):
+                counts[status] = n
+            for status, n in counts.items():
                 depth.add_metric([status], n)
             metrics.append(depth)
 

@@ -121,6 +121,13 @@ async def test_metrics_report_outbox_and_indexer_gauges_from_the_database(
     assert "loyalty_indexer_lag_blocks 0.0" in text
 
 
+async def test_outbox_depth_reads_zero_when_the_outbox_is_empty(runtime: Runtime) -> None:
+    async with client(runtime) as c:
+        text = (await c.get("/metrics")).text
+    assert 'loyalty_outbox_depth{status="PENDING"} 0.0' in text
+    assert 'loyalty_outbox_depth{status="BATCHED"} 0.0' in text
+
+
 async def test_readyz_is_503_with_the_reason_when_the_database_is_gone(
     runtime: Runtime, tmp_path
 ) -> None:
