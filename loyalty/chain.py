@@ -7,18 +7,24 @@ The embedded chain (eth-tester + py-evm) keeps its blocks in a SQLite key-value 
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from web3 import HTTPProvider, Web3
-from web3.exceptions import Web3RPCError
 
 from loyalty.errors import ChainError, ChainUnreachable, WrongChain
+from loyalty.metrics import RPC_ERRORS
 from loyalty.settings import Settings
 
 if TYPE_CHECKING:
     from loyalty.embedded_chain import SqliteKV
+
+log = logging.getLogger("loyalty.chain")
 
 
 @dataclass
@@ -56,7 +62,8 @@ def connect(settings: Settings, *, timeout: float = 10.0) -> Chain:
         chain = Chain(w3=w3, chain_id=w3.eth.chain_id, embedded=True, _kv=kv)
     else:
         w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": timeout}))
-        chain = Chain(w3=w3, chain_id=_remote_chain_id(w3, settings.rpc_url), embedded=False)
+        chain_id = _remote_chain_id(settings.rpc_url, timeout=timeout)
+        chain = Chain(w3=w3, chain_id=chain_id, embedded=False)
     if settings.chain_id is not None and settings.chain_id != chain.chain_id:
         chain.close()
         raise WrongChain(
@@ -76,26 +83,80 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme}://{host}{rest}"
 
 
-def _remote_chain_id(w3: Web3, url: str) -> int:
-    """The node's chain id, or a ChainError that says which of the usual mistakes it is."""
+# A node that is restarting, or a proxy that drops one reply, is not a wrong URL: the first
+# eth_chainId is retried with back-off (about 6 s in all) before the process gives up.
+CONNECT_ATTEMPTS = 6
+CONNECT_FIRST_DELAY_S = 0.2
+
+
+class _Transient(Exception):
+    """A failure worth another attempt; its text ends up in the final message."""
+
+
+def _remote_chain_id(
+    url: str, *, sleep: Callable[[float], None] = time.sleep, timeout: float = 10.0
+) -> int:
+    """The node's chain id, or a ChainError that says which of the usual mistakes it is.
+    Refusals that prove a wrong URL (HTML, HTTP 4xx, JSON-RPC without eth_chainId) fail at once;
+    dropped, truncated or 5xx replies and refused connections are tried again first."""
+    where = redact_url(url)
+    delay = CONNECT_FIRST_DELAY_S
+    reason = ""
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            chain_id = _chain_id_once(url, where, timeout)
+        except _Transient as exc:
+            reason = str(exc)
+            RPC_ERRORS.labels(component="connect", method="eth_chainId").inc()
+            if attempt == CONNECT_ATTEMPTS:
+                break
+            sleep(delay)
+            delay *= 2
+            continue
+        if attempt > 1:
+            # One line when it worked out; when it does not, the error below says it all.
+            log.warning(
+                "eth_chainId to %s answered on attempt %d (before: %s)", where, attempt, reason
+            )
+        return chain_id
+    raise ChainUnreachable(
+        f"cannot reach the node at {where} ({reason}, {CONNECT_ATTEMPTS} attempts): check "
+        "LOYALTY_RPC_URL and that the node is running"
+    )
+
+
+def _chain_id_once(url: str, where: str, timeout: float) -> int:
     import requests
 
-    where = redact_url(url)
+    body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
     try:
-        return int(w3.eth.chain_id)
+        reply = requests.post(url, json=body, timeout=timeout)
+        content = reply.content
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise ChainUnreachable(
-            f"cannot reach the node at {where} ({type(exc).__name__}): check LOYALTY_RPC_URL "
-            "and that the node is running"
-        ) from None
-    except requests.HTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
+        raise _Transient(type(exc).__name__) from None
+    except requests.RequestException as exc:  # a reply cut short (ChunkedEncodingError, …)
+        raise _Transient(f"incomplete reply: {type(exc).__name__}") from None
+    if reply.status_code == 429 or reply.status_code >= 500:
+        raise _Transient(f"HTTP {reply.status_code}")
+    if reply.status_code >= 400:
         raise ChainError(
-            f"the server at {where} answered HTTP {status} instead of JSON-RPC: check that "
-            "LOYALTY_RPC_URL is the node's JSON-RPC endpoint (and its API key, if any)"
-        ) from None
-    except (ValueError, Web3RPCError) as exc:  # HTML, not JSON; or JSON-RPC without eth_chainId
-        reason = "its reply is not JSON" if isinstance(exc, ValueError) else "eth_chainId failed"
+            f"the server at {where} answered HTTP {reply.status_code} instead of JSON-RPC: check "
+            "that LOYALTY_RPC_URL is the node's JSON-RPC endpoint (and its API key, if any)"
+        )
+    try:
+        answer = json.loads(content)
+    except ValueError:
+        if not content.strip() or content.lstrip().startswith((b"{", b"[")):
+            raise _Transient("empty or truncated reply") from None
         raise ChainError(
-            f"the server at {where} is not an EVM JSON-RPC node ({reason}): check LOYALTY_RPC_URL"
+            f"the server at {where} is not an EVM JSON-RPC node (its reply is not JSON): "
+            "check LOYALTY_RPC_URL"
+        ) from None
+    result = answer.get("result") if isinstance(answer, dict) else None
+    try:
+        return int(result, 16) if isinstance(result, str) else int(result)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ChainError(
+            f"the server at {where} is not an EVM JSON-RPC node (eth_chainId failed): check "
+            "LOYALTY_RPC_URL"
         ) from None

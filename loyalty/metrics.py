@@ -36,6 +36,12 @@ WEBHOOKS = Counter(
     ["source", "outcome"],
     registry=REGISTRY,
 )
+RPC_ERRORS = Counter(
+    "loyalty_rpc_errors_total",
+    "Failed JSON-RPC calls to the node that were retried, by component and method.",
+    ["component", "method"],
+    registry=REGISTRY,
+)
 # Outbox, minter and indexer gauges are read from the database: see api/gauges.py.
 AUDIT_MISMATCHES = Gauge(
     "loyalty_audit_mismatches", "Mismatches found by the last audit.", registry=REGISTRY
