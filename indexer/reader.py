@@ -29,7 +29,7 @@ from typing import Any
 from indexer.decode import TOPICS, Decoded, Transfer, decode_logs, gc_paused
 from indexer.errors import NodeInconsistent, RpcError, RpcTimeout, RpcUnavailable, TooManyResults
 from indexer.ranges import AdaptiveRange
-from indexer.rpc import HttpRpc, RpcTransport
+from indexer.rpc import HttpRpc, RpcTransport, log_retry
 
 log = logging.getLogger("indexer")
 
@@ -83,7 +83,7 @@ class NodeReader:
             except (RpcUnavailable, RpcTimeout) as exc:
                 if attempt == self.retries:
                     raise
-                log.debug("retrying %s after %s", calls[0][0], exc)
+                log_retry(calls[0][0], attempt + 1, exc)
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
@@ -132,7 +132,7 @@ class NodeReader:
                 transient += 1
                 if transient > self.retries:
                     raise
-                log.debug("eth_getLogs %d-%d failed (%s); retrying", first, last, exc)
+                log_retry("eth_getLogs", transient, exc, f"{first}-{last}")
                 self.sleep(self.retry_delay)
                 continue
             if not isinstance(logs, list):

@@ -10,6 +10,7 @@ their own in-memory implementation.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ import httpx
 import orjson
 
 from indexer.errors import RpcError, RpcTimeout, RpcUnavailable, TooManyResults
+from loyalty.metrics import RPC_ERRORS
 
 Call = tuple[str, list[Any]]
 
@@ -45,6 +47,17 @@ def error_from_reply(method: str, error: Any) -> RpcError:
             hint = (int(found.group(1), 16), int(found.group(2), 16))
         return TooManyResults(f"{method}: {message}", hint=hint)
     return RpcError(f"{method}: {message} (code {code})", code=code, data=error.get("data"))
+
+
+log = logging.getLogger("indexer")
+
+
+def log_retry(method: str, attempt: int, error: Exception, detail: str = "") -> None:
+    """A failed call that will be tried again: one WARNING line naming the method and the
+    attempt (no traceback: it is expected), counted in loyalty_rpc_errors_total."""
+    RPC_ERRORS.labels(component="indexer", method=method).inc()
+    where = f" {detail}" if detail else ""
+    log.warning("%s%s failed (attempt %d): %s; retrying", method, where, attempt, error)
 
 
 class RpcTransport(Protocol):

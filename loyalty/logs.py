@@ -54,3 +54,10 @@ def configure(level: str = "INFO", *, json_lines: bool | None = None) -> None:
     root.setLevel(level)
     # Alembic narrates every migration step at INFO; the outcome is what an operator needs.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # HTTP clients log every request at INFO (the indexer's lines were 71 % of them); failures
+    # that matter are logged by the caller, with the RPC method and the attempt.
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+QUIET_LIBRARIES = ("httpx", "httpcore", "urllib3", "web3", "requests", "websockets", "hpack")

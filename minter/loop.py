@@ -17,7 +17,7 @@ from loyalty.deploy import Deployment
 from loyalty.settings import Settings
 from minter.context import MinterContext
 from minter.lock import LockLost, MinterLock, lock_for
-from minter.node import Node, node_for
+from minter.node import Node, RpcTransient, node_for
 from minter.sender import Sender
 from minter.store import MinterStore, utcnow
 from minter.watcher import Watcher
@@ -106,15 +106,21 @@ def run_forever(minter: Minter, stop: threading.Event, *, lock: MinterLock | Non
                 continue
             log.info("minter for %s is active", minter.address)
             waiting_logged = False
+            failed = 0  # consecutive failed steps
             while not stop.is_set():
                 try:
                     lock.check()
                     minter.step()
+                    failed = 0
                 except LockLost as exc:
                     log.error("%s; waiting for the lock again", exc)
                     break
+                except RpcTransient as exc:  # expected now and then: one line, no traceback
+                    failed += 1
+                    log.warning("minter step failed (attempt %d): %s; retrying", failed, exc)
                 except Exception:
-                    log.exception("minter step failed; retrying")
+                    failed += 1
+                    log.exception("minter step failed (attempt %d); retrying", failed)
                 stop.wait(interval)
             lock.release()
     finally:

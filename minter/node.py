@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from loyalty.chain import Chain
 from loyalty.errors import ChainError
+from loyalty.metrics import RPC_ERRORS
 
 
 class SendOutcome(Enum):
@@ -87,6 +88,15 @@ class Reverted(ChainError):
         self.data = data
 
 
+class RpcTransient(ChainError):
+    """A call that got no usable answer (connection dropped, timeout, reply cut short): the
+    minter's step is retried, nothing is decided on it."""
+
+    def __init__(self, method: str, cause: BaseException) -> None:
+        super().__init__(f"{method}: {type(cause).__name__}: {str(cause)[:200]}")
+        self.method = method
+
+
 class Node(Protocol):
     def block(self, tag: str | int) -> Block | None: ...
     def nonce(self, address: str, tag: str = "latest") -> int: ...
@@ -114,7 +124,9 @@ class RpcNode:
             response = self._chain.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         except Exception as exc:
             if not self._chain.embedded:
-                raise  # transport failures: the step fails and is tried again
+                # Transport failures: the step fails and is tried again (see minter.loop).
+                RPC_ERRORS.labels(component="minter", method=method).inc()
+                raise RpcTransient(method, exc) from exc
             # The embedded chain raises its refusals instead of answering them.
             raise _RpcError(f"{type(exc).__name__}: {exc}", None) from None
         error = response.get("error")
