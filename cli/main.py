@@ -159,6 +159,31 @@ def _frozen(app: Any) -> Any:
 
 
 def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: bool) -> int:
+    from cli.instance import bind, lock_state
+
+    if args.port is not None:
+        settings = settings.with_(port=args.port)
+    if args.host is not None:
+        settings = settings.with_(host=args.host)
+    # Both before anything starts: a second process on the same folder or port fails at once.
+    state_lock = lock_state(settings)
+    try:
+        sock = bind(settings.host, settings.port)
+    except BaseException:
+        if state_lock is not None:
+            state_lock.release()
+        raise
+    try:
+        return _serve_bound(args, settings, sock, with_workers=with_workers)
+    finally:
+        sock.close()
+        if state_lock is not None:
+            state_lock.release()
+
+
+def _serve_bound(
+    args: argparse.Namespace, settings: Settings, sock: Any, *, with_workers: bool
+) -> int:
     import asyncio
     import signal
 
@@ -170,10 +195,6 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
     from cli.minter import start_in_serve as start_minter_in_serve
     from loyalty.runtime import Runtime
 
-    if args.port is not None:
-        settings = settings.with_(port=args.port)
-    if args.host is not None:
-        settings = settings.with_(host=args.host)
     upgrade(settings.database_url)
     runtime = Runtime.start(settings)
     stop_minter = stop_indexer = None
@@ -196,13 +217,14 @@ def _serve_http(args: argparse.Namespace, settings: Settings, *, with_workers: b
             stop_minter = start_minter_in_serve(runtime)
             stop_indexer = start_indexer_in_serve(runtime)
         if not signals:
-            uvicorn.run(
+            config = uvicorn.Config(
                 app,
                 host=settings.host,
                 port=settings.port,
                 log_level="warning",
                 timeout_graceful_shutdown=30,
             )
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         if signals:
             print("stopping: finishing the minter's and the indexer's current step", flush=True)
