@@ -34,6 +34,8 @@ async def indexer_check(runtime: Runtime) -> str | None:
     the node itself so that a dead indexer process cannot look healthy from a stale record."""
     from indexer.tables import indexer_state
 
+    if "indexer" in runtime.problems:  # the thread beside the API died: lag alone may not show it
+        return runtime.problems["indexer"]
     async with runtime.async_engine.connect() as conn:
         indexed = (await conn.execute(select(indexer_state.c.indexed_block))).scalar()
     if indexed is None:
@@ -46,10 +48,16 @@ async def indexer_check(runtime: Runtime) -> str | None:
     return None
 
 
+async def minter_check(runtime: Runtime) -> str | None:
+    """The minter thread of `loyalty serve` reports when its steps keep failing."""
+    return runtime.problems.get("minter")
+
+
 CHECKS: dict[str, Check] = {
     "database": database_check,
     "chain": chain_check,
     "indexer": indexer_check,
+    "minter": minter_check,
 }
 
 

@@ -170,7 +170,8 @@ def start_in_serve(runtime: Any) -> Callable[[], None]:
     def run() -> None:
         try:
             indexer.run_forever(stop)
-        except Exception:
+        except Exception as exc:
+            runtime.problems["indexer"] = f"stopped: {type(exc).__name__}: {exc}"[:300]
             log.exception("the indexer stopped")
 
     thread = threading.Thread(target=run, name="indexer", daemon=True)

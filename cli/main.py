@@ -361,11 +361,17 @@ def _run_with_database_errors(
 ) -> int:
     """A database that cannot be reached (at start or later) ends any command with one line
     naming LOYALTY_DATABASE_URL, not a driver traceback."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     try:
         return handler(args, settings)
     except OperationalError as exc:
+        raise _database_error(settings.database_url, exc) from None
+    except DatabaseError as exc:
+        # Exactly DatabaseError: a file that is not a database ("file is not a database");
+        # its subclasses (IntegrityError, …) are bugs and keep their traceback.
+        if type(exc) is not DatabaseError:
+            raise
         raise _database_error(settings.database_url, exc) from None
 
 

@@ -93,7 +93,7 @@ def start_in_serve(runtime: Any) -> Callable[[], None] | None:
         return None
     minter = Minter(runtime.engine, runtime.chain, runtime.deployment, settings)
     stop = threading.Event()
-    thread = start_thread(minter, stop)
+    thread = start_thread(minter, stop, runtime.problems)
     jobs = start_jobs_thread(settings, stop)
 
     def stop_minter() -> None:

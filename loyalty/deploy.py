@@ -16,7 +16,7 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 import contracts
 from loyalty.chain import Chain
 from loyalty.db.tables import deployments
-from loyalty.errors import ChainError, ChainUnreachable, ConfigError, NotDeployed
+from loyalty.errors import ChainError, ChainUnreachable, ConfigError, NotDeployed, StateMismatch
 from loyalty.settings import Settings
 
 
@@ -192,6 +192,36 @@ def existing_deployment(chain: Chain, engine: Engine) -> Deployment | None:
 
 
 def ensure_deployed(chain: Chain, engine: Engine, settings: Settings) -> Deployment:
-    """The recorded deployment if its code is still on chain, else a fresh deployment.
-    Used for the embedded chain, where `loyalty serve` deploys on first start."""
-    return existing_deployment(chain, engine) or deploy_token(chain, engine, settings)
+    """The recorded deployment, or a fresh one when none is recorded. Used for the embedded
+    chain, where `loyalty serve` deploys on first start. A recorded deployment the chain does
+    not have means the database and the chain state file are not from the same history (one
+    was deleted or restored alone): serving would strand every balance, so it is refused."""
+    try:
+        deployment = current_deployment(engine, chain.chain_id)
+    except NotDeployed:
+        return deploy_token(chain, engine, settings)
+    if not _on_chain(chain, deployment):
+        state = settings.chain_state or "(in memory)"
+        raise StateMismatch(
+            f"the database records the token at {deployment.address} (block "
+            f"{deployment.deployment_block}), but the chain state {state} does not have it: "
+            "the two files go together; restore both from one backup, or move "
+            "both away to start over (see docs/operating.md)"
+        )
+    return deployment
+
+
+def _on_chain(chain: Chain, deployment: Deployment) -> bool:
+    """Whether the chain holds the recorded deployment: its transaction created the contract
+    at the recorded address in the recorded block, and the code is there."""
+    w3 = chain.w3
+    try:
+        receipt = w3.eth.get_transaction_receipt(deployment.tx_hash)  # type: ignore[arg-type]
+    except Exception:  # TransactionNotFound: eth-tester raises, a node answers null
+        return False
+    if receipt is None or receipt.get("blockNumber") != deployment.deployment_block:
+        return False
+    created = receipt.get("contractAddress")
+    if created is None or created.lower() != deployment.address.lower():
+        return False
+    return w3.eth.get_code(Web3.to_checksum_address(deployment.address)) not in (b"", None)

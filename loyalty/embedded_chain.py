@@ -15,6 +15,8 @@ from eth.db.atomic import AtomicDB
 from eth.db.backends.base import BaseDB
 from web3.providers.eth_tester import EthereumTesterProvider
 
+from loyalty.errors import ConfigError
+
 
 class SqliteKV(BaseDB):
     """py-evm's key-value interface on a SQLite file; AtomicDB batches commit as one transaction."""
@@ -69,7 +71,14 @@ def embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
     if not state_path:
         return backend, None
     chain_class = type(backend.chain)
-    kv = SqliteKV(state_path)
+    try:
+        kv = SqliteKV(state_path)
+    except sqlite3.DatabaseError as exc:  # not SQLite at all, or damaged
+        raise ConfigError(
+            f"the chain state file {state_path} cannot be read ({exc}): restore it together "
+            "with the database from one backup, or move both away to start over "
+            "(see docs/operating.md)"
+        ) from None
     db = AtomicDB(kv)
     try:
         backend.chain = chain_class(db)  # resumes from the stored head

@@ -25,3 +25,7 @@ class WrongChain(ChainError):
 
 class NotDeployed(LoyaltyError):
     """No token deployment is recorded for this chain: run `loyalty deploy` first."""
+
+
+class StateMismatch(LoyaltyError):
+    """The database and the chain disagree about the deployment: they are not one history."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,6 +20,9 @@ class Runtime:
     async_engine: AsyncEngine
     chain: Chain
     deployment: Deployment
+    # What a worker thread of this process (indexer, minter) reports as wrong, by worker;
+    # /readyz fails while any is set.
+    problems: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls, settings: Settings, *, deploy_if_missing: bool | None = None) -> Runtime:

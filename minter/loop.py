@@ -89,7 +89,18 @@ class Minter:
         return lock_for(self.engine, self.address)
 
 
-def run_forever(minter: Minter, stop: threading.Event, *, lock: MinterLock | None = None) -> None:
+# After this many failed steps in a row the minter reports itself stuck (readiness fails);
+# one or two are a node's hiccup.
+STUCK_AFTER_FAILURES = 5
+
+
+def run_forever(
+    minter: Minter,
+    stop: threading.Event,
+    *,
+    lock: MinterLock | None = None,
+    problems: dict[str, str] | None = None,
+) -> None:
     """Waits for the wallet's lock, then steps every poll interval until `stop` is set. A failed
     step (node or database briefly unreachable) is logged and tried again; nothing is lost,
     since every decision is re-derived from the database and the chain."""
@@ -112,24 +123,39 @@ def run_forever(minter: Minter, stop: threading.Event, *, lock: MinterLock | Non
                     lock.check()
                     minter.step()
                     failed = 0
+                    if problems is not None:
+                        problems.pop("minter", None)
                 except LockLost as exc:
                     log.error("%s; waiting for the lock again", exc)
                     break
                 except RpcTransient as exc:  # expected now and then: one line, no traceback
                     failed += 1
                     log.warning("minter step failed (attempt %d): %s; retrying", failed, exc)
-                except Exception:
+                    _report(problems, failed, exc)
+                except Exception as exc:
                     failed += 1
                     log.exception("minter step failed (attempt %d); retrying", failed)
+                    _report(problems, failed, exc)
                 stop.wait(interval)
             lock.release()
     finally:
         lock.release()
 
 
-def start_thread(minter: Minter, stop: threading.Event) -> threading.Thread:
+def _report(problems: dict[str, str] | None, failed: int, exc: Exception) -> None:
+    if problems is not None and failed >= STUCK_AFTER_FAILURES:
+        problems["minter"] = f"{failed} steps in a row failed, last: {exc}"[:300]
+
+
+def start_thread(
+    minter: Minter, stop: threading.Event, problems: dict[str, str] | None = None
+) -> threading.Thread:
     thread = threading.Thread(
-        target=run_forever, args=(minter, stop), name="loyalty-minter", daemon=True
+        target=run_forever,
+        args=(minter, stop),
+        kwargs={"problems": problems},
+        name="loyalty-minter",
+        daemon=True,
     )
     thread.start()
     return thread

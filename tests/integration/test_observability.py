@@ -74,7 +74,12 @@ async def test_readyz_waits_for_the_indexer_then_reports_each_dependency(
     assert before.status_code == 503
     assert before.json()["checks"]["indexer"] == "nothing indexed yet"
     assert after.status_code == 200
-    assert after.json()["checks"] == {"database": "ok", "chain": "ok", "indexer": "ok"}
+    assert after.json()["checks"] == {
+        "database": "ok",
+        "chain": "ok",
+        "indexer": "ok",
+        "minter": "ok",
+    }
 
 
 async def test_readyz_is_503_while_the_indexer_lags_behind_the_head(runtime: Runtime) -> None:
@@ -165,3 +170,64 @@ async def test_metrics_show_the_last_audits_mismatch_count(runtime: Runtime) -> 
         text = (await c.get("/metrics")).text
     assert len(report.findings) >= 1
     assert f"loyalty_audit_mismatches {float(len(report.findings))}" in text
+
+
+async def test_readyz_is_503_once_the_indexer_thread_has_stopped(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli.indexer import start_in_serve
+    from indexer.errors import DeepReorg
+    from indexer.sync import Indexer
+
+    index_to_head(runtime)  # caught up: lag alone would call it ready
+
+    def deep_reorg(self: Indexer, stop: object) -> None:
+        raise DeepReorg("reorg deeper than finality at block 3")
+
+    monkeypatch.setattr(Indexer, "run_forever", deep_reorg)
+    stop = start_in_serve(runtime)
+    stop()  # joins the thread, which has died
+    async with client(runtime) as c:
+        reply = await c.get("/readyz")
+    assert reply.status_code == 503
+    assert reply.json()["checks"]["indexer"] == (
+        "stopped: DeepReorg: reorg deeper than finality at block 3"
+    )
+
+
+async def test_readyz_is_503_while_the_minter_steps_keep_failing(runtime: Runtime) -> None:
+    import threading
+
+    from minter.loop import STUCK_AFTER_FAILURES, run_forever
+
+    stop = threading.Event()
+    steps = 0
+
+    class _Lock:
+        def try_acquire(self) -> bool:
+            return True
+
+        def check(self) -> None:
+            pass
+
+        def release(self) -> None:
+            pass
+
+    class _Stuck:
+        address = "0xminter"
+        ctx = type("Ctx", (), {"settings": type("S", (), {"minter_poll_interval": 0})})
+
+        def step(self) -> None:
+            nonlocal steps
+            steps += 1
+            if steps == STUCK_AFTER_FAILURES:
+                stop.set()
+            raise RuntimeError("nonce too low, again")
+
+    run_forever(_Stuck(), stop, lock=_Lock(), problems=runtime.problems)  # type: ignore[arg-type]
+    async with client(runtime) as c:
+        stuck = await c.get("/readyz")
+    assert stuck.status_code == 503
+    assert stuck.json()["checks"]["minter"] == (
+        f"{STUCK_AFTER_FAILURES} steps in a row failed, last: nonce too low, again"
+    )
