@@ -69,9 +69,10 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
         jobs = start_jobs_thread(settings, stop)
-        ops = start_ops_server(args, settings, engine, chain)
+        problems: dict[str, str] = {}
+        ops = start_ops_server(args, settings, engine, chain, problems)
         try:
-            run_forever(minter, stop)
+            run_forever(minter, stop, problems=problems)
         finally:
             stop.set()
             jobs.join(timeout=30)

@@ -65,9 +65,12 @@ def add_metrics_port(parser: Any) -> None:
     )
 
 
-def start_ops_server(args: Any, settings: Any, engine: Any, chain: Any) -> OpsServer | None:
+def start_ops_server(
+    args: Any, settings: Any, engine: Any, chain: Any, problems: dict[str, str] | None = None
+) -> OpsServer | None:
     """Starts the ops server of a worker process when --metrics-port is given. Ready means the
-    database and the chain answer; the gauges come from the database (see api.gauges)."""
+    database and the chain answer and the worker reports no problem in `problems` (e.g. the
+    minter's steps keep failing); the gauges come from the database (see api.gauges)."""
     port = getattr(args, "metrics_port", None)
     if port is None:
         return None
@@ -88,6 +91,7 @@ def start_ops_server(args: Any, settings: Any, engine: Any, chain: Any) -> OpsSe
             checks["chain"] = "ok"
         except Exception as exc:
             checks["chain"] = f"{type(exc).__name__}"
+        checks.update(problems or {})
         return checks
 
     server = OpsServer("0.0.0.0", port, readiness, DatabaseCollector(engine))

@@ -231,3 +231,37 @@ async def test_readyz_is_503_while_the_minter_steps_keep_failing(runtime: Runtim
     assert stuck.json()["checks"]["minter"] == (
         f"{STUCK_AFTER_FAILURES} steps in a row failed, last: nonce too low, again"
     )
+
+
+def test_minter_process_readyz_reports_a_stuck_minter(runtime: Runtime) -> None:
+    import time
+    from types import SimpleNamespace
+
+    from cli.ops import start_ops_server
+    from tests.support.anvil import free_port
+
+    port = free_port()
+    problems: dict[str, str] = {}
+    ops = start_ops_server(
+        SimpleNamespace(metrics_port=port),
+        runtime.settings,
+        runtime.engine,
+        runtime.chain,
+        problems,
+    )
+    assert ops is not None
+    try:
+        url = f"http://127.0.0.1:{port}/readyz"
+        for _ in range(100):  # the server thread starts
+            try:
+                ready = httpx.get(url)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert ready.status_code == 200, ready.text
+        problems["minter"] = "5 steps in a row failed, last: boom"
+        stuck = httpx.get(url)
+    finally:
+        ops.stop()
+    assert stuck.status_code == 503
+    assert stuck.json()["checks"]["minter"] == "5 steps in a row failed, last: boom"
