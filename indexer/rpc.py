@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
-from indexer.errors import RpcError, RpcTimeout, RpcUnavailable, TooManyResults
+from indexer.errors import NodeInconsistent, RpcError, RpcTimeout, RpcUnavailable, TooManyResults
 from loyalty.metrics import RPC_ERRORS
 
 Call = tuple[str, list[Any]]
@@ -58,6 +58,17 @@ def log_retry(method: str, attempt: int, error: Exception, detail: str = "") -> 
     RPC_ERRORS.labels(component="indexer", method=method).inc()
     where = f" {detail}" if detail else ""
     log.warning("%s%s failed (attempt %d): %s; retrying", method, where, attempt, error)
+
+
+def quantity(answer: Any, what: str) -> int:
+    """A JSON-RPC quantity (0x-hex) from a batch answer: an RpcError item is raised, anything
+    that is not hex is the node contradicting the protocol (NodeInconsistent)."""
+    if isinstance(answer, RpcError):
+        raise answer
+    try:
+        return int(answer, 16)
+    except (TypeError, ValueError):
+        raise NodeInconsistent(f"{what} answered {answer!r}") from None
 
 
 class RpcTransport(Protocol):

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from indexer.decode import ZERO_ADDRESS, Decoded
+from indexer.balances import fold, touched, undo, undone
+from indexer.decode import Decoded
 from indexer.errors import IndexerError, NodeInconsistent
 from indexer.reader import Block as Block  # re-exported: store.Block
 from indexer.tables import (
@@ -146,40 +148,15 @@ def apply_range(
     balances the caller knows to be the stored ones at `state`'s checkpoint (they are not read
     again); `data.balances_after` gets the touched addresses' balances after the range."""
     decoded = data.decoded
-    touched = {t.from_address for t in decoded.transfers} | {
-        t.to_address for t in decoded.transfers
-    }
-    touched.discard(ZERO_ADDRESS)
+    addresses = touched(decoded.transfers)
     if known:
-        current = {a: known[a] for a in touched if a in known}
-        current.update(current_balances(conn, touched.difference(current)))
+        current = {a: known[a] for a in addresses if a in known}
+        current.update(current_balances(conn, addresses.difference(current)))
     else:
-        current = current_balances(conn, touched)
+        current = current_balances(conn, addresses)
     stored = set(current)  # addresses that have a balance row (the others get one now)
-    history: dict[tuple[str, int], int] = {}
-    supply = state.total_supply
-    supply_rows: dict[int, int] = {}
-    for number, _hash, tx_hash, log_index, frm, to, value in decoded.transfers:
-        if frm == ZERO_ADDRESS:
-            supply += value
-            supply_rows[number] = supply
-        else:
-            after = current.get(frm, 0) - value
-            if after < 0:
-                # The chain never lets a balance go negative: some earlier log is missing.
-                raise NodeInconsistent(
-                    f"{frm} would hold {after} after {tx_hash}:{log_index}: "
-                    "the node's logs are incomplete"
-                )
-            current[frm] = after
-            history[(frm, number)] = after
-        if to == ZERO_ADDRESS:
-            supply -= value
-            supply_rows[number] = supply
-        else:
-            after = current.get(to, 0) + value
-            current[to] = after
-            history[(to, number)] = after
+    folded = fold(decoded.transfers, current, state.total_supply)
+    history, supply, supply_rows = folded.history, folded.supply, folded.supply_rows
 
     if decoded.transfers:
         if conn.dialect.name == "postgresql":
@@ -223,7 +200,7 @@ def apply_range(
                 ("address", "block_number", "balance"),
                 [(a, n, amount_literal(b, "sqlite")) for (a, n), b in history.items()],
             )
-        last_change = {a: n for (a, n) in history}
+        last_change = folded.last_change()
         rows = [(a, current[a], last_change[a]) for a in last_change]
         if conn.dialect.name == "postgresql":
             _write_balances(
@@ -353,7 +330,11 @@ def _write_balances(
 
 
 def _upsert_balances(conn: Connection, rows: list[tuple[str, int, int]]) -> None:
-    if conn.dialect.name == "postgresql" and rows:
+    """Inserts or updates (address, balance, block) rows: a reorg's undo on either dialect, a
+    range's balances on SQLite (PostgreSQL ranges use `_write_balances`)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
         # One statement over arrays: several times faster than executemany for a backfill.
         # Arrays go as text literals: psycopg's per-item dumping of Decimal lists cost more
         # than the statement itself. Addresses are hex and numbers digits: nothing to quote.
@@ -369,11 +350,7 @@ def _upsert_balances(conn: Connection, rows: list[tuple[str, int, int]]) -> None
             ),
         )
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(balances)
+    stmt = sqlite_insert(balances)
     stmt = stmt.on_conflict_do_update(
         index_elements=[balances.c.address],
         set_={"balance": stmt.excluded.balance, "block_number": stmt.excluded.block_number},
@@ -406,17 +383,7 @@ def rollback_to(conn: Connection, state: State, ancestor: Block) -> State:
             transfers.c.block_number > ancestor.number
         )
     ).all()
-    deltas: dict[str, int] = {}
-    supply = state.total_supply
-    for frm, to, value in above:
-        if frm == ZERO_ADDRESS:
-            supply -= value
-        else:
-            deltas[frm] = deltas.get(frm, 0) + value
-        if to == ZERO_ADDRESS:
-            supply += value
-        else:
-            deltas[to] = deltas.get(to, 0) - value
+    deltas, supply = undo(above, state.total_supply)
     removed_batches = conn.execute(
         select(func.count())
         .select_from(batch_events)
@@ -428,12 +395,8 @@ def rollback_to(conn: Connection, state: State, ancestor: Block) -> State:
     if deltas:
         current = current_balances(conn, deltas)
         last_change = _last_change(conn, list(deltas))
-        rows = []
-        for address, delta in deltas.items():
-            after = current.get(address, 0) + delta
-            if after < 0:
-                raise IndexerError(f"undo would leave {address} at {after}: the index is corrupt")
-            rows.append((address, after, last_change.get(address, ancestor.number)))
+        after = undone(current, deltas)
+        rows = [(a, b, last_change.get(a, ancestor.number)) for a, b in after.items()]
         _upsert_balances(conn, rows)
     new = replace(
         state,

@@ -32,7 +32,7 @@ from indexer.lock import WriterLock
 from indexer.progress import Progress
 from indexer.ranges import AdaptiveRange
 from indexer.reader import Block, FetchWorker, FinalRange, NodeReader
-from indexer.rpc import HttpRpc, RpcTransport
+from indexer.rpc import HttpRpc, RpcTransport, quantity
 from indexer.store import RangeData, State
 
 log = logging.getLogger("indexer")
@@ -148,7 +148,7 @@ class Indexer:
         if state.indexed_hash is not None:
             calls.append(("eth_getBlockByNumber", [hex(state.indexed_block), False]))
         answers = self._batch(calls)
-        head = _int(answers[0], "eth_blockNumber")
+        head = quantity(answers[0], "eth_blockNumber")
         finalized = self.finality.finalized(head, answers[1] if finality_calls else None)
         step = Step(head=head, finalized=finalized)
         if state.indexed_hash is not None:
@@ -558,15 +558,6 @@ class _Prefetch:
             raise self._error
         assert self._value is not None
         return self._value
-
-
-def _int(answer: Any, what: str) -> int:
-    if isinstance(answer, RpcError):
-        raise answer
-    try:
-        return int(answer, 16)
-    except (TypeError, ValueError):
-        raise NodeInconsistent(f"{what} answered {answer!r}") from None
 
 
 __all__ = ["DeepReorg", "Indexer", "IndexerConfig", "IndexerError", "Step"]
