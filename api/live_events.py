@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from indexer.queries import TransferRow
 from indexer.tables import balances, indexer_state, transfers
 from loyalty.db.ledger import members
 from loyalty.db.outbox import FINAL, chain_requests
@@ -42,16 +43,6 @@ QUEUE_MAX = 1000  # transfers waiting for one slow subscriber before it is cut o
 RECENT_MAX = 10_000  # transfers remembered to skip after a reorg rewinds the cursor
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class TransferEvent:
-    tx_hash: str
-    log_index: int
-    block_number: int
-    from_address: str
-    to_address: str
-    value: int
 
 
 class Overflow(Exception):
@@ -97,7 +88,7 @@ class Hub:
         self._interval = interval
         self._accounts: dict[str, list[Feed[None]]] = {}
         self._fingerprints: dict[str, tuple[Any, ...] | None] = {}
-        self._addresses: dict[str, list[Feed[TransferEvent]]] = {}
+        self._addresses: dict[str, list[Feed[TransferRow]]] = {}
         self._cursor: _Cursor | None = None
         self._recent: OrderedDict[tuple[str, int], None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
@@ -122,9 +113,9 @@ class Hub:
                 self._fingerprints.pop(member_id, None)
 
     @asynccontextmanager
-    async def transfers(self, address: str) -> AsyncIterator[Feed[TransferEvent]]:
+    async def transfers(self, address: str) -> AsyncIterator[Feed[TransferRow]]:
         address = address.lower()
-        feed: Feed[TransferEvent] = Feed()
+        feed: Feed[TransferRow] = Feed()
         if not self._addresses:
             async with self._engine().connect() as conn:
                 state = await _indexer_state(conn)
@@ -206,10 +197,10 @@ class Hub:
                 .order_by(transfers.c.block_number, transfers.c.log_index)
             )
             for row in rows:
-                self._report(TransferEvent(*row))
+                self._report(TransferRow(*row))
         self._cursor = _Cursor(max(state.indexed_block, start), state.reorgs)
 
-    def _report(self, event: TransferEvent) -> None:
+    def _report(self, event: TransferRow) -> None:
         key = (event.tx_hash, event.log_index)
         if key in self._recent:
             return

@@ -22,10 +22,10 @@ from sqlalchemy import Connection, Engine, or_, select
 
 from audit.ledger import LedgerView
 from indexer.decode import BURN, MINT, ZERO_ADDRESS
-from indexer.errors import NodeInconsistent, NotIndexedYet, RpcError
+from indexer.errors import NotIndexedYet
 from indexer.progress import Progress
 from indexer.queries import balances_at_stmt
-from indexer.rpc import RpcTransport
+from indexer.rpc import RpcTransport, quantity
 from indexer.tables import batch_events, indexer_state, transfers
 from loyalty.metrics import AUDIT_MISMATCHES
 
@@ -209,15 +209,6 @@ def _call_data_balance_of(address: str) -> str:
     return BALANCE_OF + "0" * 24 + address[2:].lower()
 
 
-def _uint(answer: Any, what: str) -> int:
-    if isinstance(answer, RpcError):
-        raise answer
-    try:
-        return int(answer, 16)
-    except (TypeError, ValueError):
-        raise NodeInconsistent(f"{what} answered {answer!r}") from None
-
-
 def run_audit(
     engine: Engine,
     rpc: RpcTransport,
@@ -244,7 +235,7 @@ def run_audit(
             [("eth_call", [{"to": token, "data": _call_data_balance_of(a)}, tag]) for a in chunk]
         )
         for a, answer in zip(chunk, answers, strict=True):
-            on_chain[a] = _uint(answer, f"balanceOf({a})")
+            on_chain[a] = quantity(answer, f"balanceOf({a})")
         if progress is not None:
             progress.update(start + len(chunk), len(addresses), len(chunk))
     if progress is not None:
@@ -259,7 +250,7 @@ def run_audit(
                     {"address": a, "indexed": str(indexed[a]), "chain": str(on_chain[a])},
                 )
             )
-    chain_supply = _uint(
+    chain_supply = quantity(
         rpc.call("eth_call", [{"to": token, "data": TOTAL_SUPPLY}, tag]), "totalSupply()"
     )
     indexed_supply = sum(indexed.values())
