@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from loyalty.db.engine import make_engine
-from loyalty.services.api_keys import create_key, revoke_key
+from loyalty.services import api_keys
+from loyalty.services.api_keys import PREFIX, create_key, key_id_of, revoke_key
 from tests.integration._rules_client import (
     ADMIN_KEY,
     BULK,
@@ -187,12 +188,38 @@ async def test_created_keys_work_and_revoked_keys_stop(database_url: str, tmp_pa
                 stored = conn.execute(text("SELECT * FROM api_keys")).all()
         finally:
             engine.dispose()
-        assert key not in repr(stored) and key.split("_")[2] not in repr(stored)
+        # The secret is everything after `lk_<id>_`; it may itself hold (or begin with) `_`.
+        secret = key.removeprefix(f"{PREFIX}{record.id}_")
+        assert secret and len(secret) == 43
+        assert key not in repr(stored) and secret not in repr(stored)
         # The bootstrap key is off when the setting is empty.
         error = await api.error(LIST, token=ADMIN_KEY)
         assert error["extensions"]["code"] == UNAUTH
         revoke_key(api.runtime.engine, record.id)
     # A new process (no cache) refuses it at once.
     async with running_api(database_url, tmp_path, admin_api_key="") as api:
+        error = await api.error(LIST, token=key)
+        assert error["extensions"]["code"] == UNAUTH
+
+
+@pytest.mark.parametrize("secret", ["_" + "a" * 42, "a_b-" * 10 + "c_d", "-" + "_" * 42])
+async def test_keys_whose_secret_begins_with_or_holds_underscores_work(
+    sqlite_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    """token_urlsafe draws `_` as one of 64 characters: about 1 key in 64 begins with it, and
+    most hold one. Such keys must parse, authenticate and be revocable like any other."""
+    assert len(secret) == 43
+    async with running_api(sqlite_url, tmp_path, admin_api_key="") as api:
+        with monkeypatch.context() as patched:
+            patched.setattr(api_keys.secrets, "token_urlsafe", lambda nbytes: secret)
+            key, record = create_key(api.runtime.engine, role="admin", name="underscored")
+        assert key == f"{PREFIX}{record.id}_{secret}"
+        assert key_id_of(key) == record.id
+        assert (await api.ok(LIST, token=key)) is not None
+        # The same key with the secret cut at its first `_` is another key: refused.
+        error = await api.error(LIST, token=f"{PREFIX}{record.id}_{secret.split('_', 1)[0]}")
+        assert error["extensions"]["code"] == UNAUTH
+        revoke_key(api.runtime.engine, record.id)
+    async with running_api(sqlite_url, tmp_path, admin_api_key="") as api:
         error = await api.error(LIST, token=key)
         assert error["extensions"]["code"] == UNAUTH
