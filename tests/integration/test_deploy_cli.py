@@ -1,21 +1,27 @@
-"""`loyalty deploy`, run as the real console script: the happy path against anvil on both
-databases, and every mistake an operator makes ending in one clear line on stderr, a non-zero
-exit, no traceback, and no transaction sent."""
+"""`loyalty deploy`: the happy path against anvil on both databases, and every mistake an
+operator makes ending in one clear line on stderr, a non-zero exit, no traceback, and no
+transaction sent. Most cases call the CLI's main() in this process (a fresh interpreter per case
+cost seconds of imports each); two run the real console script, where the process boundary (the
+entry point, its exit status and streams) is the point."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
+from cli.main import main
 from loyalty.db.engine import make_engine
 from loyalty.deploy import current_deployment
 from tests.support.anvil import ANVIL_KEYS, AnvilNode, free_port
@@ -25,20 +31,44 @@ LOYALTY = Path(sys.executable).with_name("loyalty")
 DEPLOYER, MINTER = ANVIL_KEYS[0], ANVIL_KEYS[1]
 
 
-def run_deploy(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`loyalty deploy` with only the given LOYALTY_* variables set."""
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_deploy(cwd: Path, env: dict[str, str], *args: str, process: bool = False) -> Result:
+    """`loyalty deploy` with only the given LOYALTY_* variables set, in cwd: main() in this
+    process, or the installed console script in a child process when `process` is true."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
-    return subprocess.run(
-        [str(LOYALTY), "deploy", *args],
-        cwd=cwd,
-        env={**base, "LOYALTY_DATABASE_URL": f"sqlite:///{cwd}/cli.db", **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    full_env = {**base, "LOYALTY_DATABASE_URL": f"sqlite:///{cwd}/cli.db", **env}
+    if process:
+        done = subprocess.run(
+            [str(LOYALTY), "deploy", *args],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        # The child's environment exactly: no LOYALTY_* variable of this process leaks in.
+        for name in list(os.environ):
+            if name.startswith("LOYALTY_"):
+                patch.delenv(name)
+        for name, value in full_env.items():
+            patch.setenv(name, value)
+        patch.chdir(cwd)
+        # (main() points the root logger at this stderr; conftest restores it after the test.)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["deploy", *args])
+    return Result(code, out.getvalue(), err.getvalue())
 
 
-def assert_one_clear_line(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
+def assert_one_clear_line(result: Result, *fragments: str) -> str:
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr + result.stdout
     lines = result.stderr.strip().splitlines()
@@ -87,7 +117,8 @@ def test_missing_or_malformed_keys(
 
 
 def test_embedded_chain_in_memory_is_refused(tmp_path: Path) -> None:
-    result = run_deploy(tmp_path, {"LOYALTY_CHAIN_STATE": ""})
+    # The real console script: its exit status and one stderr line across a process boundary.
+    result = run_deploy(tmp_path, {"LOYALTY_CHAIN_STATE": ""}, process=True)
     assert_one_clear_line(result, "LOYALTY_CHAIN_STATE is empty", "would vanish")
 
 
@@ -245,7 +276,9 @@ def test_deploy_json_records_the_deployment_and_grants_roles(
 
 def test_deploy_if_missing_keeps_the_recorded_token(tmp_path: Path, anvil: AnvilNode) -> None:
     env = {"LOYALTY_RPC_URL": anvil.url, **keys()}
-    first = run_deploy(tmp_path, env, "--json")
+    # The real console script deploys (entry point, JSON on stdout, exit 0); the in-process
+    # second run then finds what the child recorded in the database.
+    first = run_deploy(tmp_path, env, "--json", process=True)
     assert first.returncode == 0, first.stderr
     height = block_number(anvil)
     again = run_deploy(tmp_path, env, "--json", "--if-missing")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import glob
 import os
+import queue
+import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,24 +76,56 @@ class AnvilNode:
 
 
 def start_anvil(*args: str, chain_id: int = 31337) -> AnvilNode:
+    """Anvil picks its own port (--port 0) and says which: a port probed free and then handed
+    over can be taken in between by another test worker's node, which would then answer for
+    this one."""
     binary = anvil_binary()
     if binary is None:
         raise FileNotFoundError("anvil is not installed: run `npm install` in contracts/")
-    port = free_port()
-    cmd = [binary, "--port", str(port), "--chain-id", str(chain_id), "--silent", *args]
+    cmd = [binary, "--port", "0", "--chain-id", str(chain_id), *args]
     process = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ}
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ}
     )
+    ports: queue.Queue[int | None] = queue.Queue()
+    said: list[str] = []
+    # Drains anvil's output for its whole life (a full pipe would stall it), noting the port.
+    threading.Thread(target=_read_output, args=(process, ports, said), daemon=True).start()
+    try:
+        port = ports.get(timeout=20)
+    except queue.Empty:
+        port = None
+    if port is None:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        raise RuntimeError(f"anvil did not start within 20 s: {''.join(said[-20:])}")
     node = AnvilNode(port=port, process=process, chain_id=chain_id)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"anvil exited: {err}")
         try:
             node.rpc("eth_chainId")
             return node
         except httpx.HTTPError:
             time.sleep(0.05)
     node.stop()
-    raise RuntimeError("anvil did not start within 20 s")
+    raise RuntimeError("anvil did not answer within 20 s")
+
+
+def _read_output(
+    process: subprocess.Popen[bytes], ports: queue.Queue[int | None], said: list[str]
+) -> None:
+    assert process.stdout is not None
+    told = False
+    for raw in process.stdout:
+        line = raw.decode(errors="replace")
+        if not told:
+            said.append(line)
+            found = _LISTENING.search(line)
+            if found:
+                ports.put(int(found.group(1)))
+                told = True
+    if not told:
+        ports.put(None)  # exited before listening
+
+
+_LISTENING = re.compile(r"Listening on [0-9.]+:([0-9]+)")

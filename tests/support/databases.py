@@ -47,7 +47,10 @@ def _drop_orphans(conn: psycopg.Connection) -> None:
 
 class PostgresDatabases:
     def __init__(self) -> None:
-        self.prefix = f"loyalty_t{os.getpid()}_"
+        # The pid keeps concurrent runs (and pytest-xdist workers) apart and lets a later run
+        # drop what a killed one left (_drop_orphans); the worker id only names the owner.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        self.prefix = f"loyalty_t{os.getpid()}_{worker + '_' if worker else ''}"
         self.template = self.prefix + "template"
         self.created: list[str] = []
         self._template_ready = False
