@@ -11,9 +11,7 @@ from loyalty.db import migrate
 
 def version_locations() -> list[Path]:
     """Each worker package keeps its own branch in `<package>/migrations/versions`."""
-    return [
-        Path(pkg.__file__).resolve().parent / "migrations" / "versions" for pkg in (minter, indexer)
-    ]
+    return [Path(pkg.__path__[0]) / "migrations" / "versions" for pkg in (minter, indexer)]
 
 
 def upgrade(url: str) -> None:
