@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
-class LoyaltyError(Exception):
-    """Base of every expected failure in the core."""
+# The base lives in the domain so that the domain imports nothing outside the standard library.
+from loyalty.domain.errors import LoyaltyError as LoyaltyError
 
 
 class ConfigError(LoyaltyError):

@@ -1,13 +1,17 @@
 """Domain failures. Each carries a stable `code` that the API shows as `extensions.code`.
 
-They derive from LoyaltyError so the CLI prints them as one line; the API maps them by `code`.
+They derive from LoyaltyError (defined here, so that the domain needs nothing outside the
+standard library; loyalty.errors re-exports it), so the CLI prints them as one line; the API
+maps them by `code`.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from loyalty.errors import LoyaltyError
+
+class LoyaltyError(Exception):
+    """Base of every expected failure in the core (the domain's and the infrastructure's)."""
 
 
 class DomainError(LoyaltyError):

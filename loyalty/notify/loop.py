@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.program import member_contacts, notifications
 from loyalty.db.rules import tiers
+from loyalty.domain.templates import render
 from loyalty.notify import webhook
 from loyalty.notify.mail import MailTransport, SmtpServer, SmtpTransport, build_message
-from loyalty.notify.templates import render
 from loyalty.notify.webhook import DeliveryFailed, HttpWebhookSender, WebhookSender
 from loyalty.services.notifications import DELIVERED, EMAIL, FAILED, PENDING, WEBHOOK
 from loyalty.services.program import Program, get_program

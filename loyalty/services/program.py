@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loyalty.db.program import program_settings
 from loyalty.domain.errors import InvalidInput, RevisionMismatch
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus, validate_policy
+from loyalty.domain.templates import validate_template
 from loyalty.domain.tiers import validate_window
-from loyalty.notify.templates import validate_template
 
 POINT_VALUE_MAX = Decimal("1000000")
 
