@@ -22,11 +22,25 @@ def validate_template(text: str, *, field: str) -> str:
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
-        if name not in PLACEHOLDERS or spec or conversion:
+        if name not in PLACEHOLDERS:
             raise InvalidInput(
                 f"{field} uses {{{name}}}; the placeholders are "
                 + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
                 + " (write {{ and }} for literal braces)",
+                field=field,
+            )
+        # A known placeholder with a conversion or a format spec: name what is wrong, which
+        # is the `!r` or `:>10`, not the placeholder the owner spelled right.
+        if conversion:
+            raise InvalidInput(
+                f"{field} uses {{{name}!{conversion}}}; conversions (!{conversion}) are not "
+                f"supported: write {{{name}}}",
+                field=field,
+            )
+        if spec:
+            raise InvalidInput(
+                f"{field} uses {{{name}:{spec}}}; format specs (:{spec}) are not supported: "
+                f"write {{{name}}}",
                 field=field,
             )
     return text
