@@ -153,8 +153,9 @@ def _build_chain(args: argparse.Namespace, dump: Path | None) -> dict[str, Any]:
 
 def _child_index(url: str, rpc_url: str, token: str, start: int, chain_id: int) -> None:
     """Runs in a subprocess so that its peak RSS is the indexer's alone."""
+    from indexer.config import IndexerConfig
     from indexer.rpc import HttpRpc
-    from indexer.sync import Indexer, IndexerConfig
+    from indexer.sync import Indexer
     from loyalty.db.engine import make_engine
 
     calls: list[list[Any]] = []

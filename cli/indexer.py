@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from cli.ops import add_metrics_port, start_ops_server
+from indexer.config import IndexerConfig
 from indexer.progress import Progress
-from indexer.sync import Indexer, IndexerConfig
+from indexer.sync import Indexer
 from loyalty.errors import ConfigError
 from loyalty.settings import Settings
 
@@ -27,19 +28,13 @@ def build_indexer(
 ) -> Indexer:
     from indexer.rpc import rpc_for
 
-    config = IndexerConfig(finality_depth=runtime.settings.finality_depth)
+    config = IndexerConfig.from_settings(runtime.settings)
     if max_range is not None:
-        config = IndexerConfig(
-            finality_depth=runtime.settings.finality_depth,
-            initial_range=min(config.initial_range, max_range),
-            max_range=max_range,
-            follow_range=min(config.follow_range, max_range),
-        )
-
+        config = config.with_max_range(max_range)
     d = runtime.deployment
     return Indexer(
         engine=runtime.engine,
-        rpc=rpc_for(runtime.settings, runtime.chain),
+        rpc=rpc_for(config, runtime.chain),
         chain_id=d.chain_id,
         token=d.address,
         start_block=d.deployment_block,

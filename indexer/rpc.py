@@ -231,7 +231,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def rpc_for(settings: Any, chain: Any = None) -> RpcTransport:
+class HasRpcUrl(Protocol):
+    """Settings or an IndexerConfig: anything that names the node (empty: embedded chain)."""
+
+    @property
+    def rpc_url(self) -> str: ...
+
+
+def rpc_for(settings: HasRpcUrl, chain: Any = None) -> RpcTransport:
     """HttpRpc for a node URL; ChainRpc over the given chain for the embedded default."""
     if settings.rpc_url:
         return HttpRpc(settings.rpc_url)

@@ -8,6 +8,7 @@ tests drive `sync_once` deterministically.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -20,47 +21,34 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from indexer import store
-from indexer.decode import TOPICS, TRANSFER, BatchEvent, Decoded, Transfer, decode_logs, gc_paused
-from indexer.errors import (
-    DeepReorg,
-    IndexerError,
-    NodeInconsistent,
-    RpcError,
-)
+from indexer.config import IndexerConfig
+from indexer.decode import gc_paused
+from indexer.errors import DeepReorg, IndexerError, NodeInconsistent, RpcError
 from indexer.finality import Finality
 from indexer.lock import WriterLock
 from indexer.progress import Progress
 from indexer.ranges import AdaptiveRange
-from indexer.reader import Block, FetchWorker, FinalRange, NodeReader
+from indexer.reader import FetchWorker, FinalRange, NodeReader
+from indexer.realtime import Realtime, tip_replaced
 from indexer.rpc import HttpRpc, RpcTransport, quantity
 from indexer.store import RangeData, State
 
 log = logging.getLogger("indexer")
 
 
-@dataclass(frozen=True)
-class IndexerConfig:
-    finality_depth: int = 64
-    initial_range: int = 1_000
-    max_range: int = 100_000
-    max_logs: int = 10_000
-    follow_range: int = 256  # most blocks per step above finality (each header is fetched)
-    poll_interval: float = 1.0
-    retries: int = 6  # per call, for transport errors and timeouts
-    retry_delay: float = 0.2  # doubled on each retry
-    balance_cache: int = 250_000  # most balances kept in memory between ranges (~60 MB)
-    # PostgreSQL bulk load: during a backfill the two address indexes of transfers are dropped
-    # and built once the index reaches finality (also at the first step that finds it there, so
-    # a crash while they were dropped heals). A backfill is a range below finality, with more
-    # to follow, that holds `bulk_load_events` events or ends `bulk_load_blocks` behind
-    # finality; not once `bulk_load_max_events` are stored (building them again costs more).
-    bulk_load: bool = True
-    bulk_load_events: int = 10_000
-    bulk_load_blocks: int = 100_000
-    bulk_load_max_events: int = 5_000_000
-    # Backfill ranges are read (fetched, parsed, checked, decoded) in a separate process while
-    # the current one is stored, for an HTTP node (HttpRpc); in a thread otherwise.
-    fetch_process: bool = True
+class Stage(enum.Enum):
+    CAUGHT_UP = "caught up"  # nothing above the checkpoint yet
+    REALTIME = "realtime"  # the next block is above finality: follow the head (realtime.py)
+    HISTORICAL = "historical"  # the next block is final: a backfill range (historical.py)
+
+
+def choose_stage(first: int, head: int, finalized: int) -> Stage:
+    """What a step does with `first`, the block after the checkpoint (finalized ≤ head)."""
+    if first > head:
+        return Stage.CAUGHT_UP
+    if first > finalized:
+        return Stage.REALTIME
+    return Stage.HISTORICAL
 
 
 @dataclass
@@ -91,7 +79,6 @@ class Indexer:
 
     def __post_init__(self) -> None:
         self.token = self.token.lower()
-        self._token_bytes = bytes.fromhex(self.token[2:])
         self.ranges = AdaptiveRange(
             size=self.config.initial_range,
             maximum=self.config.max_range,
@@ -106,6 +93,7 @@ class Indexer:
             retry_delay=self.config.retry_delay,
             sleep=self.sleep,
         )
+        self.realtime = Realtime(self.engine, self.reader, self._record)
         self._prefetch: _Prefetch | None = None
         self._worker: FetchWorker | None = None
         self._balances: dict[str, int] = {}
@@ -147,35 +135,29 @@ class Indexer:
         calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", []), *finality_calls]
         if state.indexed_hash is not None:
             calls.append(("eth_getBlockByNumber", [hex(state.indexed_block), False]))
-        answers = self._batch(calls)
+        answers = self.reader.batch(calls)
         head = quantity(answers[0], "eth_blockNumber")
         finalized = self.finality.finalized(head, answers[1] if finality_calls else None)
         step = Step(head=head, finalized=finalized)
-        if state.indexed_hash is not None:
-            tip = answers[-1]
-            if not isinstance(tip, dict) or tip.get("hash", "").lower() != state.indexed_hash:
-                self._drop_prefetch()
-                return self._reorg(state, step)
-        first = state.indexed_block + 1
-        if first > finalized:
+        if state.indexed_hash is not None and tip_replaced(answers[-1], state.indexed_hash):
             self._drop_prefetch()
-        if first > finalized:
+            return self._reorg(state, step)
+        first = state.indexed_block + 1
+        stage = choose_stage(first, head, finalized)
+        if stage is not Stage.HISTORICAL:
             self._stop_worker()  # following the head: no more backfill ranges for now
-        if first > head:
+        if stage is Stage.CAUGHT_UP:
             with self.engine.begin() as conn:
                 store.record_head(conn, head, finalized)
             self._ensure_indexes()
             step.caught_up = True
             step.first, step.last = first, state.indexed_block
             return step
-        if first > finalized:
-            last = min(head, first + self.config.follow_range - 1)
-            headers = self._headers(first, last, state.indexed_hash)
-            last, decoded = self._logs(first, last)
-            headers = headers[: last - first + 1]
-            decoded = self._check_against_headers(decoded, headers, first, last)
-            blocks = [Block(h["number"], h["hash"], h["parent"]) for h in headers]
-            last_hash = blocks[-1].hash
+        if stage is Stage.REALTIME:
+            got = self.realtime.read(
+                first, min(head, first + self.config.follow_range - 1), state.indexed_hash
+            )
+            last, decoded, blocks = got.last, got.decoded, got.blocks
         else:
             if self._use_worker() and self._worker is None:
                 self._worker = self._start_worker()  # it starts while this range is read
@@ -184,13 +166,12 @@ class Indexer:
                 final = self._final_range(first, finalized)
                 self._record(final.logs_calls)
             last, decoded, blocks = final.last, final.decoded, final.blocks
-            last_hash = blocks[-1].hash
             if last < finalized:
                 # The next range is below finality too: fetch it while this one is stored.
                 self._start_prefetch(last + 1, finalized)
                 if self._bulk_load_starts(state, last, finalized, decoded.events):
                     self._drop_indexes()
-        data = RangeData(first, last, last_hash, decoded, blocks, head, finalized)
+        data = RangeData(first, last, blocks[-1].hash, decoded, blocks, head, finalized)
         at = (state.indexed_block, state.indexed_hash)
         known = self._balances if self._balances_at == at else None
         self._balances_at = None  # unknown until this range commits
@@ -343,143 +324,13 @@ class Indexer:
     def close(self) -> None:
         self._stop_worker()
 
-    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        return self.reader.batch(calls)
-
-    def _call(self, method: str, params: list[Any]) -> Any:
-        if method == "eth_getLogs":
-            self._record([params])
-        return self.reader.call(method, params)
-
-    def _logs(self, first: int, last: int) -> tuple[int, Decoded]:
-        """Logs of first..last, shrinking the range on refusals; returns the range's real end."""
-        sent: list[list[Any]] = []
-        try:
-            return self.reader.logs(first, last, sent)
-        finally:
-            self._record(sent)
-
-    def _headers(self, first: int, last: int, parent: str | None) -> list[dict[str, Any]]:
-        """Headers of first..last, checked to form one chain on top of `parent`."""
-        answers = self._batch(
-            [("eth_getBlockByNumber", [hex(n), False]) for n in range(first, last + 1)]
-        )
-        headers = []
-        expected_parent = parent
-        for n, answer in zip(range(first, last + 1), answers, strict=True):
-            if not isinstance(answer, dict) or not answer.get("hash"):
-                raise NodeInconsistent(f"the node has no block {n} (head moved back?)")
-            header = {
-                "number": n,
-                "hash": answer["hash"].lower(),
-                "parent": answer["parentHash"].lower(),
-                "bloom": answer.get("logsBloom"),
-            }
-            if expected_parent is not None and header["parent"] != expected_parent:
-                raise NodeInconsistent(
-                    f"block {n} does not extend {expected_parent} (a reorg under way); retrying"
-                )
-            expected_parent = header["hash"]
-            headers.append(header)
-        return headers
-
-    def _check_against_headers(
-        self, decoded: Decoded, headers: list[dict[str, Any]], first: int, last: int
-    ) -> Decoded:
-        """Every log's block hash must be its block's hash; a block whose bloom says it has our
-        logs but got none is asked again by hash."""
-        by_number = {h["number"]: h for h in headers}
-        seen = set()
-        items: list[Transfer | BatchEvent] = [*decoded.transfers, *decoded.batches]
-        for item in items:
-            expected = by_number[item.block_number]["hash"]
-            if item.block_hash != expected:
-                raise NodeInconsistent(
-                    f"log {item.tx_hash}:{item.log_index} names block hash {item.block_hash}, "
-                    f"but block {item.block_number} is {expected}: refused"
-                )
-            seen.add(item.block_number)
-        topic = bytes.fromhex(TRANSFER[2:])
-        from indexer.decode import bloom_may_contain
-
-        missing = [
-            h
-            for h in headers
-            if h["number"] not in seen
-            and h["bloom"]
-            and bloom_may_contain(h["bloom"], self._token_bytes, topic)
-        ]
-        if not missing:
-            return decoded
-        extra_logs: list[Any] = []
-        for h in missing:
-            again = self._call(
-                "eth_getLogs",
-                [
-                    {
-                        "address": self.token,
-                        "blockHash": h["hash"],
-                        "topics": [list(TOPICS)],
-                    }
-                ],
-            )
-            if again:
-                log.warning(
-                    "block %d: eth_getLogs by range missed %d logs", h["number"], len(again)
-                )
-                extra_logs.extend(again)
-        if not extra_logs:
-            return decoded  # a bloom false positive
-        extra = self._check_against_headers(
-            decode_logs(extra_logs, self.token, first, last), headers, first, last
-        )
-        merged_t = sorted(
-            [*decoded.transfers, *extra.transfers], key=lambda t: (t.block_number, t.log_index)
-        )
-        merged_b = sorted(
-            [*decoded.batches, *extra.batches], key=lambda b: (b.block_number, b.log_index)
-        )
-        return Decoded(merged_t, merged_b)
-
     # -- reorgs ------------------------------------------------------------------------------
 
     def _reorg(self, state: State, step: Step) -> Step:
-        """Walks back the stored blocks to the newest one the node still has, and undoes the
-        rest. A replaced block at or below finality stops the indexer."""
-        with self.engine.connect() as conn:
-            stored = store.stored_blocks(conn, state.indexed_block)
-        ancestor: Block | None = None
-        for start in range(0, len(stored), 64):
-            window = stored[start : start + 64]
-            answers = self._batch(
-                [("eth_getBlockByNumber", [hex(b.number), False]) for b in window]
-            )
-            for b, answer in zip(window, answers, strict=True):
-                if isinstance(answer, dict) and str(answer.get("hash", "")).lower() == b.hash:
-                    ancestor = b
-                    break
-            if ancestor is not None:
-                break
-        final = state.finalized_block if state.finalized_block is not None else -1
-        if ancestor is None or ancestor.number < final:
-            where = f"block {ancestor.number}" if ancestor else "below the retained blocks"
-            raise DeepReorg(
-                f"reorg deeper than finality: the chain replaced blocks at or below the finalized "
-                f"block {final} (indexed up to {state.indexed_block}; common ancestor {where}). "
-                "The indexer stops: check the node, then re-index with `loyalty indexer --reset`"
-            )
-        with self.engine.begin() as conn:
-            store.rollback_to(conn, state, ancestor)
-        depth = state.indexed_block - ancestor.number
-        log.warning(
-            "reorg of depth %d: undid blocks %d-%d, re-indexing from %d",
-            depth,
-            ancestor.number + 1,
-            state.indexed_block,
-            ancestor.number + 1,
-        )
-        step.reorg_depth = depth
-        step.first = step.last = ancestor.number
+        """Walks back to the common ancestor and undoes the blocks above it (see realtime)."""
+        ancestor = self.realtime.walk_back(state)
+        step.reorg_depth = state.indexed_block - ancestor
+        step.first = step.last = ancestor
         return step
 
     # -- loops -------------------------------------------------------------------------------
@@ -560,4 +411,4 @@ class _Prefetch:
         return self._value
 
 
-__all__ = ["DeepReorg", "Indexer", "IndexerConfig", "IndexerError", "Step"]
+__all__ = ["DeepReorg", "Indexer", "IndexerError", "Stage", "Step", "choose_stage"]

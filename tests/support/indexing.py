@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexer.config import IndexerConfig
 from indexer.rpc import HttpRpc
-from indexer.sync import Indexer, IndexerConfig
+from indexer.sync import Indexer
 from loyalty.db.engine import make_engine
 from tests.support.token_activity import TokenActivity
 
