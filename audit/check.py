@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, or_, select
 
 from audit.ledger import LedgerView
+from audit.rpc import RetryPolicy, call_all, call_one
 from indexer.decode import BURN, MINT, ZERO_ADDRESS
 from indexer.errors import NotIndexedYet
 from indexer.progress import Progress
@@ -216,7 +217,11 @@ def run_audit(
     ledger: LedgerView | None = None,
     *,
     progress: Progress | None = None,
+    retry: RetryPolicy | None = None,
 ) -> AuditReport:
+    """Audits block `block`. Node calls that fail transiently are retried (`retry`); a node that
+    keeps failing raises `AuditRpcFailed` (nothing is concluded, no finding is made up)."""
+    policy = retry or RetryPolicy()
     with engine.connect() as conn:
         state = conn.execute(select(indexer_state).where(indexer_state.c.id == 1)).first()
         if state is None or block > state.indexed_block:
@@ -231,8 +236,12 @@ def run_audit(
     on_chain: dict[str, int] = {}
     for start in range(0, len(addresses), CHUNK):
         chunk = addresses[start : start + CHUNK]
-        answers = rpc.batch(
-            [("eth_call", [{"to": token, "data": _call_data_balance_of(a)}, tag]) for a in chunk]
+        answers = call_all(
+            rpc,
+            [("eth_call", [{"to": token, "data": _call_data_balance_of(a)}, tag]) for a in chunk],
+            what="eth_call balanceOf",
+            block=block,
+            policy=policy,
         )
         for a, answer in zip(chunk, answers, strict=True):
             on_chain[a] = quantity(answer, f"balanceOf({a})")
@@ -250,8 +259,12 @@ def run_audit(
                     {"address": a, "indexed": str(indexed[a]), "chain": str(on_chain[a])},
                 )
             )
+    supply_call = [{"to": token, "data": TOTAL_SUPPLY}, tag]
     chain_supply = quantity(
-        rpc.call("eth_call", [{"to": token, "data": TOTAL_SUPPLY}, tag]), "totalSupply()"
+        call_one(
+            rpc, "eth_call", supply_call, what="eth_call totalSupply", block=block, policy=policy
+        ),
+        "totalSupply()",
     )
     indexed_supply = sum(indexed.values())
     if indexed_supply != chain_supply:

@@ -40,6 +40,7 @@ class Progress:
         self._t0 = self._clock()
         self._last_print = 0.0
         self._open = False
+        self._shown: tuple[int, int, int] | None = None  # (block, target, events) last printed
 
     def rates(self) -> tuple[float, float, float | None]:
         """(blocks/s, events/s, ETA seconds or None)."""
@@ -70,6 +71,7 @@ class Progress:
         self._emit()
 
     def _emit(self) -> None:
+        self._shown = (self.block, self.target, self.events)
         if self.tty:
             span = max(self.target - self.start_block, 1)
             filled = int(24 * (self.block - self.start_block) / span)
@@ -81,14 +83,17 @@ class Progress:
             log.info("%s", self.line())
 
     def finish(self) -> None:
-        """Prints the final figures once (a no-op until there is something new)."""
+        """Prints the final figures once (a no-op until there is something new, and when the
+        last update already printed them: a short job would otherwise log its line twice)."""
         if self.block == self.start_block and not self._open:
             return
-        self._emit()
+        if self._shown != (self.block, self.target, self.events):
+            self._emit()
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
         self._open = False
         self.start_block = self.block
         self.events = 0
+        self._shown = None
         self._t0 = self._clock()

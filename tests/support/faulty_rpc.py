@@ -1,6 +1,8 @@
 """A small JSON-RPC proxy on loopback that misbehaves on purpose: it fails (HTTP 500), stalls
 past the client's timeout, answers eth_getLogs with "too many results", rewrites log block
-hashes, or drops logs, each for a chosen fraction of calls."""
+hashes, or drops logs, each for a chosen fraction of calls. `methods` limits the failures and
+stalls to requests that hold one of those methods (e.g. only eth_call); `fail=1.0` makes them
+fail every time; `fail_first` fails the first N of them."""
 
 from __future__ import annotations
 
@@ -26,6 +28,8 @@ class Faults:
     wrong_block_hash: bool = False  # every log's blockHash replaced
     drop_range_logs_once: bool = False  # first eth_getLogs by range with logs answers []
     seed: int = 1
+    methods: frozenset[str] | None = None  # fail / stall only requests holding these methods
+    fail_first: int = 0  # the first N (chosen) requests fail with HTTP 500, whatever `fail` says
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -73,10 +77,18 @@ class FaultyProxy:
         f = self.faults
         request = orjson.loads(body)
         items = request if isinstance(request, list) else [request]
-        if self._roll(f.fail):
+        chosen = f.methods is None or any(
+            isinstance(item, dict) and item.get("method") in f.methods for item in items
+        )
+        if chosen and f.fail_first > 0:
+            with self.lock:
+                f.fail_first -= 1
             self._count("fail")
             return 500, b"internal error"
-        if self._roll(f.stall):
+        if chosen and self._roll(f.fail):
+            self._count("fail")
+            return 500, b"internal error"
+        if chosen and self._roll(f.stall):
             self._count("stall")
             time.sleep(f.stall_seconds)
         client = getattr(self.local, "client", None)
