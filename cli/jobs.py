@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from loyalty.notify.config import NotifyConfig
 from loyalty.settings import Settings
 
 log = logging.getLogger("cli.jobs")
@@ -33,7 +34,7 @@ class JobsReport:
 
 
 async def run_program_jobs(
-    engine: AsyncEngine, settings: Settings, *, now: datetime | None = None
+    engine: AsyncEngine, notify: NotifyConfig, *, now: datetime | None = None
 ) -> JobsReport:
     from loyalty.notify.loop import deliver_due, transports_for
     from loyalty.services.expiry import run_expiry
@@ -51,7 +52,7 @@ async def run_program_jobs(
     except Exception:
         log.exception("points expiry failed; it is tried again at the next run")
     try:
-        delivered = await deliver_due(engine, transports_for(settings), now=now)
+        delivered = await deliver_due(engine, transports_for(notify), now=now)
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
     return JobsReport(changes, expired, points, delivered)
@@ -63,11 +64,13 @@ def run_jobs_forever(
     """For a worker thread of the minter process: runs the jobs every interval until `stop`."""
     from loyalty.db.engine import make_async_engine
 
+    notify = NotifyConfig.from_settings(settings)
+
     async def loop() -> None:
         engine = make_async_engine(settings.database_url)
         try:
             while not stop.is_set():
-                report = await run_program_jobs(engine, settings)
+                report = await run_program_jobs(engine, notify)
                 if report != JobsReport(0, 0, 0, 0):
                     log.info("program jobs: %s", report)
                 await asyncio.to_thread(stop.wait, interval_seconds)

@@ -23,11 +23,11 @@ from loyalty.db.program import member_contacts, notifications
 from loyalty.db.rules import tiers
 from loyalty.domain.templates import render
 from loyalty.notify import webhook
-from loyalty.notify.mail import MailTransport, SmtpServer, SmtpTransport, build_message
+from loyalty.notify.config import NotifyConfig
+from loyalty.notify.mail import MailTransport, SmtpTransport, build_message
 from loyalty.notify.webhook import DeliveryFailed, HttpWebhookSender, WebhookSender
 from loyalty.services.notifications import DELIVERED, EMAIL, FAILED, PENDING, WEBHOOK
 from loyalty.services.program import Program, get_program
-from loyalty.settings import Settings
 
 log = logging.getLogger("loyalty.notify")
 
@@ -51,14 +51,9 @@ class Transports:
     mail_from: str
 
 
-def transports_for(settings: Settings) -> Transports:
-    key = (
-        webhook.secret_key(settings.notify_webhook_secret)
-        if settings.notify_webhook_secret
-        else None
-    )
-    mail = SmtpTransport(SmtpServer.from_url(settings.smtp_url)) if settings.smtp_url else None
-    return Transports(HttpWebhookSender(), key, mail, settings.smtp_from)
+def transports_for(config: NotifyConfig) -> Transports:
+    mail = SmtpTransport(config.smtp) if config.smtp else None
+    return Transports(HttpWebhookSender(), config.webhook_key, mail, config.mail_from)
 
 
 async def _send_webhook(t: Transports, program: Program, row: Any) -> None:

@@ -6,49 +6,17 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from loyalty.errors import ConfigError
 from loyalty.notify.webhook import DeliveryFailed
+from loyalty.settings.parsers import SmtpServer  # the parsed LOYALTY_SMTP_URL
 
 TIMEOUT_SECONDS = 10.0
 
 
 class MailTransport(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int
-    tls: bool  # implicit TLS (smtps://)
-    starttls: bool
-    username: str | None
-    password: str | None
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpServer:
-        """smtp://[user:pass@]host[:port][?starttls=true] or smtps://…"""
-        parts = urlsplit(url.strip())
-        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-            raise ConfigError(
-                "LOYALTY_SMTP_URL must look like smtp://user:pass@host:587?starttls=true or "
-                "smtps://host:465"
-            )
-        tls = parts.scheme == "smtps"
-        query = parse_qs(parts.query)
-        return cls(
-            host=parts.hostname,
-            port=parts.port or (465 if tls else 25),
-            tls=tls,
-            starttls=query.get("starttls", ["false"])[0].lower() == "true",
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-        )
 
 
 class SmtpTransport:

@@ -5,30 +5,20 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 from typing import Protocol
 
 import httpx
 
-from loyalty.errors import ConfigError
+from loyalty.settings.parsers import signing_key
 
-SECRET_PREFIX = "whsec_"
 TIMEOUT_SECONDS = 10.0
 
 
 def secret_key(secret: str) -> bytes:
-    raw = secret.strip().removeprefix(SECRET_PREFIX)
-    try:
-        key = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise ConfigError(
-            "LOYALTY_NOTIFY_WEBHOOK_SECRET must be whsec_ followed by base64 (24 to 64 bytes)"
-        ) from None
-    if not 24 <= len(key) <= 64:
-        raise ConfigError("LOYALTY_NOTIFY_WEBHOOK_SECRET must hold 24 to 64 bytes of key")
-    return key
+    """The HMAC key of a LOYALTY_NOTIFY_WEBHOOK_SECRET value."""
+    return signing_key("LOYALTY_NOTIFY_WEBHOOK_SECRET", secret)
 
 
 def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:

@@ -10,9 +10,10 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from loyalty.errors import ConfigError
 
@@ -153,23 +154,65 @@ def webhook_secrets(name: str, raw: str) -> tuple[str, ...]:
     return secrets
 
 
+WHSEC_PREFIX = "whsec_"
+
+
+def signing_key(name: str, secret: str) -> bytes:
+    """The HMAC key of an outbound `whsec_<base64>` secret (24 to 64 bytes; the prefix optional)."""
+    raw = secret.strip().removeprefix(WHSEC_PREFIX)
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{name} must be whsec_ followed by base64 (24 to 64 bytes)") from None
+    if not 24 <= len(key) <= 64:
+        raise ConfigError(f"{name} must hold 24 to 64 bytes of key")
+    return key
+
+
 def notify_secret(name: str, raw: str) -> str:
     """Refuses a malformed outbound-webhook secret at start, not at the first delivery."""
     secret = raw.strip()
     if secret:
-        # Deferred: loyalty.notify.webhook imports httpx (~0.1 s) on every CLI command's path.
-        from loyalty.notify.webhook import secret_key
-
-        secret_key(secret)
+        signing_key(name, secret)
     return secret
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    tls: bool  # implicit TLS (smtps://)
+    starttls: bool
+    username: str | None
+    password: str | None = field(repr=False)
+
+    @classmethod
+    def from_url(cls, url: str, name: str = "LOYALTY_SMTP_URL") -> SmtpServer:
+        """smtp://[user:pass@]host[:port][?starttls=true] or smtps://…"""
+        parts = urlsplit(url.strip())
+        try:
+            port = parts.port  # ValueError when not a number in 0-65535
+        except ValueError:
+            port = -1
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname or port == -1:
+            raise ConfigError(
+                f"{name} must look like smtp://user:pass@host:587?starttls=true or smtps://host:465"
+            )
+        tls = parts.scheme == "smtps"
+        query = parse_qs(parts.query)
+        return cls(
+            host=parts.hostname,
+            port=port or (465 if tls else 25),
+            tls=tls,
+            starttls=query.get("starttls", ["false"])[0].lower() == "true",
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+        )
 
 
 def smtp_url(name: str, raw: str) -> str:
     """Refuses a malformed SMTP URL at start, not at the first e-mail."""
     url = raw.strip()
     if url:
-        # Deferred: loyalty.notify.mail imports smtplib and the email package on the CLI path.
-        from loyalty.notify.mail import SmtpServer
-
-        SmtpServer.from_url(url)
+        SmtpServer.from_url(url, name)
     return url

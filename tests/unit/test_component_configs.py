@@ -1,0 +1,53 @@
+"""The small configs each part is handed instead of the whole Settings."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from loyalty.errors import ConfigError
+from loyalty.notify.config import NotifyConfig
+from loyalty.settings import Settings
+
+KEY = b"k" * 32
+SECRET = "whsec_" + base64.b64encode(KEY).decode()
+
+
+def test_notify_config_holds_the_parsed_key_server_and_sender() -> None:
+    settings = Settings.from_env(
+        {
+            "LOYALTY_NOTIFY_WEBHOOK_SECRET": SECRET,
+            "LOYALTY_SMTP_URL": "smtp://ann:p%40ss@mail.example:587?starttls=true",
+            "LOYALTY_SMTP_FROM": "shop@example.com",
+        }
+    )
+    config = NotifyConfig.from_settings(settings)
+    assert config.webhook_key == KEY
+    assert config.smtp is not None
+    assert (config.smtp.host, config.smtp.port, config.smtp.starttls) == ("mail.example", 587, True)
+    assert (config.smtp.username, config.smtp.password) == ("ann", "p@ss")
+    assert config.mail_from == "shop@example.com"
+    # Neither the key nor the SMTP password shows in logs of the config.
+    assert "p@ss" not in repr(config) and repr(KEY) not in repr(config)
+
+
+def test_notify_config_is_empty_by_default() -> None:
+    config = NotifyConfig.from_settings(Settings())
+    assert (config.webhook_key, config.smtp, config.mail_from) == (None, None, "loyalty@localhost")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LOYALTY_SMTP_URL", "smtp://mail.example:port", "LOYALTY_SMTP_URL must look like smtp://"),
+        ("LOYALTY_SMTP_URL", "smtp://mail.example:70000", "LOYALTY_SMTP_URL must look like"),
+        ("LOYALTY_SMTP_URL", "http://mail.example", "LOYALTY_SMTP_URL must look like"),
+        ("LOYALTY_NOTIFY_WEBHOOK_SECRET", "whsec_!!", "LOYALTY_NOTIFY_WEBHOOK_SECRET must be"),
+        ("LOYALTY_NOTIFY_WEBHOOK_SECRET", "whsec_AAAA", "LOYALTY_NOTIFY_WEBHOOK_SECRET must hold"),
+    ],
+)
+def test_bad_notify_values_are_refused_at_start(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({name: value})
+    assert str(info.value).startswith(message)
