@@ -1,4 +1,5 @@
-"""`loyalty keys create|list|revoke`: admin and auditor API keys. A new key is printed once."""
+"""`loyalty keys create|list|revoke`: admin and auditor API keys (a new key is printed once);
+`loyalty keys mnemonic`: a fresh custody mnemonic."""
 
 from __future__ import annotations
 
@@ -63,6 +64,14 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _mnemonic(_args: argparse.Namespace, _settings: Settings) -> int:
+    """A fresh 24-word BIP-39 mnemonic for LOYALTY_CUSTODY_MNEMONIC (from the OS's CSPRNG)."""
+    from eth_account.hdaccount.mnemonic import Language, Mnemonic
+
+    print(Mnemonic(Language.ENGLISH).generate(num_words=24))
+    return 0
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("keys", help="create, list or revoke admin/auditor API keys")
     keys = p.add_subparsers(dest="keys_command", required=True)
@@ -75,6 +84,11 @@ def register(sub: Any) -> None:
     r = keys.add_parser("revoke", help="revoke a key by its id")
     r.add_argument("id")
     r.set_defaults(handler=_revoke)
+    m = keys.add_parser(
+        "mnemonic",
+        help="print a new BIP-39 mnemonic for LOYALTY_CUSTODY_MNEMONIC (touches no database)",
+    )
+    m.set_defaults(handler=_mnemonic)
 
 
 def announce_first_admin_key(engine: Engine, settings: Settings) -> None:

@@ -84,11 +84,22 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _require_custody(settings: Settings) -> None:
+    """The API derives each new member's receiving address from the custody mnemonic: a missing
+    or malformed one stops the process at start, in one line, instead of failing every first
+    activity of a member with INTERNAL later."""
+    from loyalty.custody import custody_for
+
+    custody_for(settings.custody_mnemonic_or_dev())
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _require_custody(settings)
     return _serve_http(args, settings, with_workers=True)
 
 
 def _cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    _require_custody(settings)
     workers = settings.api_workers if args.workers is None else args.workers
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {workers}")
