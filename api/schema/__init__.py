@@ -15,6 +15,7 @@ from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
 from api.schema.analytics import AnalyticsQuery
 from api.schema.chain import ChainQuery
+from api.schema.inputs import CheckInputs
 from api.schema.minting import MintingQuery
 from api.schema.preview import PreviewQuery
 from api.schema.program import ProgramMutation, ProgramQuery
@@ -62,6 +63,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ErrorCodes,
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
         OperationMetrics,
+        CheckInputs,
         *graphql_limits(),
     ]
     if not settings.introspection:

@@ -7,18 +7,21 @@
 
 or, to take an order's points back, {"type": "orders/Refunded", "data": {"orderId", "amount"}}.
 The webhook-id is the idempotency key. A referral earns once per referred member and rule.
-Amounts are decimal strings (or JSON numbers, parsed exactly); never floats.
+Amounts are decimal strings or JSON numbers, both parsed exactly (a number is never read as a
+binary float) and held to the money limits of loyalty.domain.values; `occurredAt` carries a time
+zone. No string anywhere in the body (object keys included) may hold a NUL or a lone surrogate:
+such a body is refused with 422 VALIDATION naming the path (e.g. `data.memberId`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from api.webhooks.errors import WebhookRefused, malformed
+from loyalty.domain import values
 from loyalty.domain.points import Money
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.refunds import RefundInput
@@ -26,8 +29,8 @@ from loyalty.services.refunds import RefundInput
 REFUND_TYPE = "orders/Refunded"
 
 
-def invalid(message: str) -> WebhookRefused:
-    return WebhookRefused(422, "VALIDATION", message)
+def invalid(message: str, field: str) -> WebhookRefused:
+    return WebhookRefused(422, "VALIDATION", message, field)
 
 
 @dataclass(frozen=True)
@@ -37,15 +40,7 @@ class SourceEvent:
 
 
 def _decimal(value: Any, field: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise invalid(f'{field} must be a decimal string such as "12.50"')
-    try:
-        number = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise invalid(f"{field} is not a number") from None
-    if not number.is_finite():
-        raise invalid(f"{field} is not a finite number")
-    return number
+    return values.parse_money(field, value)
 
 
 def _str(data: dict[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -53,43 +48,47 @@ def _str(data: dict[str, Any], key: str, *, required: bool = True) -> str | None
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value:
-        raise invalid(f"data.{key} must be a non-empty string")
+        raise invalid(f"data.{key} must be a non-empty string", f"data.{key}")
     return value
 
 
 def parse(msg_id: str, body: bytes) -> SourceEvent:
     try:
-        payload = json.loads(body, parse_float=Decimal)
+        # Numbers are read exactly, whatever their size: 1e400 or 5,000 digits are then refused
+        # by the money limits, never rounded or overflowed.
+        payload = json.loads(body, parse_float=Decimal, parse_int=Decimal)
     except ValueError:
         raise malformed("the body is not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
         raise malformed('the body must be {"type": …, "data": {…}}')
+    values.check_tree(payload, "")
     kind = payload.get("type")
     if not isinstance(kind, str) or not kind:
-        raise invalid("type must be the activity type")
+        raise invalid("type must be the activity type", "type")
     data: dict[str, Any] = payload["data"]
     if kind == REFUND_TYPE:
         order_id = _str(data, "orderId")
         assert order_id is not None
         return SourceEvent(
-            refund=RefundInput(msg_id, order_id, amount=_decimal(data.get("amount"), "amount"))
+            refund=RefundInput(msg_id, order_id, amount=_decimal(data.get("amount"), "data.amount"))
         )
     amount = None
     if data.get("amount") is not None:
         raw = data["amount"]
         if not isinstance(raw, dict):
-            raise invalid('data.amount must be {"value": "12.50", "currency": "USD"}')
+            raise invalid(
+                'data.amount must be {"value": "12.50", "currency": "USD"}', "data.amount"
+            )
         currency = raw.get("currency")
         if not isinstance(currency, str) or not currency:
-            raise invalid("data.amount.currency is required")
+            raise invalid("data.amount.currency is required", "data.amount.currency")
         amount = Money(_decimal(raw.get("value"), "data.amount.value"), currency)
     occurred = None
     if data.get("occurredAt") is not None:
-        try:
-            occurred = datetime.fromisoformat(str(data["occurredAt"]).replace("Z", "+00:00"))
-        except ValueError:
-            raise invalid("data.occurredAt must be an ISO 8601 date-time") from None
+        occurred = values.parse_instant("data.occurredAt", data["occurredAt"])
     referred = _str(data, "referredMemberId", required=False)
+    if referred is not None:
+        values.check_identifier("referredMemberId", referred, 256)
     member_id = _str(data, "memberId")
     trigger_app = _str(data, "triggerAppId")
     assert member_id is not None and trigger_app is not None

@@ -34,7 +34,13 @@ _STATUS = {"VALIDATION": 422, "NOT_FOUND": 404, "DUPLICATE": 409}
 
 def _refused(source: str, exc: WebhookRefused) -> Response:
     WEBHOOKS.labels(source, "refused").inc()
-    return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, exc.status)
+    return JSONResponse(exc.to_json(), exc.status)
+
+
+def _domain_refused(source: str, exc: DomainError) -> Response:
+    return _refused(
+        source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc), exc.field)
+    )
 
 
 def _answer(source: str, outcome: Any) -> Response:
@@ -67,7 +73,7 @@ async def _accept(
             check_refund_input(refund)
         receipt = await accept(runtime.async_engine, source=source, event=event)
     except DomainError as exc:
-        return _refused(source, WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+        return _domain_refused(source, exc)
     except (DBAPIError, OSError):
         # Not stored: the sender must deliver it again (Wix and Standard Webhooks senders retry
         # on 5xx). Logged for the operator; the sender gets a stable code, not the details.
@@ -126,7 +132,7 @@ def webhook_routes(
         except WebhookRefused as exc:
             return _refused("wix", exc)
         except DomainError as exc:
-            return _refused("wix", WebhookRefused(_STATUS.get(exc.code, 422), exc.code, str(exc)))
+            return _domain_refused("wix", exc)
         return await _accept(runtime(), "wix", event.activity, event.refund, inbox)
 
     async def _events(request: Request) -> Response:
@@ -140,6 +146,8 @@ def webhook_routes(
             event = events.parse(msg_id, body)
         except WebhookRefused as exc:
             return _refused("events", exc)
+        except DomainError as exc:
+            return _domain_refused("events", exc)
         return await _accept(runtime(), "events", event.activity, event.refund, inbox)
 
     return [

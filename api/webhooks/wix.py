@@ -27,6 +27,7 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from api.webhooks.errors import WebhookRefused, malformed, unauthenticated
+from loyalty.domain import values
 from loyalty.domain.points import Money
 from loyalty.errors import ConfigError
 from loyalty.services.activity_model import ActivityInput
@@ -94,14 +95,9 @@ def _path(obj: Any, *keys: str) -> Any:
 
 
 def _money(value: Any, currency: Any, field: str) -> Money:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise WebhookRefused(422, "VALIDATION", f"{field} must be a decimal amount")
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        raise WebhookRefused(422, "VALIDATION", f"{field} is not a number") from None
+    amount = values.parse_money(field, value)
     if not isinstance(currency, str) or not currency:
-        raise WebhookRefused(422, "VALIDATION", "currency is required")
+        raise WebhookRefused(422, "VALIDATION", "currency is required", "currency")
     return Money(amount, currency)
 
 
@@ -118,6 +114,9 @@ def parse(claims: dict[str, Any]) -> WixEvent:
     envelope = _json(claims.get("data"), "data")
     event_type = envelope.get("eventType")
     event = _json(envelope.get("data"), "data.data")
+    # No NUL or lone surrogate in any string of the event (checked once the nesting is undone).
+    values.check_tree({k: v for k, v in envelope.items() if k != "data"}, "data")
+    values.check_tree(event, "data.data")
     event_id = event.get("id")
     if not isinstance(event_type, str) or not isinstance(event_id, str) or not event_id:
         raise malformed("eventType and the event's id are required")
@@ -151,6 +150,8 @@ def _purchase(
     member = _path(source, "buyerInfo", "memberId")
     if not member:
         return WixEvent(event_id, event_type, ignored="the buyer is not a site member")
+    if not isinstance(member, str | int) or isinstance(member, bool):
+        raise malformed("buyerInfo.memberId must be a string")
     amount = _money(
         _path(source, "priceSummary", "total", "amount"), source.get("currency"), "total"
     )

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loyalty.domain.errors import InvalidInput
+from loyalty.domain import values
 from loyalty.domain.points import Money, check_amount
 from loyalty.domain.rules import EarningRule
 from loyalty.services import inbound
@@ -103,23 +103,17 @@ class ActivityInput:
         }
 
 
-def _text(name: str, value: str | None, maximum: int, *, required: bool = True) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(f"{name} is required", field=name)
-        return None
-    if not isinstance(value, str) or len(value) > maximum:
-        raise InvalidInput(f"{name} must be 1-{maximum} characters", field=name)
-    return value.strip()
-
-
 def check_activity(inp: ActivityInput, *, currency: str) -> None:
-    """Everything that can be checked without I/O, before anything is written."""
+    """Everything that can be checked without I/O, before anything is written. An order id,
+    when given, is an identifier like the others: "" is refused, not taken as an order."""
     inbound.check_key(inp.idempotency_key)
     check_member_id(inp.member_id)
-    _text("activityType", inp.activity_type, TEXT_MAX)
-    _text("triggerAppId", inp.trigger_app_id, TEXT_MAX)
-    _text("orderId", inp.order_id, ORDER_MAX, required=False)
+    values.check_identifier("activityType", inp.activity_type, TEXT_MAX)
+    values.check_identifier("triggerAppId", inp.trigger_app_id, TEXT_MAX)
+    if inp.order_id is not None:
+        values.check_identifier("orderId", inp.order_id, ORDER_MAX)
+    if inp.external_order_id is not None:
+        values.check_identifier("externalOrderId", inp.external_order_id, ORDER_MAX)
     if inp.amount is not None:
         check_amount(inp.amount, currency=currency)
 

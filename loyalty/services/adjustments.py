@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType, adjustment_to_balance, check_adjustment
 from loyalty.services import inbound
@@ -62,6 +63,7 @@ def check_adjust_input(inp: AdjustInput) -> None:
     check_adjustment(inp.amount, inp.balance)
     if not isinstance(inp.reason, str) or not inp.reason.strip() or len(inp.reason) > REASON_MAX:
         raise InvalidInput(f"reason must be 1-{REASON_MAX} characters", field="reason")
+    values.check_text("reason", inp.reason)
 
 
 async def adjust_points(engine: AsyncEngine, inp: AdjustInput) -> AdjustOutcome:

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import inbound_events, insert_or_skip
-from loyalty.domain.errors import Conflict, InvalidInput
+from loyalty.domain import values
+from loyalty.domain.errors import Conflict
 
 KEY_MAX = 256
 
@@ -42,8 +43,7 @@ def request_hash(request: Mapping[str, Any]) -> str:
 
 
 def check_key(key: str, field: str = "idempotencyKey") -> str:
-    if not isinstance(key, str) or not key.strip() or len(key) > KEY_MAX:
-        raise InvalidInput(f"{field} must be 1-{KEY_MAX} characters", field=field)
+    values.check_identifier(field, key, KEY_MAX)
     return key
 
 

@@ -19,6 +19,7 @@ from loyalty.db.ledger import insert_or_skip, ledger_entries, members
 from loyalty.db.outbox import FINAL, MINT, chain_requests
 from loyalty.db.statements import once
 from loyalty.db.times import utc
+from loyalty.domain import values
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.ledger import Totals
 
@@ -72,10 +73,7 @@ class Member:
 
 
 def check_member_id(member_id: str) -> str:
-    value = member_id.strip() if isinstance(member_id, str) else ""
-    if not value or len(value) > MEMBER_ID_MAX:
-        raise InvalidInput(f"memberId must be 1-{MEMBER_ID_MAX} characters", field="memberId")
-    return value
+    return values.check_identifier("memberId", member_id, MEMBER_ID_MAX)
 
 
 async def find_member(

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.ledger import ledger_entries, members, orders
+from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput, NotFound
 from loyalty.domain.ledger import EntryType, check_refund, points_to_reverse
 from loyalty.services import inbound
@@ -110,8 +111,7 @@ class RefundOutcome:
 
 def check_refund_input(inp: RefundInput) -> None:
     inbound.check_key(inp.idempotency_key)
-    if not isinstance(inp.order_id, str) or not inp.order_id.strip() or len(inp.order_id) > 200:
-        raise InvalidInput("orderId must be 1-200 characters", field="orderId")
+    values.check_identifier("orderId", inp.order_id, 200)
     given = sum(x is not None for x in (inp.amount, inp.refunded_total)) + int(inp.full)
     if given != 1:
         raise InvalidInput("give exactly one refund amount", field="amount")

@@ -1,0 +1,106 @@
+"""Every argument of an operation is checked against loyalty.domain.values before anything runs:
+no NUL or lone surrogate in any string, no control character in an identifier. A bad value
+fails the whole operation with VALIDATION and the field's path in `extensions.field` (e.g.
+`memberId`, `amount.currency`, `earningRules[1].title`), before a resolver or the database sees
+it, identically on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    visit,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.pyutils import Undefined
+from graphql.utilities import value_from_ast_untyped
+from strawberry.extensions import SchemaExtension
+
+from loyalty.domain import values
+from loyalty.domain.errors import DomainError, InvalidInput
+
+_CHECKED_SCALARS = {"String", "ID"}
+
+
+def check_scalar(type_name: str, value: Any, field: str) -> None:
+    """One scalar value (already JSON-decoded); values of the wrong kind are left to the
+    scalar's own coercion, which refuses them with GraphQL's message."""
+    if type_name in ("String", "ID") and isinstance(value, str):
+        values.check_text(field, value)
+        if type_name == "ID" or values.is_identifier_field(field):
+            bad = values.bad_identifier_char(value)
+            if bad is not None:
+                raise InvalidInput(
+                    f"{field} must not contain control characters (found {bad})", field=field
+                )
+
+
+def check_value(type_: GraphQLInputType, value: Any, field: str) -> None:
+    if value is None or value is Undefined:
+        return
+    if isinstance(type_, GraphQLNonNull):
+        check_value(type_.of_type, value, field)
+    elif isinstance(type_, GraphQLList):
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                check_value(type_.of_type, item, f"{field}[{index}]")
+        else:  # GraphQL takes one item for a list
+            check_value(type_.of_type, value, field)
+    elif isinstance(type_, GraphQLInputObjectType):
+        if isinstance(value, dict):
+            for name, input_field in type_.fields.items():
+                if name in value:
+                    check_value(input_field.type, value[name], f"{field}.{name}" if field else name)
+    elif isinstance(type_, GraphQLScalarType) and type_.name in _CHECKED_SCALARS:
+        check_scalar(type_.name, value, field)
+
+
+def _argument_field(name: str, type_: GraphQLInputType) -> str:
+    """An input object argument (`input:`, `earningRule:`) is named by its fields alone, as the
+    domain's errors name them (`memberId`, `amount.value`)."""
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    return "" if isinstance(inner, GraphQLInputObjectType) else name
+
+
+def check_document(
+    schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any] | None
+) -> None:
+    """Raises InvalidInput for the first bad argument value (literal or variable)."""
+    type_info = TypeInfo(schema)
+    given = variables or {}
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            argument = type_info.get_argument()
+            if argument is None:
+                return  # unknown argument: validation has refused it already
+            value = value_from_ast_untyped(node.value, given)
+            check_value(argument.type, value, _argument_field(node.name.value, argument.type))
+
+    visit(document, TypeInfoVisitor(type_info, Arguments()))
+
+
+class CheckInputs(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.result is None:
+            try:
+                check_document(context.schema._schema, document, context.variables)
+            except DomainError as exc:
+                error = GraphQLError(str(exc), original_error=exc)
+                context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
