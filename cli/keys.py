@@ -66,7 +66,8 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 def _mnemonic(_args: argparse.Namespace, _settings: Settings) -> int:
     """A fresh 24-word BIP-39 mnemonic for LOYALTY_CUSTODY_MNEMONIC (from the OS's CSPRNG)."""
-    from eth_account.hdaccount.mnemonic import Language, Mnemonic
+    from eth_account.hdaccount.mnemonic import Mnemonic
+    from eth_account.types import Language
 
     print(Mnemonic(Language.ENGLISH).generate(num_words=24))
     return 0
