@@ -36,6 +36,7 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
     from loyalty.deploy import current_deployment
+    from minter.config import MinterConfig
     from minter.loop import Minter, run_forever
 
     if settings.embedded_chain:
@@ -43,13 +44,13 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
             "loyalty minter needs LOYALTY_RPC_URL: on the embedded chain the minter runs "
             "inside `loyalty serve`"
         )
-    settings.minter_private_key()  # a malformed key fails before anything connects
+    config = MinterConfig.from_settings(settings)  # a malformed key fails before connecting
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     chain = connect(settings)
     try:
         deployment = current_deployment(engine, chain.chain_id)
-        minter = Minter(engine, chain, deployment, settings)
+        minter = Minter(engine, chain, deployment, config)
         if args.once:
             lock = minter.lock()
             if not lock.try_acquire():
@@ -87,12 +88,14 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
 def start_in_serve(runtime: Any) -> Callable[[], None] | None:
     """Starts the minter thread inside `loyalty serve` (unless LOYALTY_MINTER_IN_SERVE=false);
     returns the function that stops it."""
+    from minter.config import MinterConfig
     from minter.loop import Minter, start_thread
 
     settings: Settings = runtime.settings
     if not settings.minter_in_serve:
         return None
-    minter = Minter(runtime.engine, runtime.chain, runtime.deployment, settings)
+    config = MinterConfig.from_settings(settings)
+    minter = Minter(runtime.engine, runtime.chain, runtime.deployment, config)
     stop = threading.Event()
     thread = start_thread(minter, stop, runtime.problems)
     jobs = start_jobs_thread(settings, stop)

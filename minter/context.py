@@ -17,8 +17,8 @@ from eth_utils.crypto import keccak
 
 import contracts
 from contracts.revert import ErrorDecoder
-from loyalty.settings import Settings
 from minter.batching import MINT
+from minter.config import MinterConfig
 from minter.fees import FeePolicy
 from minter.node import BatchLog, Node
 from minter.store import MinterStore
@@ -40,10 +40,9 @@ def process_name() -> str:
 class MinterContext:
     store: MinterStore
     node: Node
-    key: str
     token_address: str  # checksummed
     deployment_block: int
-    settings: Settings
+    config: MinterConfig
     clock: Callable[[], dt.datetime]
     process: str = field(default_factory=process_name)
 
@@ -52,12 +51,16 @@ class MinterContext:
         abi = contracts.load("LoyaltyPoints").abi
         self.decoder = ErrorDecoder(abi)
         self.policy = FeePolicy.from_gwei(
-            self.settings.minter_max_fee_gwei, self.settings.minter_min_priority_fee_gwei
+            self.config.max_fee_gwei, self.config.min_priority_fee_gwei
         )
+
+    @property
+    def key(self) -> str:
+        return self.config.key
 
     def fault(self, point: str) -> None:
         """Test-only crash injection (LOYALTY_MINTER_FAULT): dies here as a power cut would."""
-        if self.settings.minter_fault == point:
+        if self.config.fault == point:
             log.warning("LOYALTY_MINTER_FAULT=%s: killing the minter process now", point)
             logging.shutdown()
             os.kill(os.getpid(), signal.SIGKILL)
@@ -116,8 +119,7 @@ class MinterContext:
         )
 
     def backoff(self, attempts: int) -> dt.timedelta:
-        base = dt.timedelta(seconds=float(self.settings.minter_retry_seconds))
-        wait: dt.timedelta = min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+        wait: dt.timedelta = min(self.config.retry * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
         return wait
 
 

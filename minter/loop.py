@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from loyalty.chain import Chain
 from loyalty.deploy import Deployment
-from loyalty.settings import Settings
+from minter.config import MinterConfig
 from minter.context import MinterContext
 from minter.lock import LockLost, MinterLock, lock_for
 from minter.node import Node, RpcTransient, node_for
@@ -38,20 +38,18 @@ class Minter:
         engine: Engine,
         chain: Chain,
         deployment: Deployment,
-        settings: Settings,
+        config: MinterConfig,
         *,
         node: Node | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        key = settings.minter_private_key()
         store = MinterStore(engine, chain.chain_id, deployment.address, deployment.minter)
         self.ctx = MinterContext(
             store=store,
             node=node or node_for(chain),
-            key=key,
             token_address=deployment.address,
             deployment_block=deployment.deployment_block,
-            settings=settings,
+            config=config,
             clock=clock,
         )
         if self.ctx.sender.lower() != deployment.minter.lower():
@@ -70,7 +68,7 @@ class Minter:
         return str(self.ctx.sender)
 
     def step(self) -> StepReport:
-        ctx, settings = self.ctx, self.ctx.settings
+        ctx, config = self.ctx, self.ctx.config
         head = ctx.node.block("latest")
         if head is None:
             raise RuntimeError("the node returned no latest block")
@@ -78,9 +76,9 @@ class Minter:
         finalized = self.watcher.check_included(head)
         formed = ctx.store.form_batches(
             ctx.clock(),
-            max_recipients=settings.minter_batch_size,
-            max_age=dt.timedelta(seconds=float(settings.minter_batch_age)),
-            limit=settings.minter_batch_size * 10,
+            max_recipients=config.batch_size,
+            max_age=config.batch_age,
+            limit=config.batch_size * 10,
         )
         sent = self.sender.send_pending(head)
         return StepReport(formed=len(formed), sent=sent, finalized=finalized)
@@ -105,7 +103,7 @@ def run_forever(
     step (node or database briefly unreachable) is logged and tried again; nothing is lost,
     since every decision is re-derived from the database and the chain."""
     lock = lock or minter.lock()
-    interval = float(minter.ctx.settings.minter_poll_interval)
+    interval = minter.ctx.config.poll_interval
     waiting_logged = False
     try:
         while not stop.is_set():

@@ -70,7 +70,7 @@ class Watcher:
             return
         since = newest.broadcast_block
         waited = 0 if since is None else head.number - int(since)
-        if owns and waited >= ctx.settings.minter_stuck_blocks:
+        if owns and waited >= ctx.config.stuck_blocks:
             self._replace(batch, newest, head)
 
     def _settle(self, batch: Any, owns: bool, tx: Any, receipt: Receipt) -> None:
@@ -128,7 +128,7 @@ class Watcher:
                 now,
                 last_error=(
                     f"stuck since block {newest.broadcast_block} and the fee cap "
-                    f"({ctx.settings.minter_max_fee_gwei} gwei) leaves no room to raise fees"
+                    f"({ctx.config.max_fee_gwei} gwei) leaves no room to raise fees"
                 ),
             )
             ctx.store.set_tx(newest.id, now, broadcast_block=head.number)
@@ -160,7 +160,7 @@ class Watcher:
         if finalized is not None and finalized.number <= head.number:
             final_number = finalized.number
         else:
-            final_number = head.number - ctx.settings.finality_depth
+            final_number = head.number - ctx.config.finality_depth
         done = 0
         canonical: dict[int, Block | None] = {}  # one lookup per block, however many batches
         for batch in ctx.store.batches(B_INCLUDED):

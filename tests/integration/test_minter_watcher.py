@@ -15,6 +15,7 @@ from eth_account import Account
 from loyalty.db.engine import make_engine
 from loyalty.deploy import Deployment
 from loyalty.settings import Settings
+from minter.config import MinterConfig
 from minter.loop import Minter
 from minter.tables import B_FINAL, B_PENDING, T_DROPPED, T_MINED, T_REPLACED
 from tests.support.anvil import ANVIL_KEYS
@@ -50,7 +51,8 @@ def make_minter(engine, node: MemoryNode, **changes: object) -> Minter:  # type:
         finality_depth=2,
     ).with_(**changes)
     deployment = Deployment(31337, TOKEN, 0, "0x" + "00" * 32, MINTER, MINTER, "P", "P", True)
-    return Minter(engine, Chainless(), deployment, settings, node=node)  # type: ignore[arg-type]
+    config = MinterConfig.from_settings(settings)
+    return Minter(engine, Chainless(), deployment, config, node=node)  # type: ignore[arg-type]
 
 
 def finish(minter: Minter, node: MemoryNode, engine) -> None:  # type: ignore[no-untyped-def]

@@ -215,7 +215,7 @@ async def test_readyz_is_503_while_the_minter_steps_keep_failing(runtime: Runtim
 
     class _Stuck:
         address = "0xminter"
-        ctx = type("Ctx", (), {"settings": type("S", (), {"minter_poll_interval": 0})})
+        ctx = type("Ctx", (), {"config": type("C", (), {"poll_interval": 0})})
 
         def step(self) -> None:
             nonlocal steps

@@ -25,6 +25,7 @@ from loyalty.db.engine import make_engine
 from loyalty.db.outbox import FINAL, chain_requests
 from loyalty.deploy import Deployment, deploy_token
 from loyalty.settings import Settings
+from minter.config import MinterConfig
 from minter.loop import Minter
 from minter.tables import mint_batches, minter_txs
 from tests.support.anvil import ANVIL_KEYS, AnvilNode
@@ -53,7 +54,8 @@ class MinterEnv:
         return self.chain.w3.eth.contract(address=address, abi=abi)
 
     def minter(self, **changes: Any) -> Minter:
-        minter = Minter(self.engine, self.chain, self.deployment, self.settings.with_(**changes))
+        config = MinterConfig.from_settings(self.settings.with_(**changes))
+        minter = Minter(self.engine, self.chain, self.deployment, config)
         self.minters.append(minter)
         return minter
 

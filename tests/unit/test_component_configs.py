@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from loyalty.errors import ConfigError
 from loyalty.notify.config import NotifyConfig
-from loyalty.settings import Settings
+from loyalty.settings import DEV_MINTER_KEY, Settings
+from minter.config import MinterConfig
 
 KEY = b"k" * 32
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
@@ -51,3 +54,41 @@ def test_bad_notify_values_are_refused_at_start(name: str, value: str, message: 
     with pytest.raises(ConfigError) as info:
         Settings.from_env({name: value})
     assert str(info.value).startswith(message)
+
+
+def test_minter_config_is_what_the_minter_reads_of_the_settings() -> None:
+    settings = Settings.from_env(
+        {
+            "LOYALTY_RPC_URL": "http://node.invalid:8545",
+            "LOYALTY_MINTER_KEY": "AB" * 32,
+            "LOYALTY_MINTER_BATCH_SIZE": "50",
+            "LOYALTY_MINTER_BATCH_AGE": "0.5",
+            "LOYALTY_MINTER_POLL_INTERVAL": "0.25",
+            "LOYALTY_MINTER_STUCK_BLOCKS": "3",
+            "LOYALTY_MINTER_MAX_FEE_GWEI": "12.5",
+            "LOYALTY_MINTER_MIN_PRIORITY_FEE_GWEI": "2",
+            "LOYALTY_MINTER_RETRY_SECONDS": "7",
+            "LOYALTY_FINALITY_DEPTH": "256",
+            "LOYALTY_MINTER_FAULT": "after_save",
+        }
+    )
+    config = MinterConfig.from_settings(settings)
+    assert config == MinterConfig(
+        key="0x" + "ab" * 32,
+        batch_size=50,
+        batch_age=dt.timedelta(milliseconds=500),
+        poll_interval=0.25,
+        stuck_blocks=3,
+        max_fee_gwei=Decimal("12.5"),
+        min_priority_fee_gwei=Decimal(2),
+        retry=dt.timedelta(seconds=7),
+        finality_depth=256,
+        fault="after_save",
+    )
+    assert "ab" * 32 not in repr(config)
+
+
+def test_minter_config_needs_a_key_on_a_real_node_only() -> None:
+    assert MinterConfig.from_settings(Settings()).key == DEV_MINTER_KEY
+    with pytest.raises(ConfigError, match="LOYALTY_MINTER_KEY is not set"):
+        MinterConfig.from_settings(Settings(rpc_url="http://node.invalid:8545"))

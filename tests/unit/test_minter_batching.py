@@ -126,15 +126,15 @@ def test_calldata_is_what_web3_encodes_for_the_contract() -> None:
 
     import contracts
     from loyalty.settings import Settings
+    from minter.config import MinterConfig
     from minter.context import MinterContext
 
     ctx = MinterContext(
         store=None,  # type: ignore[arg-type]
         node=None,  # type: ignore[arg-type]
-        key="0x" + "2" * 64,
         token_address=TOKEN,
         deployment_block=0,
-        settings=Settings(),
+        config=MinterConfig.from_settings(Settings()),
         clock=lambda: _dt.datetime.now(_dt.UTC),
     )
     batch_id = derive_batch_id(1, TOKEN, 7)

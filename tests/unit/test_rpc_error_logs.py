@@ -112,7 +112,7 @@ def test_minter_loop_logs_a_transient_failure_as_one_warning(
     minter = SimpleNamespace(
         step=step,
         address="0xminter",
-        ctx=SimpleNamespace(settings=SimpleNamespace(minter_poll_interval=0)),
+        ctx=SimpleNamespace(config=SimpleNamespace(poll_interval=0)),
     )
     with caplog.at_level(logging.INFO, logger="minter"):
         run_forever(minter, stop, lock=_Lock())  # type: ignore[arg-type]
