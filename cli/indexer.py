@@ -9,14 +9,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.ops import add_metrics_port, start_ops_server
 from indexer.config import IndexerConfig
 from indexer.progress import Progress
-from indexer.sync import Indexer
 from loyalty.errors import ConfigError
 from loyalty.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.sync import Indexer
 
 log = logging.getLogger("indexer")
 
@@ -27,6 +29,7 @@ def build_indexer(
     runtime: Any, *, progress: Progress | None = None, max_range: int | None = None
 ) -> Indexer:
     from indexer.rpc import rpc_for
+    from indexer.sync import Indexer  # here, not at the top: `loyalty --help` needs no indexer
 
     config = IndexerConfig.from_settings(runtime.settings)
     if max_range is not None:

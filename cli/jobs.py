@@ -9,18 +9,18 @@ and tried at the next call, and never blocks the others.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import TYPE_CHECKING, Any
 
 from loyalty.notify.config import NotifyConfig
 from loyalty.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger("cli.jobs")
 
@@ -62,6 +62,8 @@ def run_jobs_forever(
     settings: Settings, stop: threading.Event, *, interval_seconds: float = 60.0
 ) -> None:
     """For a worker thread of the minter process: runs the jobs every interval until `stop`."""
+    import asyncio  # here, like every heavy import of this module: `loyalty --help` stays fast
+
     from loyalty.db.engine import make_async_engine
 
     notify = NotifyConfig.from_settings(settings)
@@ -81,6 +83,8 @@ def run_jobs_forever(
 
 
 def _cmd_expire(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
     from loyalty.db.engine import make_async_engine
     from loyalty.services.expiry import run_expiry
 

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from loyalty.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def _engine(settings: Settings) -> Engine:

@@ -1,59 +1,13 @@
-"""A small HTTP server for worker processes (minter, indexer): /healthz, /readyz and /metrics,
-so every process of the topology can be probed and scraped like the API."""
+"""A worker process's (minter, indexer) --metrics-port: /healthz, /readyz and /metrics, so every
+process of the topology can be probed and scraped like the API. The server itself lives in
+cli.ops_server, imported only when the port is given (`loyalty --help` stays fast)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from api.observability import metrics_endpoint
-
-Readiness = Callable[[], dict[str, str]]  # check name -> "ok" or what is wrong
-
-
-def ops_app(readiness: Readiness, *collectors: object) -> Starlette:
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_request: Request) -> Response:
-        checks = readiness()
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
-
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint(*(lambda c=c: c for c in collectors))),
-        ]
-    )
-
-
-class OpsServer:
-    """Runs the ops app in a daemon thread; `stop()` shuts it down."""
-
-    def __init__(self, host: str, port: int, readiness: Readiness, *collectors: object) -> None:
-        app = ops_app(readiness, *collectors)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="ops-http", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+if TYPE_CHECKING:
+    from cli.ops_server import OpsServer
 
 
 def add_metrics_port(parser: Any) -> None:
@@ -77,6 +31,7 @@ def start_ops_server(
     from sqlalchemy import text
 
     from api.gauges import DatabaseCollector
+    from cli.ops_server import OpsServer
 
     def readiness() -> dict[str, str]:
         checks: dict[str, str] = {}
