@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from api.auth import Authenticator
+from api.config import ApiConfig
 from api.context import Context
 from api.dashboard import dashboard_routes
 from api.errors import ApiError
@@ -31,7 +32,6 @@ from api.live_events import Hub
 from api.observability import ObservabilityMiddleware, metrics_endpoint
 from api.schema import build_schema
 from api.webhooks.routes import webhook_routes
-from loyalty.custody import custody_for
 from loyalty.runtime import Runtime
 from loyalty.services.inbox import InboxProcessor
 from loyalty.settings import Settings
@@ -44,12 +44,14 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         self,
         runtime_getter: Any,
         *,
+        config: ApiConfig,
         authenticator: Authenticator,
         max_connections: int = 1000,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._runtime = runtime_getter
+        self._config = config
         self._authenticator = authenticator
         self._gate = ConnectionGate(max_connections)
         self._events = Hub(lambda: runtime_getter().async_engine)
@@ -68,7 +70,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         context = Context(
-            request=request, response=response, runtime=self._runtime(), events=self._events
+            request=request,
+            response=response,
+            runtime=self._runtime(),
+            config=self._config,
+            events=self._events,
         )
         try:
             context.principal = await self._authenticator.principal(
@@ -81,6 +87,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """Builds the app. With no runtime given, one is started in the lifespan (and closed after)."""
+    config = ApiConfig.from_settings(settings)
     state: dict[str, Runtime] = {}
     if runtime is not None:
         state["runtime"] = runtime
@@ -89,9 +96,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # lifespan (an ASGI test client) nothing processes them until the test calls process_pending.
     processor = InboxProcessor(
         lambda: state["runtime"].async_engine,
-        custody=lambda: custody_for(settings.custody_mnemonic_or_dev()),
-        currency=settings.currency,
-        concurrency=settings.inbox_concurrency,
+        custody=config.custody,
+        currency=config.currency,
+        concurrency=config.inbox_concurrency,
     )
 
     @contextlib.asynccontextmanager
@@ -99,7 +106,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         owned = "runtime" not in state
         if owned:
             state["runtime"] = Runtime.start(settings)
-        if settings.inbox_concurrency:
+        if config.inbox_concurrency:
             processor.start()
         try:
             yield
@@ -110,17 +117,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
 
     graphql_app = LoyaltyGraphQL(
         lambda: state["runtime"],
-        schema=build_schema(settings),
-        graphql_ide="graphiql" if settings.graphiql else None,
+        config=config,
+        schema=build_schema(config),
+        graphql_ide="graphiql" if config.graphiql else None,
         # Subscriptions: graphql-transport-ws only (the legacy graphql-ws protocol is not served).
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=10),
-        max_subscriptions_per_connection=settings.ws_max_subscriptions,
-        max_connections=settings.ws_max_connections,
+        max_subscriptions_per_connection=config.ws_max_subscriptions,
+        max_connections=config.ws_max_connections,
         authenticator=Authenticator(
             engine_getter=lambda: state["runtime"].async_engine,
-            admin_api_key=settings.admin_api_key,
-            member_jwt_secret=settings.member_jwt_secret,
+            admin_api_key=config.admin_api_key,
+            member_jwt_secret=config.member_jwt_secret,
         ),
     )
 
@@ -132,11 +140,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
             Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
-            *webhook_routes(settings, lambda: state["runtime"], inbox=processor),
+            *webhook_routes(config, lambda: state["runtime"], inbox=processor),
         ],
         middleware=[
             Middleware(ObservabilityMiddleware),
-            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(BodySizeLimit, max_bytes=config.max_body_bytes),
         ],
         lifespan=lifespan,
     )

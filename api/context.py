@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from api.auth import ANONYMOUS, Principal
+from api.config import ApiConfig
 from api.dataloaders import Loaders, make_loaders
 from api.errors import ApiError
 from api.live_events import Hub
@@ -20,6 +21,7 @@ class Context:
     request: Request | WebSocket
     response: Any
     runtime: Runtime
+    config: ApiConfig  # what the API reads of the settings (resolvers never see Settings)
     principal: Principal = ANONYMOUS
     auth_error: ApiError | None = None  # a credential that did not verify (api.limits refuses)
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
+from api.config import ApiConfig
 from api.errors import ApiError, is_expected
 from api.limits import ErrorCodes, batching_config, graphql_limits
 from api.observability import OperationMetrics
@@ -26,7 +27,6 @@ from api.schema.subscriptions import Subscription
 from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
 from api.schema.webhooks import WebhooksQuery
-from loyalty.settings import Settings
 
 
 @strawberry.type
@@ -58,7 +58,7 @@ class Mutation(
     pass
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(config: ApiConfig) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorCodes,
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
@@ -66,7 +66,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         CheckInputs,
         *graphql_limits(),
     ]
-    if not settings.introspection:
+    if not config.introspection:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)

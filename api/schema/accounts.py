@@ -15,7 +15,7 @@ from api.context import Context
 from api.errors import Forbidden, Unauthenticated
 from api.schema.pagination import PageInfo
 from api.schema.scalars import Long
-from loyalty.custody import Custody, custody_for
+from loyalty.custody import Custody
 from loyalty.services import members as svc
 from loyalty.services.adjustments import AdjustInput, adjust_points
 from loyalty.services.wallets import issue_challenge, link_wallet
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def custody(info: Info[Context, None]) -> Custody:
-    return custody_for(info.context.runtime.settings.custody_mnemonic_or_dev())
+    return info.context.config.custody()
 
 
 def require_member_self_or_admin(principal: Principal, member_id: str) -> None:

@@ -110,7 +110,6 @@ class ActivitiesMutation:
         self, info: Info[Context, None], input: RecordActivityInput
     ) -> RecordActivityResult:
         require_admin(info.context.principal)
-        settings = info.context.runtime.settings
         outcome = await record_activity(
             info.context.runtime.async_engine,
             ActivityInput(
@@ -126,7 +125,7 @@ class ActivitiesMutation:
             ),
             source="api",
             custody=custody(info),
-            currency=settings.currency,
+            currency=info.context.config.currency,
             rules=matching_rules,
         )
         return RecordActivityResult.from_row(outcome)

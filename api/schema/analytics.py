@@ -136,7 +136,7 @@ class Analytics:
 
     @strawberry.field(description="Purchase amount per day (orders with an id and an amount).")
     async def purchase_amount_per_day(self, info: Info[Context, None]) -> list[DailyPurchases]:
-        currency = info.context.runtime.settings.currency
+        currency = info.context.config.currency
         async with info.context.runtime.async_engine.connect() as conn:
             rows = await service.purchases_per_day(conn, self._period)
         return [
@@ -185,7 +185,7 @@ class Analytics:
             points_outstanding=Long(found.points_outstanding),
             point_value=Money(found.point_value),
             amount=Money(found.amount),
-            currency=info.context.runtime.settings.currency,
+            currency=info.context.config.currency,
         )
 
 

@@ -260,7 +260,7 @@ class ChainQuery:
         from indexer.rpc import rpc_for
 
         runtime = info.context.runtime
-        rpc = rpc_for(runtime.settings, runtime.chain)
+        rpc = rpc_for(info.context.config, runtime.chain)
         try:
             report = await asyncio.to_thread(
                 run_audit, runtime.engine, rpc, block, SqlLedger(runtime.engine)

@@ -104,7 +104,7 @@ class PreviewQuery:
             raise Unauthenticated(
                 "authentication required: previewing needs a key or a member token"
             )
-        currency = info.context.runtime.settings.currency
+        currency = info.context.config.currency
         domain_activity = Activity(
             activity_type=_text("activityType", activity.activity_type),
             trigger_app_id=_text("triggerAppId", activity.trigger_app_id),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.config import ApiConfig
 from api.webhooks import events, wix
 from api.webhooks.errors import WebhookRefused
 from api.webhooks.standard import StandardVerifier
@@ -25,7 +26,6 @@ from loyalty.services.activities import record_ignored
 from loyalty.services.activity_model import ActivityInput, check_activity
 from loyalty.services.inbox import InboxProcessor
 from loyalty.services.refunds import RefundInput, check_refund_input
-from loyalty.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,9 @@ def _answer(source: str, outcome: Any) -> Response:
     return JSONResponse({**outcome.to_json(), "duplicate": outcome.duplicate})
 
 
-async def _body(request: Request, settings: Settings) -> bytes:
+async def _body(request: Request, config: ApiConfig) -> bytes:
     body = await request.body()
-    if len(body) > settings.max_body_bytes:  # the app-wide cap normally refuses it earlier
+    if len(body) > config.max_body_bytes:  # the app-wide cap normally refuses it earlier
         raise WebhookRefused(413, "TOO_LARGE", "the body is over LOYALTY_MAX_BODY_BYTES")
     return body
 
@@ -61,13 +61,15 @@ async def _accept(
     activity: ActivityInput | None,
     refund: RefundInput | None,
     inbox: InboxProcessor | None,
+    *,
+    currency: str,
 ) -> Response:
     event = activity or refund
     assert event is not None
     try:
         # Checked before anything is stored: a refused event writes nothing.
         if activity is not None:
-            check_activity(activity, currency=runtime.settings.currency)
+            check_activity(activity, currency=currency)
         else:
             assert refund is not None
             check_refund_input(refund)
@@ -93,14 +95,14 @@ async def _accept(
 
 
 def webhook_routes(
-    settings: Settings,
+    config: ApiConfig,
     runtime: Callable[[], Runtime],
     inbox: InboxProcessor | None = None,
 ) -> list[Route]:
     """`inbox`: this process's processor, woken when an event is stored, and told while
     webhooks are being answered (it gives way to them)."""
-    wix_verifier = wix.WixVerifier(settings.wix_public_key) if settings.wix_public_key else None
-    standard = StandardVerifier(settings.webhook_secrets) if settings.webhook_secrets else None
+    wix_verifier = wix.WixVerifier(config.wix_public_key) if config.wix_public_key else None
+    standard = StandardVerifier(config.webhook_secrets) if config.webhook_secrets else None
 
     def answering() -> contextlib.AbstractContextManager[None]:
         return inbox.answering() if inbox is not None else contextlib.nullcontext()
@@ -119,7 +121,7 @@ def webhook_routes(
                 "wix", WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WIX_PUBLIC_KEY unset")
             )
         try:
-            event = wix.parse(wix_verifier.verify(await _body(request, settings)))
+            event = wix.parse(wix_verifier.verify(await _body(request, config)))
             if event.ignored:
                 outcome = await record_ignored(
                     runtime().async_engine,
@@ -133,7 +135,9 @@ def webhook_routes(
             return _refused("wix", exc)
         except DomainError as exc:
             return _domain_refused("wix", exc)
-        return await _accept(runtime(), "wix", event.activity, event.refund, inbox)
+        return await _accept(
+            runtime(), "wix", event.activity, event.refund, inbox, currency=config.currency
+        )
 
     async def _events(request: Request) -> Response:
         if standard is None:
@@ -141,14 +145,16 @@ def webhook_routes(
                 "events", WebhookRefused(503, "NOT_CONFIGURED", "LOYALTY_WEBHOOK_SECRETS unset")
             )
         try:
-            body = await _body(request, settings)
+            body = await _body(request, config)
             msg_id = standard.verify(request.headers, body)
             event = events.parse(msg_id, body)
         except WebhookRefused as exc:
             return _refused("events", exc)
         except DomainError as exc:
             return _domain_refused("events", exc)
-        return await _accept(runtime(), "events", event.activity, event.refund, inbox)
+        return await _accept(
+            runtime(), "events", event.activity, event.refund, inbox, currency=config.currency
+        )
 
     return [
         Route("/webhooks/wix", wix_endpoint, methods=["POST"]),

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema, nodes
 
 from api.app import create_app
+from api.config import ApiConfig
 from api.schema import build_schema
 from loyalty.runtime import Runtime
 from loyalty.settings import Settings
@@ -78,7 +79,7 @@ def check(client: TestClient, document: str) -> None:
         assert code in CODES or (ANY_AREA and code != "INTERNAL"), (document, error)
 
 
-SCHEMA = str(build_schema(Settings()))
+SCHEMA = str(build_schema(ApiConfig.from_settings(Settings())))
 # LOYALTY_FUZZ_ALL=1 fuzzes every area's fields (other areas add codes of their own); by
 # default the rules area's: token, earning rules, previewEarning.
 ANY_AREA = os.environ.get("LOYALTY_FUZZ_ALL") == "1"

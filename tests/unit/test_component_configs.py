@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from api.config import ApiConfig
+from loyalty.custody import custody_for
 from loyalty.errors import ConfigError
 from loyalty.notify.config import NotifyConfig
-from loyalty.settings import DEV_MINTER_KEY, Settings
+from loyalty.settings import DEV_CUSTODY_MNEMONIC, DEV_MINTER_KEY, Settings
 from minter.config import MinterConfig
 
 KEY = b"k" * 32
@@ -92,3 +94,39 @@ def test_minter_config_needs_a_key_on_a_real_node_only() -> None:
     assert MinterConfig.from_settings(Settings()).key == DEV_MINTER_KEY
     with pytest.raises(ConfigError, match="LOYALTY_MINTER_KEY is not set"):
         MinterConfig.from_settings(Settings(rpc_url="http://node.invalid:8545"))
+
+
+def test_api_config_is_what_the_api_reads_of_the_settings() -> None:
+    settings = Settings(
+        admin_api_key="admin-key-1234",
+        member_jwt_secret="jwt-secret-5678",
+        graphiql=False,
+        introspection=False,
+        max_body_bytes=4096,
+        ws_max_connections=7,
+        ws_max_subscriptions=3,
+        inbox_concurrency=0,
+        currency="EUR",
+        wix_public_key="pem",
+        webhook_secrets=(SECRET,),
+        rpc_url="http://node.invalid:8545",
+        custody_mnemonic=DEV_CUSTODY_MNEMONIC,
+    )
+    config = ApiConfig.from_settings(settings)
+    assert (config.admin_api_key, config.member_jwt_secret) == ("admin-key-1234", "jwt-secret-5678")
+    assert (config.graphiql, config.introspection, config.max_body_bytes) == (False, False, 4096)
+    assert (config.ws_max_connections, config.ws_max_subscriptions) == (7, 3)
+    assert (config.inbox_concurrency, config.currency) == (0, "EUR")
+    assert (config.wix_public_key, config.webhook_secrets) == ("pem", (SECRET,))
+    assert config.rpc_url == "http://node.invalid:8545"
+    assert config.custody().address_for(1) == custody_for(DEV_CUSTODY_MNEMONIC).address_for(1)
+    for secret in ("admin-key-1234", "jwt-secret-5678", SECRET, "junk"):
+        assert secret not in repr(config)
+
+
+def test_api_config_refuses_custody_only_when_it_is_needed() -> None:
+    embedded = ApiConfig.from_settings(Settings())
+    assert embedded.custody() is custody_for(DEV_CUSTODY_MNEMONIC)
+    remote = ApiConfig.from_settings(Settings(rpc_url="http://node.invalid:8545"))
+    with pytest.raises(ConfigError, match="LOYALTY_CUSTODY_MNEMONIC is not set"):
+        remote.custody()
