@@ -218,9 +218,12 @@ def run_audit(
     *,
     progress: Progress | None = None,
     retry: RetryPolicy | None = None,
+    issued_here: bool = True,
 ) -> AuditReport:
     """Audits block `block`. Node calls that fail transiently are retried (`retry`); a node that
-    keeps failing raises `AuditRpcFailed` (nothing is concluded, no finding is made up)."""
+    keeps failing raises `AuditRpcFailed` (nothing is concluded, no finding is made up).
+    `issued_here` is false for an adopted token (`loyalty deploy --adopt`): its mints are its
+    issuer's, not batches of this service, so only the balances and the supply are checked."""
     policy = retry or RetryPolicy()
     with engine.connect() as conn:
         state = conn.execute(select(indexer_state).where(indexer_state.c.id == 1)).first()
@@ -277,9 +280,13 @@ def run_audit(
                 {"indexed": str(indexed_supply), "chain": str(chain_supply)},
             )
         )
+    if not issued_here:
+        unbatched, ledger = [], None
+        reason: str | None = "an adopted token: this service issues none of it, so no ledger"
+    else:
+        reason = ledger.unavailable_reason() if ledger is not None else "no ledger given"
     # Mints and burns outside any batch need no ledger to be wrong: always reported.
     findings.extend(unbatched)
-    reason = ledger.unavailable_reason() if ledger is not None else "no ledger given"
     if reason is not None:
         ledger_status = NOT_AVAILABLE
     else:

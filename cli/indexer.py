@@ -109,7 +109,14 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                 raise NotIndexedYet("nothing is indexed yet: run `loyalty indexer` first")
             block = state.indexed_block
         progress = None if args.json else Progress(0, label="audit balanceOf")
-        report = run_audit(runtime.engine, rpc, block, SqlLedger(runtime.engine), progress=progress)
+        report = run_audit(
+            runtime.engine,
+            rpc,
+            block,
+            SqlLedger(runtime.engine),
+            progress=progress,
+            issued_here=not runtime.deployment.adopted,
+        )
     finally:
         rpc.close()
         runtime.close()

@@ -33,6 +33,10 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.db.engine import make_engine
     from loyalty.deploy import deploy_keys, deploy_token, existing_deployment
 
+    if args.adopt is not None:
+        return _adopt(args, settings)
+    if args.block is not None:
+        raise ConfigError("--block goes with --adopt ADDRESS")
     # Keys are checked before anything connects, so a typo costs no gas and no waiting.
     deploy_keys(settings)
     if settings.embedded_chain and not settings.chain_state:
@@ -65,15 +69,7 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
             engine.dispose()
     finally:
         chain.close()
-    record = {
-        "address": d.address,
-        "chainId": d.chain_id,
-        "deploymentBlock": d.deployment_block,
-        "txHash": d.tx_hash,
-        "deployer": d.deployer,
-        "minter": d.minter,
-        "transferable": d.transferable,
-    }
+    record = _record(d)
     if args.json:
         print(json.dumps(record))
     else:
@@ -91,6 +87,54 @@ def _require_custody(settings: Settings) -> None:
     from loyalty.custody import custody_for
 
     custody_for(settings.custody_mnemonic_or_dev())
+
+
+def _adopt(args: argparse.Namespace, settings: Settings) -> int:
+    """`loyalty deploy --adopt ADDRESS --block N`: record a token this service did not deploy."""
+    from cli.migrate import upgrade
+    from loyalty.chain import connect
+    from loyalty.db.engine import make_engine
+    from loyalty.deploy import adopt_token, minting_refusal
+
+    if args.block is None:
+        raise ConfigError("--adopt needs --block N, the block in which the token was created")
+    if settings.embedded_chain:
+        raise ConfigError("--adopt needs LOYALTY_RPC_URL: the embedded chain has no other token")
+    chain = connect(settings)
+    try:
+        with _database_errors(settings.database_url):
+            upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            d = adopt_token(chain, engine, settings, args.adopt, args.block)
+        finally:
+            engine.dispose()
+        refusal = minting_refusal(chain, d, d.minter) if settings.minter_key else None
+    finally:
+        chain.close()
+    if args.json:
+        print(json.dumps({**_record(d), "adopted": True, "mintable": refusal is None}))
+        return 0
+    print(
+        f"adopted {d.symbol} at {d.address} on chain {d.chain_id} from block {d.deployment_block}"
+    )
+    if not settings.minter_key:
+        print("  no LOYALTY_MINTER_KEY: indexer and audit only; the minter will not start")
+    elif refusal is not None:
+        print(f"  the minter will not start: {refusal}")
+    return 0
+
+
+def _record(d: Any) -> dict[str, Any]:
+    return {
+        "address": d.address,
+        "chainId": d.chain_id,
+        "deploymentBlock": d.deployment_block,
+        "txHash": d.tx_hash,
+        "deployer": d.deployer,
+        "minter": d.minter,
+        "transferable": d.transferable,
+    }
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -346,6 +390,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-missing",
         action="store_true",
         help="do nothing if a deployment is recorded for this chain and its code is on chain",
+    )
+    p.add_argument(
+        "--adopt",
+        metavar="ADDRESS",
+        default=None,
+        help="deploy nothing: record the existing ERC-20 at ADDRESS for the "
+        "indexer and the audit; the minter runs only if it holds MINTER_ROLE and BURNER_ROLE",
+    )
+    p.add_argument(
+        "--block",
+        type=int,
+        default=None,
+        help="with --adopt: the block in which the token was created (indexing starts there)",
     )
     p.set_defaults(handler=_cmd_deploy)
 

@@ -35,7 +35,7 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
     from cli.migrate import upgrade
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
-    from loyalty.deploy import current_deployment
+    from loyalty.deploy import current_deployment, minting_refusal
     from minter.config import MinterConfig
     from minter.loop import Minter, run_forever
 
@@ -51,6 +51,9 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
     try:
         deployment = current_deployment(engine, chain.chain_id)
         minter = Minter(engine, chain, deployment, config)
+        refusal = minting_refusal(chain, deployment, minter.address)
+        if refusal is not None:  # e.g. an adopted token: sending would revert, batch after batch
+            raise ConfigError(refusal)
         if args.once:
             lock = minter.lock()
             if not lock.try_acquire():

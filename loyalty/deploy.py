@@ -31,6 +31,7 @@ class Deployment:
     name: str
     symbol: str
     transferable: bool
+    adopted: bool = False  # recorded by `loyalty deploy --adopt`: another issuer's token
 
     @classmethod
     def from_row(cls, row: Any) -> Deployment:
@@ -44,6 +45,7 @@ class Deployment:
             name=row.name,
             symbol=row.symbol,
             transferable=row.transferable,
+            adopted=getattr(row, "compiler_version", "") == ADOPTED,
         )
 
 
@@ -225,3 +227,127 @@ def _on_chain(chain: Chain, deployment: Deployment) -> bool:
     if created is None or created.lower() != deployment.address.lower():
         return False
     return w3.eth.get_code(Web3.to_checksum_address(deployment.address)) not in (b"", None)
+
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ADOPTED = "adopted"  # compiler_version of a token this service did not deploy
+
+
+def _call(chain: Chain, address: str, signature: str, kind: str) -> Any:
+    """One eth_call of an argument-less `signature` on `address`; its decoded return value."""
+    from eth_abi.abi import decode
+
+    selector = bytes(Web3.keccak(text=signature)[:4])
+    raw = chain.w3.eth.call({"to": Web3.to_checksum_address(address), "data": selector})
+    return decode([kind], bytes(raw))[0]
+
+
+def adopt_token(
+    chain: Chain, engine: Engine, settings: Settings, address: str, block: int
+) -> Deployment:
+    """Records an ERC-20 this service did not deploy, created in `block`, so that the indexer
+    and the audit follow it from there. Nothing is sent to the chain. The block must be the
+    token's creation block: a later one would miss the transfers before it, and the audit
+    could never agree with `balanceOf`."""
+    if not Web3.is_address(address):
+        raise ConfigError(f"--adopt {address!r} is not an address (0x and 40 hex digits)")
+    if block < 0:
+        raise ConfigError(f"--block must be 0 or more, not {block}")
+    checksum = Web3.to_checksum_address(address)
+    w3 = chain.w3
+    with chain_errors(f"reading the code at {checksum}"):
+        head = w3.eth.block_number
+        if block > head:
+            raise ConfigError(f"--block {block} is after the chain's head ({head})")
+        code_then = w3.eth.get_code(checksum, block)
+        code_before = w3.eth.get_code(checksum, block - 1) if block > 0 else b""
+    if not code_then:
+        raise ConfigError(f"no contract at {checksum} in block {block}")
+    if code_before:
+        raise ConfigError(
+            f"the contract at {checksum} already existed in block {block - 1}: give its "
+            "creation block, or the transfers before --block would never be indexed"
+        )
+    try:
+        name = str(_call(chain, checksum, "name()", "string"))[:100]
+        symbol = str(_call(chain, checksum, "symbol()", "string"))[:20]
+        _call(chain, checksum, "totalSupply()", "uint256")
+    except Exception as exc:
+        raise ConfigError(
+            f"{checksum} does not answer name(), symbol() and totalSupply() "
+            f"({type(exc).__name__}): it is not an ERC-20 token"
+        ) from None
+    try:
+        transferable = bool(_call(chain, checksum, "transferable()", "bool"))
+    except Exception:
+        transferable = True  # a plain ERC-20 moves freely
+    minter = (
+        Account.from_key(settings.minter_private_key()).address.lower()
+        if settings.minter_key
+        else ZERO_ADDRESS
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(deployments).where(deployments.c.chain_id == chain.chain_id)
+        ).all()
+        for row in rows:
+            if row.address.lower() == checksum.lower():
+                if row.deployment_block != block:
+                    raise ConfigError(
+                        f"{checksum} is already recorded with deployment block "
+                        f"{row.deployment_block}, not {block}"
+                    )
+                return Deployment.from_row(row)
+        if rows:
+            raise ConfigError(
+                f"a token is already recorded on chain {chain.chain_id} "
+                f"({Web3.to_checksum_address(rows[-1].address)}): one database follows one "
+                "token; adopt into a fresh database"
+            )
+        conn.execute(
+            insert(deployments).values(
+                chain_id=chain.chain_id,
+                address=checksum.lower(),
+                deployment_block=block,
+                tx_hash="",
+                deployer=ZERO_ADDRESS,
+                minter=minter,
+                name=name,
+                symbol=symbol,
+                transferable=transferable,
+                compiler_version=ADOPTED,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    return current_deployment(engine, chain.chain_id)
+
+
+def minting_refusal(chain: Chain, deployment: Deployment, minter: str) -> str | None:
+    """Why the minter cannot send its batches to this token (None when it can): the token must
+    have LoyaltyPoints' mintBatch/burnBatch and grant the minter both roles."""
+    artifact = contracts.load("LoyaltyPoints")
+    token = chain.w3.eth.contract(
+        address=Web3.to_checksum_address(deployment.address), abi=artifact.abi
+    )
+    where = f"{deployment.symbol} at {deployment.address}"
+    with chain_errors(f"reading the code of {where}"):
+        code = bytes(chain.w3.eth.get_code(Web3.to_checksum_address(deployment.address)))
+    for fn in ("mintBatch", "burnBatch"):
+        selector = bytes(Web3.keccak(text=token.get_function_by_name(fn).signature)[:4])
+        if selector not in code:
+            return (
+                f"the token {where} has no {fn}(): the minter sends LoyaltyPoints batches only "
+                "(the indexer and the audit can still follow it)"
+            )
+    for role in ("MINTER_ROLE", "BURNER_ROLE"):
+        try:
+            role_id = token.functions[role]().call()
+            granted = token.functions.hasRole(role_id, Web3.to_checksum_address(minter)).call()
+        except Exception as exc:
+            return f"the token {where} does not answer {role}/hasRole ({type(exc).__name__})"
+        if not granted:
+            return (
+                f"the minter {minter} has no {role} on the token {where}: grant it "
+                "(grantRole from the token's admin) before starting the minter"
+            )
+    return None

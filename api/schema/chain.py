@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 from enum import Enum
 
 import strawberry
@@ -263,7 +264,14 @@ class ChainQuery:
         rpc = rpc_for(info.context.config, runtime.chain)
         try:
             report = await asyncio.to_thread(
-                run_audit, runtime.engine, rpc, block, SqlLedger(runtime.engine)
+                functools.partial(
+                    run_audit,
+                    runtime.engine,
+                    rpc,
+                    block,
+                    SqlLedger(runtime.engine),
+                    issued_here=not runtime.deployment.adopted,
+                )
             )
         except NotIndexedYet as exc:
             raise NotIndexed(str(exc)) from None

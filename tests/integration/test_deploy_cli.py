@@ -6,66 +6,30 @@ entry point, its exit status and streams) is the point."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
-from cli.main import main
 from loyalty.db.engine import make_engine
 from loyalty.deploy import current_deployment
 from tests.support.anvil import ANVIL_KEYS, AnvilNode, free_port
+from tests.support.cli import Result, run_cli
 from tests.support.token import Token, anvil_test_chain
 
 LOYALTY = Path(sys.executable).with_name("loyalty")
 DEPLOYER, MINTER = ANVIL_KEYS[0], ANVIL_KEYS[1]
 
 
-@dataclass(frozen=True)
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def run_deploy(cwd: Path, env: dict[str, str], *args: str, process: bool = False) -> Result:
     """`loyalty deploy` with only the given LOYALTY_* variables set, in cwd: main() in this
     process, or the installed console script in a child process when `process` is true."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
-    full_env = {**base, "LOYALTY_DATABASE_URL": f"sqlite:///{cwd}/cli.db", **env}
-    if process:
-        done = subprocess.run(
-            [str(LOYALTY), "deploy", *args],
-            cwd=cwd,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        return Result(done.returncode, done.stdout, done.stderr)
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as patch:
-        # The child's environment exactly: no LOYALTY_* variable of this process leaks in.
-        for name in list(os.environ):
-            if name.startswith("LOYALTY_"):
-                patch.delenv(name)
-        for name, value in full_env.items():
-            patch.setenv(name, value)
-        patch.chdir(cwd)
-        # (main() points the root logger at this stderr; conftest restores it after the test.)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["deploy", *args])
-    return Result(code, out.getvalue(), err.getvalue())
+    return run_cli(cwd, env, "deploy", *args, process=process)
 
 
 def assert_one_clear_line(result: Result, *fragments: str) -> str:
