@@ -1,5 +1,5 @@
 """The fetch worker process: during a backfill from an HTTP node the ranges below finality are
-read (fetched, parsed, checked, decoded) by `python -m indexer.reader` ahead of the steps. The
+read (fetched, parsed, checked, decoded) by `python -m indexer.fetch_worker` ahead of the steps. The
 index is the same as when they are read in a thread; a worker that dies fails one step and the
 next starts another; the worker ends when the backfill does."""
 
@@ -43,7 +43,7 @@ def _reference(activity: TokenActivity, url: str, block: int) -> str:
     indexer = make_indexer(url, activity, fetch_process=False, **RANGES)
     try:
         indexer.run_until_caught_up()
-        assert indexer._worker is None
+        assert indexer.historical.worker is None
         with indexer.engine.connect() as conn:
             return digest(balances_at(conn, block))
     finally:
@@ -59,16 +59,16 @@ def test_backfill_reads_ahead_in_a_worker_process(chain, database_url, postgres_
         while True:
             step = indexer.sync_once()
             steps += 1
-            if indexer._worker is not None:
-                processes.add(indexer._worker._process)
+            if indexer.historical.worker is not None:
+                processes.add(indexer.historical.worker._process)
                 if not step.caught_up and step.last < step.finalized:
-                    assert indexer._worker.alive()
+                    assert indexer.historical.worker.alive()
             if step.caught_up:
                 break
         assert steps > 5
         assert len(processes) == 1  # one worker, streaming range after range
         indexer.close()
-        assert indexer._worker is None
+        assert indexer.historical.worker is None
         assert all(p.poll() is not None for p in processes)  # ended with the backfill
         state = indexer.state()
         with indexer.engine.connect() as conn:
@@ -87,7 +87,7 @@ def test_a_worker_that_dies_fails_one_step_and_the_next_starts_another(chain, po
     try:
         for _ in range(3):
             indexer.sync_once()
-        worker = indexer._worker
+        worker = indexer.historical.worker
         assert worker is not None and worker.next_first is not None
         worker._process.kill()
         worker._process.wait()
@@ -102,7 +102,7 @@ def test_a_worker_that_dies_fails_one_step_and_the_next_starts_another(chain, po
                 break
         assert failed is not None and "fetch worker" in str(failed)
         state = indexer.run_until_caught_up()
-        assert indexer._worker is None
+        assert indexer.historical.worker is None
         with indexer.engine.connect() as conn:
             got = balances_at(conn, state.indexed_block)
         assert got == {a: b for a, b in activity.balance_of(holders).items() if b}
@@ -129,7 +129,7 @@ def test_other_transports_read_ahead_in_a_thread(chain, postgres_url):
     indexer.rpc = indexer.reader.rpc = Counting(activity.node.url)
     try:
         while not indexer.sync_once().caught_up:
-            assert indexer._worker is None
+            assert indexer.historical.worker is None
         assert Counting.logs_calls > 5
         state = indexer.state()
         with indexer.engine.connect() as conn:
@@ -171,7 +171,7 @@ def _children(pid: int) -> list[int]:
                     cmdline = f.read()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"indexer.reader" in cmdline:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"indexer.fetch_worker" in cmdline:
                 found.append(int(entry))
     return found
 

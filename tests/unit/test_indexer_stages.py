@@ -1,8 +1,11 @@
 """Pure logic of the indexer's stages: which stage a step takes, the config the composition root
-builds, and the realtime checks (headers, log hashes, blooms, reorg walk-back and depth)."""
+builds, the realtime checks (headers, log hashes, blooms, reorg walk-back and depth) and the
+historical ones (balance cache, bulk-load choice, final ranges and what the worker sends)."""
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,6 +15,8 @@ from sqlalchemy import create_engine
 from indexer.config import IndexerConfig
 from indexer.decode import TRANSFER, Decoded, Transfer
 from indexer.errors import DeepReorg, NodeInconsistent
+from indexer.fetch_worker import _pack, _unpack, read_final_range
+from indexer.historical import BalanceCache, bulk_load_starts
 from indexer.ranges import AdaptiveRange
 from indexer.reader import Block, NodeReader
 from indexer.realtime import (
@@ -240,3 +245,97 @@ def test_a_reorg_at_or_below_finality_stops_the_indexer() -> None:
         check_reorg_depth(_state(9, finalized=8), ancestor)
     with pytest.raises(DeepReorg, match="below the retained blocks"):
         check_reorg_depth(_state(9, finalized=None), None)
+
+
+# -- historical --------------------------------------------------------------------------------
+
+
+def test_balances_are_kept_for_exactly_the_checkpoint_they_were_committed_at() -> None:
+    cache = BalanceCache(limit=3)
+    at_5 = _state(5, finalized=5)
+    assert cache.take(at_5) is None  # nothing known yet
+    cache.keep(None, {A: 10}, at_5)
+    known = cache.take(at_5)
+    assert known == {A: 10}
+    assert cache.take(at_5) is None  # unknown until the next range is kept
+    at_6 = _state(6, finalized=6)
+    cache.keep(known, {B: 2}, at_6)
+    assert cache.take(_state(5, finalized=5)) is None  # another checkpoint (a reorg, a writer)
+    cache.keep(None, {A: 1}, at_6)
+    assert cache.take(replace(at_6, indexed_hash=_hash(66))) is None  # same block, other hash
+
+
+def test_balances_beyond_the_limit_start_afresh() -> None:
+    cache = BalanceCache(limit=2)
+    at_5, at_6 = _state(5, finalized=5), _state(6, finalized=6)
+    cache.keep(None, {A: 1, B: 2}, at_5)
+    known = cache.take(at_5)
+    cache.keep(known, {"0x" + "03" * 20: 3}, at_6)
+    assert cache.take(at_6) == {"0x" + "03" * 20: 3}
+
+
+@pytest.mark.parametrize(
+    ("changes", "dialect", "starts"),
+    [
+        ({}, "postgresql", True),  # a range of 10,000 events
+        ({}, "sqlite", False),  # only PostgreSQL drops indexes
+        ({"bulk_load": False}, "postgresql", False),
+        ({"indexes": False}, "postgresql", False),  # dropped already
+        ({"indexes": True}, "postgresql", True),
+        ({"stored_events": 5_000_000}, "postgresql", False),  # too much stored to rebuild
+        ({"events": 9_999}, "postgresql", False),  # a small range close to finality
+        ({"events": 1, "last": 0, "finalized": 100_000}, "postgresql", True),  # far behind
+        ({"events": 1, "last": 1, "finalized": 100_000}, "postgresql", False),
+    ],
+)
+def test_a_backfill_drops_the_bulk_load_indexes(
+    changes: dict[str, Any], dialect: str, starts: bool
+) -> None:
+    args: dict[str, Any] = {
+        "indexes": None,
+        "stored_events": 0,
+        "events": 10_000,
+        "last": 99,
+        "finalized": 100,
+    }
+    args.update((k, v) for k, v in changes.items() if k != "bulk_load")
+    config = IndexerConfig(bulk_load=changes.get("bulk_load", True))
+    assert bulk_load_starts(config, dialect, **args) is starts
+
+
+class _FinalNode(_Node):
+    """eth_getLogs by range answers blocks 5 and 7; block 7 is the range's last block."""
+
+    def __init__(self, anchor_hash: str | None = None) -> None:
+        super().__init__()
+        self.anchor_hash = anchor_hash
+
+    def batch(self, calls: Any) -> list[Any]:
+        out = super().batch(calls)
+        if calls[0][0] == "eth_getBlockByNumber" and self.anchor_hash is not None:
+            out[0]["hash"] = self.anchor_hash
+        return out
+
+
+def test_a_final_range_is_anchored_on_its_last_block() -> None:
+    reader = NodeReader(_FinalNode(), TOKEN, AdaptiveRange(size=3), retries=0, retry_delay=0)
+    final = read_final_range(reader, 5, 100)
+    assert final.last == 7
+    assert [t.block_number for t in final.decoded.transfers] == [5, 7]
+    assert final.blocks == [Block(7, _hash(7), _hash(6))]
+    assert final.logs_calls[0][0]["fromBlock"] == "0x5"
+    assert final.logs_calls[0][0]["toBlock"] == "0x7"
+
+
+def test_a_final_range_whose_last_logs_name_another_hash_is_refused() -> None:
+    node = _FinalNode(anchor_hash=_hash(77))
+    reader = NodeReader(node, TOKEN, AdaptiveRange(size=3), retries=0, retry_delay=0)
+    with pytest.raises(NodeInconsistent, match="but block 7 is"):
+        read_final_range(reader, 5, 100)
+
+
+def test_what_the_worker_sends_unpacks_to_the_same_range() -> None:
+    reader = NodeReader(_FinalNode(), TOKEN, AdaptiveRange(size=3), retries=0, retry_delay=0)
+    final = read_final_range(reader, 5, 100)
+    again = pickle.loads(pickle.dumps(_pack(final), protocol=5))
+    assert _unpack(again) == final
