@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from eth_utils.crypto import keccak
 from web3 import Web3
 
+from bench.figures import Figure, record
 from tests.support.anvil import start_anvil
 from tests.support.token import ChainUnderTest, Token, anvil_test_chain
 
@@ -124,6 +125,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         node.stop()
     print(report(figures, f"anvil {hardfork}, {platform.machine()} {platform.system()}"))
+    for label, per, single, target in (
+        (
+            "mintBatch gas per fresh recipient",
+            figures.per_fresh,
+            figures.single_fresh,
+            FRESH_TARGET,
+        ),
+        (
+            "mintBatch gas per existing holder",
+            figures.per_existing,
+            figures.single_existing,
+            EXISTING_TARGET,
+        ),
+    ):
+        record(Figure("gas", label, per, "gas", f"<= {target}", "OZ mint/tx", single))
     return 0 if meets_targets(figures) else 1
 
 

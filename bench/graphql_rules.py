@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.figures import Figure, record
 from cli.migrate import upgrade
 from loyalty.db.engine import make_engine
 from loyalty.db.rules import earning_rule_configs, earning_rules
@@ -210,6 +211,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label:<40} {f.rps:8.0f} {f.pct(0.50):8.1f} {f.pct(0.99):8.1f} "
                 f"{f.rps / baseline.rps:11.2f}x"
             )
+        targets = {"earningRules(first: 50)": ">= 400", "previewEarning": ">= 600"}
+        for label, f in results[1:]:
+            target = next((t for k, t in targets.items() if label.startswith(k)), None)
+            record(
+                Figure(
+                    "graphql", label, f.rps, "req/s", target, "{ token { symbol } }", baseline.rps
+                )
+            )
+            record(Figure("graphql", f"{label} p99", f.pct(0.99), "ms"))
         mean = statistics.fmean(results[1][1].latencies_ms)
         print(
             f"\n(earningRules mean latency {mean:.1f} ms; requests counted: "

@@ -27,6 +27,7 @@ from eth_utils.crypto import keccak
 from sqlalchemy import func, select
 from web3 import Web3
 
+from bench.figures import Figure, record
 from cli.migrate import upgrade
 from loyalty.db.outbox import FINAL, chain_requests
 from minter.loop import start_thread
@@ -121,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"(a) latency, accepted -> final mint, {args.latency_samples} orders one by one:")
             lat = latency(env, args.latency_samples)
             print(f"    median {statistics.median(lat):.2f} s, max {max(lat):.2f} s")
+            record(Figure("minter", "accepted -> final, median", statistics.median(lat), "s"))
 
             before = last_batch(env)
             print(f"(c) rate: {args.orders} orders accepted at once, to fresh addresses")
@@ -132,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"    all final in {elapsed:.1f} s: {args.orders / elapsed:.0f} requests/s "
                 f"(final, including the 2-block finality wait)"
             )
+            record(Figure("minter", "requests to final", args.orders / elapsed, "req/s", ">= 1000"))
 
             gas, carried = minter_gas(env, before)
             per_activity = gas / carried
@@ -149,6 +152,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 ).scalar_one()
             print(f"    {carried} requests in {batches} batches")
+            record(
+                Figure(
+                    "minter",
+                    "gas per awarded activity",
+                    per_activity,
+                    "gas",
+                    f"<= {GAS_TARGET_RATIO}x",
+                    "OZ mint/order",
+                    naive,
+                )
+            )
         finally:
             stop.set()
             thread.join(30)

@@ -32,6 +32,7 @@ import httpx
 import psycopg
 
 from bench import loadgen
+from bench.figures import Figure, record
 from bench.loadgen import Prepared
 from tests.support.anvil import ANVIL_KEYS, AnvilNode, start_anvil
 from tests.support.databases import PG_ADMIN_URL, _pg_url
@@ -209,10 +210,27 @@ def main() -> None:
                     f"sent: {args.requests / took:.0f} events/s end to end",
                     flush=True,
                 )
+                record(
+                    Figure(
+                        "webhooks", f"{label} applied", args.requests / took, "events/s", ">= 1000"
+                    )
+                )
         print(f"load average (1, 5, 15 min): {os.getloadavg()}, cpus: {os.cpu_count()}")
         base_rate = results["healthz (baseline)"][0]
         for label in ("webhooks/events", "webhooks/wix"):
             print(f"{label}: {results[label][0] / base_rate:.2f}x the baseline rate")
+            record(
+                Figure(
+                    "webhooks",
+                    f"{label} accepted",
+                    results[label][0],
+                    "req/s",
+                    None,
+                    "/healthz",
+                    base_rate,
+                )
+            )
+            record(Figure("webhooks", f"{label} accepted p99", results[label][2], "ms"))
         print(json.dumps({k: [round(x, 1) for x in v] for k, v in results.items()}))
     finally:
         server.terminate()
