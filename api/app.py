@@ -137,7 +137,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
-            Route("/readyz", readyz_endpoint(lambda: state["runtime"])),
+            Route(
+                "/readyz", readyz_endpoint(lambda: state["runtime"], max_lag=config.ready_max_lag)
+            ),
             Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
             *webhook_routes(config, lambda: state["runtime"], inbox=processor),

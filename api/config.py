@@ -1,7 +1,8 @@
 """What the HTTP API reads, and nothing else: credentials, GraphQL and WebSocket limits, the
-webhooks' verifiers, the inbox's concurrency, the program's currency, the custody mnemonic and the
-node's URL (for the audit). Built once by `create_app` from the settings and handed to every
-resolver in the request context (`info.context.config`); the defaults live in the settings table."""
+webhooks' verifiers, the readiness lag, the inbox's concurrency, the program's currency, the
+custody mnemonic and the node's URL (for the audit). Built once by `create_app` from the
+settings and handed to every resolver in the request context (`info.context.config`); the
+defaults live in the settings table."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class ApiConfig:
     ws_max_connections: int
     ws_max_subscriptions: int
     inbox_concurrency: int  # webhook events applied at once after answering; 0: none here
+    ready_max_lag: int  # /readyz fails while the indexer is more blocks behind the head
     currency: str  # the program's base currency
     wix_public_key: str  # verifies POST /webhooks/wix; "": that endpoint answers 503
     webhook_secrets: tuple[str, ...] = field(repr=False)  # POST /webhooks/events; (): 503
@@ -48,6 +50,7 @@ class ApiConfig:
             ws_max_connections=settings.ws_max_connections,
             ws_max_subscriptions=settings.ws_max_subscriptions,
             inbox_concurrency=settings.inbox_concurrency,
+            ready_max_lag=settings.ready_max_lag,
             currency=settings.currency,
             wix_public_key=settings.wix_public_key,
             webhook_secrets=settings.webhook_secrets,

@@ -29,23 +29,29 @@ async def chain_check(runtime: Runtime) -> str | None:
     return None
 
 
-async def indexer_check(runtime: Runtime) -> str | None:
-    """Caught up means within LOYALTY_READY_MAX_LAG blocks of the node's head, measured against
-    the node itself so that a dead indexer process cannot look healthy from a stale record."""
-    from indexer.tables import indexer_state
+def indexer_check(max_lag: int) -> Check:
+    """Caught up means within `max_lag` (LOYALTY_READY_MAX_LAG) blocks of the node's head,
+    measured against the node itself so that a dead indexer process cannot look healthy from a
+    stale record."""
 
-    if "indexer" in runtime.problems:  # the thread beside the API died: lag alone may not show it
-        return runtime.problems["indexer"]
-    async with runtime.async_engine.connect() as conn:
-        indexed = (await conn.execute(select(indexer_state.c.indexed_block))).scalar()
-    if indexed is None:
-        return "nothing indexed yet"
-    raw = await asyncio.to_thread(runtime.chain.request, "eth_blockNumber", [])
-    head = raw if isinstance(raw, int) else int(raw, 16)  # the embedded chain answers ints
-    lag = head - int(indexed)
-    if lag > runtime.settings.ready_max_lag:
-        return f"indexer is {lag} blocks behind the head (allowed {runtime.settings.ready_max_lag})"
-    return None
+    async def check(runtime: Runtime) -> str | None:
+        from indexer.tables import indexer_state
+
+        # The thread beside the API died: lag alone may not show it.
+        if "indexer" in runtime.problems:
+            return runtime.problems["indexer"]
+        async with runtime.async_engine.connect() as conn:
+            indexed = (await conn.execute(select(indexer_state.c.indexed_block))).scalar()
+        if indexed is None:
+            return "nothing indexed yet"
+        raw = await asyncio.to_thread(runtime.chain.request, "eth_blockNumber", [])
+        head = raw if isinstance(raw, int) else int(raw, 16)  # the embedded chain answers ints
+        lag = head - int(indexed)
+        if lag > max_lag:
+            return f"indexer is {lag} blocks behind the head (allowed {max_lag})"
+        return None
+
+    return check
 
 
 async def minter_check(runtime: Runtime) -> str | None:
@@ -53,15 +59,17 @@ async def minter_check(runtime: Runtime) -> str | None:
     return runtime.problems.get("minter")
 
 
-CHECKS: dict[str, Check] = {
-    "database": database_check,
-    "chain": chain_check,
-    "indexer": indexer_check,
-    "minter": minter_check,
-}
+def checks_for(max_lag: int) -> dict[str, Check]:
+    """The API's readiness checks; `max_lag` is LOYALTY_READY_MAX_LAG."""
+    return {
+        "database": database_check,
+        "chain": chain_check,
+        "indexer": indexer_check(max_lag),
+        "minter": minter_check,
+    }
 
 
-async def readiness(runtime: Runtime, checks: dict[str, Check] | None = None) -> dict[str, str]:
+async def readiness(runtime: Runtime, checks: dict[str, Check]) -> dict[str, str]:
     async def run(check: Check) -> str:
         try:
             problem = await asyncio.wait_for(check(runtime), CHECK_TIMEOUT_S)
@@ -71,7 +79,6 @@ async def readiness(runtime: Runtime, checks: dict[str, Check] | None = None) ->
             return f"{type(exc).__name__}: {exc}"[:200]
         return problem or "ok"
 
-    checks = CHECKS if checks is None else checks
     results = await asyncio.gather(*(run(c) for c in checks.values()))
     return dict(zip(checks, results, strict=True))
 
@@ -81,10 +88,12 @@ async def healthz(_request: Request) -> Response:
 
 
 def readyz_endpoint(
-    runtime_getter: Callable[[], Runtime],
+    runtime_getter: Callable[[], Runtime], *, max_lag: int
 ) -> Callable[[Request], Awaitable[Response]]:
+    checks = checks_for(max_lag)
+
     async def readyz(_request: Request) -> Response:
-        results = await readiness(runtime_getter())
+        results = await readiness(runtime_getter(), checks)
         ready = all(v == "ok" for v in results.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": results},

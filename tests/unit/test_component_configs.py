@@ -106,6 +106,7 @@ def test_api_config_is_what_the_api_reads_of_the_settings() -> None:
         ws_max_connections=7,
         ws_max_subscriptions=3,
         inbox_concurrency=0,
+        ready_max_lag=5,
         currency="EUR",
         wix_public_key="pem",
         webhook_secrets=(SECRET,),
@@ -116,7 +117,7 @@ def test_api_config_is_what_the_api_reads_of_the_settings() -> None:
     assert (config.admin_api_key, config.member_jwt_secret) == ("admin-key-1234", "jwt-secret-5678")
     assert (config.graphiql, config.introspection, config.max_body_bytes) == (False, False, 4096)
     assert (config.ws_max_connections, config.ws_max_subscriptions) == (7, 3)
-    assert (config.inbox_concurrency, config.currency) == (0, "EUR")
+    assert (config.inbox_concurrency, config.ready_max_lag, config.currency) == (0, 5, "EUR")
     assert (config.wix_public_key, config.webhook_secrets) == ("pem", (SECRET,))
     assert config.rpc_url == "http://node.invalid:8545"
     assert config.custody().address_for(1) == custody_for(DEV_CUSTODY_MNEMONIC).address_for(1)
