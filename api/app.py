@@ -24,6 +24,8 @@ from api.context import Context
 from api.dashboard import dashboard_routes
 from api.errors import ApiError
 from api.gauges import DatabaseCollector
+from api.graphiql import graphiql_routes
+from api.graphiql import page as graphiql_page
 from api.health import healthz, readyz_endpoint
 from api.limits import BodySizeLimit
 from api.live import ConnectionGate, LimitedTransportWS
@@ -61,6 +63,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             await self._gate(scope, receive, send, super().__call__)
         else:
             await super().__call__(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # A browser opening /graphql gets the locally served GraphiQL, never strawberry's page
+        # (which loads its scripts from a public CDN).
+        return graphiql_page()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         await authenticate_ws(self._authenticator, context)
@@ -142,6 +149,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             ),
             Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
+            *(graphiql_routes() if config.graphiql else []),
             *webhook_routes(config, lambda: state["runtime"], inbox=processor),
         ],
         middleware=[

@@ -4,18 +4,31 @@ request whose credential did not verify."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import (
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    ValidationContext,
+    ValidationRule,
+    visit,
+)
+from graphql.language import Visitor
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.extensions.query_depth_limiter import (
+    IgnoreContext,
+    ShouldIgnoreType,
+    create_validator,
+)
 from strawberry.schema.config import BatchingConfig
 
 MAX_DEPTH = 10
@@ -92,6 +105,57 @@ def _is_introspection(ignore: IgnoreContext) -> bool:
     return ignore.field_name.startswith("__")
 
 
+def _spreads_unknown_fragment(document: Any) -> bool:
+    defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    spread: set[str] = set()
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> None:
+            spread.add(node.name.value)
+
+    visit(document, Spreads())
+    return not spread <= defined
+
+
+class DepthLimit(AddValidationRules):
+    """strawberry's QueryDepthLimiter, except that a document spreading a fragment it does not
+    define (`{ ...Nope }`) is left to GraphQL's own rule ("Unknown fragment", VALIDATION)
+    instead of failing inside the depth count with a bare KeyError."""
+
+    def __init__(self, max_depth: int, should_ignore: ShouldIgnoreType | None = None) -> None:
+        counted = create_validator(max_depth, should_ignore)
+
+        class DepthLimitRule(counted):  # type: ignore[misc, valid-type]
+            def __init__(self, context: ValidationContext) -> None:
+                if _spreads_unknown_fragment(context.document):
+                    ValidationRule.__init__(self, context)  # no count: invalid anyway
+                else:
+                    super().__init__(context)
+
+        super().__init__([DepthLimitRule])
+
+
+_SUGGESTION = re.compile(
+    r" Did you mean (?:the enum value )?'[^']*'(?:, '[^']*')*,?(?: or '[^']*')?\?"
+)
+
+
+def without_suggestions(message: str) -> str:
+    """GraphQL's "Did you mean 'x'?" hints name fields, arguments, types and enum values: with
+    introspection off they would hand out the schema one typo at a time."""
+    return _SUGGESTION.sub("", message)
+
+
+class HideSuggestions(SchemaExtension):
+    """Strips "Did you mean …" from every error (on when introspection is off)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            error.message = without_suggestions(error.message)
+
+
 class RefuseBadCredentials(SchemaExtension):
     """A credential that did not verify fails the whole operation with UNAUTHENTICATED, public
     fields included: it is never silently treated as anonymous."""
@@ -123,7 +187,7 @@ class ErrorCodes(SchemaExtension):
 def graphql_limits() -> list[Any]:
     return [
         RefuseBadCredentials,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
+        lambda: DepthLimit(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         # Shops send the same few documents over and over: validate each once.
@@ -135,4 +199,11 @@ def batching_config() -> BatchingConfig:
     return {"max_operations": MAX_BATCH}
 
 
-__all__ = ["BodySizeLimit", "ErrorCodes", "batching_config", "graphql_limits"]
+__all__ = [
+    "BodySizeLimit",
+    "DepthLimit",
+    "ErrorCodes",
+    "HideSuggestions",
+    "batching_config",
+    "graphql_limits",
+]

@@ -10,7 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.config import ApiConfig
 from api.errors import ApiError, is_expected
-from api.limits import ErrorCodes, batching_config, graphql_limits
+from api.limits import ErrorCodes, HideSuggestions, batching_config, graphql_limits
 from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
@@ -70,6 +70,7 @@ def build_schema(config: ApiConfig) -> strawberry.Schema:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
+        extensions.append(HideSuggestions)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
