@@ -11,6 +11,7 @@ import yaml
 
 from cli.main import build_parser
 from loyalty.settings import Settings, setting_names
+from tests.support.compose import service_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -62,18 +63,11 @@ def test_variables_interpolated_from_the_host_are_documented() -> None:
         assert f"`{var}`" in readme, var
 
 
-def _with_defaults(env: dict[str, object]) -> dict[str, str]:
-    """The service's environment as compose gives it when .env sets nothing (`${X:-default}`
-    becomes `default`)."""
-    return {
-        name: re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value)) for name, value in env.items()
-    }
-
-
 def test_production_api_has_no_graphiql_and_no_introspection() -> None:
-    env = _with_defaults(SERVICES["api"]["environment"])
+    dotenv = {"LOYALTY_ADMIN_API_KEY": "k", "LOYALTY_CUSTODY_MNEMONIC": "m"}
+    env = service_environment("api", dotenv)
     assert env["LOYALTY_GRAPHIQL"] == "false" and env["LOYALTY_INTROSPECTION"] == "false"
-    settings = Settings.from_env({k: v for k, v in env.items() if "${" not in v})
+    settings = Settings.from_env({k: v for k, v in env.items() if k != "LOYALTY_CUSTODY_MNEMONIC"})
     assert (settings.graphiql, settings.introspection) == (False, False)
     # The api keeps every shared variable (its own environment extends the shared one).
-    assert set(SERVICES["minter"]["environment"]) < set(SERVICES["api"]["environment"])
+    assert set(service_environment("minter", dotenv)) < set(env)
