@@ -69,5 +69,3 @@ def test_production_api_has_no_graphiql_and_no_introspection() -> None:
     assert env["LOYALTY_GRAPHIQL"] == "false" and env["LOYALTY_INTROSPECTION"] == "false"
     settings = Settings.from_env({k: v for k, v in env.items() if k != "LOYALTY_CUSTODY_MNEMONIC"})
     assert (settings.graphiql, settings.introspection) == (False, False)
-    # The api keeps every shared variable (its own environment extends the shared one).
-    assert set(service_environment("minter", dotenv)) < set(env)
