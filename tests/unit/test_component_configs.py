@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from loyalty.notify.config import NotifyConfig
 from loyalty.settings import DEV_CUSTODY_MNEMONIC, DEV_MINTER_KEY, Settings
 from minter.config import MinterConfig
 
+ROOT = Path(__file__).resolve().parents[2]
 KEY = b"k" * 32
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
 
@@ -131,3 +134,28 @@ def test_api_config_refuses_custody_only_when_it_is_needed() -> None:
     remote = ApiConfig.from_settings(Settings(rpc_url="http://node.invalid:8545"))
     with pytest.raises(ConfigError, match="LOYALTY_CUSTODY_MNEMONIC is not set"):
         remote.custody()
+
+
+# Only these modules turn Settings into a part's config (composition aside, in cli/).
+BUILDERS = {"api/app.py", "api/config.py", "minter/config.py", "loyalty/notify/config.py"}
+
+
+@pytest.mark.parametrize("package", ["api", "minter", "loyalty/notify"])
+def test_the_parts_read_their_config_never_the_settings(package: str) -> None:
+    """Resolvers, the minter and the notifier are handed their config; none reaches for
+    `.settings` (e.g. runtime.settings) or imports Settings itself."""
+    offenders = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        if name in BUILDERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "settings":
+                offenders.append(f"{name}:{node.lineno} reads .settings")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "loyalty.settings"
+            ):
+                names = {alias.name for alias in node.names}
+                if "Settings" in names or node.module == "loyalty.settings.variables":
+                    offenders.append(f"{name}:{node.lineno} imports Settings")
+    assert not offenders, offenders
