@@ -3,8 +3,9 @@
 1. every indexed balance equals `balanceOf(address)` at B (batched `eth_call`s);
 2. the sum of indexed balances equals `totalSupply()` at B;
 3. every on-chain mint/burn batch maps to a ledger batch with equal signed nets per address,
-   every final ledger batch is on chain exactly once, and no mint or burn happened outside a
-   batch (a leaked minter key shows up here).
+   every final ledger batch is on chain exactly once, every netted ledger batch (its requests
+   cancel out, settled without a transaction) nets to zero and is never on chain, and no mint or
+   burn happened outside a batch (a leaked minter key shows up here).
 
 The digest is sha256 over the lines `address:balance` (lower-case 0x-hex address, decimal
 balance, holders with a balance > 0 only, sorted by address, joined with "\\n", no trailing
@@ -158,6 +159,22 @@ def ledger_findings(chain: list[OnChainBatch], ledger: dict[str, Any], block: in
             )
         known = ledger.get(batch_id)
         for b in landed:
+            if known is not None and known.netted:
+                findings.append(
+                    Finding(
+                        "LEDGER",
+                        "NETTED_ON_CHAIN",
+                        f"batch {batch_id} is netted in the ledger (settled without a "
+                        f"transaction) but was used on chain in {b.tx_hash} (block "
+                        f"{b.block_number})",
+                        {
+                            "batchId": batch_id,
+                            "txHash": b.tx_hash,
+                            "nets": {a: str(v) for a, v in b.nets.items()},
+                        },
+                    )
+                )
+                continue
             if known is None:
                 findings.append(
                     Finding(
@@ -191,6 +208,19 @@ def ledger_findings(chain: list[OnChainBatch], ledger: dict[str, Any], block: in
                     )
                 )
     for batch_id, known in ledger.items():
+        if known.netted:
+            left = {a: v for a, v in known.nets.items() if v != 0}
+            if left:
+                findings.append(
+                    Finding(
+                        "LEDGER",
+                        "NETTED_NOT_ZERO",
+                        f"ledger batch {batch_id} is netted (sent nowhere) but its requests do "
+                        f"not cancel out for {len(left)} address(es)",
+                        {"batchId": batch_id, "nets": {a: str(v) for a, v in left.items()}},
+                    )
+                )
+            continue  # expected nowhere on chain; NETTED_ON_CHAIN above if it is
         if not known.final or batch_id in seen:
             continue
         if known.block_number is not None and known.block_number > block:

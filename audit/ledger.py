@@ -11,15 +11,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine, MetaData, Table, inspect, select
+from sqlalchemy import Engine, inspect, select
+
+from loyalty.db.outbox import FINAL as REQUEST_FINAL
+from loyalty.db.outbox import MINT as REQUEST_MINT
+from loyalty.db.outbox import chain_requests
+from minter.tables import B_FINAL, B_NETTED, mint_batches
 
 
 @dataclass(frozen=True)
 class LedgerBatch:
     batch_id: str  # 0x-hex bytes32, lower case
-    final: bool  # the minter (or one of its requests) says FINAL
+    final: bool  # the minter (or one of its requests) says FINAL: expected on chain once
     block_number: int | None  # where the minter saw it land, if it did
     nets: dict[str, int] = field(default_factory=dict)  # address: MINT minus BURN
+    # The minter says NETTED: its requests cancel out per address, so it is settled without a
+    # transaction and must never be on chain.
+    netted: bool = False
 
 
 class LedgerView(Protocol):
@@ -43,7 +51,10 @@ class InMemoryLedger:
 
 
 class SqlLedger:
-    REQUIRED = ("mint_batches", "chain_requests")
+    """The minter's batches and the outbox requests they cover, through the minter's own table
+    objects and state constants (minter.tables, loyalty.db.outbox)."""
+
+    REQUIRED = (mint_batches.name, chain_requests.name)
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -56,11 +67,12 @@ class SqlLedger:
         return None
 
     def batches(self) -> dict[str, LedgerBatch]:
-        md = MetaData()
-        mb = Table("mint_batches", md, autoload_with=self.engine)
-        cr = Table("chain_requests", md, autoload_with=self.engine)
-        found: dict[str, LedgerBatch] = {}
+        mb, cr = mint_batches, chain_requests
         ids: dict[int, str] = {}
+        status: dict[str, str] = {}
+        block: dict[str, int | None] = {}
+        nets: dict[str, dict[str, int]] = {}
+        final_from_requests: set[str] = set()
         with self.engine.connect() as conn:
             for row in conn.execute(
                 select(mb.c.id, mb.c.batch_id, mb.c.status, mb.c.block_number).where(
@@ -69,8 +81,7 @@ class SqlLedger:
             ):
                 bid = row.batch_id.lower()
                 ids[row.id] = bid
-                found[bid] = LedgerBatch(bid, row.status == "FINAL", row.block_number, {})
-            final_from_requests: set[str] = set()
+                status[bid], block[bid], nets[bid] = row.status, row.block_number, {}
             for req in conn.execute(
                 select(cr.c.batch_id, cr.c.kind, cr.c.address, cr.c.amount, cr.c.status).where(
                     cr.c.batch_id.is_not(None)
@@ -79,13 +90,14 @@ class SqlLedger:
                 bid = ids.get(req.batch_id)
                 if bid is None:
                     continue  # a request in a batch not yet given its batchId
-                nets = found[bid].nets
                 address = req.address.lower()
-                sign = 1 if req.kind == "MINT" else -1
-                nets[address] = nets.get(address, 0) + sign * int(req.amount)
-                if req.status == "FINAL":
+                sign = 1 if req.kind == REQUEST_MINT else -1
+                nets[bid][address] = nets[bid].get(address, 0) + sign * int(req.amount)
+                if req.status == REQUEST_FINAL:
                     final_from_requests.add(bid)
-        for bid in final_from_requests:
-            b = found[bid]
-            found[bid] = LedgerBatch(bid, True, b.block_number, b.nets)
+        found: dict[str, LedgerBatch] = {}
+        for bid, state in status.items():
+            netted = state == B_NETTED
+            final = not netted and (state == B_FINAL or bid in final_from_requests)
+            found[bid] = LedgerBatch(bid, final, block[bid], nets[bid], netted)
         return found

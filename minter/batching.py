@@ -1,11 +1,13 @@
 """Grouping pending requests into batches, and batch ids. Pure: no I/O.
 
 Requests are netted per address (mints minus burns): an address with net +7 goes into a mint
-batch for 7, net -7 into a burn batch for 7, net 0 is covered by a batch but sent nowhere. All of
-an address's claimed requests go into one batch, so for every (batch, address) the on-chain amount
-(signed by the batch kind) equals the signed sum of the requests the batch covers; the audit
-compares exactly that. Netting pending requests only is safe: a net burn needs the same balance
-as the mint-then-burn it replaces.
+batch for 7, net -7 into a burn batch for 7. The requests of addresses that net to 0 (a
+redemption cancelled at once, a refund right after its purchase) go into one netted batch of
+their own, which has no on-chain entry and is never sent: it is NETTED (final) at once. All of an
+address's claimed requests go into one batch, so for every (batch, address) the on-chain amount
+(signed by the batch kind) equals the signed sum of the requests the batch covers, and for a
+netted batch every address's sum is 0; the audit checks exactly that. Netting pending requests
+only is safe: a net burn needs the same balance as the mint-then-burn it replaces.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Request:
 
 @dataclass
 class PlannedBatch:
-    kind: str
+    kind: str  # MINT | BURN; a netted batch is recorded as MINT and never sent
     # On-chain entries, in order of each address's first request: (address, positive amount).
     entries: list[tuple[str, int]] = field(default_factory=list)
     request_ids: list[int] = field(default_factory=list)
@@ -43,6 +45,11 @@ class PlannedBatch:
     @property
     def total(self) -> int:
         return sum(amount for _, amount in self.entries)
+
+    @property
+    def netted(self) -> bool:
+        """Every address of the batch nets to zero: nothing goes on chain."""
+        return not self.entries
 
 
 def is_ready(
@@ -66,7 +73,7 @@ def net_by_address(requests: Iterable[Request]) -> dict[str, int]:
 
 def plan_batches(requests: Sequence[Request], *, max_recipients: int) -> list[PlannedBatch]:
     """Mint batches first (a burn may need the points of a mint), each at most `max_recipients`
-    on-chain entries; zero-net addresses ride along with the first batch, or alone."""
+    on-chain entries; then, if any address nets to zero, one netted batch with their requests."""
     if max_recipients < 1:
         raise ValueError("max_recipients must be at least 1")
     by_address: dict[str, list[int]] = {}
@@ -74,7 +81,6 @@ def plan_batches(requests: Sequence[Request], *, max_recipients: int) -> list[Pl
         by_address.setdefault(r.address, []).append(r.id)
     nets = net_by_address(requests)
     batches: list[PlannedBatch] = []
-    zero: list[int] = []
     for kind in (MINT, BURN):
         current: PlannedBatch | None = None
         for address, net in nets.items():
@@ -85,13 +91,12 @@ def plan_batches(requests: Sequence[Request], *, max_recipients: int) -> list[Pl
                 batches.append(current)
             current.entries.append((address, abs(net)))
             current.request_ids.extend(by_address[address])
+    netted = PlannedBatch(MINT)
     for address, net in nets.items():
         if net == 0:
-            zero.extend(by_address[address])
-    if zero:
-        if not batches:
-            batches.append(PlannedBatch(MINT))
-        batches[0].request_ids.extend(zero)
+            netted.request_ids.extend(by_address[address])
+    if netted.request_ids:
+        batches.append(netted)
     for b in batches:
         b.request_ids.sort()
     return batches

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.outbox import BATCHED, FINAL, MINT, PENDING, chain_requests
 from loyalty.db.times import utc as _aware
-from minter.tables import BATCH_STATUSES, mint_batches, minter_txs
+from minter.tables import BATCH_STATUSES, SETTLED_STATUSES, mint_batches, minter_txs
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,14 @@ async def minting_status(engine: AsyncEngine) -> MintingStatus:
                 ).where(minter_txs.c.gas_used.is_not(None))
             )
         ).one()
-        # The last error still standing: a batch not yet final that carries one.
+        # The last error still standing: a batch not yet settled that carries one.
         row = (
             await conn.execute(
                 select(mint_batches)
-                .where(mint_batches.c.status != "FINAL", mint_batches.c.last_error.is_not(None))
+                .where(
+                    mint_batches.c.status.not_in(SETTLED_STATUSES),
+                    mint_batches.c.last_error.is_not(None),
+                )
                 .order_by(mint_batches.c.updated_at.desc(), mint_batches.c.id.desc())
                 .limit(1)
             )

@@ -20,6 +20,7 @@ from minter.batching import PlannedBatch, Request, derive_batch_id, is_ready, pl
 from minter.tables import (
     B_FINAL,
     B_INCLUDED,
+    B_NETTED,
     B_PENDING,
     B_SENT,
     LIVE_TX_STATES,
@@ -31,7 +32,13 @@ from minter.tables import (
     minter_txs,
 )
 
-_REQUEST_STATUS = {B_PENDING: PENDING, B_SENT: BATCHED, B_INCLUDED: BATCHED, B_FINAL: FINAL}
+_REQUEST_STATUS = {
+    B_PENDING: PENDING,
+    B_SENT: BATCHED,
+    B_INCLUDED: BATCHED,
+    B_FINAL: FINAL,
+    B_NETTED: FINAL,
+}
 
 
 def utcnow() -> dt.datetime:
@@ -98,8 +105,9 @@ class MinterStore:
             return [self._insert_batch(conn, plan, now) for plan in plans]
 
     def _insert_batch(self, conn: Connection, plan: PlannedBatch, now: dt.datetime) -> int:
-        # A batch with nothing to send (every address nets to zero) is final at once.
-        status = B_PENDING if plan.entries else B_FINAL
+        # A batch with nothing to send (every address nets to zero) is NETTED at once: settled,
+        # with no transaction, its requests final. It keeps its batch id (never used on chain).
+        status = B_NETTED if plan.netted else B_PENDING
         pk = conn.execute(
             insert(mint_batches)
             .values(
@@ -113,7 +121,7 @@ class MinterStore:
                 reorgs=0,
                 created_at=now,
                 updated_at=now,
-                final_at=None if plan.entries else now,
+                final_at=now if plan.netted else None,
             )
             .returning(mint_batches.c.id)
         ).scalar_one()

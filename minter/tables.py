@@ -1,8 +1,8 @@
 """The minter's tables: batches (what goes on chain, under which batchId) and every transaction
 it ever signed (so replacements and re-broadcasts are auditable).
 
-`chain_requests.batch_id` points at `mint_batches.id`. The indexer's audit reads `mint_batches`
-(`batch_id`, `kind`, `status`, `tx_hash`, `block_number`, `block_hash`, `gas_used`): keep the names.
+`chain_requests.batch_id` points at `mint_batches.id`. The audit (audit/ledger.py) reads
+`mint_batches` and `chain_requests` through these table objects and state constants.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from loyalty.db.tables import BIG_ID, metadata
 
 # Batch status: PENDING (to send, or to send again after a revert or a reorg) → SENT (a signed
 # transaction for it is saved, maybe broadcast) → INCLUDED (mined with status 1, block not yet
-# final) → FINAL. Nothing is ever deleted.
-B_PENDING, B_SENT, B_INCLUDED, B_FINAL = "PENDING", "SENT", "INCLUDED", "FINAL"
-BATCH_STATUSES = (B_PENDING, B_SENT, B_INCLUDED, B_FINAL)
+# final) → FINAL. NETTED: the batch's requests cancel out per address (recipients 0, total 0),
+# so it is settled when formed, with no transaction, and never goes on chain; its requests are
+# FINAL. FINAL and NETTED are the settled states. Nothing is ever deleted.
+B_PENDING, B_SENT, B_INCLUDED, B_FINAL, B_NETTED = "PENDING", "SENT", "INCLUDED", "FINAL", "NETTED"
+BATCH_STATUSES = (B_PENDING, B_SENT, B_INCLUDED, B_FINAL, B_NETTED)
+SETTLED_STATUSES = (B_FINAL, B_NETTED)
 
 # Transaction state: SIGNED (saved, not yet known to be broadcast) → BROADCAST → MINED (status 1)
 # or REVERTED (status 0; the nonce is used) or REPLACED (another signature for the same nonce won)
@@ -72,7 +75,8 @@ mint_batches = Table(
     Column("final_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("kind IN ('MINT', 'BURN')", name="ck_mint_batches_kind"),
     CheckConstraint(
-        "status IN ('PENDING', 'SENT', 'INCLUDED', 'FINAL')", name="ck_mint_batches_status"
+        "status IN ('PENDING', 'SENT', 'INCLUDED', 'FINAL', 'NETTED')",
+        name="ck_mint_batches_status",
     ),
     Index("ix_mint_batches_status", "status", "id"),
 )

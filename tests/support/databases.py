@@ -76,6 +76,14 @@ class PostgresDatabases:
         self.created.append(name)
         return _pg_url(name)
 
+    def empty(self) -> str:
+        """A database with nothing in it (for migration tests)."""
+        name = self.prefix + "e" + uuid.uuid4().hex[:10]
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return _pg_url(name)
+
     def drop_all(self) -> None:
         with self._admin() as conn:
             for name in [*self.created, self.template]:
@@ -94,3 +102,7 @@ class SqliteDatabases:
         path = self.root / f"{uuid.uuid4().hex[:10]}.db"
         shutil.copyfile(self.template, path)
         return f"sqlite:///{path}"
+
+    def empty(self) -> str:
+        """A database with nothing in it (for migration tests)."""
+        return f"sqlite:///{self.root / ('e' + uuid.uuid4().hex[:10])}.db"

@@ -43,13 +43,20 @@ def test_net_burn_goes_into_a_burn_batch() -> None:
     assert (plan.kind, plan.entries, plan.request_ids) == (BURN, [(A, 7)], [1, 2])
 
 
-def test_zero_net_requests_ride_along_and_send_nothing() -> None:
+def test_zero_net_requests_form_one_netted_batch_that_sends_nothing() -> None:
     plans = plan_batches([req(1, MINT, A, 5), req(2, BURN, A, 5)], max_recipients=5)
-    assert [(p.kind, p.entries, p.request_ids) for p in plans] == [(MINT, [], [1, 2])]
+    assert [(p.kind, p.entries, p.request_ids, p.netted) for p in plans] == [
+        (MINT, [], [1, 2], True)
+    ]
     plans = plan_batches(
-        [req(1, MINT, A, 5), req(2, BURN, A, 5), req(3, MINT, B, 1)], max_recipients=5
-    )
-    assert [(p.entries, p.request_ids) for p in plans] == [([(B, 1)], [1, 2, 3])]
+        [req(1, MINT, A, 5), req(2, MINT, B, 1), req(3, BURN, A, 5), req(4, BURN, C, 2),
+         req(5, MINT, C, 2)],
+        max_recipients=5,
+    )  # fmt: skip
+    assert [(p.entries, p.request_ids, p.netted) for p in plans] == [
+        ([(B, 1)], [2], False),
+        ([], [1, 3, 4, 5], True),
+    ]
 
 
 def test_batches_hold_at_most_max_recipients() -> None:
@@ -106,6 +113,7 @@ def test_every_request_is_in_exactly_one_batch_and_each_net_matches(
     covered = [i for p in plans for i in p.request_ids]
     assert sorted(covered) == [r.id for r in requests]
     by_id = {r.id: r for r in requests}
+    assert sum(p.netted for p in plans) <= 1
     for plan in plans:
         assert len(plan.entries) <= max_recipients
         assert all(amount > 0 for _, amount in plan.entries)
