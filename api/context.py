@@ -1,12 +1,27 @@
-"""The typed per-request context handed to every resolver."""
+"""The typed per-request context handed to every resolver, and the request's read side: one
+read connection, opened on first use and closed when the request ends (api.app), and the
+DataLoaders on it (api.dataloaders).
+
+A subscription's context lives as long as its WebSocket, so each event it sends reads in a scope
+of its own (`Context.event_reads`): one connection per event, closed once the event is sent, and
+loaders that cannot serve one event's rows to the next.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.websockets import WebSocket
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.types import Info
+from strawberry.types.graphql import OperationType
 
 from api.auth import ANONYMOUS, Principal
 from api.config import ApiConfig
@@ -14,6 +29,51 @@ from api.dataloaders import Loaders, make_loaders
 from api.errors import ApiError
 from api.live_events import Hub
 from loyalty.runtime import Runtime
+
+
+class Reads:
+    """One request's reads: a single connection, taken by one user at a time (an AsyncConnection
+    runs one statement at a time, and sibling fields resolve concurrently), and the loaders.
+
+    The connection is in autocommit: every statement sees what is committed when it runs (as in
+    READ COMMITTED, PostgreSQL's default, which the reads had before), and no transaction stays
+    open while the request waits. Reads never write."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+        self.loaders: Loaders = make_loaders(self.connection)
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """The request's connection, for one block of statements. Do not await a loader inside
+        the block: its batch needs the connection too."""
+        async with self._lock:
+            if self._conn is None:
+                conn = await self._engine.connect()
+                try:
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                except BaseException:
+                    await conn.close()
+                    raise
+                self._conn = conn
+            yield self._conn
+
+    def forget(self) -> None:
+        """Drops what the loaders hold, after a write (each root field of a mutation)."""
+        self.loaders = make_loaders(self.connection)
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await conn.close()
+
+
+# The reads of the subscription event being resolved (set by Context.event_reads in the task
+# that resolves it; the tasks of its fields inherit it).
+_event_reads: ContextVar[Reads | None] = ContextVar("event_reads", default=None)
 
 
 @dataclass
@@ -26,11 +86,79 @@ class Context:
     auth_error: ApiError | None = None  # a credential that did not verify (api.limits refuses)
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
     events: Hub | None = None  # live events for subscriptions (api.schema.subscriptions)
-    _loaders: Loaders | None = field(default=None, repr=False)
+    _reads: Reads | None = field(default=None, repr=False)
+
+    @property
+    def reads(self) -> Reads:
+        """This request's (or this subscription event's) reads, made on first use."""
+        scoped = _event_reads.get()
+        if scoped is not None:
+            return scoped
+        if self._reads is None:
+            self._reads = Reads(self.runtime.async_engine)
+        return self._reads
 
     @property
     def loaders(self) -> Loaders:
-        """This request's DataLoaders, made on first use."""
-        if self._loaders is None:
-            self._loaders = make_loaders(lambda: self.runtime.async_engine)
-        return self._loaders
+        return self.reads.loaders
+
+    def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        """`async with info.context.connection() as conn:` the request's read connection."""
+        return self.reads.connection()
+
+    @contextlib.asynccontextmanager
+    async def event_reads(self) -> AsyncIterator[None]:
+        """Reads of their own for what is resolved inside (one subscription event, or one
+        operation sent over a WebSocket), closed at the end."""
+        reads = Reads(self.runtime.async_engine)
+        token = _event_reads.set(reads)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError):  # closed from another context (finalizer)
+                _event_reads.reset(token)
+            await reads.aclose()
+
+    async def aclose(self) -> None:
+        """The end of the request: its read connection goes back to the pool."""
+        if self._reads is not None:
+            await self._reads.aclose()
+
+
+class WebSocketOperationReads(SchemaExtension):
+    """A query or mutation sent over a WebSocket reads in a scope of its own, closed when it is
+    answered: the WebSocket's context outlives it. (A subscription scopes each event itself.)"""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if (
+            isinstance(context, Context)
+            and isinstance(context.request, WebSocket)
+            and execution.operation_type is not OperationType.SUBSCRIPTION
+        ):
+            async with context.event_reads():
+                yield
+        else:
+            yield
+
+
+class FreshReads(FieldExtension):
+    """On each root field of a mutation: the loaders forget what they hold first, so a result
+    read after a write sees it (the fields of a mutation run one after the other)."""
+
+    def resolve(
+        self, next_: Callable[..., Any], source: Any, info: Info[Context, None], **kwargs: Any
+    ) -> Any:
+        info.context.reads.forget()
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: Info[Context, None],
+        **kwargs: Any,
+    ) -> Any:
+        info.context.reads.forget()
+        return await next_(source, info, **kwargs)

@@ -1,26 +1,102 @@
-"""Per-request DataLoaders: N lookups of the same kind in one request become one query."""
+"""Per-request DataLoaders: N lookups of the same kind in one request become one statement, and
+a row read once in a request is not read again (the member behind an account's points, tier and
+expiry is one row read). They run on the request's one read connection (api.context.Reads).
+
+A loader's batch function takes the connection for its statement only; it may await another
+loader first (never while it holds the connection: the connection is taken one user at a time).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
+from indexer.queries import indexed_balances
+from loyalty.domain.expiry import Expiration
 from loyalty.domain.rules import EarningRule
+from loyalty.domain.tiers import Tier
+from loyalty.services.expiry import upcoming_for_members
+from loyalty.services.members import Member, find_members, pending_points_of
+from loyalty.services.program import Program, get_program
 from loyalty.services.rules import load_rules
+from loyalty.services.tiers import list_tiers, tiers_at
+
+Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+PROGRAM = 1  # the program's id: one program today (see DESIGN.md, "Scale")
 
 
 @dataclass(frozen=True)
 class Loaders:
     earning_rule: DataLoader[str, EarningRule | None]
+    member: DataLoader[str, Member | None]  # by member id; None: no such member
+    pending: DataLoader[str, int]  # a member's chain requests not yet final, by member id
+    program: DataLoader[int, Program]  # by program id (PROGRAM)
+    tier: DataLoader[str, Tier | None]  # by tier id
+    member_tier: DataLoader[int, Tier | None]  # a member's tier now, by Member.pk; None: base
+    expiration: DataLoader[Member, Expiration | None]  # a member's next expiry (key: Member.pk)
+    onchain: DataLoader[str, int]  # an address's indexed balance
 
 
-def make_loaders(engine: Callable[[], AsyncEngine]) -> Loaders:
+def make_loaders(connect: Connect) -> Loaders:
     async def rules(ids: Sequence[str]) -> list[EarningRule | None]:
-        async with engine().connect() as conn:
+        async with connect() as conn:
             found = await load_rules(conn, ids)
         return [found.get(i) for i in ids]
 
-    return Loaders(earning_rule=DataLoader(load_fn=rules))
+    async def members(ids: Sequence[str]) -> list[Member | None]:
+        async with connect() as conn:
+            found = await find_members(conn, ids)
+        return [found.get(i) for i in ids]
+
+    async def pending(ids: Sequence[str]) -> list[int]:
+        async with connect() as conn:
+            found = await pending_points_of(conn, ids)
+        return [found[i] for i in ids]
+
+    async def programs(ids: Sequence[int]) -> list[Program]:
+        async with connect() as conn:
+            program = await get_program(conn)
+        return [program for _ in ids]
+
+    async def tiers(ids: Sequence[str]) -> list[Tier | None]:
+        async with connect() as conn:
+            found = {t.id: t for t in await list_tiers(conn)}
+        return [found.get(i) for i in ids]
+
+    async def member_tiers(pks: Sequence[int]) -> list[Tier | None]:
+        months = (await loaders.program.load(PROGRAM)).tiers_window_months
+        async with connect() as conn:
+            tier_list = await list_tiers(conn)
+            found = await tiers_at(conn, pks, datetime.now(UTC), months=months, tier_list=tier_list)
+        for tier in tier_list:
+            loaders.tier.prime(tier.id, tier)
+        return [found[pk] for pk in pks]
+
+    async def expirations(wanted: Sequence[Member]) -> list[Expiration | None]:
+        policy = (await loaders.program.load(PROGRAM)).points_expiration
+        async with connect() as conn:
+            found = await upcoming_for_members(conn, wanted, policy)
+        return [found[m.pk] for m in wanted]
+
+    async def onchain(addresses: Sequence[str]) -> list[int]:
+        async with connect() as conn:
+            found = await indexed_balances(conn, addresses)
+        return [found[a] for a in addresses]
+
+    loaders = Loaders(
+        earning_rule=DataLoader(load_fn=rules),
+        member=DataLoader(load_fn=members),
+        pending=DataLoader(load_fn=pending),
+        program=DataLoader(load_fn=programs),
+        tier=DataLoader(load_fn=tiers),
+        member_tier=DataLoader(load_fn=member_tiers),
+        expiration=DataLoader(load_fn=expirations, cache_key_fn=lambda m: m.pk),
+        onchain=DataLoader(load_fn=onchain),
+    )
+    return loaders

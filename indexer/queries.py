@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,18 @@ async def indexed_balance(conn: AsyncConnection, address: str, block: int | None
         _check_block((await conn.execute(_indexed_block_stmt())).first(), block)
     value = (await conn.execute(balance_stmt(address, block))).scalar()
     return int(value or 0)
+
+
+async def indexed_balances(conn: AsyncConnection, addresses: Sequence[str]) -> dict[str, int]:
+    """`indexed_balance` (now) of several addresses in one statement, by address as given."""
+    wanted = sorted({_norm(a) for a in addresses})
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(balances.c.address, balances.c.balance).where(balances.c.address.in_(wanted))
+    )
+    found = {address: int(balance or 0) for address, balance in rows}
+    return {a: found.get(_norm(a), 0) for a in addresses}
 
 
 def indexed_balance_sync(conn: Connection, address: str, block: int | None = None) -> int:

@@ -7,8 +7,10 @@ from typing import Any
 import strawberry
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import get_object_definition
 
 from api.config import ApiConfig
+from api.context import FreshReads, WebSocketOperationReads
 from api.errors import ApiError, is_expected
 from api.limits import ErrorCodes, HideSuggestions, batching_config, graphql_limits
 from api.observability import OperationMetrics
@@ -58,12 +60,18 @@ class Mutation(
     pass
 
 
+# Each root field of a mutation reads what the fields before it wrote (api.context.FreshReads).
+for _field in get_object_definition(Mutation, strict=True).fields:
+    _field.extensions.append(FreshReads())
+
+
 def build_schema(config: ApiConfig) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorCodes,
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
         OperationMetrics,
         CheckInputs,
+        WebSocketOperationReads,
         *graphql_limits(),
     ]
     if not config.introspection:

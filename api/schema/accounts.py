@@ -1,11 +1,14 @@
-"""Loyalty accounts (Wix names): points, receiving address, wallet linking, transactions,
-adjustments. Members read only their own account; admins everything."""
+"""Loyalty accounts (Wix names): points, receiving address, tier, upcoming expiry, wallet
+linking, transactions, adjustments. Members read only their own account; admins everything.
+
+Every field of an account reads through the request's DataLoaders on its one read connection
+(api.context): the member row is read once, and N accounts in one request are one statement per
+kind of row, not N."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -15,14 +18,12 @@ from api.context import Context
 from api.errors import Forbidden, Unauthenticated
 from api.schema.pagination import PageInfo
 from api.schema.scalars import Long
+from api.schema.tiers import Tier
 from loyalty.custody import Custody
+from loyalty.domain.expiry import Expiration
 from loyalty.services import members as svc
 from loyalty.services.adjustments import AdjustInput, adjust_points
 from loyalty.services.wallets import issue_challenge, link_wallet
-
-if TYPE_CHECKING:
-    from api.schema.program import PointsExpiration
-    from api.schema.tiers import Tier
 
 
 def custody(info: Info[Context, None]) -> Custody:
@@ -109,19 +110,47 @@ class Points:
     debt: Long = strawberry.field(
         description="Points a refund could not take (already spent), netted against later earnings."
     )
-    pending: Long = strawberry.field(
+    member_id: strawberry.Private[str]
+    receiving_address: strawberry.Private[str]
+
+    @strawberry.field(
         description="Signed sum of this member's mints (+) and burns (-) not yet final on chain."
     )
-    receiving_address: strawberry.Private[str]
+    async def pending(self, info: Info[Context, None]) -> Long:
+        return Long(await info.context.loaders.pending.load(self.member_id))
 
     @strawberry.field(
         description="The receiving address's balance as indexed from the chain's Transfer logs."
     )
     async def onchain(self, info: Info[Context, None]) -> Long:
-        from indexer.queries import indexed_balance
+        return Long(await info.context.loaders.onchain.load(self.receiving_address))
 
-        async with info.context.runtime.async_engine.connect() as conn:
-            return Long(await indexed_balance(conn, self.receiving_address))
+    @classmethod
+    def from_row(cls, member: svc.Member) -> Points:
+        t = member.totals
+        return cls(
+            balance=Long(t.balance),
+            earned=Long(t.earned),
+            adjusted=Long(t.adjusted),
+            redeemed=Long(t.redeemed),
+            expired=Long(t.expired),
+            reversed=Long(t.reversed),
+            debt=Long(t.debt),
+            member_id=member.member_id,
+            receiving_address=member.receiving_address,
+        )
+
+
+@strawberry.type(description="When and how many of the member's points will expire.")
+class PointsExpiration:
+    expiration_date: datetime
+    expiring_points_amount: Long
+
+    @classmethod
+    def from_row(cls, exp: Expiration) -> PointsExpiration:
+        return cls(
+            expiration_date=exp.expiration_date, expiring_points_amount=Long(exp.expiring_points)
+        )
 
 
 @strawberry.type(description="A member's loyalty account.")
@@ -137,57 +166,39 @@ class LoyaltyAccount:
     last_activity_date: datetime | None
     created_date: datetime
     revision: Long
+    member: strawberry.Private[svc.Member]
 
-    # Program area (issue 7): the member's tier and upcoming expiry, resolved in api.schema.program.
     @strawberry.field(description="The member's tier now; null is the base tier.")
-    async def tier(
-        self, info: Info[Context, None]
-    ) -> Annotated[Tier, strawberry.lazy("api.schema.tiers")] | None:
-        from api.schema.program import account_tier
-
-        return await account_tier(self, info)
+    async def tier(self, info: Info[Context, None]) -> Tier | None:
+        tier = await info.context.loaders.member_tier.load(self.member.pk)
+        return Tier.from_row(tier) if tier else None
 
     @strawberry.field(description="When and how many points will expire; null: none will.")
-    async def points_expiration(
-        self, info: Info[Context, None]
-    ) -> Annotated[PointsExpiration, strawberry.lazy("api.schema.program")] | None:
-        from api.schema.program import account_points_expiration
-
-        return await account_points_expiration(self, info)
+    async def points_expiration(self, info: Info[Context, None]) -> PointsExpiration | None:
+        exp = await info.context.loaders.expiration.load(self.member)
+        return PointsExpiration.from_row(exp) if exp else None
 
     @classmethod
-    def from_row(cls, account: svc.Account) -> LoyaltyAccount:
-        m = account.member
-        t = m.totals
+    def from_row(cls, member: svc.Member) -> LoyaltyAccount:
         return cls(
-            member_id=m.member_id,
-            points=Points(
-                balance=Long(t.balance),
-                earned=Long(t.earned),
-                adjusted=Long(t.adjusted),
-                redeemed=Long(t.redeemed),
-                expired=Long(t.expired),
-                reversed=Long(t.reversed),
-                debt=Long(t.debt),
-                pending=Long(account.pending),
-                receiving_address=m.receiving_address,
-            ),
-            receiving_address=m.receiving_address,
-            custodial_address=m.custodial_address,
-            wallet_address=m.wallet_address,
-            wallet_linked=m.wallet_address is not None,
-            last_activity_date=m.last_activity_at,
-            created_date=m.created_at,
-            revision=Long(m.revision),
+            member_id=member.member_id,
+            points=Points.from_row(member),
+            receiving_address=member.receiving_address,
+            custodial_address=member.custodial_address,
+            wallet_address=member.wallet_address,
+            wallet_linked=member.wallet_address is not None,
+            last_activity_date=member.last_activity_at,
+            created_date=member.created_at,
+            revision=Long(member.revision),
+            member=member,
         )
 
     @strawberry.field(description="Newest first. `first` is 1 to 100 (default 20).")
     async def transactions(
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> LoyaltyTransactionConnection:
-        page = await svc.transactions(
-            info.context.runtime.async_engine, self.member_id, first=first, after=after
-        )
+        async with info.context.connection() as conn:
+            page = await svc.transactions(conn, self.member.pk, first=first, after=after)
         edges = [
             LoyaltyTransactionEdge(
                 cursor=svc.encode_cursor(t.id), node=LoyaltyTransaction.from_row(t)
@@ -206,9 +217,11 @@ class LoyaltyAccount:
 
 
 async def load_account(info: Info[Context, None], member_id: str) -> LoyaltyAccount:
-    return LoyaltyAccount.from_row(
-        await svc.read_account(info.context.runtime.async_engine, member_id)
-    )
+    """The member's account through the request's member loader (NotFound if unknown)."""
+    member = await info.context.loaders.member.load(svc.check_member_id(member_id))
+    if member is None:
+        raise svc.no_member(member_id)
+    return LoyaltyAccount.from_row(member)
 
 
 @strawberry.type(description="Sign `message` with the wallet (personal_sign), then linkWallet.")
@@ -251,7 +264,7 @@ class AccountsMutation:
         member = await svc.create_member(
             info.context.runtime.async_engine, member_id, custody(info)
         )
-        return LoyaltyAccount.from_row(svc.Account(member, 0))
+        return LoyaltyAccount.from_row(member)
 
     @strawberry.mutation(description="A single-use message (10 minutes) for linkWallet.")
     async def wallet_link_challenge(

@@ -103,7 +103,7 @@ class Analytics:
 
     @strawberry.field(description="Every day of the range, days without entries as zeros.")
     async def points_issued_per_day(self, info: Info[Context, None]) -> list[DailyPoints]:
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await service.points_per_day(conn, self._period)
         return [
             DailyPoints(
@@ -121,7 +121,7 @@ class Analytics:
 
     @strawberry.field(description="Points issued and reversed per earning rule, most first.")
     async def points_per_rule(self, info: Info[Context, None]) -> list[RulePoints]:
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await service.points_per_rule(conn, self._period)
         return [
             RulePoints(
@@ -137,7 +137,7 @@ class Analytics:
     @strawberry.field(description="Purchase amount per day (orders with an id and an amount).")
     async def purchase_amount_per_day(self, info: Info[Context, None]) -> list[DailyPurchases]:
         currency = info.context.config.currency
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await service.purchases_per_day(conn, self._period)
         return [
             DailyPurchases(day=r.day, orders=r.orders, amount=Money(r.amount), currency=currency)
@@ -146,7 +146,7 @@ class Analytics:
 
     @strawberry.field(description="Members in each tier now, the base tier first.")
     async def members_per_tier(self, info: Info[Context, None]) -> list[TierMembers]:
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await service.members_per_tier(conn)
         return [
             TierMembers(
@@ -165,7 +165,7 @@ class Analytics:
         first: int = 10,
         order_by: TopMembersOrder = TopMembersOrder.BALANCE,
     ) -> list[TopMember]:
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await service.top_members(conn, first=first, by=service.TopBy(order_by.value))
         return [
             TopMember(
@@ -179,7 +179,7 @@ class Analytics:
 
     @strawberry.field
     async def liability(self, info: Info[Context, None]) -> Liability:
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             found = await service.liability(conn)
         return Liability(
             points_outstanding=Long(found.points_outstanding),

@@ -156,7 +156,7 @@ class ChainQuery:
                 position = (int(bal), addr)
             else:
                 position = _decode(after, 1)[0]
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await queries.holders_page(conn, limit + 1, position, order_by.value)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -190,7 +190,7 @@ class ChainQuery:
         addr = _address(address)
         if block is not None and block < 0:
             raise ValidationFailed("block must be ≥ 0")
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             try:
                 return BigInt(await queries.indexed_balance(conn, addr, block))
             except NotIndexedYet as exc:
@@ -212,7 +212,7 @@ class ChainQuery:
             if not (blk.isdigit() and idx.isdigit()):
                 raise ValidationFailed(f"malformed cursor {after!r}")
             position = (int(blk), int(idx))
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             rows = await queries.transfers_page(
                 conn,
                 address=_address(f.address) if f.address is not None else None,
@@ -241,7 +241,7 @@ class ChainQuery:
 
     @strawberry.field(description="Where the indexer stands against the node.")
     async def indexer_status(self, info: Info[Context, None]) -> IndexerStatus:
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             s = await queries.indexer_status(conn)
         return IndexerStatus(
             head_block=_long(s.head_block),

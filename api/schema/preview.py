@@ -113,7 +113,7 @@ class PreviewQuery:
             else DomainMoney(activity.amount.value, activity.amount.currency),
         )
         tier_id = None if activity.tier_id is None else str(activity.tier_id)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             if tier_id is not None and (
                 not is_plain_id(tier_id)
                 or await conn.scalar(select(tiers.c.id).where(tiers.c.id == tier_id)) is None

@@ -1,11 +1,10 @@
-"""Program settings (admin), member contacts, and the account fields of the program area:
-`tier` and `pointsExpiration` (added to LoyaltyAccount with resolvers defined here)."""
+"""Program settings (admin) and member contacts. (An account's `tier` and `pointsExpiration`
+are resolved with the account, in api.schema.accounts.)"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.types import Info
@@ -15,16 +14,9 @@ from api.context import Context
 from api.schema.accounts import require_member_self_or_admin
 from api.schema.rules import _plain
 from api.schema.scalars import Long, Money
-from api.schema.tiers import Tier
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus
 from loyalty.services import program as service
-from loyalty.services.expiry import upcoming_for
-from loyalty.services.members import get_member
 from loyalty.services.notifications import set_contact
-from loyalty.services.tiers import get_tier, tier_at
-
-if TYPE_CHECKING:
-    from api.schema.accounts import LoyaltyAccount
 
 
 @strawberry.enum(name="PointsExpirationStatus")
@@ -105,12 +97,6 @@ class LoyaltyProgramUpdate:
     )
 
 
-@strawberry.type(description="When and how many of the member's points will expire.")
-class PointsExpiration:
-    expiration_date: datetime
-    expiring_points_amount: Long
-
-
 @strawberry.type
 class MemberContact:
     member_id: str
@@ -118,31 +104,12 @@ class MemberContact:
     name: str | None
 
 
-async def account_tier(root: LoyaltyAccount, info: Info[Context, None]) -> Tier | None:
-    async with info.context.runtime.async_engine.connect() as conn:
-        member = await get_member(conn, root.member_id)
-        tier_id = await tier_at(conn, member.pk, datetime.now(UTC))
-        return Tier.from_row(await get_tier(conn, tier_id)) if tier_id else None
-
-
-async def account_points_expiration(
-    root: LoyaltyAccount, info: Info[Context, None]
-) -> PointsExpiration | None:
-    async with info.context.runtime.async_engine.connect() as conn:
-        exp = await upcoming_for(conn, await get_member(conn, root.member_id))
-    if exp is None:
-        return None
-    return PointsExpiration(
-        expiration_date=exp.expiration_date, expiring_points_amount=Long(exp.expiring_points)
-    )
-
-
 @strawberry.type
 class ProgramQuery:
     @strawberry.field(description="Program settings (admin).")
     async def loyalty_program(self, info: Info[Context, None]) -> LoyaltyProgram:
         require_admin(info.context.principal)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return LoyaltyProgram.from_row(await service.get_program(conn))
 
 

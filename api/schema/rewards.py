@@ -156,19 +156,19 @@ class RewardsQuery:
     @strawberry.field(description="Rewards, oldest first; `active` filters.")
     async def rewards(self, info: Info[Context, None], active: bool | None = None) -> list[Reward]:
         require_rule_reader(info.context.principal)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return [Reward.from_row(r) for r in await service.list_rewards(conn, active=active)]
 
     @strawberry.field
     async def reward(self, info: Info[Context, None], id: strawberry.ID) -> Reward:
         require_rule_reader(info.context.principal)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return Reward.from_row(await service.get_reward(conn, str(id)[:64]))
 
     @strawberry.field(description="A member's redemptions, newest first (the member or admin).")
     async def redemptions(self, info: Info[Context, None], member_id: str) -> list[Redemption]:
         require_member_or_admin(info.context.principal, member_id)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             member = await get_member(conn, member_id)
             rows = await redeem_svc.list_redemptions(conn, member)
         return [Redemption.from_row(r) for r in rows]

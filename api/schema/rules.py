@@ -342,7 +342,7 @@ class RulesQuery:
             trigger_activity_type=filter.trigger_activity_type if filter else None,
             status=_status(filter.status) if filter else None,
         )
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             page = await service.list_rules(conn, where=where, first=first, after=after)
         edges = [EarningRuleEdge(cursor=c, node=EarningRule.from_row(r)) for c, r in page.rules]
         return EarningRuleConnection(

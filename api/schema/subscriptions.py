@@ -45,7 +45,9 @@ class Subscription:
         async with _hub(info).account_changes(member_id) as changes:
             while True:
                 await changes.get()
-                yield await load_account(info, member_id)
+                # One read connection per event, given back once the event is sent.
+                async with info.context.event_reads():
+                    yield await load_account(info, member_id)
 
     @strawberry.subscription(
         description="Each transfer from or to the address as soon as the indexer stores it "

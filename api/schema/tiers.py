@@ -69,13 +69,13 @@ class TiersQuery:
     @strawberry.field(description="All tiers, lowest threshold first.")
     async def tiers(self, info: Info[Context, None]) -> list[Tier]:
         require_rule_reader(info.context.principal)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return [Tier.from_row(t) for t in await service.list_tiers(conn)]
 
     @strawberry.field
     async def tier(self, info: Info[Context, None], id: strawberry.ID) -> Tier:
         require_rule_reader(info.context.principal)
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return Tier.from_row(await service.get_tier(conn, str(id)[:64]))
 
 

@@ -36,14 +36,14 @@ class Token:
     async def total_supply(self, info: Info[Context, None]) -> BigInt:
         from indexer.queries import indexed_total_supply
 
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return BigInt(await indexed_total_supply(conn))
 
     @strawberry.field(description="Number of addresses holding tokens (from the index).")
     async def holders(self, info: Info[Context, None]) -> Long:
         from indexer.queries import holder_count
 
-        async with info.context.runtime.async_engine.connect() as conn:
+        async with info.context.connection() as conn:
             return Long(await holder_count(conn))
 
 

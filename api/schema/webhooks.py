@@ -71,15 +71,15 @@ class WebhooksQuery:
         self, info: Info[Context, None], source: str, event_id: str
     ) -> WebhookEvent | None:
         require_admin(info.context.principal)
-        found = await inbox.find_event(
-            info.context.runtime.async_engine, source=source, key=event_id
-        )
+        async with info.context.connection() as conn:
+            found = await inbox.find_event(conn, source=source, key=event_id)
         return WebhookEvent.from_event(found) if found else None
 
     @strawberry.field(description="The webhook inbox's backlog (admins only).")
     async def webhook_inbox(self, info: Info[Context, None]) -> WebhookInbox:
         require_admin(info.context.principal)
-        s = await inbox.inbox_status(info.context.runtime.async_engine)
+        async with info.context.connection() as conn:
+            s = await inbox.inbox_status(conn)
         return WebhookInbox(
             pending=s.pending,
             retrying=s.retrying,

@@ -7,6 +7,7 @@ real run re-checks each member under its lock, so an activity that lands meanwhi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,6 +46,31 @@ async def upcoming_for(conn: AsyncConnection, member: Member) -> Expiration | No
     """account.pointsExpiration: when and how many of the member's points will expire."""
     policy = (await get_program(conn)).points_expiration
     return upcoming(policy, await activity_of(conn, member))
+
+
+async def upcoming_for_members(
+    conn: AsyncConnection, found: Sequence[Member], policy: ExpirationPolicy
+) -> dict[int, Expiration | None]:
+    """`upcoming_for` of several members (by `Member.pk`), their last expiries in one statement
+    (none when expiry is off)."""
+    last: dict[int, datetime | None] = {}
+    if policy.enabled and found:
+        rows = await conn.execute(
+            select(ledger_entries.c.member_pk, func.max(ledger_entries.c.created_at))
+            .where(
+                ledger_entries.c.member_pk.in_(sorted({m.pk for m in found})),
+                ledger_entries.c.type == EntryType.EXPIRE.value,
+            )
+            .group_by(ledger_entries.c.member_pk)
+        )
+        last = {pk: _utc(at) for pk, at in rows}
+    return {
+        m.pk: upcoming(
+            policy,
+            MemberActivity(m.member_id, m.totals.balance, m.last_activity_at, last.get(m.pk)),
+        )
+        for m in found
+    }
 
 
 async def plan(

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import IN_FAILED as FAILED
 from loyalty.db.ledger import IN_PENDING as PENDING
@@ -35,15 +35,18 @@ class InboxEvent:
 
 
 async def find_event(
-    engine: AsyncEngine, *, source: str | None = None, key: str | None = None, id: int | None = None
+    conn: AsyncConnection,
+    *,
+    source: str | None = None,
+    key: str | None = None,
+    id: int | None = None,
 ) -> InboxEvent | None:
     """By (source, event id) as the sender knows it, or by the `eventId` of the answer."""
     if id is not None:
         where = inbound_events.c.id == id
     else:
         where = and_(inbound_events.c.source == source, inbound_events.c.event_key == key)
-    async with engine.connect() as conn:
-        row = (await conn.execute(select(inbound_events).where(where))).first()
+    row = (await conn.execute(select(inbound_events).where(where))).first()
     if row is None:
         return None
     return InboxEvent(
@@ -68,19 +71,16 @@ class InboxStatus:
     oldest_pending_at: datetime | None
 
 
-async def inbox_status(engine: AsyncEngine) -> InboxStatus:
+async def inbox_status(conn: AsyncConnection) -> InboxStatus:
     waiting = inbound_events.c.process_after.is_not(None)
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(
-                    func.count().filter(inbound_events.c.state == PENDING, ~waiting),
-                    func.count().filter(inbound_events.c.state == PENDING, waiting),
-                    func.min(inbound_events.c.received_at).filter(
-                        inbound_events.c.state == PENDING
-                    ),
-                ).where(inbound_events.c.state == PENDING)
-            )
-        ).one()
-        failed = await conn.scalar(select(func.count()).where(inbound_events.c.state == FAILED))
+    row = (
+        await conn.execute(
+            select(
+                func.count().filter(inbound_events.c.state == PENDING, ~waiting),
+                func.count().filter(inbound_events.c.state == PENDING, waiting),
+                func.min(inbound_events.c.received_at).filter(inbound_events.c.state == PENDING),
+            ).where(inbound_events.c.state == PENDING)
+        )
+    ).one()
+    failed = await conn.scalar(select(func.count()).where(inbound_events.c.state == FAILED))
     return InboxStatus(int(row[0]), int(row[1]), int(failed or 0), utc(row[2]))

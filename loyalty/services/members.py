@@ -76,6 +76,16 @@ def check_member_id(member_id: str) -> str:
     return values.check_identifier("memberId", member_id, MEMBER_ID_MAX)
 
 
+async def find_members(conn: AsyncConnection, member_ids: Sequence[str]) -> dict[str, Member]:
+    """The known members among `member_ids`, by member id, in one statement (unlocked)."""
+    wanted = sorted(set(member_ids))
+    if not wanted:
+        return {}
+    rows = (await conn.execute(select(members).where(members.c.member_id.in_(wanted)))).all()
+    found = (Member.from_row(row) for row in rows)
+    return {m.member_id: m for m in found}
+
+
 async def find_member(
     conn: AsyncConnection, member_id: str, *, lock: bool = False
 ) -> Member | None:
@@ -95,10 +105,14 @@ async def find_member(
     return Member.from_row(row) if row is not None else None
 
 
+def no_member(member_id: str) -> NotFound:
+    return NotFound(f"no member {member_id!r}", field="memberId")
+
+
 async def get_member(conn: AsyncConnection, member_id: str, *, lock: bool = False) -> Member:
     member = await find_member(conn, check_member_id(member_id), lock=lock)
     if member is None:
-        raise NotFound(f"no member {member_id!r}", field="memberId")
+        raise no_member(member_id)
     return member
 
 
@@ -167,13 +181,16 @@ class Account:
     pending: int  # signed sum of the member's chain requests not yet final
 
 
-async def pending_points(conn: AsyncConnection, member_id: str) -> int:
-    signed = case(
+def _pending_signed() -> Any:
+    return case(
         (chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount
     )
+
+
+async def pending_points(conn: AsyncConnection, member_id: str) -> int:
     total = (
         await conn.execute(
-            select(func.coalesce(func.sum(signed), 0)).where(
+            select(func.coalesce(func.sum(_pending_signed()), 0)).where(
                 chain_requests.c.member_id == member_id, chain_requests.c.status != FINAL
             )
         )
@@ -181,10 +198,26 @@ async def pending_points(conn: AsyncConnection, member_id: str) -> int:
     return int(total)
 
 
-async def read_account(engine: AsyncEngine, member_id: str) -> Account:
-    async with engine.connect() as conn:
-        member = await get_member(conn, member_id)
-        return Account(member, await pending_points(conn, member.member_id))
+async def pending_points_of(conn: AsyncConnection, member_ids: Sequence[str]) -> dict[str, int]:
+    """`pending_points` of several members in one statement (0 for a member with none)."""
+    wanted = sorted(set(member_ids))
+    if not wanted:
+        return {}
+    rows = (
+        await conn.execute(
+            select(chain_requests.c.member_id, func.sum(_pending_signed()))
+            .where(chain_requests.c.member_id.in_(wanted), chain_requests.c.status != FINAL)
+            .group_by(chain_requests.c.member_id)
+        )
+    ).all()
+    found = {member_id: int(total or 0) for member_id, total in rows}
+    return {member_id: found.get(member_id, 0) for member_id in wanted}
+
+
+async def read_account(conn: AsyncConnection, member_id: str) -> Account:
+    """The member and their pending chain requests (NotFound for an unknown member)."""
+    member = await get_member(conn, member_id)
+    return Account(member, await pending_points(conn, member.member_id))
 
 
 @dataclass(frozen=True)
@@ -243,18 +276,14 @@ def decode_cursor(cursor: str) -> int:
 
 
 async def transactions(
-    engine: AsyncEngine, member_id: str, *, first: int = 20, after: str | None = None
+    conn: AsyncConnection, member_pk: int, *, first: int = 20, after: str | None = None
 ) -> TransactionPage:
-    """Newest first, keyset-paginated by entry id."""
+    """The member's ledger entries (by `Member.pk`), newest first, keyset-paginated by entry id."""
     if not 1 <= first <= PAGE_MAX:
         raise InvalidInput(f"first must be from 1 to {PAGE_MAX}", field="first")
-    async with engine.connect() as conn:
-        member = await get_member(conn, member_id)
-        query = select(ledger_entries).where(ledger_entries.c.member_pk == member.pk)
-        if after is not None:
-            query = query.where(ledger_entries.c.id < decode_cursor(after))
-        rows = (
-            await conn.execute(query.order_by(ledger_entries.c.id.desc()).limit(first + 1))
-        ).all()
+    query = select(ledger_entries).where(ledger_entries.c.member_pk == member_pk)
+    if after is not None:
+        query = query.where(ledger_entries.c.id < decode_cursor(after))
+    rows = (await conn.execute(query.order_by(ledger_entries.c.id.desc()).limit(first + 1))).all()
     items = [Transaction.from_row(r) for r in rows[:first]]
     return TransactionPage(items, len(rows) > first)

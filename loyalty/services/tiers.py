@@ -193,11 +193,47 @@ async def _movements(
 async def tier_at(conn: AsyncConnection, member_pk: int, at: datetime) -> str | None:
     """The member's tier at `at`, from the entries in the window ending then: this picks the
     earning rule's (and reward's) per-tier config."""
-    months = (await get_program(conn)).tiers_window_months
-    since = window_start(at, months)
-    points = tier_points(await _movements(conn, member_pk, since=since, until=at), since=since)
-    tier = tier_for(await list_tiers(conn), points)
+    tier = (await tiers_at(conn, [member_pk], at))[member_pk]
     return tier.id if tier else None
+
+
+async def tiers_at(
+    conn: AsyncConnection,
+    member_pks: Sequence[int],
+    at: datetime,
+    *,
+    months: int | None = None,
+    tier_list: Sequence[Tier] | None = None,
+) -> dict[int, Tier | None]:
+    """`tier_at` for several members: their movements in one statement (None: the base tier).
+    A caller that has read the program's window or the tiers already passes them."""
+    if months is None:
+        months = (await get_program(conn)).tiers_window_months
+    since = window_start(at, months)
+    wanted = sorted(set(member_pks))
+    rows = (
+        await conn.execute(
+            select(
+                ledger_entries.c.member_pk,
+                ledger_entries.c.type,
+                ledger_entries.c.points,
+                ledger_entries.c.created_at,
+            ).where(
+                ledger_entries.c.member_pk.in_(wanted),
+                ledger_entries.c.type.in_(sorted(TIER_TYPES)),
+                ledger_entries.c.created_at > since,
+                ledger_entries.c.created_at <= at,
+            )
+        )
+    ).all()
+    movements: dict[int, list[Movement]] = {pk: [] for pk in wanted}
+    for r in rows:
+        movements[r.member_pk].append(Movement(r.type, int(r.points), _utc(r.created_at)))
+    if tier_list is None:
+        tier_list = await list_tiers(conn)
+    return {
+        pk: tier_for(tier_list, tier_points(found, since=since)) for pk, found in movements.items()
+    }
 
 
 async def current_tier_id(conn: AsyncConnection, member_pk: int) -> str | None:

@@ -17,7 +17,6 @@ from loyalty.domain.errors import Conflict, CurrencyMismatch, InvalidInput
 from loyalty.domain.points import Money
 from loyalty.services.activities import record_activity
 from loyalty.services.activity_model import ActivityInput
-from loyalty.services.members import read_account
 from tests.support.ledger import (
     CUSTODY,
     ORDER_PAID,
@@ -27,6 +26,7 @@ from tests.support.ledger import (
     add_rate_rule,
     written,
 )
+from tests.support.reads import account_of
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ async def test_purchase_earns_by_the_rate_and_queues_one_mint_to_the_custodial_a
     outcome = await record(engine, purchase("k1", value="12.50"))
     assert not outcome.duplicate
     assert [(a.rule_id, a.points) for a in outcome.awards] == [(rule_id, 25)]
-    account = await read_account(engine, "m1")
+    account = await account_of(engine, "m1")
     assert account.member.totals.earned == 25
     assert account.member.totals.balance == 25
     assert account.pending == 25
@@ -100,7 +100,7 @@ async def test_same_order_under_another_key_is_not_awarded_twice(engine: AsyncEn
     assert [a.already_awarded for a in second.awards] == [True]
     _, events, entries, requests = await written(engine)
     assert (events, entries, requests) == (2, 1, 1)
-    assert (await read_account(engine, "m1")).member.totals.earned == 25
+    assert (await account_of(engine, "m1")).member.totals.earned == 25
 
 
 async def test_each_matching_rule_awards_and_records_its_revision(engine: AsyncEngine) -> None:
@@ -108,7 +108,7 @@ async def test_each_matching_rule_awards_and_records_its_revision(engine: AsyncE
     await add_fixed_rule(engine, ORDER_PAID, 10, app=STORES)
     outcome = await record(engine, purchase("k1", value="5"))
     assert sorted(a.points for a in outcome.awards) == [10, 10]
-    assert (await read_account(engine, "m1")).member.totals.earned == 20
+    assert (await account_of(engine, "m1")).member.totals.earned == 20
 
 
 async def test_idempotency_key_reused_for_another_request_is_refused(engine: AsyncEngine) -> None:

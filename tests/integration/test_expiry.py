@@ -19,9 +19,10 @@ from loyalty.db.ledger import ledger_entries
 from loyalty.db.outbox import BURN, chain_requests
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus
 from loyalty.services.expiry import run_expiry, upcoming_for
-from loyalty.services.members import get_member, read_account
+from loyalty.services.members import get_member
 from loyalty.services.program import ProgramChanges, update_program
 from tests.integration._program import at, earn
+from tests.support.reads import account_of
 
 POLICY = ExpirationPolicy(ExpirationStatus.ENABLED, 6, 50)
 
@@ -61,9 +62,9 @@ async def test_dry_run_lists_exactly_what_the_real_run_expires(engine: AsyncEngi
         ("idle", 50),
         ("idle2", 3),
     ]
-    assert (await read_account(engine, "idle")).member.totals.balance == 50
-    assert (await read_account(engine, "idle")).member.totals.expired == 50
-    assert (await read_account(engine, "active")).member.totals.balance == 101
+    assert (await account_of(engine, "idle")).member.totals.balance == 50
+    assert (await account_of(engine, "idle")).member.totals.expired == 50
+    assert (await account_of(engine, "active")).member.totals.balance == 101
     async with engine.connect() as conn:
         burns = (
             (
@@ -80,7 +81,7 @@ async def test_dry_run_lists_exactly_what_the_real_run_expires(engine: AsyncEngi
     assert burns == [3, 50]
     again = await run_expiry(engine, now=now)  # expiry is not activity, and it ran already
     assert again.expirations == []
-    idle = await read_account(engine, "idle")
+    idle = await account_of(engine, "idle")
     assert idle.member.last_activity_at == at(2025, 1, 1)
     later = await run_expiry(engine, now=at(2026, 2, 15), dry_run=True)  # one period on
     assert [(e.member_id, e.expiring_points) for e in later.expirations] == [

@@ -28,10 +28,10 @@ from loyalty.notify import webhook
 from loyalty.notify.loop import Transports, backoff, deliver_due
 from loyalty.notify.mail import SmtpServer, SmtpTransport
 from loyalty.notify.webhook import HttpWebhookSender
-from loyalty.services.members import read_account
 from loyalty.services.notifications import set_contact
 from loyalty.services.program import ProgramChanges, get_program, update_program
 from tests.integration._program import earn
+from tests.support.reads import account_of
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 T0 = datetime(2025, 5, 1, 12, tzinfo=UTC)
@@ -181,7 +181,7 @@ async def test_a_dead_receiver_never_blocks_the_ledger(engine: AsyncEngine) -> N
     await earn(engine, "m1", 10, now=T0)
     assert await deliver_due(engine, transports(), now=T0) == 0
     await earn(engine, "m1", 5, now=T0)  # the ledger goes on
-    assert (await read_account(engine, "m1")).member.totals.balance == 15
+    assert (await account_of(engine, "m1")).member.totals.balance == 15
     async with engine.connect() as conn:
         rows = (await conn.execute(select(notifications).order_by(notifications.c.id))).all()
     assert [r.status for r in rows] == ["PENDING", "PENDING"]

@@ -27,12 +27,12 @@ from loyalty.domain.rewards import (
     RewardType,
     RewardUnavailable,
 )
-from loyalty.services.members import read_account
 from loyalty.services.redemptions import cancel_redemption, redeem_reward
 from loyalty.services.rewards import create_reward, update_reward
 from tests.integration._program import count, earn, reward, tier, written
 from tests.support.anvil import AnvilNode
 from tests.support.minter import make_env, step_until_final
+from tests.support.reads import account_of
 
 T0 = datetime.now(UTC)  # tiers are taken at the moment of the redemption
 
@@ -45,7 +45,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def balance(engine: AsyncEngine, member_id: str) -> int:
-    return (await read_account(engine, member_id)).member.totals.balance
+    return (await account_of(engine, member_id)).member.totals.balance
 
 
 async def test_redeem_spends_the_cost_writes_a_burn_and_returns_a_coupon(
@@ -183,7 +183,7 @@ async def test_fifty_parallel_redemptions_on_a_balance_covering_ten(
         assert len(ok) == 10
         assert all(isinstance(r, InsufficientPoints) for r in refused), refused[:3]
         assert len({r.coupon_code for r in ok}) == 10
-        account = await read_account(engine, "m1")
+        account = await account_of(engine, "m1")
         assert account.member.totals.balance == 0
         step_until_final(env, env.minter())
         address = Web3.to_checksum_address(account.member.receiving_address)

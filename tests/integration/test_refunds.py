@@ -16,10 +16,10 @@ from loyalty.db.outbox import BURN, MINT, chain_requests
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.ledger import InsufficientPoints
 from loyalty.services.adjustments import AdjustInput, adjust_points
-from loyalty.services.members import read_account
 from loyalty.services.refunds import RefundInput, record_refund
 from tests.integration.test_activities import purchase, record
 from tests.support.ledger import add_rate_rule, written
+from tests.support.reads import account_of
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ async def test_full_refund_takes_back_the_whole_award_with_a_burn(engine: AsyncE
     await record(engine, purchase("p", value="99"))
     out = await refund(engine, "r1", amount=Decimal("99"))
     assert (out.points_reversed, out.points_taken, out.debt) == (99, 99, 0)
-    totals = (await read_account(engine, "m1")).member.totals
+    totals = (await account_of(engine, "m1")).member.totals
     assert (totals.earned, totals.reversed, totals.balance) == (99, 99, 0)
     assert await requests(engine) == [(MINT, 99), (BURN, 99)]
     async with engine.connect() as conn:
@@ -71,7 +71,7 @@ async def test_two_partials_adding_up_to_the_whole_take_exactly_the_award(
     assert first.points_reversed == 32  # floor(99 * 33.32 / 99.99) = floor(32.99…)
     assert second.points_reversed == 67
     assert first.points_reversed + second.points_reversed == 99
-    assert (await read_account(engine, "m1")).member.totals.balance == 0
+    assert (await account_of(engine, "m1")).member.totals.balance == 0
     with pytest.raises(InvalidInput):  # nothing left to refund
         await refund(engine, "r3", amount=Decimal("0.01"))
 
@@ -83,11 +83,11 @@ async def test_refund_after_the_points_were_spent_takes_what_is_left_and_carries
     await adjust(engine, "spend", amount=-80)  # stands in for a redemption: 20 left
     out = await refund(engine, "r1", amount=Decimal("50"))
     assert (out.points_reversed, out.points_taken, out.debt) == (50, 20, 30)
-    account = (await read_account(engine, "m1")).member
+    account = (await account_of(engine, "m1")).member
     assert (account.totals.balance, account.totals.debt) == (0, 30)
     # The next earning pays the debt first: 40 earned, 30 settled, 10 minted.
     await record(engine, purchase("p2", order="o2", value="40"))
-    account = (await read_account(engine, "m1")).member
+    account = (await account_of(engine, "m1")).member
     assert (account.totals.balance, account.totals.debt, account.totals.earned) == (10, 0, 140)
     assert (await requests(engine))[-1] == (MINT, 10)
 
@@ -111,7 +111,7 @@ async def test_refund_larger_than_the_order_or_not_positive_is_refused(
     with pytest.raises(InvalidInput):
         await refund(engine, "r1", amount=Decimal(amount))
     assert await written(engine) == before
-    assert (await read_account(engine, "m1")).member.totals.balance == 10
+    assert (await account_of(engine, "m1")).member.totals.balance == 10
 
 
 async def test_refund_redelivered_is_answered_once(engine: AsyncEngine) -> None:
@@ -119,7 +119,7 @@ async def test_refund_redelivered_is_answered_once(engine: AsyncEngine) -> None:
     first = await refund(engine, "r1", amount=Decimal("5"))
     again = await refund(engine, "r1", amount=Decimal("5"))
     assert again.duplicate and again.points_reversed == first.points_reversed == 5
-    assert (await read_account(engine, "m1")).member.totals.balance == 5
+    assert (await account_of(engine, "m1")).member.totals.balance == 5
     with pytest.raises(Conflict):  # same key, different amount
         await refund(engine, "r1", amount=Decimal("6"))
 
@@ -134,7 +134,7 @@ async def test_refunded_totals_are_cumulative_so_late_status_events_take_nothing
         engine, RefundInput("w3", "o1", refunded_total=Decimal("4")), source="wix"
     )
     assert late.points_reversed == 0
-    assert (await read_account(engine, "m1")).member.totals.balance == 0
+    assert (await account_of(engine, "m1")).member.totals.balance == 0
 
 
 async def test_adjust_by_amount_or_to_a_balance_never_below_zero(engine: AsyncEngine) -> None:
@@ -145,7 +145,7 @@ async def test_adjust_by_amount_or_to_a_balance_never_below_zero(engine: AsyncEn
     with pytest.raises(InsufficientPoints):
         await adjust(engine, "a3", amount=-4)
     assert await written(engine) == before
-    totals = (await read_account(engine, "m1")).member.totals
+    totals = (await account_of(engine, "m1")).member.totals
     assert (totals.adjusted, totals.balance) == (-7, 3)
     assert (await requests(engine))[-2:] == [(MINT, 5), (BURN, 12)]
 

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from loyalty.db.engine import make_async_engine
 from loyalty.db.outbox import BURN, MINT, chain_requests
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
-from loyalty.services.members import create_member, read_account
+from loyalty.services.members import create_member
 from loyalty.services.wallets import issue_challenge, link_wallet
 from tests.integration.test_activities import purchase, record
 from tests.support.ledger import CUSTODY, add_rate_rule, written
+from tests.support.reads import account_of
 
 WALLET = Account.create()
 OTHER = Account.create()
@@ -40,7 +41,7 @@ async def test_linking_moves_the_custodial_balance_and_later_mints_go_to_the_wal
     engine: AsyncEngine,
 ) -> None:
     await record(engine, purchase("p1", value="30"))
-    custodial = (await read_account(engine, "m1")).member.custodial_address
+    custodial = (await account_of(engine, "m1")).member.custodial_address
     challenge = await issue_challenge(engine, "m1")
     assert "m1" in challenge.message and challenge.nonce in challenge.message
     member = await link_wallet(engine, "m1", WALLET.address, sign(WALLET, challenge.message))
@@ -56,7 +57,7 @@ async def test_linking_moves_the_custodial_balance_and_later_mints_go_to_the_wal
         (MINT, wallet, 30),
         (MINT, wallet, 5),
     ]
-    assert (await read_account(engine, "m1")).member.totals.balance == 35
+    assert (await account_of(engine, "m1")).member.totals.balance == 35
 
 
 async def test_reused_nonce_is_refused(engine: AsyncEngine) -> None:
@@ -87,7 +88,7 @@ async def test_bad_signature_or_address_is_refused_and_links_nothing(
         address = "0x1234"
     with pytest.raises(InvalidInput):
         await link_wallet(engine, "m1", address, signature)
-    assert not (await read_account(engine, "m1")).member.wallet_address
+    assert not (await account_of(engine, "m1")).member.wallet_address
     # The challenge is still open: the right signature links.
     await link_wallet(engine, "m1", WALLET.address, sign(WALLET, challenge.message))
 

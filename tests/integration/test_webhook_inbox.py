@@ -20,10 +20,9 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from loyalty.db.ledger import inbound_events
 from loyalty.runtime import Runtime
-from loyalty.services.inbox_status import find_event
-from loyalty.services.members import read_account
 from loyalty.settings import Settings
 from tests.support.ledger import ORDER_PAID, STORES, add_fixed_rule, add_rate_rule, written
+from tests.support.reads import account_of, event_of
 from tests.support.webhooks import SECRET_NEW, drain, light_runtime, standard_request
 
 ADMIN = "inbox-admin-key-0123456789"
@@ -75,7 +74,7 @@ def test_a_served_app_processes_what_it_answered(runtime: Runtime) -> None:
         body, headers = purchase("m1", "o1", "12.00")
         reply = client.post("/webhooks/events", content=body, headers=headers)
         assert reply.status_code == 200, reply.text
-        lookup = functools.partial(find_event, served.async_engine, id=reply.json()["eventId"])
+        lookup = functools.partial(event_of, served.async_engine, id=reply.json()["eventId"])
         deadline = time.monotonic() + 30
         while True:
             found = client.portal.call(lookup)  # type: ignore[union-attr]
@@ -101,14 +100,14 @@ async def test_a_batch_with_one_event_that_cannot_be_applied_applies_the_others(
             replies.append(await c.post("/webhooks/events", content=body, headers=headers))
     assert [r.status_code for r in replies] == [200] * 6
     await drain(runtime)
-    states = [(await find_event(runtime.async_engine, id=r.json()["eventId"])) for r in replies]
+    states = [(await event_of(runtime.async_engine, id=r.json()["eventId"])) for r in replies]
     assert [s.state for s in states if s] == ["DONE", "DONE", "DONE", "FAILED", "DONE", "DONE"]
     failed = states[3]
     assert failed is not None and failed.error is not None
     assert failed.error["code"] == "VALIDATION"
     assert failed.attempts == 1 and failed.processed_at is not None
     for i in (0, 1, 2, 4, 5):
-        assert (await read_account(runtime.async_engine, f"m{i}")).member.totals.earned == 10
+        assert (await account_of(runtime.async_engine, f"m{i}")).member.totals.earned == 10
     assert (await written(runtime.async_engine))[2:] == (5, 5)  # entries, mint requests
 
 
@@ -204,8 +203,8 @@ async def test_a_batch_applies_its_events_in_the_order_they_were_received(
             )
             assert (await c.post("/webhooks/events", content=body, headers=headers)).is_success
     await drain(runtime)
-    assert (await read_account(runtime.async_engine, "zed")).member.totals.earned == 50
-    assert (await read_account(runtime.async_engine, "amy")).member.totals.earned == 0
+    assert (await account_of(runtime.async_engine, "zed")).member.totals.earned == 50
+    assert (await account_of(runtime.async_engine, "amy")).member.totals.earned == 0
 
 
 async def test_a_webhook_that_cannot_be_stored_is_503_for_the_sender_to_retry() -> None:

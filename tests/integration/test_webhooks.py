@@ -17,10 +17,9 @@ from api.app import create_app
 from loyalty.db.ledger import inbound_events
 from loyalty.runtime import Runtime
 from loyalty.services.inbox import MAX_ATTEMPTS
-from loyalty.services.inbox_status import find_event
-from loyalty.services.members import read_account
 from loyalty.settings import Settings
 from tests.support.ledger import ORDER_PAID, STORES, add_fixed_rule, add_rate_rule, written
+from tests.support.reads import account_of, event_of
 from tests.support.webhooks import (
     SECRET_NEW,
     SECRET_OLD,
@@ -97,7 +96,7 @@ async def test_wix_event_three_times_and_the_same_order_by_payment_status_earns_
     assert [a["alreadyAwarded"] for a in second.outcome["awards"]] == [True]
     _, events, entries, requests = await written(runtime.async_engine)
     assert (events, entries, requests) == (2, 1, 1)
-    totals = (await read_account(runtime.async_engine, "m1")).member.totals
+    totals = (await account_of(runtime.async_engine, "m1")).member.totals
     assert totals.earned == 42
 
 
@@ -112,7 +111,7 @@ async def test_wix_refund_events_reverse_in_proportion(
     assert (await processed(runtime, partial)).outcome["pointsReversed"] == 25
     full = await wix(client, payment_status("e3", "ord-1", "chk-1", "m1", "100", "FULLY_REFUNDED"))
     assert (await processed(runtime, full)).outcome["pointsReversed"] == 75
-    assert (await read_account(runtime.async_engine, "m1")).member.totals.balance == 0
+    assert (await account_of(runtime.async_engine, "m1")).member.totals.balance == 0
 
 
 async def test_wix_uses_the_base_currency_and_refuses_another(
@@ -202,7 +201,7 @@ async def test_standard_event_earns_and_redelivery_is_a_duplicate(
     assert (first.json()["duplicate"], again.json()["duplicate"]) == (False, True)
     assert again.json()["eventId"] == first.json()["eventId"]
     await drain(runtime)
-    assert (await read_account(runtime.async_engine, "m1")).member.totals.earned == 5
+    assert (await account_of(runtime.async_engine, "m1")).member.totals.earned == 5
 
 
 async def test_both_secrets_are_accepted_during_rotation(
@@ -211,7 +210,7 @@ async def test_both_secrets_are_accepted_during_rotation(
     assert (await event(client, activity_event("m1"), secret=SECRET_OLD)).status_code == 200
     assert (await event(client, activity_event("m1"), secret=SECRET_NEW)).status_code == 200
     await drain(runtime)
-    assert (await read_account(runtime.async_engine, "m1")).member.totals.earned == 10
+    assert (await account_of(runtime.async_engine, "m1")).member.totals.earned == 10
 
 
 async def test_a_referral_earns_once_per_referred_member(
@@ -226,7 +225,7 @@ async def test_a_referral_earns_once_per_referred_member(
     assert first.outcome["awards"][0]["points"] == 50
     again = await event(client, payload)  # a new message id, the same referral
     assert (await processed(runtime, again)).outcome["awards"][0]["alreadyAwarded"] is True
-    assert (await read_account(runtime.async_engine, "ref")).member.totals.earned == 50
+    assert (await account_of(runtime.async_engine, "ref")).member.totals.earned == 50
 
 
 async def test_a_refund_before_its_order_is_retried_and_applied_once_the_order_arrives(
@@ -242,10 +241,10 @@ async def test_a_refund_before_its_order_is_retried_and_applied_once_the_order_a
     late = await processed(runtime, early_reply := await event(client, refund, msg_id="x"))
     assert early_reply.json()["duplicate"] is False  # another message: a second refund
     assert late.state == "DONE"
-    first = await find_event(runtime.async_engine, id=early.id)
+    first = await event_of(runtime.async_engine, id=early.id)
     assert first is not None and first.state == "DONE" and first.error is None
     assert first.outcome["pointsReversed"] == 4
-    assert (await read_account(runtime.async_engine, "m1")).member.totals.balance == 2
+    assert (await account_of(runtime.async_engine, "m1")).member.totals.balance == 2
 
 
 async def test_an_event_that_cannot_be_applied_fails_with_a_typed_error_and_writes_nothing(

@@ -17,9 +17,9 @@ from api.app import create_app
 from loyalty.db.ledger import ledger_entries
 from loyalty.db.outbox import chain_requests
 from loyalty.runtime import Runtime
-from loyalty.services.members import read_account
 from loyalty.settings import Settings
 from tests.support.ledger import add_rate_rule, written
+from tests.support.reads import account_of
 from tests.support.webhooks import (
     SECRET_NEW,
     WIX_PUBLIC_PEM,
@@ -72,7 +72,7 @@ async def test_one_event_delivered_100_times_at_once_awards_once(
     assert sum(not r.json()["duplicate"] for r in replies) == 1
     assert {r.json()["eventId"] for r in replies} == {replies[0].json()["eventId"]}
     assert await written(runtime.async_engine) == (1, 1, 1, 1)
-    assert (await read_account(runtime.async_engine, "m1")).member.totals.earned == 10
+    assert (await account_of(runtime.async_engine, "m1")).member.totals.earned == 10
 
 
 async def test_100_different_events_for_one_member_at_once_award_100_times(
@@ -102,7 +102,7 @@ async def test_100_different_events_for_one_member_at_once_award_100_times(
     await drain(runtime, processors=4)
     assert [r.status_code for r in replies] == [200] * N, replies[0].text
     expected = sum(range(1, N + 1))
-    account = await read_account(runtime.async_engine, "m1")
+    account = await account_of(runtime.async_engine, "m1")
     assert account.member.totals.earned == expected
     assert account.member.totals.balance == expected
     assert account.pending == expected

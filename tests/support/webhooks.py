@@ -130,10 +130,10 @@ async def drain(rt: Runtime, *, processors: int = 1) -> None:
 
 async def processed(rt: Runtime, reply: Any) -> Any:
     """The stored event behind a webhook answer, after the inbox has processed what is due."""
-    from loyalty.services.inbox_status import find_event
+    from tests.support.reads import event_of
 
     assert reply.status_code == 200, reply.text
     await drain(rt)
-    found = await find_event(rt.async_engine, id=reply.json()["eventId"])
+    found = await event_of(rt.async_engine, id=reply.json()["eventId"])
     assert found is not None
     return found
