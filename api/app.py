@@ -122,7 +122,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # Webhooks are stored, answered, then processed here (see loyalty.services.inbox). Without a
     # lifespan (an ASGI test client) nothing processes them until the test calls process_pending.
     processor = InboxProcessor(
-        lambda: state["runtime"].async_engine,
+        lambda: state["runtime"].unit_of_work(),
         custody=config.custody,
         currency=config.currency,
         concurrency=config.inbox_concurrency,

@@ -16,20 +16,15 @@ idempotency key (`demo:…`). The load is not one transaction (each service call
 own); a load interrupted midway leaves a partial demo that is not completed later.
 
 Backdating: the ledger stamps each entry with the time it is recorded (analytics groups by that
-day), not with the activity's `occurredAt`, which only picks the member's tier. The rule, tier,
-reward and redemption services take a `now`; recording an activity, a refund or an adjustment
-reads the services' clock (`now_utc` in their modules), which the demo sets to each activity's
-time while it records it — the seam the analytics tests use. Nothing else runs in the process
-then (the demo is loaded before the API, minter and indexer start), and the clock is restored
-afterwards.
+day), not with the activity's `occurredAt`, which only picks the member's tier. Every use case
+reads the time from its unit of work's clock: the demo's units of work share a FixedClock that it
+moves to each activity's time before recording it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -42,15 +37,15 @@ from loyalty.custody import custody_for
 from loyalty.db.ledger import members
 from loyalty.db.program import rewards as rewards_table
 from loyalty.db.rules import earning_rules, tiers
+from loyalty.domain.clock import FixedClock
 from loyalty.domain.points import Money
 from loyalty.domain.rewards import RewardConfig, RewardInput, RewardType
 from loyalty.domain.rules import ConversionRateConfig, FixedAmountConfig, RuleInput
 from loyalty.domain.tiers import TierInput
-from loyalty.services import activities, adjustments, refunds
-from loyalty.services import members as members_svc
 from loyalty.services.activities import record_activity
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.adjustments import AdjustInput, adjust_points
+from loyalty.services.bootstrap import unit_of_work_factory
 from loyalty.services.members import get_member
 from loyalty.services.redemptions import cancel_redemption, redeem_reward
 from loyalty.services.refunds import RefundInput, record_refund
@@ -68,10 +63,8 @@ MEMBER_NAMES = (
 STORES = "stores"
 PURCHASE = "stores/OrderPaid"
 
+
 # The services whose clock the demo sets while it records backdated activities.
-_CLOCKED = (activities, refunds, adjustments, members_svc)
-
-
 @dataclass
 class DemoReport:
     loaded: bool
@@ -125,22 +118,6 @@ async def program_contents(engine: AsyncEngine) -> dict[str, int]:
             "rewards": int(await conn.scalar(select(func.count()).select_from(rewards_table)) or 0),
             "rules": int(custom_rules or 0),
         }
-
-
-@contextmanager
-def services_clock(clock: Callable[[], datetime]) -> Iterator[None]:
-    """Sets the clock of the services that have no `now` parameter, then restores it."""
-    saved = []
-    for module in _CLOCKED:
-        if not hasattr(module, "now_utc"):  # pragma: no cover - the seam moved: say so
-            raise RuntimeError(f"{module.__name__} has no now_utc clock to set for the demo")
-        saved.append((module, module.now_utc))
-        module.now_utc = clock  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for module, original in saved:
-            module.now_utc = original  # type: ignore[attr-defined]
 
 
 @dataclass(order=True)
@@ -232,16 +209,16 @@ async def load_demo_into(
         0,
     )  # fmt: skip
 
-    async with engine.begin() as conn:
+    clock = FixedClock(setup)
+    new_uow = unit_of_work_factory(engine, clock=clock)
+    async with new_uow() as uow:  # the program's setup: one transaction
         tier_ids: dict[str, str] = {}
         for name, required, text in (
             ("Bronze", 0, "Every member; earns at the base rate"),
             ("Silver", 300, "300 points in the last 12 months"),
             ("Gold", 900, "900 points in the last 12 months"),
         ):
-            tier_ids[name] = (
-                await create_tier(conn, TierInput(name, required, text), now=setup)
-            ).id
+            tier_ids[name] = (await create_tier(uow, TierInput(name, required, text), now=setup)).id
             counts["tiers"] += 1
         silver, gold = tier_ids["Silver"], tier_ids["Gold"]
         rules = (
@@ -275,7 +252,7 @@ async def load_demo_into(
             ),
         )
         for rule in rules:
-            await create_rule(conn, rule, now=setup)
+            await create_rule(uow, rule, now=setup)
             counts["rules"] += 1
         reward_ids = []
         for name, type_, configs in (
@@ -286,67 +263,61 @@ async def load_demo_into(
             data = RewardInput(
                 name, type_, tuple(RewardConfig(t, Decimal(a), c) for t, a, c in configs)
             )
-            reward_ids.append((await create_reward(conn, data, now=setup)).id)
+            reward_ids.append((await create_reward(uow, data, now=setup)).id)
             counts["rewards"] += 1
 
     rng = random.Random(SEED)
-    now = start
-
-    def clock() -> datetime:
-        return now
-
     redeemed: list[str] = []
     members_seen: set[str] = set()
-    with services_clock(clock):
-        for event in _plan(start, rng):
-            now = event.at
-            key = f"demo:{event.kind}:{event.seq}"
-            if event.kind in ("signup", "purchase", "review", "rsvp"):
-                trigger, activity_type = {
-                    "signup": ("members", "auth/register"),
-                    "purchase": (STORES, PURCHASE),
-                    "review": ("reviews", "reviews/ReviewPublished"),
-                    "rsvp": ("events", "events/Rsvp"),
-                }[event.kind]
-                outcome = await record_activity(
-                    engine,
-                    ActivityInput(
-                        idempotency_key=key,
-                        member_id=event.member,
-                        activity_type=activity_type,
-                        trigger_app_id=trigger,
-                        order_id=event.order if event.kind == "purchase" else None,
-                        amount=Money(event.amount, currency) if event.kind == "purchase" else None,
-                        occurred_at=event.at,
-                        dedupe_ref=None if event.kind == "purchase" else event.order or None,
-                    ),
-                    source="demo",
-                    custody=custody,
-                    currency=currency,
-                    rules=matching_rules,
-                )
-                members_seen.add(event.member)
-                counts["activities"] += 1
-                counts["points"] += sum(a.points for a in outcome.awards if a.entry_id)
-            elif event.kind == "refund":
-                await record_refund(
-                    engine, RefundInput(key, event.order, amount=event.amount), source="demo"
-                )
-                counts["refunds"] += 1
-            elif event.kind == "adjust":
-                await adjust_points(
-                    engine, AdjustInput(key, event.member, "goodwill: late delivery", amount=40)
-                )
-                counts["adjustments"] += 1
-            elif event.kind == "redeem":
-                reward_id = reward_ids[len(redeemed) % 2]
-                member = await _richest(engine)
-                redemption = await redeem_reward(engine, member, reward_id, key, now=event.at)
-                redeemed.append(redemption.id)
-                counts["redemptions"] += 1
-            elif event.kind == "cancel" and redeemed:
-                await cancel_redemption(engine, redeemed[0], now=event.at)
-                counts["cancelled"] += 1
+    for event in _plan(start, rng):
+        clock.at = event.at
+        key = f"demo:{event.kind}:{event.seq}"
+        if event.kind in ("signup", "purchase", "review", "rsvp"):
+            trigger, activity_type = {
+                "signup": ("members", "auth/register"),
+                "purchase": (STORES, PURCHASE),
+                "review": ("reviews", "reviews/ReviewPublished"),
+                "rsvp": ("events", "events/Rsvp"),
+            }[event.kind]
+            outcome = await record_activity(
+                new_uow(),
+                ActivityInput(
+                    idempotency_key=key,
+                    member_id=event.member,
+                    activity_type=activity_type,
+                    trigger_app_id=trigger,
+                    order_id=event.order if event.kind == "purchase" else None,
+                    amount=Money(event.amount, currency) if event.kind == "purchase" else None,
+                    occurred_at=event.at,
+                    dedupe_ref=None if event.kind == "purchase" else event.order or None,
+                ),
+                source="demo",
+                custody=custody,
+                currency=currency,
+                rules=matching_rules,
+            )
+            members_seen.add(event.member)
+            counts["activities"] += 1
+            counts["points"] += sum(a.points for a in outcome.awards if a.entry_id)
+        elif event.kind == "refund":
+            await record_refund(
+                new_uow(), RefundInput(key, event.order, amount=event.amount), source="demo"
+            )
+            counts["refunds"] += 1
+        elif event.kind == "adjust":
+            await adjust_points(
+                new_uow(), AdjustInput(key, event.member, "goodwill: late delivery", amount=40)
+            )
+            counts["adjustments"] += 1
+        elif event.kind == "redeem":
+            reward_id = reward_ids[len(redeemed) % 2]
+            member = await _richest(engine)
+            redemption = await redeem_reward(new_uow(), member, reward_id, key)
+            redeemed.append(redemption.id)
+            counts["redemptions"] += 1
+        elif event.kind == "cancel" and redeemed:
+            await cancel_redemption(new_uow(), redeemed[0])
+            counts["cancelled"] += 1
     counts["members"] = len(members_seen)
     return DemoReport(True, counts=counts)
 

@@ -37,22 +37,24 @@ async def run_program_jobs(
     engine: AsyncEngine, notify: NotifyConfig, *, now: datetime | None = None
 ) -> JobsReport:
     from loyalty.notify.loop import deliver_due, transports_for
+    from loyalty.services.bootstrap import unit_of_work_factory
     from loyalty.services.expiry import run_expiry
     from loyalty.services.tiers import roll_tiers
 
     now = now or datetime.now(UTC)
+    new_uow = unit_of_work_factory(engine)
     changes = expired = points = delivered = 0
     try:
-        changes = len(await roll_tiers(engine, now=now))
+        changes = len(await roll_tiers(new_uow(), now=now))
     except Exception:
         log.exception("tier roll failed; it is tried again at the next run")
     try:
-        run = await run_expiry(engine, now=now)
+        run = await run_expiry(new_uow(), now=now)
         expired, points = len(run.expirations), run.total
     except Exception:
         log.exception("points expiry failed; it is tried again at the next run")
     try:
-        delivered = await deliver_due(engine, transports_for(notify), now=now)
+        delivered = await deliver_due(new_uow(), transports_for(notify), now=now)
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
     return JobsReport(changes, expired, points, delivered)
@@ -86,12 +88,13 @@ def _cmd_expire(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from loyalty.db.engine import make_async_engine
+    from loyalty.services.bootstrap import unit_of_work_factory
     from loyalty.services.expiry import run_expiry
 
     async def main() -> Any:
         engine = make_async_engine(settings.database_url)
         try:
-            return await run_expiry(engine, dry_run=args.dry_run)
+            return await run_expiry(unit_of_work_factory(engine)(), dry_run=args.dry_run)
         finally:
             await engine.dispose()
 

@@ -25,7 +25,8 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _engine(settings)
     try:
-        key, record = create_key(engine, role=args.role, name=args.name or "")
+        with engine.begin() as conn:
+            key, record = create_key(conn, role=args.role, name=args.name or "")
     finally:
         engine.dispose()
     print(key)
@@ -42,7 +43,8 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _engine(settings)
     try:
-        keys = list_keys(engine)
+        with engine.connect() as conn:
+            keys = list_keys(conn)
     finally:
         engine.dispose()
     for k in keys:
@@ -58,7 +60,8 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _engine(settings)
     try:
-        revoke_key(engine, args.id)
+        with engine.begin() as conn:
+            revoke_key(conn, args.id)
     finally:
         engine.dispose()
     print(f"revoked key {args.id} (running servers refuse it within 30 seconds)")
@@ -97,7 +100,10 @@ def announce_first_admin_key(engine: Engine, settings: Settings) -> None:
     """First start without LOYALTY_ADMIN_API_KEY and no admin key yet: make one, print it once."""
     from loyalty.services.api_keys import create_key, has_live_admin_key
 
-    if settings.admin_api_key or has_live_admin_key(engine):
+    if settings.admin_api_key:
         return
-    key, record = create_key(engine, role="admin", name="first admin key (loyalty serve)")
+    with engine.begin() as conn:
+        if has_live_admin_key(conn):
+            return
+        key, record = create_key(conn, role="admin", name="first admin key (loyalty serve)")
     print(f"admin API key {record.id} (shown once, keep it): {key}", flush=True)

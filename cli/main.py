@@ -295,10 +295,16 @@ def _serve_bound(
     return 0
 
 
+def _has_live_admin_key(engine: Any) -> bool:
+    from loyalty.services.api_keys import has_live_admin_key  # deferred: a CLI-only path
+
+    with engine.connect() as conn:
+        return has_live_admin_key(conn)
+
+
 def _announce(runtime: Any, settings: Settings) -> None:
     """Where everything is, and which admin key to use (a new one is shown once)."""
     from cli.keys import announce_first_admin_key
-    from loyalty.services.api_keys import has_live_admin_key
 
     d = runtime.deployment
     host = settings.host
@@ -310,7 +316,7 @@ def _announce(runtime: Any, settings: Settings) -> None:
     print(f"token {d.symbol} at {d.address} on chain {d.chain_id}", flush=True)
     if settings.admin_api_key:
         print("admin API key: the one set in LOYALTY_ADMIN_API_KEY", flush=True)
-    elif has_live_admin_key(runtime.engine):
+    elif _has_live_admin_key(runtime.engine):
         print(
             "admin API key: made on an earlier start (shown then); `loyalty keys list` shows "
             "the keys, `loyalty keys create` makes another",

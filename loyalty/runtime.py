@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from loyalty.chain import Chain, connect
 from loyalty.db.engine import make_async_engine, make_engine
 from loyalty.deploy import Deployment, current_deployment, ensure_deployed
+from loyalty.domain.clock import SYSTEM_CLOCK, Clock
+from loyalty.services.handlers import registry
+from loyalty.services.uow import Handlers, UnitOfWork
 from loyalty.settings import Settings
 
 
@@ -23,6 +26,15 @@ class Runtime:
     # What a worker thread of this process (indexer, minter) reports as wrong, by worker;
     # /readyz fails while any is set.
     problems: dict[str, str] = field(default_factory=dict)
+    clock: Clock = SYSTEM_CLOCK  # what the use cases' units of work read the time from
+    _handlers: Handlers | None = field(default=None, init=False, repr=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on the async engine, with the core's handlers: what every use
+        case takes (loyalty.services.uow)."""
+        if self._handlers is None:
+            self._handlers = registry()
+        return UnitOfWork(self.async_engine, self._handlers, clock=self.clock)
 
     @classmethod
     def start(cls, settings: Settings, *, deploy_if_missing: bool | None = None) -> Runtime:

@@ -262,7 +262,7 @@ class AccountsMutation:
     async def create_member(self, info: Info[Context, None], member_id: str) -> LoyaltyAccount:
         require_admin(info.context.principal)
         member = await svc.create_member(
-            info.context.runtime.async_engine, member_id, custody(info)
+            info.context.runtime.unit_of_work(), member_id, custody(info)
         )
         return LoyaltyAccount.from_row(member)
 
@@ -271,7 +271,7 @@ class AccountsMutation:
         self, info: Info[Context, None], member_id: str
     ) -> WalletLinkChallenge:
         require_member_self_or_admin(info.context.principal, member_id)
-        c = await issue_challenge(info.context.runtime.async_engine, member_id)
+        c = await issue_challenge(info.context.runtime.unit_of_work(), member_id)
         return WalletLinkChallenge(
             member_id=c.member_id, message=c.message, expires_date=c.expires_at
         )
@@ -284,7 +284,8 @@ class AccountsMutation:
         self, info: Info[Context, None], member_id: str, address: str, signature: str
     ) -> LoyaltyAccount:
         require_member_self_or_admin(info.context.principal, member_id)
-        await link_wallet(info.context.runtime.async_engine, member_id, address, signature)
+        uow = info.context.runtime.unit_of_work()
+        await link_wallet(uow, member_id, address, signature)
         return await load_account(info, member_id)
 
     @strawberry.mutation(description="Adds, removes or sets points (admin); never below zero.")
@@ -293,7 +294,7 @@ class AccountsMutation:
     ) -> AdjustPointsResult:
         require_admin(info.context.principal)
         outcome = await adjust_points(
-            info.context.runtime.async_engine,
+            info.context.runtime.unit_of_work(),
             AdjustInput(
                 idempotency_key=input.idempotency_key,
                 member_id=input.member_id,

@@ -111,7 +111,7 @@ class ActivitiesMutation:
     ) -> RecordActivityResult:
         require_admin(info.context.principal)
         outcome = await record_activity(
-            info.context.runtime.async_engine,
+            info.context.runtime.unit_of_work(),
             ActivityInput(
                 idempotency_key=input.idempotency_key,
                 member_id=input.member_id,
@@ -138,7 +138,7 @@ class ActivitiesMutation:
     ) -> RecordRefundResult:
         require_admin(info.context.principal)
         o = await record_refund(
-            info.context.runtime.async_engine,
+            info.context.runtime.unit_of_work(),
             RefundInput(input.idempotency_key, input.order_id, amount=input.amount),
             source="refund",
         )

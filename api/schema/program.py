@@ -3,7 +3,7 @@ are resolved with the account, in api.schema.accounts.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -139,8 +139,8 @@ class ProgramMutation:
             email_enabled=program.email_enabled,
             webhook_url=program.webhook_url,
         )
-        async with info.context.runtime.async_engine.begin() as conn:
-            updated = await service.update_program(conn, changes, revision=revision)
+        uow = info.context.runtime.unit_of_work()
+        updated = await service.update_program(uow, changes, revision=revision)
         return LoyaltyProgram.from_row(updated)
 
     @strawberry.mutation(
@@ -154,8 +154,8 @@ class ProgramMutation:
         name: str | None = None,
     ) -> MemberContact:
         require_member_self_or_admin(info.context.principal, member_id)
-        async with info.context.runtime.async_engine.begin() as conn:
-            await set_contact(conn, member_id, email=email, name=name, now=datetime.now(UTC))
+        uow = info.context.runtime.unit_of_work()
+        await set_contact(uow, member_id, email=email, name=name)
         return MemberContact(
             member_id=member_id,
             email=(email or "").strip() or None,

@@ -185,8 +185,8 @@ class RewardsMutation:
             _configs(reward.configs_by_tier),
             reward.active,
         )
-        async with info.context.runtime.async_engine.begin() as conn:
-            return Reward.from_row(await service.create_reward(conn, data, now=_now()))
+        uow = info.context.runtime.unit_of_work()
+        return Reward.from_row(await service.create_reward(uow, data))
 
     @strawberry.mutation(description="Updates a reward at `revision` (admin).")
     async def update_reward(
@@ -201,10 +201,9 @@ class RewardsMutation:
             ),
             active=reward.active,
         )
-        async with info.context.runtime.async_engine.begin() as conn:
-            updated = await service.update_reward(
-                conn, str(id)[:64], changes, revision=revision, now=_now()
-            )
+        updated = await service.update_reward(
+            info.context.runtime.unit_of_work(), str(id)[:64], changes, revision=revision
+        )
         return Reward.from_row(updated)
 
     @strawberry.mutation(description="Deletes a reward at `revision` (admin).")
@@ -212,8 +211,9 @@ class RewardsMutation:
         self, info: Info[Context, None], id: strawberry.ID, revision: Long
     ) -> DeleteRewardResult:
         require_admin(info.context.principal)
-        async with info.context.runtime.async_engine.begin() as conn:
-            await service.delete_reward(conn, str(id)[:64], revision=revision, now=_now())
+        await service.delete_reward(
+            info.context.runtime.unit_of_work(), str(id)[:64], revision=revision
+        )
         return DeleteRewardResult(id=id)
 
     @strawberry.mutation(
@@ -230,7 +230,7 @@ class RewardsMutation:
     ) -> Redemption:
         require_member_self_or_admin(info.context.principal, member_id)
         redemption = await redeem_svc.redeem_reward(
-            info.context.runtime.async_engine, member_id, str(reward_id)[:64], idempotency_key
+            info.context.runtime.unit_of_work(), member_id, str(reward_id)[:64], idempotency_key
         )
         return Redemption.from_row(redemption)
 
@@ -243,6 +243,6 @@ class RewardsMutation:
     ) -> Redemption:
         require_admin(info.context.principal)
         redemption = await redeem_svc.cancel_redemption(
-            info.context.runtime.async_engine, str(redemption_id)
+            info.context.runtime.unit_of_work(), str(redemption_id)
         )
         return Redemption.from_row(redemption)

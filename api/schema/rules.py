@@ -363,8 +363,8 @@ class RulesMutation:
         self, info: Info[Context, None], earning_rule: EarningRuleInput
     ) -> EarningRule:
         require_admin(info.context.principal)
-        async with info.context.runtime.async_engine.begin() as conn:
-            rule = await service.create_rule(conn, earning_rule.to_domain())
+        uow = info.context.runtime.unit_of_work()
+        rule = await service.create_rule(uow, earning_rule.to_domain())
         return EarningRule.from_row(rule)
 
     @strawberry.mutation(
@@ -376,7 +376,7 @@ class RulesMutation:
     ) -> BulkCreateEarningRulesResult:
         require_admin(info.context.principal)
         outcomes = await service.bulk_create(
-            info.context.runtime.async_engine, [item.to_domain() for item in earning_rules]
+            info.context.runtime.unit_of_work(), [item.to_domain() for item in earning_rules]
         )
         results = [_bulk_result(i, outcome) for i, outcome in enumerate(outcomes)]
         failures = sum(1 for r in results if not r.item_metadata.success)
@@ -399,10 +399,12 @@ class RulesMutation:
         earning_rule: EarningRuleUpdate,
     ) -> EarningRule:
         require_admin(info.context.principal)
-        async with info.context.runtime.async_engine.begin() as conn:
-            rule = await service.update_rule(
-                conn, _rule_id(id), revision=revision, changes=earning_rule.to_domain()
-            )
+        rule = await service.update_rule(
+            info.context.runtime.unit_of_work(),
+            _rule_id(id),
+            revision=revision,
+            changes=earning_rule.to_domain(),
+        )
         return EarningRule.from_row(rule)
 
     @strawberry.mutation(
@@ -413,8 +415,8 @@ class RulesMutation:
         self, info: Info[Context, None], id: strawberry.ID, revision: Long
     ) -> DeleteEarningRuleResult:
         require_admin(info.context.principal)
-        async with info.context.runtime.async_engine.begin() as conn:
-            rule = await service.delete_rule(conn, _rule_id(id), revision=revision)
+        uow = info.context.runtime.unit_of_work()
+        rule = await service.delete_rule(uow, _rule_id(id), revision=revision)
         return DeleteEarningRuleResult(id=strawberry.ID(rule.id))
 
 

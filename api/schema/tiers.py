@@ -85,8 +85,8 @@ class TiersMutation:
     async def create_tier(self, info: Info[Context, None], tier: TierInput) -> Tier:
         require_admin(info.context.principal)
         data = domain.TierInput(tier.name, tier.required_points, tier.description)
-        async with info.context.runtime.async_engine.begin() as conn:
-            return Tier.from_row(await service.create_tier(conn, data, now=_now()))
+        uow = info.context.runtime.unit_of_work()
+        return Tier.from_row(await service.create_tier(uow, data))
 
     @strawberry.mutation(description="Updates a tier at `revision` (admin).")
     async def update_tier(
@@ -94,10 +94,9 @@ class TiersMutation:
     ) -> Tier:
         require_admin(info.context.principal)
         changes = domain.TierChanges(tier.name, tier.description, tier.required_points)
-        async with info.context.runtime.async_engine.begin() as conn:
-            updated = await service.update_tier(
-                conn, str(id)[:64], changes, revision=revision, now=_now()
-            )
+        updated = await service.update_tier(
+            info.context.runtime.unit_of_work(), str(id)[:64], changes, revision=revision
+        )
         return Tier.from_row(updated)
 
     @strawberry.mutation(
@@ -108,6 +107,7 @@ class TiersMutation:
         self, info: Info[Context, None], id: strawberry.ID, revision: Long
     ) -> DeleteTierResult:
         require_admin(info.context.principal)
-        async with info.context.runtime.async_engine.begin() as conn:
-            await service.delete_tier(conn, str(id)[:64], revision=revision, now=_now())
+        await service.delete_tier(
+            info.context.runtime.unit_of_work(), str(id)[:64], revision=revision
+        )
         return DeleteTierResult(id=id)

@@ -24,8 +24,10 @@ from loyalty.runtime import Runtime
 from loyalty.services.accept import accept
 from loyalty.services.activities import record_ignored
 from loyalty.services.activity_model import ActivityInput, check_activity
+from loyalty.services.handlers import registry
 from loyalty.services.inbox import InboxProcessor
 from loyalty.services.refunds import RefundInput, check_refund_input
+from loyalty.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +58,10 @@ async def _body(request: Request, config: ApiConfig) -> bytes:
 
 
 async def _accept(
-    runtime: Runtime,
+    uow: UnitOfWork,
     source: str,
     activity: ActivityInput | None,
     refund: RefundInput | None,
-    inbox: InboxProcessor | None,
     *,
     currency: str,
 ) -> Response:
@@ -73,7 +74,7 @@ async def _accept(
         else:
             assert refund is not None
             check_refund_input(refund)
-        receipt = await accept(runtime.async_engine, source=source, event=event)
+        receipt = await accept(uow, source=source, event=event)
     except DomainError as exc:
         return _domain_refused(source, exc)
     except (DBAPIError, OSError):
@@ -88,8 +89,6 @@ async def _accept(
         )
         refused.headers["retry-after"] = "5"
         return refused
-    if not receipt.duplicate and inbox is not None:
-        inbox.wake()
     WEBHOOKS.labels(source, "duplicate" if receipt.duplicate else "accepted").inc()
     return JSONResponse(receipt.to_json())
 
@@ -103,6 +102,12 @@ def webhook_routes(
     webhooks are being answered (it gives way to them)."""
     wix_verifier = wix.WixVerifier(config.wix_public_key) if config.wix_public_key else None
     standard = StandardVerifier(config.webhook_secrets) if config.webhook_secrets else None
+    # This process's handlers, with the inbox woken once an accepted event is committed.
+    handlers = registry(wake_inbox=inbox.wake if inbox is not None else None)
+
+    def unit_of_work() -> UnitOfWork:
+        rt = runtime()
+        return UnitOfWork(rt.async_engine, handlers, clock=rt.clock)
 
     def answering() -> contextlib.AbstractContextManager[None]:
         return inbox.answering() if inbox is not None else contextlib.nullcontext()
@@ -124,7 +129,7 @@ def webhook_routes(
             event = wix.parse(wix_verifier.verify(await _body(request, config)))
             if event.ignored:
                 outcome = await record_ignored(
-                    runtime().async_engine,
+                    unit_of_work(),
                     source="wix",
                     key=event.event_id,
                     reason=event.ignored,
@@ -136,7 +141,7 @@ def webhook_routes(
         except DomainError as exc:
             return _domain_refused("wix", exc)
         return await _accept(
-            runtime(), "wix", event.activity, event.refund, inbox, currency=config.currency
+            unit_of_work(), "wix", event.activity, event.refund, currency=config.currency
         )
 
     async def _events(request: Request) -> Response:
@@ -153,7 +158,7 @@ def webhook_routes(
         except DomainError as exc:
             return _domain_refused("events", exc)
         return await _accept(
-            runtime(), "events", event.activity, event.refund, inbox, currency=config.currency
+            unit_of_work(), "events", event.activity, event.refund, currency=config.currency
         )
 
     return [

@@ -179,11 +179,15 @@ ledger_entries = Table(
 )
 
 
+def dialect_insert(dialect: str, table: Table) -> Any:
+    """The INSERT of `table` that has `on_conflict_do_*` (PostgreSQL's or SQLite's)."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
 def insert_or_skip(dialect: str, table: Table, conflict_on: list[str]) -> Any:
     """INSERT … ON CONFLICT (conflict_on) DO NOTHING, for PostgreSQL and SQLite.
 
     On PostgreSQL a conflicting row still being written by another transaction makes this wait
     for it, so the loser of a race sees the winner's committed row afterwards.
     """
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=conflict_on)
+    return dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=conflict_on)

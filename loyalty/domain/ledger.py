@@ -58,6 +58,20 @@ class Posting:
     totals: Totals
 
 
+@dataclass(frozen=True)
+class PostedEntry:
+    """A ledger entry as stored (its id) with what it did to the balance."""
+
+    id: int
+    type: EntryType
+    points: int
+    delta: int
+    debt_change: int
+    balance_after: int
+    rule_id: str | None
+    rule_revision: int | None
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise InvalidInput(message, field="amount")

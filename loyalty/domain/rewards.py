@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from loyalty.domain.errors import DomainError, InvalidInput, RevisionMismatch
+from loyalty.domain.errors import DomainError, InvalidInput
+from loyalty.domain.revisions import check_revision as _check_revision
 
 NAME_MAX = 50
 COST_MAX = 9_999_999
@@ -156,12 +157,7 @@ def new_reward(data: RewardInput, *, reward_id: str, now: datetime) -> Reward:
 
 
 def check_revision(reward: Reward, revision: int) -> None:
-    if revision != reward.revision:
-        raise RevisionMismatch(
-            f"reward {reward.id} is at revision {reward.revision}, not {revision}: read it "
-            "again and retry with its current revision",
-            field="revision",
-        )
+    _check_revision(f"reward {reward.id}", reward.revision, revision)
 
 
 def updated_reward(

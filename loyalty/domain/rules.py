@@ -13,9 +13,9 @@ from enum import StrEnum
 from loyalty.domain.errors import (
     InvalidInput,
     NotDeletable,
-    RevisionMismatch,
     UnsupportedPointMethod,
 )
+from loyalty.domain.revisions import check_revision as _check_revision
 
 
 class RuleStatus(StrEnum):
@@ -275,12 +275,7 @@ def new_rule(data: RuleInput, *, rule_id: str, now: datetime) -> EarningRule:
 
 
 def check_revision(rule: EarningRule, revision: int) -> None:
-    if revision != rule.revision:
-        raise RevisionMismatch(
-            f"earning rule {rule.id} is at revision {rule.revision}, not {revision}: read it "
-            "again and retry with its current revision",
-            field="revision",
-        )
+    _check_revision(f"earning rule {rule.id}", rule.revision, revision)
 
 
 def updated_rule(

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from loyalty.domain.errors import InvalidInput, RevisionMismatch
+from loyalty.domain.errors import InvalidInput
+from loyalty.domain.revisions import check_revision as _check_revision
 
 NAME_MAX = 50
 DESCRIPTION_MAX = 500
@@ -104,12 +105,7 @@ def new_tier(data: TierInput, *, tier_id: str, now: datetime) -> Tier:
 
 
 def check_revision(tier: Tier, revision: int) -> None:
-    if revision != tier.revision:
-        raise RevisionMismatch(
-            f"tier {tier.id} is at revision {tier.revision}, not {revision}: read it again and "
-            "retry with its current revision",
-            field="revision",
-        )
+    _check_revision(f"tier {tier.id}", tier.revision, revision)
 
 
 def updated_tier(tier: Tier, changes: TierChanges, *, revision: int, now: datetime) -> Tier:
@@ -192,3 +188,32 @@ def next_drop(movements: Sequence[Movement], *, now: datetime, months: int) -> d
     since = window_start(now, months)
     inside = [m.at for m in movements if m.at > since and m.type in TIER_TYPES and m.points > 0]
     return add_months(min(inside), months) if inside else None
+
+
+@dataclass(frozen=True)
+class MemberTier:
+    """A member's tier as just recomputed, and the one stored before."""
+
+    member_pk: int
+    tier_id: str | None
+    tier_points: int
+    previous_tier_id: str | None
+    next_check_at: datetime | None
+
+    @property
+    def changed(self) -> bool:
+        return self.tier_id != self.previous_tier_id
+
+
+@dataclass
+class KnownTierState:
+    """What a tier recompute would read about a member, read already (under the member's lock)
+    by a caller that posts several things in one transaction (loyalty.services.activities): the
+    member's tier movements since some moment at or before the window start, and the stored
+    tier. Kept on the unit of work; each posted entry is appended to it and the recompute
+    stores the new tier here, so it stays what a fresh read would return."""
+
+    movements: list[Movement]
+    stored_tier_id: str | None
+    tiers: Sequence[Tier]
+    months: int

@@ -13,11 +13,11 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.program import member_contacts, notifications
 from loyalty.db.rules import tiers
@@ -28,6 +28,7 @@ from loyalty.notify.mail import MailTransport, SmtpTransport, build_message
 from loyalty.notify.webhook import DeliveryFailed, HttpWebhookSender, WebhookSender
 from loyalty.services.notifications import DELIVERED, EMAIL, FAILED, PENDING, WEBHOOK
 from loyalty.services.program import Program, get_program
+from loyalty.services.uow import AbstractUnitOfWork
 
 log = logging.getLogger("loyalty.notify")
 
@@ -100,8 +101,9 @@ async def _send_email(conn: AsyncConnection, t: Transports, program: Program, ro
     )
 
 
-async def _deliver_one(engine: AsyncEngine, t: Transports, row_id: int, now: datetime) -> bool:
-    async with engine.begin() as conn:
+async def _deliver_one(uow: AbstractUnitOfWork, t: Transports, row_id: int, now: datetime) -> bool:
+    async with uow:
+        conn = uow.conn
         query = select(notifications).where(
             notifications.c.id == row_id, notifications.c.status == PENDING
         )
@@ -146,11 +148,12 @@ async def _deliver_one(engine: AsyncEngine, t: Transports, row_id: int, now: dat
 
 
 async def deliver_due(
-    engine: AsyncEngine, transports: Transports, *, now: datetime | None = None
+    uow: AbstractUnitOfWork, transports: Transports, *, now: datetime | None = None
 ) -> int:
-    """Delivers what is due at `now`; returns how many were delivered."""
-    now = now or datetime.now(UTC)
-    async with engine.connect() as conn:
+    """Delivers what is due at `now`, each row in its own transaction of `uow`; returns how
+    many were delivered."""
+    now = now or uow.clock.now()
+    async with uow.read() as conn:
         ids = (
             (
                 await conn.execute(
@@ -167,5 +170,5 @@ async def deliver_due(
         )
     delivered = 0
     for row_id in ids:
-        delivered += await _deliver_one(engine, transports, int(row_id), now)
+        delivered += await _deliver_one(uow, transports, int(row_id), now)
     return delivered

@@ -17,16 +17,18 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.ledger import IN_PENDING, inbound_events, insert_or_skip
+from loyalty.domain.events import InboundAccepted
 from loyalty.services import inbound
 from loyalty.services.activity_model import ActivityInput
-from loyalty.services.members import now_utc
 from loyalty.services.refunds import RefundInput
+from loyalty.services.uow import UnitOfWork
 
 MAX_BATCH = 500
 # Every row carries every column, so the rows of one write share one executemany statement.
@@ -57,7 +59,7 @@ class Receipt:
         return {"eventId": self.event_id, "status": "ACCEPTED", "duplicate": self.duplicate}
 
 
-def _row(source: str, event: ActivityInput | RefundInput) -> dict[str, Any]:
+def _row(source: str, event: ActivityInput | RefundInput, now: datetime) -> dict[str, Any]:
     if isinstance(event, ActivityInput):
         kind, fields = "ACTIVITY", event.claim_fields()
     else:
@@ -69,7 +71,7 @@ def _row(source: str, event: ActivityInput | RefundInput) -> dict[str, Any]:
         event_key=event.idempotency_key,
         request_hash=inbound.request_hash(event.request()),
         kind=kind,
-        received_at=now_utc(),
+        received_at=now,
         state=IN_PENDING,
         payload=inbound.dumps(event.to_payload()),
         **fields,
@@ -159,9 +161,11 @@ def _writer(engine: AsyncEngine) -> _Writer:
     return per_loop[loop]
 
 
-async def accept(
-    engine: AsyncEngine, *, source: str, event: ActivityInput | RefundInput
-) -> Receipt:
+async def accept(uow: UnitOfWork, *, source: str, event: ActivityInput | RefundInput) -> Receipt:
     """Stores a verified, parsed, checked webhook event PENDING (once per source and event id)
-    and returns once it is committed."""
-    return await _writer(engine).store(_row(source, event))
+    and returns once it is committed. The grouped write commits by itself (no transaction of
+    `uow`'s): a new event then runs InboundAccepted's post-commit handlers (waking the inbox)."""
+    receipt = await _writer(uow.engine).store(_row(source, event, uow.clock.now()))
+    if not receipt.duplicate:
+        await uow.committed(InboundAccepted(receipt.event_id, source))
+    return receipt

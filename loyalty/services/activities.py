@@ -14,17 +14,26 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members, orders
+from loyalty.db.locks import sqlite_member_lock
 from loyalty.db.program import member_tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType
+from loyalty.domain.members import Member
 from loyalty.domain.points import Activity, awards_for
-from loyalty.domain.tiers import TIER_TYPES, Movement, tier_for, tier_points, window_start
+from loyalty.domain.tiers import (
+    TIER_TYPES,
+    KnownTierState,
+    Movement,
+    tier_for,
+    tier_points,
+    window_start,
+)
 from loyalty.services import inbound
 from loyalty.services.activity_model import (
     ActivityInput,
@@ -35,16 +44,9 @@ from loyalty.services.activity_model import (
 )
 from loyalty.services.earning_config import earning_config
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member, ensure_member, now_utc
+from loyalty.services.members import ensure_member, member_from_row
 from loyalty.services.rules import matching_rules
-from loyalty.services.tiers import KnownTierState
-
-
-async def tier_at(conn: AsyncConnection, member: Member, at: datetime) -> str | None:
-    """The member's tier at the moment of the activity, which picks the rule config."""
-    from loyalty.services import tiers
-
-    return await tiers.tier_at(conn, member.pk, at)
+from loyalty.services.uow import AbstractUnitOfWork
 
 
 async def _locked_with_tier_state(
@@ -52,13 +54,7 @@ async def _locked_with_tier_state(
 ) -> tuple[Member, str | None, list[Movement]] | None:
     """The member locked (as `find_member(lock=True)` does), its stored tier and its tier
     movements after `since`, in one statement (one row per movement, at least one row)."""
-    if conn.dialect.name == "sqlite":
-        # SQLite: take the write lock before reading (see find_member).
-        await conn.execute(
-            members.update()
-            .where(members.c.member_id == member_id)
-            .values(updated_at=members.c.updated_at)
-        )
+    await sqlite_member_lock(conn, member_id)
     moves = and_(
         ledger_entries.c.member_pk == members.c.id,
         ledger_entries.c.type.in_(sorted(TIER_TYPES)),
@@ -88,7 +84,7 @@ async def _locked_with_tier_state(
         for r in rows
         if r.move_type is not None
     ]
-    return Member.from_row(rows[0]), rows[0].stored_tier_id, movements
+    return member_from_row(rows[0]), rows[0].stored_tier_id, movements
 
 
 async def _order_pk(
@@ -138,7 +134,7 @@ async def _order_pk(
 
 
 async def record_activity(
-    engine: AsyncEngine,
+    uow: AbstractUnitOfWork,
     inp: ActivityInput,
     *,
     source: str,
@@ -148,10 +144,10 @@ async def record_activity(
     strict: bool = True,
 ) -> ActivityOutcome:
     check_activity(inp, currency=currency)
-    now = now_utc()
-    async with engine.begin() as conn:
+    async with uow:
+        now = uow.clock.now()
         claim = await inbound.claim(
-            conn,
+            uow.conn,
             source=source,
             key=inp.idempotency_key,
             request=inp.request(),
@@ -164,7 +160,7 @@ async def record_activity(
         if claim.id is None:
             return ActivityOutcome.from_json(claim.first_answer or {}, duplicate=True)
         return await apply_activity(
-            conn,
+            uow,
             claim.id,
             inp,
             config_version=claim.config_version,
@@ -176,7 +172,7 @@ async def record_activity(
 
 
 async def apply_activity(
-    conn: AsyncConnection,
+    uow: AbstractUnitOfWork,
     event_id: int,
     inp: ActivityInput,
     *,
@@ -190,8 +186,10 @@ async def apply_activity(
     **answer_fields: Any,
 ) -> ActivityOutcome:
     """Awards a claimed activity and stores the answer (unless the caller stores many at once),
-    in the caller's transaction. `received_at` (inbox: when the webhook was accepted) stands in
-    for a missing occurredAt."""
+    in the caller's unit of work. `received_at` (inbox: when the webhook was accepted) stands in
+    for a missing occurredAt. The member's tier state and the program go on the uow's cache, for
+    the tier recompute and notifications that follow each entry."""
+    conn = uow.conn
     # Program, tiers and rules from the per-process cache, checked against the version
     # the claim read; then the member, its stored tier and tier movements in one read.
     config = await earning_config(conn, version=config_version)
@@ -200,13 +198,16 @@ async def apply_activity(
     since = min(window_start(at, months), window_start(now, months))
     locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
     if locked is None:
-        member, created = await ensure_member(conn, inp.member_id, custody)
+        member, created = await ensure_member(conn, inp.member_id, custody, now=now)
         locked = (member, None, []) if created else None
         if locked is None:  # created meanwhile by a concurrent transaction
             locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
         assert locked is not None
     member, stored_tier_id, movements = locked
-    known = KnownTierState(movements, stored_tier_id, config.tiers, months)
+    uow.cache.tier_states[member.pk] = KnownTierState(
+        movements, stored_tier_id, config.tiers, months
+    )
+    uow.cache.program = config.program
     at_since = window_start(at, months)
     tier = tier_for(config.tiers, tier_points([m for m in movements if m.at <= at], since=at_since))
     tier_id = tier.id if tier else None
@@ -227,7 +228,7 @@ async def apply_activity(
     results = []
     for award in awards:
         member, entry = await post_entry(
-            conn,
+            uow,
             member,
             EntryType.EARN,
             award.points,
@@ -238,8 +239,6 @@ async def apply_activity(
             inbound_event_id=event_id,
             order_pk=order_pk,
             business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
-            known=known,
-            program=config.program,
         )
         results.append(
             AwardResult(
@@ -266,12 +265,17 @@ async def apply_activity(
 
 
 async def record_ignored(
-    engine: AsyncEngine, *, source: str, key: str, reason: str, details: Mapping[str, Any]
+    uow: AbstractUnitOfWork,
+    *,
+    source: str,
+    key: str,
+    reason: str,
+    details: Mapping[str, Any],
 ) -> ActivityOutcome:
     """Keeps an event that earns nothing (e.g. a Wix payment status other than PAID), once."""
     inbound.check_key(key, "eventId")
-    now = now_utc()
-    async with engine.begin() as conn:
+    async with uow:
+        conn, now = uow.conn, uow.clock.now()
         claim = await inbound.claim(
             conn,
             source=source,

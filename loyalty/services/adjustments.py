@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
-from loyalty.domain.ledger import EntryType, adjustment_to_balance, check_adjustment
+from loyalty.domain.ledger import EntryType, Totals, adjustment_to_balance, check_adjustment
 from loyalty.services import inbound
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import check_member_id, get_member, now_utc
+from loyalty.services.members import check_member_id, get_member
+from loyalty.services.uow import AbstractUnitOfWork
 
 REASON_MAX = 100
 
@@ -66,16 +65,25 @@ def check_adjust_input(inp: AdjustInput) -> None:
     values.check_text("reason", inp.reason)
 
 
-async def adjust_points(engine: AsyncEngine, inp: AdjustInput) -> AdjustOutcome:
+def adjustment_points(inp: AdjustInput, totals: Totals) -> int:
+    """The signed points of the ADJUST entry: the change asked, or the difference to the
+    balance asked (InsufficientPoints for a change that would go below zero is the ledger's)."""
+    if inp.balance is not None:
+        return adjustment_to_balance(totals, inp.balance)
+    assert inp.amount is not None  # check_adjust_input: exactly one of them
+    return inp.amount
+
+
+async def adjust_points(uow: AbstractUnitOfWork, inp: AdjustInput) -> AdjustOutcome:
     check_adjust_input(inp)
-    now = now_utc()
     request = {
         "memberId": inp.member_id,
         "amount": inp.amount,
         "balance": inp.balance,
         "reason": inp.reason,
     }
-    async with engine.begin() as conn:
+    async with uow:
+        conn, now = uow.conn, uow.clock.now()
         claim = await inbound.claim(
             conn,
             source="adjust",
@@ -88,15 +96,11 @@ async def adjust_points(engine: AsyncEngine, inp: AdjustInput) -> AdjustOutcome:
         if claim.id is None:
             return AdjustOutcome.from_json(claim.first_answer or {}, duplicate=True)
         member = await get_member(conn, inp.member_id, lock=True)
-        if inp.balance is not None:
-            points = adjustment_to_balance(member.totals, inp.balance)
-        else:
-            assert inp.amount is not None
-            points = inp.amount
+        points = adjustment_points(inp, member.totals)
         entry_id = None
         if points:
             member, entry = await post_entry(
-                conn,
+                uow,
                 member,
                 EntryType.ADJUST,
                 points,

@@ -2,6 +2,9 @@
 
 A key reads `lk_<id>_<secret>`: the id finds the row (and names the key in logs), the hash of the
 whole key proves it. Keys are 256-bit random, so a fast hash is enough (nothing to brute-force).
+
+The writers run in the caller's transaction on a synchronous connection (`loyalty keys` and the
+start-up's first key are synchronous CLI paths); `verify_key` reads on the API's async one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.rules import api_keys
@@ -43,7 +46,9 @@ def key_id_of(key: str) -> str | None:
     return match.group(1) if match else None
 
 
-def create_key(engine: Engine, *, role: str = "admin", name: str = "") -> tuple[str, ApiKey]:
+def create_key(
+    conn: Connection, *, role: str = "admin", name: str = "", now: datetime | None = None
+) -> tuple[str, ApiKey]:
     """Creates a key; returns it in clear (shown once, never stored) and its record."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}", field="role")
@@ -52,47 +57,43 @@ def create_key(engine: Engine, *, role: str = "admin", name: str = "") -> tuple[
         raise InvalidInput("name must be at most 100 characters", field="name")
     key_id = secrets.token_hex(6)
     key = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-    record = ApiKey(key_id, name, role, datetime.now(UTC), revoked=False)
-    with engine.begin() as conn:
-        conn.execute(
-            api_keys.insert().values(
-                id=key_id,
-                name=name,
-                role=role,
-                secret_hash=hash_key(key),
-                created_date=record.created_date,
-            )
+    record = ApiKey(key_id, name, role, now or datetime.now(UTC), revoked=False)
+    conn.execute(
+        api_keys.insert().values(
+            id=key_id,
+            name=name,
+            role=role,
+            secret_hash=hash_key(key),
+            created_date=record.created_date,
         )
+    )
     return key, record
 
 
-def list_keys(engine: Engine) -> list[ApiKey]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(api_keys).order_by(api_keys.c.created_date)).all()
+def list_keys(conn: Connection) -> list[ApiKey]:
+    rows = conn.execute(select(api_keys).order_by(api_keys.c.created_date)).all()
     return [
         ApiKey(r.id, r.name, r.role, r.created_date, revoked=r.revoked_date is not None)
         for r in rows
     ]
 
 
-def revoke_key(engine: Engine, key_id: str) -> None:
-    with engine.begin() as conn:
-        result = conn.execute(
-            api_keys.update()
-            .where(api_keys.c.id == key_id, api_keys.c.revoked_date.is_(None))
-            .values(revoked_date=datetime.now(UTC))
-        )
+def revoke_key(conn: Connection, key_id: str, *, now: datetime | None = None) -> None:
+    result = conn.execute(
+        api_keys.update()
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_date.is_(None))
+        .values(revoked_date=now or datetime.now(UTC))
+    )
     if result.rowcount != 1:
         raise NotFound(f"no live API key with id {key_id!r} (see `loyalty keys list`)")
 
 
-def has_live_admin_key(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        found = conn.scalar(
-            select(api_keys.c.id)
-            .where(api_keys.c.role == "admin", api_keys.c.revoked_date.is_(None))
-            .limit(1)
-        )
+def has_live_admin_key(conn: Connection) -> bool:
+    found = conn.scalar(
+        select(api_keys.c.id)
+        .where(api_keys.c.role == "admin", api_keys.c.revoked_date.is_(None))
+        .limit(1)
+    )
     return found is not None
 
 

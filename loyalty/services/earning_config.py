@@ -30,6 +30,8 @@ from loyalty.db.tables import metadata
 from loyalty.domain.rules import EarningRule
 from loyalty.domain.tiers import Tier
 from loyalty.services.program import Program, get_program
+from loyalty.services.rules import active_rules
+from loyalty.services.tiers import list_tiers
 
 config_version = Table(
     "config_version",
@@ -62,9 +64,6 @@ _cache: weakref.WeakKeyDictionary[Engine, EarningConfig] = weakref.WeakKeyDictio
 
 async def earning_config(conn: AsyncConnection, *, version: int | None = None) -> EarningConfig:
     """The configuration as of `version` (read here when not given) or newer."""
-    from loyalty.services.rules import active_rules
-    from loyalty.services.tiers import list_tiers
-
     if version is None:
         version = int(
             await conn.scalar(select(config_version.c.version).where(config_version.c.id == 1)) or 0

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.times import utc as _utc
 from loyalty.domain.expiry import Expiration, ExpirationPolicy, MemberActivity, due, upcoming
 from loyalty.domain.ledger import EntryType
+from loyalty.domain.members import Member
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member
 from loyalty.services.program import get_program
 from loyalty.services.redemptions import lock_member
+from loyalty.services.uow import AbstractUnitOfWork
 
 
 async def _last_expiry(conn: AsyncConnection, member_pk: int) -> datetime | None:
@@ -125,25 +126,27 @@ class ExpiryRun:
 
 
 async def run_expiry(
-    engine: AsyncEngine, *, now: datetime | None = None, dry_run: bool = False
+    uow: AbstractUnitOfWork, *, now: datetime | None = None, dry_run: bool = False
 ) -> ExpiryRun:
-    """Expires what is due. Each member in its own transaction: one failure costs one member,
-    and a re-run after a crash finds the finished ones no longer due."""
-    now = now or datetime.now(UTC)
-    async with engine.connect() as conn:
-        policy = (await get_program(conn)).points_expiration
-        planned = await plan(conn, policy, now=now)
+    """Expires what is due. Each member in its own transaction (`uow` used once per member):
+    one failure costs one member, and a re-run after a crash finds the finished ones no longer
+    due."""
+    now = now or uow.clock.now()
+    async with uow:
+        policy = (await get_program(uow.conn)).points_expiration
+        planned = await plan(uow.conn, policy, now=now)
     if dry_run:
         return ExpiryRun(True, planned)
     done = []
     for expected in planned:
-        async with engine.begin() as conn:
+        async with uow:
+            conn = uow.conn
             member = await lock_member(conn, expected.member_id)
             current = upcoming(policy, await activity_of(conn, member))
             if current is None or current.expiration_date > now:
                 continue  # an activity landed since the plan
             _, entry = await post_entry(
-                conn,
+                uow,
                 member,
                 EntryType.EXPIRE,
                 -current.expiring_points,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loyalty.db.ledger import inbound_events, insert_or_skip
 from loyalty.domain import values
 from loyalty.domain.errors import Conflict
+from loyalty.services.earning_config import version_subquery
 
 KEY_MAX = 256
 
@@ -70,8 +71,6 @@ async def claim(
     different request under the same key is refused (DUPLICATE) rather than answered.
     `with_config_version` reads loyalty.services.earning_config's version in the same statement
     (a round trip saved on the hot path)."""
-    from loyalty.services.earning_config import version_subquery
-
     digest = request_hash(request)
     returning: list[Any] = [inbound_events.c.id]
     if with_config_version:

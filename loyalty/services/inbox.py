@@ -28,22 +28,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import IN_DONE as DONE
 from loyalty.db.ledger import IN_FAILED as FAILED
 from loyalty.db.ledger import IN_PENDING as PENDING
 from loyalty.db.ledger import inbound_events, members
+from loyalty.db.locks import sqlite_write_lock
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
 from loyalty.services.activities import apply_activity
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.earning_config import version_subquery
-from loyalty.services.members import now_utc
 from loyalty.services.refunds import RefundInput, apply_refund
 from loyalty.services.rules import matching_rules
+from loyalty.services.uow import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,9 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60, 2 ** max(0, attempts - 1)))
 
 
-async def _due(engine: AsyncEngine, limit: int, now: datetime) -> list[tuple[int, str]]:
+async def _due(uow: AbstractUnitOfWork, limit: int, now: datetime) -> list[tuple[int, str]]:
     """(id, kind) of the oldest due PENDING events."""
-    async with engine.connect() as conn:
+    async with uow.read() as conn:
         rows = await conn.execute(
             select(inbound_events.c.id, inbound_events.c.kind)
             .where(
@@ -92,22 +92,19 @@ def _segments(due: list[tuple[int, str]]) -> list[list[int]]:
     return segments
 
 
-async def _sqlite_write_lock(conn: AsyncConnection, event_id: int) -> None:
+def _sqlite_write_lock(uow: AbstractUnitOfWork, event_id: int) -> Awaitable[None]:
     """SQLite: take the write lock before reading, as the member lock does (PostgreSQL locks
     the rows it reads FOR UPDATE instead)."""
-    if conn.dialect.name == "sqlite":
-        await conn.execute(
-            inbound_events.update()
-            .where(inbound_events.c.id == event_id)
-            .values(attempts=inbound_events.c.attempts)
-        )
+    events = inbound_events
+    return sqlite_write_lock(uow.conn, events, events.c.id == event_id, "attempts")
 
 
 async def _record_failure(
-    engine: AsyncEngine, event_id: int, attempts: int, code: str, message: str
+    uow: AbstractUnitOfWork, event_id: int, attempts: int, code: str, message: str
 ) -> str:
-    """After a rolled-back attempt: FAILED, or PENDING again after a back-off."""
-    now = now_utc()
+    """After a rolled-back attempt (its own transaction): FAILED, or PENDING again after a
+    back-off."""
+    now = uow.clock.now()
     retryable = code in RETRYABLE_CODES or code == "INTERNAL"
     final = not retryable or attempts >= MAX_ATTEMPTS
     values: dict[str, Any] = {
@@ -118,8 +115,8 @@ async def _record_failure(
         values |= {"state": FAILED, "processed_at": now}
     else:
         values["process_after"] = now + _backoff(attempts)
-    async with engine.begin() as conn:
-        await conn.execute(
+    async with uow:
+        await uow.conn.execute(
             inbound_events.update()
             .where(inbound_events.c.id == event_id, inbound_events.c.state == PENDING)
             .values(**values)
@@ -128,15 +125,17 @@ async def _record_failure(
 
 
 async def process_event(
-    engine: AsyncEngine, event_id: int, *, custody: AddressBook, currency: str
+    uow: AbstractUnitOfWork, event_id: int, *, custody: AddressBook, currency: str
 ) -> str | None:
-    """Processes one PENDING event in one transaction: its state after, or None when another
-    processor has it (or it is no longer pending)."""
-    now = now_utc()
+    """Processes one PENDING event in one transaction of `uow` (a failure is recorded in a
+    second one): its state after, or None when another processor has it (or it is no longer
+    pending)."""
+    now = uow.clock.now()
     attempts = 0
     try:
-        async with engine.begin() as conn:
-            await _sqlite_write_lock(conn, event_id)
+        async with uow:
+            conn = uow.conn
+            await _sqlite_write_lock(uow, event_id)
             row = (
                 await conn.execute(
                     select(
@@ -156,11 +155,11 @@ async def process_event(
             payload = json.loads(row.payload)
             if row.kind == "REFUND":
                 await apply_refund(
-                    conn, event_id, RefundInput.from_payload(payload), now=now, **done
+                    uow, event_id, RefundInput.from_payload(payload), now=now, **done
                 )
             else:
                 await apply_activity(
-                    conn,
+                    uow,
                     event_id,
                     ActivityInput.from_payload(payload),
                     config_version=None,
@@ -173,16 +172,16 @@ async def process_event(
                 )
         return DONE
     except DomainError as exc:
-        return await _record_failure(engine, event_id, attempts, exc.code, str(exc))
+        return await _record_failure(uow, event_id, attempts, exc.code, str(exc))
     except Exception as exc:
         if attempts == 0:
             raise  # could not even read the event (database away): the caller backs off
         log.exception("inbox: processing event %s failed (attempt %s)", event_id, attempts)
-        return await _record_failure(engine, event_id, attempts, "INTERNAL", type(exc).__name__)
+        return await _record_failure(uow, event_id, attempts, "INTERNAL", type(exc).__name__)
 
 
 async def process_pending(
-    engine: AsyncEngine,
+    uow: AbstractUnitOfWork,
     *,
     custody: AddressBook,
     currency: str,
@@ -195,8 +194,9 @@ async def process_pending(
     FAILED). Several processes may run it: each event is taken by one (row lock, SKIP LOCKED),
     events of one member serialise on the member's lock, and a refund that another process
     runs before its order's event is retried (NOT_FOUND) after a back-off. `pace` is awaited
-    after each batch with the seconds it took (InboxProcessor yields to webhooks there)."""
-    due = await _due(engine, limit, now_utc())
+    after each batch with the seconds it took (InboxProcessor yields to webhooks there).
+    Each concurrent worker takes its own unit of work (`uow.fresh()`)."""
+    due = await _due(uow, limit, uow.clock.now())
     finished = 0
     for segment in _segments(due):
         # A run of activities goes in batches of BATCH, each one transaction; a refund alone.
@@ -204,6 +204,7 @@ async def process_pending(
 
         async def worker(chunks: Iterator[list[int]]) -> None:
             nonlocal finished
+            mine = uow.fresh()
             began: float | None = None
             for chunk in chunks:
                 if pace is not None and began is not None:
@@ -211,14 +212,12 @@ async def process_pending(
                 began = time.monotonic()
                 done = None
                 if len(chunk) > 1:
-                    done = await process_batch(engine, chunk, custody=custody, currency=currency)
+                    done = await process_batch(mine, chunk, custody=custody, currency=currency)
                 if done is not None:
                     finished += done
                     continue
                 for event_id in chunk:  # one by one: alone, or one of the batch failed
-                    state = await process_event(
-                        engine, event_id, custody=custody, currency=currency
-                    )
+                    state = await process_event(mine, event_id, custody=custody, currency=currency)
                     finished += state in (DONE, FAILED)
 
         n = max(1, min(concurrency, (len(segment) + BATCH - 1) // BATCH))
@@ -227,15 +226,16 @@ async def process_pending(
 
 
 async def process_batch(
-    engine: AsyncEngine, ids: list[int], *, custody: AddressBook, currency: str
+    uow: AbstractUnitOfWork, ids: list[int], *, custody: AddressBook, currency: str
 ) -> int | None:
     """Applies the PENDING activities among `ids` in one transaction (one commit, one read of
     the configuration, one write of the answers): the number applied, or None when one of them
     could not be, in which case nothing is committed and the caller takes them one by one."""
-    now = now_utc()
+    now = uow.clock.now()
     try:
-        async with engine.begin() as conn:
-            await _sqlite_write_lock(conn, ids[0])
+        async with uow:
+            conn = uow.conn
+            await _sqlite_write_lock(uow, ids[0])
             rows = (
                 await conn.execute(
                     select(
@@ -265,7 +265,7 @@ async def process_batch(
             answers = []
             for row, inp in work:
                 outcome = await apply_activity(
-                    conn,
+                    uow,
                     row.id,
                     inp,
                     config_version=version,
@@ -317,14 +317,14 @@ class InboxProcessor:
 
     def __init__(
         self,
-        engine: Callable[[], AsyncEngine],
+        uow: Callable[[], AbstractUnitOfWork],
         *,
         custody: Callable[[], AddressBook],
         currency: str,
         poll: float = 1.0,
         concurrency: int = 4,
     ) -> None:
-        self._engine = engine
+        self._uow = uow
         self._custody = custody
         self._currency = currency
         self._poll = poll
@@ -367,7 +367,7 @@ class InboxProcessor:
             self._wake.clear()
             try:
                 while await process_pending(
-                    self._engine(),
+                    self._uow(),
                     custody=self._custody(),
                     currency=self._currency,
                     concurrency=self._concurrency,

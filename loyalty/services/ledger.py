@@ -1,48 +1,32 @@
-"""Posting to the ledger: one call per entry, inside the caller's transaction.
+"""Posting to the ledger: one call per entry, inside the caller's unit of work.
 
 `post_entry` appends the entry, writes its mint or burn request to the outbox and updates the
-member's totals, all on the caller's connection, so they commit (or roll back) together. Every
-entry type goes through it: EARN and REVERSE here, REDEEM / REFUND / EXPIRE from the rewards and
-expiry services.
+member's totals, all in the unit of work's transaction, so they commit (or roll back) together,
+and publishes `EntryPosted`: its handlers (loyalty.services.handlers: the tier recompute, the
+notifications) run there too. Every entry type goes through it: EARN from activities, ADJUST,
+REVERSE from refunds, REDEEM / REFUND from redemptions, EXPIRE from expiry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import insert_or_skip, ledger_entries
 from loyalty.db.outbox import BURN, MINT, PENDING, chain_requests
 from loyalty.db.statements import once
-from loyalty.domain.ledger import EntryType, post
-from loyalty.domain.tiers import Movement
-from loyalty.services.members import Member, save_totals
-from loyalty.services.notifications import after_posting
-
-if TYPE_CHECKING:
-    from loyalty.services.program import Program
-    from loyalty.services.tiers import KnownTierState
+from loyalty.domain.events import EntryPosted
+from loyalty.domain.ledger import EntryType, PostedEntry, post
+from loyalty.domain.members import Member
+from loyalty.services.members import save_totals
+from loyalty.services.uow import AbstractUnitOfWork
 
 DESCRIPTION_MAX = 200
 
 
-@dataclass(frozen=True)
-class PostedEntry:
-    id: int
-    type: EntryType
-    points: int
-    delta: int
-    debt_change: int
-    balance_after: int
-    rule_id: str | None
-    rule_revision: int | None
-
-
 async def post_entry(
-    conn: AsyncConnection,
+    uow: AbstractUnitOfWork,
     member: Member,
     type_: EntryType,
     points: int,
@@ -56,8 +40,6 @@ async def post_entry(
     reverses_entry_id: int | None = None,
     business_key: str | None = None,
     activity: bool = True,
-    known: KnownTierState | None = None,
-    program: Program | None = None,
 ) -> tuple[Member, PostedEntry | None]:
     """Appends one entry for a member the caller has locked (`find_member(lock=True)`).
 
@@ -65,9 +47,9 @@ async def post_entry(
     the same business key already exists: that is how "one award per order and rule" holds under
     concurrency. Raises the domain's InvalidInput / InsufficientPoints before writing anything.
     `activity=False` leaves lastActivityDate alone (expiry must not count as activity).
-    `known` / `program`: the member's tier state and the program as the caller already read
-    them in this transaction (see tiers.KnownTierState); the entry is added to `known`.
+    A new entry publishes EntryPosted on `uow` (its handlers run before this returns).
     """
+    conn = uow.conn
     posting = post(member.totals, type_, points)
     values = {
         "member_pk": member.pk,
@@ -107,8 +89,6 @@ async def post_entry(
             ledger_entry_id=entry_id,
             now=now,
         )
-    if known is not None:
-        known.movements.append(Movement(type_.value, posting.points, now))
     member = member.with_totals(posting.totals)
     await save_totals(conn, member, now=now, activity=activity)
     entry = PostedEntry(
@@ -121,8 +101,7 @@ async def post_entry(
         rule_id=rule_id,
         rule_revision=rule_revision,
     )
-    # Program area (issue 7): tier recomputed and notifications queued in this transaction.
-    await after_posting(conn, member, entry, now=now, known=known, program=program)
+    await uow.publish(EntryPosted(member, entry, now))
     return member, entry
 
 

@@ -6,70 +6,49 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members
+from loyalty.db.locks import sqlite_member_lock
 from loyalty.db.outbox import FINAL, MINT, chain_requests
 from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain import values
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.ledger import Totals
+from loyalty.domain.members import Member as Member  # re-exported: api reads it from here
+from loyalty.services.uow import AbstractUnitOfWork
 
 MEMBER_ID_MAX = 256
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Member:
-    pk: int
-    member_id: str
-    custodial_address: str
-    wallet_address: str | None
-    wallet_linked_at: datetime | None
-    totals: Totals
-    revision: int
-    last_activity_at: datetime | None
-    created_at: datetime
-
-    @property
-    def receiving_address(self) -> str:
-        return self.wallet_address or self.custodial_address
-
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> Member:
-        m = row._mapping
-        return cls(
-            pk=m["id"],
-            member_id=m["member_id"],
-            custodial_address=m["custodial_address"] or "",
-            wallet_address=m["wallet_address"],
-            wallet_linked_at=utc(m["wallet_linked_at"]),
-            totals=Totals(
-                earned=m["earned"],
-                adjusted=m["adjusted"],
-                redeemed=m["redeemed"],
-                expired=m["expired"],
-                reversed=m["reversed"],
-                debt=m["debt"],
-            ),
-            revision=m["revision"],
-            last_activity_at=utc(m["last_activity_at"]),
-            created_at=utc(m["created_at"]) or now_utc(),
-        )
-
-    def with_totals(self, totals: Totals) -> Member:
-        return replace(self, totals=totals, revision=self.revision + 1)
+def member_from_row(row: Row[Any]) -> Member:
+    m = row._mapping
+    return Member(
+        pk=m["id"],
+        member_id=m["member_id"],
+        custodial_address=m["custodial_address"] or "",
+        wallet_address=m["wallet_address"],
+        wallet_linked_at=utc(m["wallet_linked_at"]),
+        totals=Totals(
+            earned=m["earned"],
+            adjusted=m["adjusted"],
+            redeemed=m["redeemed"],
+            expired=m["expired"],
+            reversed=m["reversed"],
+            debt=m["debt"],
+        ),
+        revision=m["revision"],
+        last_activity_at=utc(m["last_activity_at"]),
+        created_at=utc(m["created_at"]),  # NOT NULL
+    )
 
 
 def check_member_id(member_id: str) -> str:
@@ -82,7 +61,7 @@ async def find_members(conn: AsyncConnection, member_ids: Sequence[str]) -> dict
     if not wanted:
         return {}
     rows = (await conn.execute(select(members).where(members.c.member_id.in_(wanted)))).all()
-    found = (Member.from_row(row) for row in rows)
+    found = (member_from_row(row) for row in rows)
     return {m.member_id: m for m in found}
 
 
@@ -91,18 +70,11 @@ async def find_member(
 ) -> Member | None:
     query = select(members).where(members.c.member_id == member_id)
     if lock:
-        # One writer per member at a time, so totals and "never negative" hold under
-        # concurrency: a row lock on PostgreSQL; on SQLite a write, which takes the database's
-        # write lock before the read (a read first could act on a stale snapshot).
-        if conn.dialect.name == "sqlite":
-            await conn.execute(
-                members.update()
-                .where(members.c.member_id == member_id)
-                .values(updated_at=members.c.updated_at)
-            )
+        # One writer per member at a time: a row lock on PostgreSQL, the write lock on SQLite.
+        await sqlite_member_lock(conn, member_id)
         query = query.with_for_update()
     row = (await conn.execute(query)).first()
-    return Member.from_row(row) if row is not None else None
+    return member_from_row(row) if row is not None else None
 
 
 def no_member(member_id: str) -> NotFound:
@@ -117,14 +89,18 @@ async def get_member(conn: AsyncConnection, member_id: str, *, lock: bool = Fals
 
 
 async def ensure_member(
-    conn: AsyncConnection, member_id: str, custody: AddressBook, *, lock: bool = True
+    conn: AsyncConnection,
+    member_id: str,
+    custody: AddressBook,
+    *,
+    now: datetime,
+    lock: bool = True,
 ) -> tuple[Member, bool]:
     """The member, created if new (with its custodial address). True when created here."""
     member_id = check_member_id(member_id)
     existing = await find_member(conn, member_id, lock=lock)  # the usual case: one statement
     if existing is not None:
         return existing, False
-    now = now_utc()
     created = (
         await conn.execute(
             insert_or_skip(conn.dialect.name, members, ["member_id"])
@@ -143,9 +119,11 @@ async def ensure_member(
     return member, created is not None
 
 
-async def create_member(engine: AsyncEngine, member_id: str, custody: AddressBook) -> Member:
-    async with engine.begin() as conn:
-        member, created = await ensure_member(conn, member_id, custody, lock=False)
+async def create_member(uow: AbstractUnitOfWork, member_id: str, custody: AddressBook) -> Member:
+    async with uow:
+        member, created = await ensure_member(
+            uow.conn, member_id, custody, now=uow.clock.now(), lock=False
+        )
     if not created:
         raise Conflict(f"member {member.member_id!r} already exists", field="memberId")
     return member
@@ -244,7 +222,7 @@ class Transaction:
             rule_id=m["rule_id"],
             rule_revision=m["rule_revision"],
             description=m["description"],
-            created_at=utc(m["created_at"]) or now_utc(),
+            created_at=utc(m["created_at"]),  # NOT NULL
         )
 
 

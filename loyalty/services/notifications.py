@@ -1,9 +1,8 @@
 """The notifications outbox: what happened to a member, queued in the ledger's transaction.
 
-`after_posting` is called by the ledger's `post_entry` for every entry: it recomputes the
-member's tier and queues the entry's event (and a tier change) for the channels the site owner
-has turned on. Only inserts happen here; delivery (loyalty.notify.loop) runs later and its
-failures never reach the ledger.
+The handlers of EntryPosted and TierChanged (loyalty.services.handlers) queue each entry's event
+and each tier change here, for the channels the site owner has turned on. Only inserts happen
+here; delivery (loyalty.notify.loop) runs later and its failures never reach the ledger.
 """
 
 from __future__ import annotations
@@ -11,20 +10,20 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loyalty.db.ledger import dialect_insert, members
 from loyalty.db.program import member_contacts, notifications
-from loyalty.services.program import get_program
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection
-
-    from loyalty.services.ledger import PostedEntry
-    from loyalty.services.members import Member
-    from loyalty.services.program import Program
-    from loyalty.services.tiers import KnownTierState, MemberTier
+from loyalty.domain.errors import InvalidInput
+from loyalty.domain.ledger import PostedEntry
+from loyalty.domain.members import Member
+from loyalty.domain.tiers import MemberTier
+from loyalty.services.members import check_member_id
+from loyalty.services.program import Program, get_program
+from loyalty.services.uow import AbstractUnitOfWork
 
 WEBHOOK, EMAIL = "WEBHOOK", "EMAIL"
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
@@ -114,12 +113,13 @@ async def queue_entry(
     )
 
 
-async def queue_tier_change(conn: AsyncConnection, change: MemberTier, *, now: datetime) -> None:
-    from loyalty.db.ledger import members
-
-    member_id = await conn.scalar(
-        select(members.c.member_id).where(members.c.id == change.member_pk)
-    )
+async def queue_tier_change(
+    conn: AsyncConnection, change: MemberTier, *, now: datetime, member_id: str | None = None
+) -> None:
+    if member_id is None:
+        member_id = await conn.scalar(
+            select(members.c.member_id).where(members.c.id == change.member_pk)
+        )
     await _queue(
         conn,
         event_id=f"evt_tier_{uuid.uuid4().hex}",
@@ -134,39 +134,18 @@ async def queue_tier_change(conn: AsyncConnection, change: MemberTier, *, now: d
     )
 
 
-async def after_posting(
-    conn: AsyncConnection,
-    member: Member,
-    entry: PostedEntry,
-    *,
-    now: datetime,
-    known: KnownTierState | None = None,
-    program: Program | None = None,
-) -> None:
-    """The ledger's hook, in the entry's transaction: tier recomputed (every change of the
-    ledger), then the entry's and any tier change's notifications queued. `known` and
-    `program` are what a caller has already read in this transaction (no re-reading)."""
-    from loyalty.services.tiers import recompute_member
-
-    tier = await recompute_member(conn, member.pk, now=now, known=known)
-    await queue_entry(conn, member, entry, tier_id=tier.tier_id, now=now, program=program)
-    if tier.changed:
-        await queue_tier_change(conn, tier, now=now)
-
-
 EMAIL_MAX, NAME_MAX = 254, 100
 
 
 async def set_contact(
-    conn: AsyncConnection, member_id: str, *, email: str | None, name: str | None, now: datetime
+    uow: AbstractUnitOfWork,
+    member_id: str,
+    *,
+    email: str | None,
+    name: str | None,
+    now: datetime | None = None,
 ) -> None:
     """Where the member's thank-you e-mails go ("" clears a field)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    from loyalty.domain.errors import InvalidInput
-    from loyalty.services.members import check_member_id
-
     member_id = check_member_id(member_id)
     email = (email or "").strip() or None
     name = (name or "").strip() or None
@@ -176,13 +155,14 @@ async def set_contact(
         raise InvalidInput("email must be one address such as ann@example.com", field="email")
     if name is not None and (len(name) > NAME_MAX or any(ord(c) < 32 for c in name)):
         raise InvalidInput(f"name must be at most {NAME_MAX} characters", field="name")
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(member_contacts).values(
-        member_id=member_id, email=email, name=name, updated_at=now
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["member_id"],
-            set_={"email": email, "name": name, "updated_at": now},
+    async with uow:
+        now = now or uow.clock.now()
+        statement = dialect_insert(uow.conn.dialect.name, member_contacts).values(
+            member_id=member_id, email=email, name=name, updated_at=now
         )
-    )
+        await uow.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["member_id"],
+                set_={"email": email, "name": name, "updated_at": now},
+            )
+        )

@@ -12,25 +12,17 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.program import program_settings
-from loyalty.domain.errors import InvalidInput, RevisionMismatch
+from loyalty.domain.errors import InvalidInput
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus, validate_policy
+from loyalty.domain.program import Program
+from loyalty.domain.revisions import check_revision
 from loyalty.domain.templates import validate_template
 from loyalty.domain.tiers import validate_window
+from loyalty.services.uow import AbstractUnitOfWork
+
+__all__ = ["Program", "ProgramChanges", "get_program", "update_program"]
 
 POINT_VALUE_MAX = Decimal("1000000")
-
-
-@dataclass(frozen=True)
-class Program:
-    tiers_window_months: int
-    points_expiration: ExpirationPolicy
-    point_value: Decimal
-    email_subject: str
-    email_body: str
-    email_enabled: bool
-    webhook_url: str | None
-    revision: int
-    updated_date: datetime
 
 
 @dataclass(frozen=True)
@@ -92,16 +84,22 @@ def _webhook_url(raw: str) -> str | None:
 
 
 async def update_program(
-    conn: AsyncConnection, changes: ProgramChanges, *, revision: int, now: datetime | None = None
+    uow: AbstractUnitOfWork, changes: ProgramChanges, *, revision: int, now: datetime | None = None
+) -> Program:
+    async with uow:
+        new = await _update_program(
+            uow.conn, changes, revision=revision, now=now or uow.clock.now()
+        )
+        uow.cache.program = new
+        return new
+
+
+async def _update_program(
+    conn: AsyncConnection, changes: ProgramChanges, *, revision: int, now: datetime
 ) -> Program:
     current = await get_program(conn, for_update=True)
-    if revision != current.revision:
-        raise RevisionMismatch(
-            f"the program settings are at revision {current.revision}, not {revision}: read "
-            "them again and retry with the current revision",
-            field="revision",
-        )
-    new = replace(current, revision=current.revision + 1, updated_date=now or datetime.now(UTC))
+    check_revision("the program settings", current.revision, revision, plural=True)
+    new = replace(current, revision=current.revision + 1, updated_date=now)
     if changes.tiers_window_months is not None:
         new = replace(new, tiers_window_months=validate_window(changes.tiers_window_months))
     if changes.points_expiration is not None:

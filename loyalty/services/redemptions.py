@@ -10,18 +10,19 @@ redemptions can never both see the same balance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import members
 from loyalty.db.program import redemptions
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, NotFound
 from loyalty.domain.ledger import EntryType
+from loyalty.domain.members import Member
 from loyalty.domain.rewards import (
     RedemptionStatus,
     check_affordable,
@@ -30,9 +31,10 @@ from loyalty.domain.rewards import (
     new_coupon_code,
 )
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member, check_member_id, get_member
+from loyalty.services.members import check_member_id, get_member
 from loyalty.services.rewards import get_reward
 from loyalty.services.tiers import tier_at
+from loyalty.services.uow import AbstractUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Redemption:
             status=RedemptionStatus(row.status),
             redeem_entry_id=int(row.redeem_entry_id),
             refund_entry_id=row.refund_entry_id,
-            created_date=_utc(row.created_at) or datetime.now(UTC),
+            created_date=_utc(row.created_at),  # NOT NULL
             cancelled_date=_utc(row.cancelled_at),
         )
 
@@ -90,7 +92,7 @@ async def _unique_code(conn: AsyncConnection) -> str:
 
 
 async def redeem_reward(
-    engine: AsyncEngine,
+    uow: AbstractUnitOfWork,
     member_id: str,
     reward_id: str,
     idempotency_key: str,
@@ -100,8 +102,8 @@ async def redeem_reward(
     """Spends the reward's cost for the member's tier and returns the coupon. The same
     idempotency key returns the first redemption again (nothing spent twice)."""
     key = check_idempotency_key(idempotency_key)
-    now = now or datetime.now(UTC)
-    async with engine.begin() as conn:
+    async with uow:
+        conn, now = uow.conn, now or uow.clock.now()
         member = await lock_member(conn, member_id)
         earlier = (
             await conn.execute(
@@ -122,7 +124,7 @@ async def redeem_reward(
         config = config_for(reward, await tier_at(conn, member.pk, now))
         check_affordable(member.totals.balance, config.cost_in_points)
         member, entry = await post_entry(
-            conn,
+            uow,
             member,
             EntryType.REDEEM,
             -config.cost_in_points,
@@ -173,18 +175,18 @@ async def get_redemption(conn: AsyncConnection, redemption_id: str) -> Redemptio
 
 
 async def cancel_redemption(
-    engine: AsyncEngine, redemption_id: str, *, now: datetime | None = None
+    uow: AbstractUnitOfWork, redemption_id: str, *, now: datetime | None = None
 ) -> Redemption:
     """Gives the points back as a REFUND (a mint). Cancelling twice changes nothing more."""
-    now = now or datetime.now(UTC)
-    async with engine.begin() as conn:
+    async with uow:
+        conn, now = uow.conn, now or uow.clock.now()
         found = await get_redemption(conn, redemption_id)
         member = await lock_member(conn, found.member_id)
         current = await get_redemption(conn, redemption_id)  # re-read under the lock
         if current.status is RedemptionStatus.CANCELLED:
             return current
         member, entry = await post_entry(
-            conn,
+            uow,
             member,
             EntryType.REFUND,
             current.cost_in_points,

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from loyalty.db.ledger import ledger_entries, members, orders
 from loyalty.domain import values
@@ -23,7 +22,8 @@ from loyalty.domain.errors import InvalidInput, NotFound
 from loyalty.domain.ledger import EntryType, check_refund, points_to_reverse
 from loyalty.services import inbound
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import Member, now_utc
+from loyalty.services.members import member_from_row
+from loyalty.services.uow import AbstractUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -120,13 +120,13 @@ def check_refund_input(inp: RefundInput) -> None:
             raise InvalidInput("a refund amount must be more than 0", field="amount")
 
 
-async def record_refund(engine: AsyncEngine, inp: RefundInput, *, source: str) -> RefundOutcome:
+async def record_refund(uow: AbstractUnitOfWork, inp: RefundInput, *, source: str) -> RefundOutcome:
     check_refund_input(inp)
-    now = now_utc()
     request = inp.request()
-    async with engine.begin() as conn:
+    async with uow:
+        now = uow.clock.now()
         claim = await inbound.claim(
-            conn,
+            uow.conn,
             source=source,
             key=inp.idempotency_key,
             request=request,
@@ -138,13 +138,19 @@ async def record_refund(engine: AsyncEngine, inp: RefundInput, *, source: str) -
         )
         if claim.id is None:
             return RefundOutcome.from_json(claim.first_answer or {}, duplicate=True)
-        return await apply_refund(conn, claim.id, inp, now=now)
+        return await apply_refund(uow, claim.id, inp, now=now)
 
 
 async def apply_refund(
-    conn: AsyncConnection, event_id: int, inp: RefundInput, *, now: datetime, **answer_fields: Any
+    uow: AbstractUnitOfWork,
+    event_id: int,
+    inp: RefundInput,
+    *,
+    now: datetime,
+    **answer_fields: Any,
 ) -> RefundOutcome:
-    """Reverses a claimed refund's share of the order's awards, in the caller's transaction."""
+    """Reverses a claimed refund's share of the order's awards, in the caller's unit of work."""
+    conn = uow.conn
     found = (
         await conn.execute(
             select(orders.c.id, orders.c.member_pk).where(
@@ -160,7 +166,7 @@ async def apply_refund(
     member_row = (
         await conn.execute(select(members).where(members.c.id == found.member_pk).with_for_update())
     ).one()
-    member = Member.from_row(member_row)
+    member = member_from_row(member_row)
     order = (
         await conn.execute(select(orders).where(orders.c.id == found.id).with_for_update())
     ).one()
@@ -187,7 +193,7 @@ async def apply_refund(
         if not points:
             continue
         member, entry = await post_entry(
-            conn,
+            uow,
             member,
             EntryType.REVERSE,
             -points,

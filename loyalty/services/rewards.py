@@ -26,6 +26,7 @@ from loyalty.domain.rewards import (
     updated_reward,
 )
 from loyalty.services.tiers import check_tier_ids
+from loyalty.services.uow import AbstractUnitOfWork
 
 _live = rewards.c.deleted.is_(False)
 
@@ -101,16 +102,20 @@ def _values(reward: Reward) -> dict[str, Any]:
     }
 
 
-async def create_reward(conn: AsyncConnection, data: RewardInput, *, now: datetime) -> Reward:
-    reward = new_reward(data, reward_id=str(uuid.uuid4()), now=now)
-    await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
-    await conn.execute(
-        rewards.insert().values(
-            id=reward.id, deleted=False, created_date=reward.created_date, **_values(reward)
+async def create_reward(
+    uow: AbstractUnitOfWork, data: RewardInput, *, now: datetime | None = None
+) -> Reward:
+    async with uow:
+        conn = uow.conn
+        reward = new_reward(data, reward_id=str(uuid.uuid4()), now=now or uow.clock.now())
+        await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
+        await conn.execute(
+            rewards.insert().values(
+                id=reward.id, deleted=False, created_date=reward.created_date, **_values(reward)
+            )
         )
-    )
-    await _write_configs(conn, reward)
-    return reward
+        await _write_configs(conn, reward)
+        return reward
 
 
 async def _locked(conn: AsyncConnection, reward_id: str) -> Reward:
@@ -125,22 +130,34 @@ async def _locked(conn: AsyncConnection, reward_id: str) -> Reward:
 
 
 async def update_reward(
-    conn: AsyncConnection, reward_id: str, changes: RewardChanges, *, revision: int, now: datetime
+    uow: AbstractUnitOfWork,
+    reward_id: str,
+    changes: RewardChanges,
+    *,
+    revision: int,
+    now: datetime | None = None,
 ) -> Reward:
-    reward = updated_reward(await _locked(conn, reward_id), changes, revision=revision, now=now)
-    await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
-    await conn.execute(rewards.update().where(rewards.c.id == reward.id).values(**_values(reward)))
-    if changes.configs_by_tier is not None:
-        await _write_configs(conn, reward)
-    return reward
+    async with uow:
+        conn = uow.conn
+        reward = updated_reward(
+            await _locked(conn, reward_id), changes, revision=revision, now=now or uow.clock.now()
+        )
+        await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
+        await conn.execute(
+            rewards.update().where(rewards.c.id == reward.id).values(**_values(reward))
+        )
+        if changes.configs_by_tier is not None:
+            await _write_configs(conn, reward)
+        return reward
 
 
 async def delete_reward(
-    conn: AsyncConnection, reward_id: str, *, revision: int, now: datetime
+    uow: AbstractUnitOfWork, reward_id: str, *, revision: int, now: datetime | None = None
 ) -> None:
-    check_revision(await _locked(conn, reward_id), revision)
-    await conn.execute(
-        rewards.update()
-        .where(rewards.c.id == reward_id)
-        .values(deleted=True, active=False, updated_date=now)
-    )
+    async with uow:
+        check_revision(await _locked(uow.conn, reward_id), revision)
+        await uow.conn.execute(
+            rewards.update()
+            .where(rewards.c.id == reward_id)
+            .values(deleted=True, active=False, updated_date=now or uow.clock.now())
+        )

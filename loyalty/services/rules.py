@@ -1,7 +1,8 @@
 """Earning rules in the database: create, bulk create, read, list (keyset pages), update, delete.
 
-The domain validates; this module stores. Writers take an AsyncConnection inside the caller's
-transaction, except `bulk_create`, which runs each item in its own transaction.
+The domain validates; this module stores. Readers take a connection; writers take a unit of
+work (loyalty.services.uow) and run in its transaction, except `bulk_create`, which runs each
+item in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import binascii
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.children import children_by_parent
 from loyalty.db.rules import earning_rule_configs, earning_rules
@@ -43,14 +44,11 @@ from loyalty.domain.rules import (
     updated_rule,
 )
 from loyalty.services.tiers import check_tier_ids
+from loyalty.services.uow import AbstractUnitOfWork, UnitOfWorkError
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 MAX_BULK = 100
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> EarningRule:
@@ -295,71 +293,77 @@ def _integrity(exc: IntegrityError, rule: EarningRule) -> DomainError:
 
 
 async def create_rule(
-    conn: AsyncConnection, data: RuleInput, *, now: datetime | None = None
+    uow: AbstractUnitOfWork, data: RuleInput, *, now: datetime | None = None
 ) -> EarningRule:
-    rule = new_rule(data, rule_id=str(uuid.uuid4()), now=now or _now())
-    await check_tier_ids(conn, rule.tier_ids, field="tierId")
-    await _check_unique_title(conn, rule)
-    try:
-        await conn.execute(
-            earning_rules.insert().values(
-                id=rule.id,
-                pre_installed=False,
-                deleted=False,
-                created_date=rule.created_date,
-                **_rule_values(rule),
+    async with uow:
+        conn = uow.conn
+        rule = new_rule(data, rule_id=str(uuid.uuid4()), now=now or uow.clock.now())
+        await check_tier_ids(conn, rule.tier_ids, field="tierId")
+        await _check_unique_title(conn, rule)
+        try:
+            await conn.execute(
+                earning_rules.insert().values(
+                    id=rule.id,
+                    pre_installed=False,
+                    deleted=False,
+                    created_date=rule.created_date,
+                    **_rule_values(rule),
+                )
             )
-        )
-        await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
-    except IntegrityError as exc:
-        raise _integrity(exc, rule) from None
-    return rule
+            await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
+        except IntegrityError as exc:
+            raise _integrity(exc, rule) from None
+        return rule
 
 
 async def bulk_create(
-    engine: AsyncEngine, items: Sequence[RuleInput]
+    uow: AbstractUnitOfWork, items: Sequence[RuleInput]
 ) -> list[EarningRule | DomainError]:
-    """Each item in its own transaction: one bad item fails alone, with its error."""
+    """Each item in its own transaction of `uow`: one bad item fails alone, with its error
+    (so `uow` must not be open already: joined, the items could not fail alone)."""
+    if uow.is_open:
+        raise UnitOfWorkError("bulk_create runs one transaction per item: pass a closed uow")
     if not 1 <= len(items) <= MAX_BULK:
         raise InvalidInput(f"send 1 to {MAX_BULK} rules per bulk create", field="rules")
     results: list[EarningRule | DomainError] = []
     for item in items:
         try:
-            async with engine.begin() as conn:
-                results.append(await create_rule(conn, item))
+            results.append(await create_rule(uow, item))
         except DomainError as exc:
             results.append(exc)
     return results
 
 
 async def update_rule(
-    conn: AsyncConnection,
+    uow: AbstractUnitOfWork,
     rule_id: str,
     *,
     revision: int,
     changes: RuleChanges,
     now: datetime | None = None,
 ) -> EarningRule:
-    current = await get_rule(conn, rule_id)
-    rule = updated_rule(current, changes, revision=revision, now=now or _now())
-    await check_tier_ids(conn, rule.tier_ids, field="tierId")
-    await _check_unique_title(conn, rule)
-    try:
-        result = await conn.execute(
-            earning_rules.update()
-            .where(earning_rules.c.id == rule_id, earning_rules.c.revision == revision, _live)
-            .values(**_rule_values(rule))
-        )
-        if result.rowcount != 1:
-            raise _lost_race(rule_id)
-        if changes.fixed_amount is not None or changes.conversion_rate is not None:
-            await conn.execute(
-                earning_rule_configs.delete().where(earning_rule_configs.c.rule_id == rule_id)
+    async with uow:
+        conn = uow.conn
+        current = await get_rule(conn, rule_id)
+        rule = updated_rule(current, changes, revision=revision, now=now or uow.clock.now())
+        await check_tier_ids(conn, rule.tier_ids, field="tierId")
+        await _check_unique_title(conn, rule)
+        try:
+            result = await conn.execute(
+                earning_rules.update()
+                .where(earning_rules.c.id == rule_id, earning_rules.c.revision == revision, _live)
+                .values(**_rule_values(rule))
             )
-            await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
-    except IntegrityError as exc:
-        raise _integrity(exc, rule) from None
-    return rule
+            if result.rowcount != 1:
+                raise _lost_race(rule_id)
+            if changes.fixed_amount is not None or changes.conversion_rate is not None:
+                await conn.execute(
+                    earning_rule_configs.delete().where(earning_rule_configs.c.rule_id == rule_id)
+                )
+                await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
+        except IntegrityError as exc:
+            raise _integrity(exc, rule) from None
+        return rule
 
 
 def _lost_race(rule_id: str) -> RevisionMismatch:
@@ -370,19 +374,25 @@ def _lost_race(rule_id: str) -> RevisionMismatch:
 
 
 async def delete_rule(
-    conn: AsyncConnection, rule_id: str, *, revision: int, now: datetime | None = None
+    uow: AbstractUnitOfWork, rule_id: str, *, revision: int, now: datetime | None = None
 ) -> EarningRule:
     """Marks the rule deleted (awards keep pointing at it); returns it as it was."""
-    current = await get_rule(conn, rule_id)
-    check_deletable(current, revision)
-    result = await conn.execute(
-        earning_rules.update()
-        .where(earning_rules.c.id == rule_id, earning_rules.c.revision == revision, _live)
-        .values(deleted=True, title_key=None, revision=revision + 1, updated_date=now or _now())
-    )
-    if result.rowcount != 1:
-        raise _lost_race(rule_id)
-    return current
+    async with uow:
+        current = await get_rule(uow.conn, rule_id)
+        check_deletable(current, revision)
+        result = await uow.conn.execute(
+            earning_rules.update()
+            .where(earning_rules.c.id == rule_id, earning_rules.c.revision == revision, _live)
+            .values(
+                deleted=True,
+                title_key=None,
+                revision=revision + 1,
+                updated_date=now or uow.clock.now(),
+            )
+        )
+        if result.rowcount != 1:
+            raise _lost_race(rule_id)
+        return current
 
 
 async def count_rules(conn: AsyncConnection) -> int:

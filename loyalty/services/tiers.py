@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loyalty.db.ledger import ledger_entries, members
+from loyalty.db.ledger import dialect_insert, ledger_entries, members
 from loyalty.db.program import member_tiers, reward_configs
 from loyalty.db.rules import earning_rule_configs, tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound, UnknownTier
+from loyalty.domain.events import TierChanged
 from loyalty.domain.tiers import (
     TIER_TYPES,
+    KnownTierState,
+    MemberTier,
     Movement,
     Tier,
     TierChanges,
@@ -40,6 +40,7 @@ from loyalty.domain.tiers import (
     window_start,
 )
 from loyalty.services.program import get_program
+from loyalty.services.uow import AbstractUnitOfWork
 
 
 def tier_from_row(row: Any) -> Tier:
@@ -109,69 +110,59 @@ def _values(tier: Tier) -> dict[str, Any]:
     }
 
 
-async def create_tier(conn: AsyncConnection, data: TierInput, *, now: datetime) -> Tier:
-    tier = new_tier(data, tier_id=str(uuid.uuid4()), now=now)
-    await _check_unique_threshold(conn, tier)
-    await conn.execute(tiers.insert().values(id=tier.id, created_date=now, **_values(tier)))
-    await recompute_all(conn, now=now)
-    return tier
+async def create_tier(
+    uow: AbstractUnitOfWork, data: TierInput, *, now: datetime | None = None
+) -> Tier:
+    async with uow:
+        now = now or uow.clock.now()
+        tier = new_tier(data, tier_id=str(uuid.uuid4()), now=now)
+        await _check_unique_threshold(uow.conn, tier)
+        await uow.conn.execute(tiers.insert().values(id=tier.id, created_date=now, **_values(tier)))
+        await recompute_all(uow, now=now)
+        return tier
 
 
 async def update_tier(
-    conn: AsyncConnection, tier_id: str, changes: TierChanges, *, revision: int, now: datetime
+    uow: AbstractUnitOfWork,
+    tier_id: str,
+    changes: TierChanges,
+    *,
+    revision: int,
+    now: datetime | None = None,
 ) -> Tier:
-    tier = updated_tier(
-        await get_tier(conn, tier_id, lock=True), changes, revision=revision, now=now
-    )
-    await _check_unique_threshold(conn, tier)
-    await conn.execute(tiers.update().where(tiers.c.id == tier.id).values(**_values(tier)))
-    await recompute_all(conn, now=now)
-    return tier
+    async with uow:
+        now = now or uow.clock.now()
+        conn = uow.conn
+        tier = updated_tier(
+            await get_tier(conn, tier_id, lock=True), changes, revision=revision, now=now
+        )
+        await _check_unique_threshold(conn, tier)
+        await conn.execute(tiers.update().where(tiers.c.id == tier.id).values(**_values(tier)))
+        await recompute_all(uow, now=now)
+        return tier
 
 
-async def delete_tier(conn: AsyncConnection, tier_id: str, *, revision: int, now: datetime) -> None:
+async def delete_tier(
+    uow: AbstractUnitOfWork, tier_id: str, *, revision: int, now: datetime | None = None
+) -> None:
     """Refused while an earning rule or reward has a config for the tier: its members would
     silently change rates."""
-    check_revision(await get_tier(conn, tier_id, lock=True), revision)
-    for table, what in ((earning_rule_configs, "earning rule"), (reward_configs, "reward")):
-        used = await conn.scalar(select(table.c.id).where(table.c.tier_id == tier_id).limit(1))
-        if used is not None:
-            raise InvalidInput(
-                f"tier {tier_id} is used by an {what}'s configsByTier; remove those configs first",
-                field="id",
-            )
-    await conn.execute(tiers.delete().where(tiers.c.id == tier_id))
-    await recompute_all(conn, now=now)
+    async with uow:
+        conn = uow.conn
+        check_revision(await get_tier(conn, tier_id, lock=True), revision)
+        for table, what in ((earning_rule_configs, "earning rule"), (reward_configs, "reward")):
+            used = await conn.scalar(select(table.c.id).where(table.c.tier_id == tier_id).limit(1))
+            if used is not None:
+                raise InvalidInput(
+                    f"tier {tier_id} is used by an {what}'s configsByTier; remove those configs "
+                    "first",
+                    field="id",
+                )
+        await conn.execute(tiers.delete().where(tiers.c.id == tier_id))
+        await recompute_all(uow, now=now or uow.clock.now())
 
 
 # --- members' tiers ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MemberTier:
-    member_pk: int
-    tier_id: str | None
-    tier_points: int
-    previous_tier_id: str | None
-    next_check_at: datetime | None
-
-    @property
-    def changed(self) -> bool:
-        return self.tier_id != self.previous_tier_id
-
-
-@dataclass
-class KnownTierState:
-    """What `recompute_member` would read about a member, read already (under the member's lock)
-    by a caller that posts several things in one transaction (loyalty.services.activities): the
-    member's tier movements since some moment at or before the window start, and the stored
-    tier. The ledger appends each entry it posts and the recompute stores the new tier here, so
-    it stays what a fresh read would return."""
-
-    movements: list[Movement]
-    stored_tier_id: str | None
-    tiers: Sequence[Tier]
-    months: int
 
 
 async def _movements(
@@ -244,8 +235,7 @@ async def current_tier_id(conn: AsyncConnection, member_pk: int) -> str | None:
 
 
 def _upsert(dialect: str) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(member_tiers)
+    statement = dialect_insert(dialect, member_tiers)
     return statement.on_conflict_do_update(
         index_elements=["member_pk"],
         set_={
@@ -310,10 +300,10 @@ async def recompute_member(
 
 
 async def _recompute_many(
-    conn: AsyncConnection, member_pks: Sequence[int], *, now: datetime
+    uow: AbstractUnitOfWork, member_pks: Sequence[int], *, now: datetime
 ) -> list[MemberTier]:
-    from loyalty.services.notifications import queue_tier_change
-
+    """Each member's tier recomputed under its lock; a change publishes TierChanged."""
+    conn = uow.conn
     months = (await get_program(conn)).tiers_window_months
     tier_list = await list_tiers(conn)
     changes = []
@@ -321,26 +311,28 @@ async def _recompute_many(
         # The member's row lock orders this with concurrent postings (no-op on SQLite).
         await conn.execute(select(members.c.id).where(members.c.id == pk).with_for_update())
         result = await recompute_member(conn, pk, now=now, tier_list=tier_list, months=months)
+        uow.cache.tier_states.pop(pk, None)  # read before this recompute: stale now
+        uow.cache.tier_ids[pk] = result.tier_id
         if result.changed:
-            await queue_tier_change(conn, result, now=now)
+            await uow.publish(TierChanged(result, now))
             changes.append(result)
     return changes
 
 
-async def recompute_all(conn: AsyncConnection, *, now: datetime) -> list[MemberTier]:
+async def recompute_all(uow: AbstractUnitOfWork, *, now: datetime) -> list[MemberTier]:
     """After the tiers themselves change. Ours: one transaction; fine for thousands of members,
     and it keeps a tier edit and its effect atomic."""
-    pks = (await conn.execute(select(members.c.id).order_by(members.c.id))).scalars().all()
-    return await _recompute_many(conn, list(pks), now=now)
+    pks = (await uow.conn.execute(select(members.c.id).order_by(members.c.id))).scalars().all()
+    return await _recompute_many(uow, list(pks), now=now)
 
 
-async def roll_tiers(engine: AsyncEngine, *, now: datetime | None = None) -> list[MemberTier]:
+async def roll_tiers(uow: AbstractUnitOfWork, *, now: datetime | None = None) -> list[MemberTier]:
     """The periodic job: members whose oldest counted points have left the window."""
-    now = now or datetime.now(UTC)
-    async with engine.begin() as conn:
+    async with uow:
+        now = now or uow.clock.now()
         pks = (
             (
-                await conn.execute(
+                await uow.conn.execute(
                     select(member_tiers.c.member_pk)
                     .where(member_tiers.c.next_check_at <= now)
                     .order_by(member_tiers.c.member_pk)
@@ -349,4 +341,4 @@ async def roll_tiers(engine: AsyncEngine, *, now: datetime | None = None) -> lis
             .scalars()
             .all()
         )
-        return await _recompute_many(conn, list(pks), now=now)
+        return await _recompute_many(uow, list(pks), now=now)

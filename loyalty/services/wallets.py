@@ -14,14 +14,15 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.ledger import members, wallet_challenges, wallet_links
 from loyalty.db.outbox import BURN, MINT
 from loyalty.db.times import utc
 from loyalty.domain.errors import Conflict, InvalidInput
+from loyalty.domain.members import Member
 from loyalty.services.ledger import queue_chain_request
-from loyalty.services.members import Member, get_member, now_utc
+from loyalty.services.members import get_member
+from loyalty.services.uow import AbstractUnitOfWork
 
 CHALLENGE_TTL = timedelta(minutes=10)
 OPEN_CHALLENGES_TRIED = 5
@@ -69,10 +70,10 @@ def signer_of(message: str, signature: str) -> str | None:
         return None
 
 
-async def issue_challenge(engine: AsyncEngine, member_id: str) -> Challenge:
-    now = now_utc()
+async def issue_challenge(uow: AbstractUnitOfWork, member_id: str) -> Challenge:
     nonce = secrets.token_hex(16)
-    async with engine.begin() as conn:
+    async with uow:
+        conn, now = uow.conn, uow.clock.now()
         member = await get_member(conn, member_id)
         message = challenge_message(member.member_id, nonce, now)
         await conn.execute(
@@ -87,12 +88,14 @@ async def issue_challenge(engine: AsyncEngine, member_id: str) -> Challenge:
     return Challenge(member.member_id, message, nonce, now + CHALLENGE_TTL)
 
 
-async def link_wallet(engine: AsyncEngine, member_id: str, address: str, signature: str) -> Member:
+async def link_wallet(
+    uow: AbstractUnitOfWork, member_id: str, address: str, signature: str
+) -> Member:
     address = check_address(address)
     signature = check_signature(signature)
-    now = now_utc()
     try:
-        async with engine.begin() as conn:
+        async with uow:
+            conn, now = uow.conn, uow.clock.now()
             member = await get_member(conn, member_id, lock=True)
             open_challenges = (
                 await conn.execute(

@@ -21,6 +21,7 @@ from loyalty.services.members import ensure_member
 from loyalty.services.rewards import create_reward
 from loyalty.services.tiers import create_tier
 from tests.support.ledger import CUSTODY
+from tests.support.uow import uow_for
 
 
 def at(*parts: int) -> datetime:
@@ -30,9 +31,9 @@ def at(*parts: int) -> datetime:
 async def post(
     engine: AsyncEngine, member_id: str, type_: EntryType, points: int, *, now: datetime
 ) -> None:
-    async with engine.begin() as conn:
-        member, _ = await ensure_member(conn, member_id, CUSTODY)
-        await post_entry(conn, member, type_, points, now=now, description="test")
+    async with uow_for(engine) as uow:
+        member, _ = await ensure_member(uow.conn, member_id, CUSTODY, now=now)
+        await post_entry(uow, member, type_, points, now=now, description="test")
 
 
 async def earn(engine: AsyncEngine, member_id: str, points: int, *, now: datetime) -> None:
@@ -40,8 +41,7 @@ async def earn(engine: AsyncEngine, member_id: str, points: int, *, now: datetim
 
 
 async def tier(engine: AsyncEngine, name: str, required: int, *, now: datetime) -> str:
-    async with engine.begin() as conn:
-        return (await create_tier(conn, TierInput(name, required), now=now)).id
+    return (await create_tier(uow_for(engine), TierInput(name, required), now=now)).id
 
 
 async def reward(
@@ -57,8 +57,7 @@ async def reward(
         tuple(RewardConfig(t, Decimal(amount), cost) for t, amount, cost in configs),
         active,
     )
-    async with engine.begin() as conn:
-        return (await create_reward(conn, data, now=now or datetime.now(UTC))).id
+    return (await create_reward(uow_for(engine), data, now=now or datetime.now(UTC))).id
 
 
 async def count(engine: AsyncEngine, table, *where) -> int:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from tests.support.ledger import (
     written,
 )
 from tests.support.reads import account_of
+from tests.support.uow import uow_for
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def purchase(
 
 async def record(engine: AsyncEngine, inp: ActivityInput):  # type: ignore[no-untyped-def]
     return await record_activity(
-        engine, inp, source="api", custody=CUSTODY, currency="USD", rules=RULES
+        uow_for(engine), inp, source="api", custody=CUSTODY, currency="USD", rules=RULES
     )
 
 
@@ -170,15 +171,15 @@ async def test_a_rule_change_is_seen_by_the_next_activity_in_every_process(
         for eng, key in ((engine, "k1"), (other, "k2")):  # both caches warm
             out = await record(eng, purchase(key, order=key, value="10"))
             assert [(a.rule_revision, a.points) for a in out.awards] == [(1, 20)]
-        async with other.begin() as conn:
+        async with uow_for(other) as uow:
             changes = RuleChanges(conversion_rate=(ConversionRateConfig(None, Decimal(1), 5),))
-            await update_rule(conn, rule_id, revision=1, changes=changes)
+            await update_rule(uow, rule_id, revision=1, changes=changes)
         for eng, key in ((engine, "k3"), (other, "k4")):
             out = await record(eng, purchase(key, order=key, value="10"))
             assert [(a.rule_revision, a.points) for a in out.awards] == [(2, 50)]
-        async with engine.begin() as conn:
+        async with uow_for(engine) as uow:
             await update_rule(
-                conn, rule_id, revision=2, changes=RuleChanges(status=RuleStatus.PAUSED)
+                uow, rule_id, revision=2, changes=RuleChanges(status=RuleStatus.PAUSED)
             )
         out = await record(other, purchase("k5", order="k5", value="10"))
         assert out.awards == ()

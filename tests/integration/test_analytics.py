@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services import activities, adjustments, refunds
+from loyalty.runtime import Runtime
 from loyalty.services.expiry import run_expiry
 from tests.integration._rules_client import CREATE, Api, member_jwt, running_api, stores_rule
 
@@ -48,18 +48,18 @@ FIGURES = ("issued", "adjusted", "redeemed", "refunded", "reversed", "expired", 
 
 
 class Clock:
-    """Stands in for the services' clock so that entries land on chosen days."""
+    """Stands in for the API's clock (the runtime's, which every unit of work reads) so that
+    entries land on chosen days; `at = None` is the real clock again."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now: datetime | None = None
-        for module in (activities, adjustments, refunds):
-            monkeypatch.setattr(module, "now_utc", self._now)
+    def __init__(self, runtime: Runtime) -> None:
+        self.at: datetime | None = None
+        runtime.clock = self
 
-    def _now(self) -> datetime:
-        return self.now or datetime.now(UTC)
+    def now(self) -> datetime:
+        return self.at or datetime.now(UTC)
 
     def day(self, day: date) -> None:
-        self.now = datetime.combine(day, time(12, 30), UTC)
+        self.at = datetime.combine(day, time(12, 30), UTC)
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ async def _seed(api: Api, clock: Clock, books: Books) -> dict[str, Any]:
         await api.ok(CREATE_MEMBER, {"m": member})
     await books.adjust(api, D1, "dan", 50)
 
-    clock.now = None  # today, the real clock
+    clock.at = None  # today, the real clock
     revision = (await api.ok(PROGRAM))["loyaltyProgram"]["revision"]
     await api.ok(
         UPDATE_PROGRAM,
@@ -182,7 +182,7 @@ async def _seed(api: Api, clock: Clock, books: Books) -> dict[str, Any]:
             },
         },
     )
-    run = await run_expiry(api.runtime.async_engine)
+    run = await run_expiry(api.runtime.unit_of_work())
     assert run.total > 0
     for e in run.expirations:
         books.days[TODAY]["expired"] += e.expiring_points
@@ -219,8 +219,8 @@ async def _seed(api: Api, clock: Clock, books: Books) -> dict[str, Any]:
     }
 
 
-async def test_figures_equal_the_tests_own_sums(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock, books = Clock(monkeypatch), Books()
+async def test_figures_equal_the_tests_own_sums(api: Api) -> None:
+    clock, books = Clock(api.runtime), Books()
     seeded = await _seed(api, clock, books)
 
     got = (await api.ok(ANALYTICS, {"from": str(D0), "to": str(TODAY)}))["analytics"]

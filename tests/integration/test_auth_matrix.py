@@ -68,7 +68,8 @@ def tampered(token: str) -> str:
 
 
 async def test_authorization_matrix(api: Api) -> None:
-    auditor_key, _ = create_key(api.runtime.engine, role="auditor", name="audit")
+    with api.runtime.engine.begin() as conn:
+        auditor_key, _ = create_key(conn, role="auditor", name="audit")
     tokens: dict[str, str | None] = {
         "admin": ADMIN_KEY,
         "auditor": auditor_key,
@@ -177,7 +178,8 @@ async def test_member_tokens_are_refused_without_a_secret(database_url: str, tmp
 
 async def test_created_keys_work_and_revoked_keys_stop(database_url: str, tmp_path) -> None:
     async with running_api(database_url, tmp_path, admin_api_key="") as api:
-        key, record = create_key(api.runtime.engine, role="admin", name="ops")
+        with api.runtime.engine.begin() as conn:
+            key, record = create_key(conn, role="admin", name="ops")
         assert (await api.ok(CREATE, {"r": stores_rule()}, token=key))["createEarningRule"]
         # Only the hash is stored.
         engine = make_engine(api.runtime.settings.database_url)
@@ -195,7 +197,8 @@ async def test_created_keys_work_and_revoked_keys_stop(database_url: str, tmp_pa
         # The bootstrap key is off when the setting is empty.
         error = await api.error(LIST, token=ADMIN_KEY)
         assert error["extensions"]["code"] == UNAUTH
-        revoke_key(api.runtime.engine, record.id)
+        with api.runtime.engine.begin() as conn:
+            revoke_key(conn, record.id)
     # A new process (no cache) refuses it at once.
     async with running_api(database_url, tmp_path, admin_api_key="") as api:
         error = await api.error(LIST, token=key)
@@ -212,14 +215,16 @@ async def test_keys_whose_secret_begins_with_or_holds_underscores_work(
     async with running_api(sqlite_url, tmp_path, admin_api_key="") as api:
         with monkeypatch.context() as patched:
             patched.setattr(api_keys.secrets, "token_urlsafe", lambda nbytes: secret)
-            key, record = create_key(api.runtime.engine, role="admin", name="underscored")
+            with api.runtime.engine.begin() as conn:
+                key, record = create_key(conn, role="admin", name="underscored")
         assert key == f"{PREFIX}{record.id}_{secret}"
         assert key_id_of(key) == record.id
         assert (await api.ok(LIST, token=key)) is not None
         # The same key with the secret cut at its first `_` is another key: refused.
         error = await api.error(LIST, token=f"{PREFIX}{record.id}_{secret.split('_', 1)[0]}")
         assert error["extensions"]["code"] == UNAUTH
-        revoke_key(api.runtime.engine, record.id)
+        with api.runtime.engine.begin() as conn:
+            revoke_key(conn, record.id)
     async with running_api(sqlite_url, tmp_path, admin_api_key="") as api:
         error = await api.error(LIST, token=key)
         assert error["extensions"]["code"] == UNAUTH

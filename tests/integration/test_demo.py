@@ -94,12 +94,3 @@ async def test_demo_leaves_a_program_with_data_alone(api: Api) -> None:
     data = await _program(api)
     assert [t["name"] for t in data["tiers"]] == ["Platinum"]
     assert sum(t["members"] for t in data["analytics"]["membersPerTier"]) == 0
-
-
-def test_the_services_clock_is_restored() -> None:
-    from loyalty.services import activities
-
-    before = activities.now_utc
-    with demo.services_clock(lambda: datetime(2020, 1, 1, tzinfo=UTC)):
-        assert activities.now_utc().year == 2020
-    assert activities.now_utc is before

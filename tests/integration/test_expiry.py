@@ -23,6 +23,7 @@ from loyalty.services.members import get_member
 from loyalty.services.program import ProgramChanges, update_program
 from tests.integration._program import at, earn
 from tests.support.reads import account_of
+from tests.support.uow import uow_for
 
 POLICY = ExpirationPolicy(ExpirationStatus.ENABLED, 6, 50)
 
@@ -30,8 +31,8 @@ POLICY = ExpirationPolicy(ExpirationStatus.ENABLED, 6, 50)
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     eng = make_async_engine(database_url)
-    async with eng.begin() as conn:
-        await update_program(conn, ProgramChanges(points_expiration=POLICY), revision=1)
+    async with uow_for(eng) as uow:
+        await update_program(uow, ProgramChanges(points_expiration=POLICY), revision=1)
     yield eng
     await eng.dispose()
 
@@ -50,12 +51,12 @@ async def test_dry_run_lists_exactly_what_the_real_run_expires(engine: AsyncEngi
     await earn(engine, "active", 100, now=at(2025, 1, 1))
     await earn(engine, "active", 1, now=at(2025, 6, 1))
     now = at(2025, 8, 15)
-    dry = await run_expiry(engine, now=now, dry_run=True)
+    dry = await run_expiry(uow_for(engine), now=now, dry_run=True)
     async with engine.connect() as conn:
         assert (
             await conn.execute(select(ledger_entries).where(ledger_entries.c.type == "EXPIRE"))
         ).first() is None
-    real = await run_expiry(engine, now=now)
+    real = await run_expiry(uow_for(engine), now=now)
     assert dry.dry_run and not real.dry_run
     assert dry.expirations == real.expirations
     assert [(e.member_id, e.expiring_points) for e in real.expirations] == [
@@ -79,11 +80,11 @@ async def test_dry_run_lists_exactly_what_the_real_run_expires(engine: AsyncEngi
             .all()
         )
     assert burns == [3, 50]
-    again = await run_expiry(engine, now=now)  # expiry is not activity, and it ran already
+    again = await run_expiry(uow_for(engine), now=now)  # expiry is not activity, and it ran already
     assert again.expirations == []
     idle = await account_of(engine, "idle")
     assert idle.member.last_activity_at == at(2025, 1, 1)
-    later = await run_expiry(engine, now=at(2026, 2, 15), dry_run=True)  # one period on
+    later = await run_expiry(uow_for(engine), now=at(2026, 2, 15), dry_run=True)  # one period on
     assert [(e.member_id, e.expiring_points) for e in later.expirations] == [
         ("active", 50),
         ("idle", 25),
@@ -94,8 +95,8 @@ async def test_dry_run_lists_exactly_what_the_real_run_expires(engine: AsyncEngi
 def test_cli_dry_run_prints_what_would_expire(sqlite_url: str) -> None:
     async def seed() -> None:
         eng = make_async_engine(sqlite_url)
-        async with eng.begin() as conn:
-            await update_program(conn, ProgramChanges(points_expiration=POLICY), revision=1)
+        async with uow_for(eng) as uow:
+            await update_program(uow, ProgramChanges(points_expiration=POLICY), revision=1)
         await earn(eng, "idle", 10, now=at(2020, 1, 1))
         await eng.dispose()
 

@@ -25,6 +25,7 @@ from loyalty.services.program import ProgramChanges, get_program, update_program
 from tests.support.anvil import AnvilNode
 from tests.support.ledger import CUSTODY
 from tests.support.minter import MinterEnv, make_env
+from tests.support.uow import uow_for
 
 
 @pytest.fixture
@@ -38,14 +39,14 @@ async def _inactive_member_with_points(url: str) -> None:
     """ann earned 80 points two years ago; the program expires half after 12 idle months."""
     engine = make_async_engine(url)
     try:
-        async with engine.begin() as conn:
-            member, _ = await ensure_member(conn, "ann", CUSTODY)
+        async with uow_for(engine) as uow:
             long_ago = datetime.now(UTC) - timedelta(days=730)
-            await post_entry(conn, member, EntryType.EARN, 80, now=long_ago)
-            program = await get_program(conn)
+            member, _ = await ensure_member(uow.conn, "ann", CUSTODY, now=long_ago)
+            await post_entry(uow, member, EntryType.EARN, 80, now=long_ago)
+            program = await get_program(uow.conn)
             policy = ExpirationPolicy(ExpirationStatus.ENABLED, 12, 50)
             await update_program(
-                conn, ProgramChanges(points_expiration=policy), revision=program.revision
+                uow, ProgramChanges(points_expiration=policy), revision=program.revision
             )
     finally:
         await engine.dispose()

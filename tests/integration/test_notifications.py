@@ -32,6 +32,7 @@ from loyalty.services.notifications import set_contact
 from loyalty.services.program import ProgramChanges, get_program, update_program
 from tests.integration._program import earn
 from tests.support.reads import account_of
+from tests.support.uow import uow_for
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 T0 = datetime(2025, 5, 1, 12, tzinfo=UTC)
@@ -101,10 +102,10 @@ def smtp() -> Iterator[tuple[Inbox, str]]:
 
 
 async def configure(engine: AsyncEngine, url: str | None, *, email: bool = False) -> None:
-    async with engine.begin() as conn:
-        rev = (await get_program(conn)).revision
+    async with uow_for(engine) as uow:
+        rev = (await get_program(uow.conn)).revision
         await update_program(
-            conn,
+            uow,
             ProgramChanges(
                 webhook_url=url or "",
                 email_enabled=email,
@@ -134,13 +135,14 @@ async def test_webhook_is_retried_after_two_failures_and_delivered_once(
         await configure(engine, receiver.url)
         await earn(engine, "m1", 40, now=T0)
         t = T0
-        assert await deliver_due(engine, transports(), now=t) == 0
-        assert await deliver_due(engine, transports(), now=t) == 0  # not due yet: no new request
+        assert await deliver_due(uow_for(engine), transports(), now=t) == 0
+        # not due yet: no new request
+        assert await deliver_due(uow_for(engine), transports(), now=t) == 0
         t += backoff(1)
-        assert await deliver_due(engine, transports(), now=t) == 0
+        assert await deliver_due(uow_for(engine), transports(), now=t) == 0
         t += backoff(2)
-        assert await deliver_due(engine, transports(), now=t) == 1
-        assert await deliver_due(engine, transports(), now=t + timedelta(days=1)) == 0
+        assert await deliver_due(uow_for(engine), transports(), now=t) == 1
+        assert await deliver_due(uow_for(engine), transports(), now=t + timedelta(days=1)) == 0
         assert [status for _, _, status in receiver.requests] == [500, 500, 204]
         ids = {h["webhook-id"] for h, _, _ in receiver.requests}
         assert len(ids) == 1
@@ -164,11 +166,11 @@ async def test_thank_you_email_is_sent_over_smtp_from_the_template(
 ) -> None:
     inbox, url = smtp
     await configure(engine, None, email=True)
-    async with engine.begin() as conn:
-        await set_contact(conn, "m1", email="ann@example.com", name="Ann", now=T0)
+    async with uow_for(engine) as uow:
+        await set_contact(uow, "m1", email="ann@example.com", name="Ann", now=T0)
     await earn(engine, "m1", 25, now=T0)
     await earn(engine, "m1", 15, now=T0)
-    assert await deliver_due(engine, transports(url), now=T0) == 2
+    assert await deliver_due(uow_for(engine), transports(url), now=T0) == 2
     assert len(inbox.messages) == 2
     last = message_from_bytes(inbox.messages[-1])
     assert last["To"] == "ann@example.com"
@@ -179,7 +181,7 @@ async def test_thank_you_email_is_sent_over_smtp_from_the_template(
 async def test_a_dead_receiver_never_blocks_the_ledger(engine: AsyncEngine) -> None:
     await configure(engine, f"http://127.0.0.1:{free_port()}/nobody-listens")
     await earn(engine, "m1", 10, now=T0)
-    assert await deliver_due(engine, transports(), now=T0) == 0
+    assert await deliver_due(uow_for(engine), transports(), now=T0) == 0
     await earn(engine, "m1", 5, now=T0)  # the ledger goes on
     assert (await account_of(engine, "m1")).member.totals.balance == 15
     async with engine.connect() as conn:

@@ -33,6 +33,7 @@ from tests.integration._program import count, earn, reward, tier, written
 from tests.support.anvil import AnvilNode
 from tests.support.minter import make_env, step_until_final
 from tests.support.reads import account_of
+from tests.support.uow import uow_for
 
 T0 = datetime.now(UTC)  # tiers are taken at the moment of the redemption
 
@@ -53,8 +54,8 @@ async def test_redeem_spends_the_cost_writes_a_burn_and_returns_a_coupon(
 ) -> None:
     await earn(engine, "m1", 250, now=T0)
     rid = await reward(engine, (None, "5.00", 100))
-    first = await redeem_reward(engine, "m1", rid, "k1")
-    second = await redeem_reward(engine, "m1", rid, "k2")
+    first = await redeem_reward(uow_for(engine), "m1", rid, "k1")
+    second = await redeem_reward(uow_for(engine), "m1", rid, "k2")
     assert first.coupon_code != second.coupon_code
     assert (first.cost_in_points, first.amount, first.status.value) == (
         100,
@@ -76,13 +77,13 @@ async def test_redeem_spends_the_cost_writes_a_burn_and_returns_a_coupon(
 async def test_same_idempotency_key_returns_the_first_redemption(engine: AsyncEngine) -> None:
     await earn(engine, "m1", 250, now=T0)
     rid = await reward(engine, (None, "5", 100))
-    first = await redeem_reward(engine, "m1", rid, "k1")
-    again = await redeem_reward(engine, "m1", rid, "k1")
+    first = await redeem_reward(uow_for(engine), "m1", rid, "k1")
+    again = await redeem_reward(uow_for(engine), "m1", rid, "k1")
     assert again == first
     assert await balance(engine, "m1") == 150
     other = await reward(engine, (None, "1", 1), name="other")
     with pytest.raises(Conflict):
-        await redeem_reward(engine, "m1", other, "k1")
+        await redeem_reward(uow_for(engine), "m1", other, "k1")
 
 
 async def test_member_in_a_tier_redeems_at_its_config_and_others_fall_back_to_base(
@@ -93,8 +94,8 @@ async def test_member_in_a_tier_redeems_at_its_config_and_others_fall_back_to_ba
     rid = await reward(engine, (None, "5", 100), (gold, "8", 60))
     await earn(engine, "gold-member", 600, now=T0)
     await earn(engine, "silver-member", 300, now=T0)  # Silver has no config: base
-    g = await redeem_reward(engine, "gold-member", rid, "k")
-    s = await redeem_reward(engine, "silver-member", rid, "k")
+    g = await redeem_reward(uow_for(engine), "gold-member", rid, "k")
+    s = await redeem_reward(uow_for(engine), "silver-member", rid, "k")
     assert (g.cost_in_points, g.tier_id) == (60, gold)
     assert (s.cost_in_points, s.tier_id) == (100, None)
 
@@ -106,7 +107,7 @@ async def test_insufficient_points_are_refused_and_nothing_is_written(
     rid = await reward(engine, (None, "5", 100))
     before = await written(engine)
     with pytest.raises(InsufficientPoints) as err:
-        await redeem_reward(engine, "m1", rid, "k1")
+        await redeem_reward(uow_for(engine), "m1", rid, "k1")
     assert err.value.code == "INSUFFICIENT_POINTS"
     assert await written(engine) == before
     assert await balance(engine, "m1") == 99
@@ -117,21 +118,21 @@ async def test_bad_input_is_refused_and_nothing_is_written(engine: AsyncEngine) 
     inactive = await reward(engine, (None, "5", 100), active=False)
     before = await written(engine)
     with pytest.raises(NotFound):
-        await redeem_reward(engine, "m1", "no-such-reward", "k")
+        await redeem_reward(uow_for(engine), "m1", "no-such-reward", "k")
     with pytest.raises(RewardUnavailable):
-        await redeem_reward(engine, "m1", inactive, "k")
+        await redeem_reward(uow_for(engine), "m1", inactive, "k")
     with pytest.raises(NotFound):
-        await redeem_reward(engine, "nobody", inactive, "k")
+        await redeem_reward(uow_for(engine), "nobody", inactive, "k")
     with pytest.raises(InvalidInput):
-        await redeem_reward(engine, "m1", inactive, "")
+        await redeem_reward(uow_for(engine), "m1", inactive, "")
     for configs in (
         (RewardConfig(None, Decimal(5), -1),),
         (RewardConfig("unknown-tier", Decimal(5), 10),),
     ):
-        async with engine.begin() as conn:
+        async with uow_for(engine) as uow:
             with pytest.raises(InvalidInput):
                 await create_reward(
-                    conn, RewardInput("bad", RewardType.COUPON_REWARD, configs), now=T0
+                    uow, RewardInput("bad", RewardType.COUPON_REWARD, configs), now=T0
                 )
     assert await written(engine) == before
 
@@ -139,10 +140,10 @@ async def test_bad_input_is_refused_and_nothing_is_written(engine: AsyncEngine) 
 async def test_cancel_gives_the_points_back_as_a_refund_mint_once(engine: AsyncEngine) -> None:
     await earn(engine, "m1", 100, now=T0)
     rid = await reward(engine, (None, "5", 100))
-    redemption = await redeem_reward(engine, "m1", rid, "k1")
+    redemption = await redeem_reward(uow_for(engine), "m1", rid, "k1")
     assert await balance(engine, "m1") == 0
-    cancelled = await cancel_redemption(engine, redemption.id)
-    again = await cancel_redemption(engine, redemption.id)
+    cancelled = await cancel_redemption(uow_for(engine), redemption.id)
+    again = await cancel_redemption(uow_for(engine), redemption.id)
     assert cancelled.status.value == again.status.value == "CANCELLED"
     assert await balance(engine, "m1") == 100
     assert await count(engine, ledger_entries, ledger_entries.c.type == "REFUND") == 1
@@ -154,16 +155,16 @@ async def test_cancel_gives_the_points_back_as_a_refund_mint_once(engine: AsyncE
     )
     assert refund_mints == 1
     with pytest.raises(NotFound):
-        await cancel_redemption(engine, "999999")
+        await cancel_redemption(uow_for(engine), "999999")
 
 
 async def test_deactivating_a_reward_stops_redemptions(engine: AsyncEngine) -> None:
     await earn(engine, "m1", 500, now=T0)
     rid = await reward(engine, (None, "5", 100))
-    async with engine.begin() as conn:
-        await update_reward(conn, rid, RewardChanges(active=False), revision=1, now=T0)
+    async with uow_for(engine) as uow:
+        await update_reward(uow, rid, RewardChanges(active=False), revision=1, now=T0)
     with pytest.raises(RewardUnavailable):
-        await redeem_reward(engine, "m1", rid, "k1")
+        await redeem_reward(uow_for(engine), "m1", rid, "k1")
 
 
 async def test_fifty_parallel_redemptions_on_a_balance_covering_ten(
@@ -175,7 +176,7 @@ async def test_fifty_parallel_redemptions_on_a_balance_covering_ten(
         await earn(engine, "m1", 1000, now=T0)
         rid = await reward(engine, (None, "5", 100))
         results = await asyncio.gather(
-            *(redeem_reward(engine, "m1", rid, f"k{i}") for i in range(50)),
+            *(redeem_reward(uow_for(engine), "m1", rid, f"k{i}") for i in range(50)),
             return_exceptions=True,
         )
         ok = [r for r in results if not isinstance(r, BaseException)]

@@ -20,6 +20,7 @@ from loyalty.services.refunds import RefundInput, record_refund
 from tests.integration.test_activities import purchase, record
 from tests.support.ledger import add_rate_rule, written
 from tests.support.reads import account_of
+from tests.support.uow import uow_for
 
 
 @pytest.fixture
@@ -31,11 +32,11 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def refund(engine: AsyncEngine, key: str, order: str = "o1", **kw):  # type: ignore[no-untyped-def]
-    return await record_refund(engine, RefundInput(key, order, **kw), source="refund")
+    return await record_refund(uow_for(engine), RefundInput(key, order, **kw), source="refund")
 
 
 async def adjust(engine: AsyncEngine, key: str, **kw):  # type: ignore[no-untyped-def]
-    return await adjust_points(engine, AdjustInput(key, "m1", "goodwill", **kw))
+    return await adjust_points(uow_for(engine), AdjustInput(key, "m1", "goodwill", **kw))
 
 
 async def requests(engine: AsyncEngine) -> list[tuple[str, int]]:
@@ -128,10 +129,12 @@ async def test_refunded_totals_are_cumulative_so_late_status_events_take_nothing
     engine: AsyncEngine,
 ) -> None:
     await record(engine, purchase("p", value="10"))
-    await record_refund(engine, RefundInput("w1", "o1", refunded_total=Decimal("4")), source="wix")
-    await record_refund(engine, RefundInput("w2", "o1", full=True), source="wix")
+    await record_refund(
+        uow_for(engine), RefundInput("w1", "o1", refunded_total=Decimal("4")), source="wix"
+    )
+    await record_refund(uow_for(engine), RefundInput("w2", "o1", full=True), source="wix")
     late = await record_refund(
-        engine, RefundInput("w3", "o1", refunded_total=Decimal("4")), source="wix"
+        uow_for(engine), RefundInput("w3", "o1", refunded_total=Decimal("4")), source="wix"
     )
     assert late.points_reversed == 0
     assert (await account_of(engine, "m1")).member.totals.balance == 0
@@ -152,5 +155,5 @@ async def test_adjust_by_amount_or_to_a_balance_never_below_zero(engine: AsyncEn
 
 async def test_adjusting_an_unknown_member_is_not_found(engine: AsyncEngine) -> None:
     with pytest.raises(NotFound):
-        await adjust_points(engine, AdjustInput("a", "ghost", "why", amount=5))
+        await adjust_points(uow_for(engine), AdjustInput("a", "ghost", "why", amount=5))
     assert await written(engine) == (0, 0, 0, 0)

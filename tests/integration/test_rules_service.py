@@ -29,6 +29,7 @@ from loyalty.domain.rules import (
     RuleStatus,
 )
 from loyalty.services import rules as svc
+from tests.support.uow import uow_for
 
 
 @pytest.fixture
@@ -85,9 +86,9 @@ async def test_the_three_pre_installed_rules_exist_active_and_undeletable(engine
 
 async def test_create_read_update_delete_round_trip_exact_money(engine) -> None:
     gold = await add_tier(engine, 1000)
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         created = await svc.create_rule(
-            conn,
+            uow,
             stores_rule(
                 conversion_rate=(
                     ConversionRateConfig(None, Decimal("0.10"), 3),
@@ -102,9 +103,9 @@ async def test_create_read_update_delete_round_trip_exact_money(engine) -> None:
     assert read.conversion_rate[1].money_amount == Decimal("12345678.123456")
     assert read.revision == 1 and read.can_be_deleted
 
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         updated = await svc.update_rule(
-            conn,
+            uow,
             created.id,
             revision=1,
             changes=RuleChanges(
@@ -121,11 +122,11 @@ async def test_create_read_update_delete_round_trip_exact_money(engine) -> None:
             == []
         )
 
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         with pytest.raises(RevisionMismatch):
-            await svc.delete_rule(conn, created.id, revision=1)
-    async with engine.begin() as conn:
-        await svc.delete_rule(conn, created.id, revision=2)
+            await svc.delete_rule(uow, created.id, revision=1)
+    async with uow_for(engine) as uow:
+        await svc.delete_rule(uow, created.id, revision=2)
     async with engine.connect() as conn:
         with pytest.raises(NotFound):
             await svc.get_rule(conn, created.id)
@@ -140,35 +141,35 @@ async def test_refusals_change_nothing(engine) -> None:
         (stores_rule(trigger_activity_type=""), InvalidInput),
     ]
     for item, error in bad:
-        async with engine.begin() as conn:
+        async with uow_for(engine) as uow:
             with pytest.raises(error):
-                await svc.create_rule(conn, item)
+                await svc.create_rule(uow, item)
     async with engine.connect() as conn:
         assert await svc.count_rules(conn) == before
 
 
 async def test_same_title_for_same_trigger_is_a_duplicate(engine) -> None:
-    async with engine.begin() as conn:
-        await svc.create_rule(conn, stores_rule("Buy things"))
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
+        await svc.create_rule(uow, stores_rule("Buy things"))
+    async with uow_for(engine) as uow:
         with pytest.raises(Conflict):
-            await svc.create_rule(conn, stores_rule("BUY THINGS"))
+            await svc.create_rule(uow, stores_rule("BUY THINGS"))
 
 
 async def test_pre_installed_rule_can_be_paused_but_not_deleted(engine) -> None:
     rule_id = PRE_INSTALLED_RULES[0].id
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         with pytest.raises(NotDeletable, match="only be paused"):
-            await svc.delete_rule(conn, rule_id, revision=1)
-    async with engine.begin() as conn:
+            await svc.delete_rule(uow, rule_id, revision=1)
+    async with uow_for(engine) as uow:
         paused = await svc.update_rule(
-            conn, rule_id, revision=1, changes=RuleChanges(status=RuleStatus.PAUSED)
+            uow, rule_id, revision=1, changes=RuleChanges(status=RuleStatus.PAUSED)
         )
     assert paused.status is RuleStatus.PAUSED
 
 
 async def test_pages_walk_every_rule_once(engine) -> None:
-    results = await svc.bulk_create(engine, [stores_rule(f"rule {i}") for i in range(7)])
+    results = await svc.bulk_create(uow_for(engine), [stores_rule(f"rule {i}") for i in range(7)])
     assert all(not isinstance(r, Exception) for r in results)
     seen: list[str] = []
     after = None
@@ -186,7 +187,7 @@ async def test_pages_walk_every_rule_once(engine) -> None:
 
 async def test_bulk_create_reports_each_item(engine) -> None:
     results = await svc.bulk_create(
-        engine, [stores_rule("ok"), stores_rule("x" * 51), stores_rule("ok")]
+        uow_for(engine), [stores_rule("ok"), stores_rule("x" * 51), stores_rule("ok")]
     )
     assert not isinstance(results[0], Exception)
     assert isinstance(results[1], InvalidInput)

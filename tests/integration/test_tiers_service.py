@@ -35,6 +35,7 @@ from loyalty.services.tiers import (
 )
 from tests.integration._program import at, count, earn, post, tier
 from tests.support.ledger import CUSTODY, ORDER_PAID, RULES, STORES
+from tests.support.uow import uow_for
 
 T0 = at(2025, 1, 10)
 
@@ -54,27 +55,27 @@ async def member_tier(engine: AsyncEngine, member_id: str) -> str | None:
 
 async def test_tier_crud_keeps_thresholds_unique_and_revisions_current(engine: AsyncEngine) -> None:
     silver = await tier(engine, "Silver", 100, now=T0)
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         with pytest.raises(Conflict):
-            await create_tier(conn, TierInput("Also silver", 100), now=T0)
-    async with engine.begin() as conn:
+            await create_tier(uow, TierInput("Also silver", 100), now=T0)
+    async with uow_for(engine) as uow:
         with pytest.raises(RevisionMismatch):
-            await update_tier(conn, silver, TierChanges(name="S"), revision=5, now=T0)
-    async with engine.begin() as conn:
+            await update_tier(uow, silver, TierChanges(name="S"), revision=5, now=T0)
+    async with uow_for(engine) as uow:
         changed = await update_tier(
-            conn, silver, TierChanges(required_points=150), revision=1, now=T0
+            uow, silver, TierChanges(required_points=150), revision=1, now=T0
         )
     assert (changed.revision, changed.required_points) == (2, 150)
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         with pytest.raises(InvalidInput):
-            await create_tier(conn, TierInput("Too much", 10_000_000), now=T0)
+            await create_tier(uow, TierInput("Too much", 10_000_000), now=T0)
     async with engine.connect() as conn:
         assert [t.name for t in await list_tiers(conn)] == ["Silver"]
-    async with engine.begin() as conn:
-        await delete_tier(conn, silver, revision=2, now=T0)
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
+        await delete_tier(uow, silver, revision=2, now=T0)
+    async with uow_for(engine) as uow:
         with pytest.raises(NotFound):
-            await delete_tier(conn, silver, revision=2, now=T0)
+            await delete_tier(uow, silver, revision=2, now=T0)
     assert await count(engine, tiers) == 0
 
 
@@ -104,14 +105,15 @@ async def test_rolling_window_moves_a_member_down_when_old_points_leave_it(
     engine: AsyncEngine,
 ) -> None:
     silver = await tier(engine, "Silver", 100, now=T0)
-    async with engine.begin() as conn:
-        await update_program(conn, ProgramChanges(tiers_window_months=3), revision=1)
+    async with uow_for(engine) as uow:
+        await update_program(uow, ProgramChanges(tiers_window_months=3), revision=1)
     await earn(engine, "m1", 60, now=at(2025, 1, 10))
     await earn(engine, "m1", 60, now=at(2025, 2, 10))
     assert await member_tier(engine, "m1") == silver
-    assert await roll_tiers(engine, now=at(2025, 4, 9)) == []  # both still inside the window
+    # both still inside the window:
+    assert await roll_tiers(uow_for(engine), now=at(2025, 4, 9)) == []
     assert await member_tier(engine, "m1") == silver
-    [change] = await roll_tiers(engine, now=at(2025, 4, 10))  # January's points left
+    [change] = await roll_tiers(uow_for(engine), now=at(2025, 4, 10))  # January's points left
     assert (change.tier_id, change.previous_tier_id, change.tier_points) == (None, silver, 60)
     assert await member_tier(engine, "m1") is None
     async with engine.connect() as conn:
@@ -123,9 +125,9 @@ async def test_per_tier_rates_apply_by_the_tier_at_the_moment_of_the_activity(
     engine: AsyncEngine,
 ) -> None:
     gold = await tier(engine, "Gold", 100, now=T0)
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         rule = await create_rule(
-            conn,
+            uow,
             RuleInput(
                 title="Purchase",
                 trigger_app_id=STORES,
@@ -139,7 +141,7 @@ async def test_per_tier_rates_apply_by_the_tier_at_the_moment_of_the_activity(
 
     async def buy(key: str, value: str) -> None:
         await record_activity(
-            engine,
+            uow_for(engine),
             ActivityInput(
                 idempotency_key=key,
                 member_id="m1",
@@ -173,9 +175,9 @@ async def test_per_tier_rates_apply_by_the_tier_at_the_moment_of_the_activity(
 
 async def test_a_tier_used_by_a_rule_cannot_be_deleted(engine: AsyncEngine) -> None:
     gold = await tier(engine, "Gold", 100, now=T0)
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         await create_rule(
-            conn,
+            uow,
             RuleInput(
                 title="Purchase",
                 trigger_app_id=STORES,
@@ -183,19 +185,19 @@ async def test_a_tier_used_by_a_rule_cannot_be_deleted(engine: AsyncEngine) -> N
                 conversion_rate=(ConversionRateConfig(gold, Decimal(1), 3),),
             ),
         )
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         with pytest.raises(InvalidInput):
-            await delete_tier(conn, gold, revision=1, now=T0)
+            await delete_tier(uow, gold, revision=1, now=T0)
     assert await count(engine, tiers) == 1
 
 
 async def test_program_window_is_validated_and_revisioned(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
+    async with uow_for(engine) as uow:
         with pytest.raises(InvalidInput):
-            await update_program(conn, ProgramChanges(tiers_window_months=0), revision=1)
-    async with engine.begin() as conn:
+            await update_program(uow, ProgramChanges(tiers_window_months=0), revision=1)
+    async with uow_for(engine) as uow:
         with pytest.raises(RevisionMismatch):
-            await update_program(conn, ProgramChanges(tiers_window_months=6), revision=9)
+            await update_program(uow, ProgramChanges(tiers_window_months=6), revision=9)
     async with engine.connect() as conn:
         program = await get_program(conn)
     assert (program.tiers_window_months, program.revision) == (12, 1)

@@ -18,6 +18,7 @@ from loyalty.services.wallets import issue_challenge, link_wallet
 from tests.integration.test_activities import purchase, record
 from tests.support.ledger import CUSTODY, add_rate_rule, written
 from tests.support.reads import account_of
+from tests.support.uow import uow_for
 
 WALLET = Account.create()
 OTHER = Account.create()
@@ -42,9 +43,11 @@ async def test_linking_moves_the_custodial_balance_and_later_mints_go_to_the_wal
 ) -> None:
     await record(engine, purchase("p1", value="30"))
     custodial = (await account_of(engine, "m1")).member.custodial_address
-    challenge = await issue_challenge(engine, "m1")
+    challenge = await issue_challenge(uow_for(engine), "m1")
     assert "m1" in challenge.message and challenge.nonce in challenge.message
-    member = await link_wallet(engine, "m1", WALLET.address, sign(WALLET, challenge.message))
+    member = await link_wallet(
+        uow_for(engine), "m1", WALLET.address, sign(WALLET, challenge.message)
+    )
     assert member.wallet_address == WALLET.address.lower()
     assert member.receiving_address == WALLET.address.lower()
     await record(engine, purchase("p2", order="o2", value="5"))
@@ -61,13 +64,13 @@ async def test_linking_moves_the_custodial_balance_and_later_mints_go_to_the_wal
 
 
 async def test_reused_nonce_is_refused(engine: AsyncEngine) -> None:
-    await create_member(engine, "m1", CUSTODY)
-    challenge = await issue_challenge(engine, "m1")
+    await create_member(uow_for(engine), "m1", CUSTODY)
+    challenge = await issue_challenge(uow_for(engine), "m1")
     signature = sign(WALLET, challenge.message)
-    await link_wallet(engine, "m1", WALLET.address, signature)
+    await link_wallet(uow_for(engine), "m1", WALLET.address, signature)
     before = await written(engine)
     with pytest.raises(InvalidInput, match="no open challenge"):
-        await link_wallet(engine, "m1", WALLET.address, signature)
+        await link_wallet(uow_for(engine), "m1", WALLET.address, signature)
     assert await written(engine) == before
 
 
@@ -75,8 +78,8 @@ async def test_reused_nonce_is_refused(engine: AsyncEngine) -> None:
 async def test_bad_signature_or_address_is_refused_and_links_nothing(
     engine: AsyncEngine, case: str
 ) -> None:
-    await create_member(engine, "m1", CUSTODY)
-    challenge = await issue_challenge(engine, "m1")
+    await create_member(uow_for(engine), "m1", CUSTODY)
+    challenge = await issue_challenge(uow_for(engine), "m1")
     address, signature = WALLET.address, sign(WALLET, challenge.message)
     if case == "other-signer":
         signature = sign(OTHER, challenge.message)
@@ -87,25 +90,25 @@ async def test_bad_signature_or_address_is_refused_and_links_nothing(
     else:
         address = "0x1234"
     with pytest.raises(InvalidInput):
-        await link_wallet(engine, "m1", address, signature)
+        await link_wallet(uow_for(engine), "m1", address, signature)
     assert not (await account_of(engine, "m1")).member.wallet_address
     # The challenge is still open: the right signature links.
-    await link_wallet(engine, "m1", WALLET.address, sign(WALLET, challenge.message))
+    await link_wallet(uow_for(engine), "m1", WALLET.address, sign(WALLET, challenge.message))
 
 
 async def test_a_wallet_links_to_one_member_only(engine: AsyncEngine) -> None:
     for member in ("m1", "m2"):
-        await create_member(engine, member, CUSTODY)
-    c1 = await issue_challenge(engine, "m1")
-    await link_wallet(engine, "m1", WALLET.address, sign(WALLET, c1.message))
-    c2 = await issue_challenge(engine, "m2")
+        await create_member(uow_for(engine), member, CUSTODY)
+    c1 = await issue_challenge(uow_for(engine), "m1")
+    await link_wallet(uow_for(engine), "m1", WALLET.address, sign(WALLET, c1.message))
+    c2 = await issue_challenge(uow_for(engine), "m2")
     with pytest.raises(Conflict):
-        await link_wallet(engine, "m2", WALLET.address, sign(WALLET, c2.message))
+        await link_wallet(uow_for(engine), "m2", WALLET.address, sign(WALLET, c2.message))
 
 
 async def test_unknown_member_cannot_get_a_challenge(engine: AsyncEngine) -> None:
     with pytest.raises(NotFound):
-        await issue_challenge(engine, "ghost")
+        await issue_challenge(uow_for(engine), "ghost")
     with pytest.raises(Conflict):
-        await create_member(engine, "m1", CUSTODY)
-        await create_member(engine, "m1", CUSTODY)
+        await create_member(uow_for(engine), "m1", CUSTODY)
+        await create_member(uow_for(engine), "m1", CUSTODY)

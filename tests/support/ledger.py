@@ -13,6 +13,7 @@ from loyalty.db.outbox import chain_requests
 from loyalty.domain.rules import ConversionRateConfig, FixedAmountConfig, RuleInput
 from loyalty.services.rules import create_rule, matching_rules
 from loyalty.settings import DEV_CUSTODY_MNEMONIC
+from tests.support.uow import uow_for
 
 CUSTODY = custody_for(DEV_CUSTODY_MNEMONIC)
 RULES = matching_rules
@@ -24,32 +25,30 @@ async def add_rate_rule(
     engine: AsyncEngine, *, per: str = "1", points: int = 2, title: str = "Purchase"
 ) -> str:
     """points per `per` money spent on stores/OrderPaid."""
-    async with engine.begin() as conn:
-        rule = await create_rule(
-            conn,
-            RuleInput(
-                title=title,
-                trigger_app_id=STORES,
-                trigger_activity_type=ORDER_PAID,
-                conversion_rate=(ConversionRateConfig(None, Decimal(per), points),),
-            ),
-        )
+    rule = await create_rule(
+        uow_for(engine),
+        RuleInput(
+            title=title,
+            trigger_app_id=STORES,
+            trigger_activity_type=ORDER_PAID,
+            conversion_rate=(ConversionRateConfig(None, Decimal(per), points),),
+        ),
+    )
     return rule.id
 
 
 async def add_fixed_rule(
     engine: AsyncEngine, activity_type: str, points: int, *, app: str = "reviews"
 ) -> str:
-    async with engine.begin() as conn:
-        rule = await create_rule(
-            conn,
-            RuleInput(
-                title=f"{activity_type} {points}",
-                trigger_app_id=app,
-                trigger_activity_type=activity_type,
-                fixed_amount=(FixedAmountConfig(None, points),),
-            ),
-        )
+    rule = await create_rule(
+        uow_for(engine),
+        RuleInput(
+            title=f"{activity_type} {points}",
+            trigger_app_id=app,
+            trigger_activity_type=activity_type,
+            fixed_amount=(FixedAmountConfig(None, points),),
+        ),
+    )
     return rule.id
 
 

@@ -121,7 +121,7 @@ async def drain(rt: Runtime, *, processors: int = 1) -> None:
 
     async def one() -> int:
         return await process_pending(
-            rt.async_engine, custody=custody, currency=rt.settings.currency
+            rt.unit_of_work(), custody=custody, currency=rt.settings.currency
         )
 
     while sum(await asyncio.gather(*(one() for _ in range(processors)))):

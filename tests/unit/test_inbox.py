@@ -26,7 +26,7 @@ async def test_the_processor_gives_way_only_while_its_process_answers_webhooks(
 
     monkeypatch.setattr("loyalty.services.inbox.asyncio.sleep", sleep)
     processor = InboxProcessor(
-        lambda: None,  # type: ignore[arg-type,return-value]
+        lambda: None,  # type: ignore[arg-type,return-value]  (no unit of work: never processes)
         custody=lambda: None,  # type: ignore[arg-type,return-value]
         currency="USD",
         concurrency=2,

@@ -1,0 +1,22 @@
+"""The program-wide settings as the use cases read them (one row, revisioned)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from loyalty.domain.expiry import ExpirationPolicy
+
+
+@dataclass(frozen=True)
+class Program:
+    tiers_window_months: int
+    points_expiration: ExpirationPolicy
+    point_value: Decimal
+    email_subject: str
+    email_body: str
+    email_enabled: bool
+    webhook_url: str | None
+    revision: int
+    updated_date: datetime
