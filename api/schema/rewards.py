@@ -3,7 +3,7 @@ them; a member redeems for themself (or an admin for anyone); admins cancel rede
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -145,10 +145,6 @@ def _configs(items: list[RewardConfigInput]) -> tuple[domain.RewardConfig, ...]:
         )
         for c in items
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @strawberry.type

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
@@ -58,10 +58,6 @@ class TierUpdate:
 @strawberry.type
 class DeleteTierResult:
     id: strawberry.ID
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @strawberry.type

@@ -147,7 +147,8 @@ class AbstractUnitOfWork(abc.ABC):
         self._check_open()
         self._hooks.append(hook)
 
-    def _take_hooks(self) -> list[Callable[[], object]]:
+    def take_hooks(self) -> list[Callable[[], object]]:
+        """The post-commit hooks collected so far, handed over (for an implementation's exit)."""
         hooks, self._hooks = self._hooks, []
         return hooks
 
@@ -156,12 +157,13 @@ class AbstractUnitOfWork(abc.ABC):
         inbox's grouped autocommit INSERT): records the event and runs its post-commit
         handlers now."""
         self.events.append(event)
-        await _run_hooks(
+        await run_post_commit_hooks(
             [_bound(h, event) for h in self.handlers.after_commit.get(type(event), ())]
         )
 
 
-async def _run_hooks(hooks: list[Callable[[], object]]) -> None:
+async def run_post_commit_hooks(hooks: list[Callable[[], object]]) -> None:
+    """Runs each hook (awaiting what it returns); a failing hook is logged, the rest run."""
     for hook in hooks:
         try:
             result = hook()
@@ -238,11 +240,11 @@ class UnitOfWork(AbstractUnitOfWork):
         self._depth -= 1
         if self._depth:
             return  # joined: the outermost exit commits or rolls back
-        transaction, hooks = self._transaction, self._take_hooks()
+        transaction, hooks = self._transaction, self.take_hooks()
         self._transaction, self._conn, self._owner = None, None, None
         await transaction.__aexit__(exc_type, exc, tb)  # COMMIT, or ROLLBACK and re-raise
         if exc_type is None:
-            await _run_hooks(hooks)
+            await run_post_commit_hooks(hooks)
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
