@@ -296,7 +296,7 @@ def _serve_bound(
 
 
 def _has_live_admin_key(engine: Any) -> bool:
-    from loyalty.services.api_keys import has_live_admin_key  # deferred: a CLI-only path
+    from loyalty.services.api_keys import has_live_admin_key  # here: `loyalty --help` stays fast
 
     with engine.connect() as conn:
         return has_live_admin_key(conn)
