@@ -132,9 +132,9 @@ async def run_expiry(
     one failure costs one member, and a re-run after a crash finds the finished ones no longer
     due."""
     now = now or uow.clock.now()
-    async with uow:
-        policy = (await get_program(uow.conn)).points_expiration
-        planned = await plan(uow.conn, policy, now=now)
+    async with uow.read() as conn:
+        policy = (await get_program(conn)).points_expiration
+        planned = await plan(conn, policy, now=now)
     if dry_run:
         return ExpiryRun(True, planned)
     done = []
