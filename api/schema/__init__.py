@@ -70,9 +70,9 @@ def build_schema(config: ApiConfig) -> strawberry.Schema:
         ErrorCodes,
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
         OperationMetrics,
-        CheckInputs,
         WebSocketOperationReads,
         *graphql_limits(),
+        CheckInputs,  # after ValidationCache (see CheckInputs)
     ]
     if not config.introspection:
         from strawberry.extensions import DisableIntrospection

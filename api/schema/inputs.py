@@ -1,8 +1,12 @@
 """Every argument of an operation is checked against loyalty.domain.values before anything runs:
-no NUL or lone surrogate in any string, no control character in an identifier. A bad value
-fails the whole operation with VALIDATION and the field's path in `extensions.field` (e.g.
-`memberId`, `amount.currency`, `earningRules[1].title`), before a resolver or the database sees
-it, identically on SQLite and PostgreSQL."""
+no NUL or lone surrogate in any string, no control character in an identifier; money (Decimal),
+Long and DateTime within their limits (a DateTime with a time zone). A bad value fails the
+whole operation with VALIDATION and the field's path in `extensions.field` (e.g. `memberId`,
+`amount.currency`, `earningRules[1].title`), before a resolver or the database sees it,
+identically on SQLite and PostgreSQL.
+
+The scalars (api.schema.scalars) apply the same rules again when graphql-core coerces the values;
+this pass runs first because it knows which field a value belongs to."""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ from graphql import (
     Visitor,
     visit,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.pyutils import Undefined
 from graphql.utilities import value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
@@ -32,7 +35,7 @@ from strawberry.extensions import SchemaExtension
 from loyalty.domain import values
 from loyalty.domain.errors import DomainError, InvalidInput
 
-_CHECKED_SCALARS = {"String", "ID"}
+_CHECKED_SCALARS = {"String", "ID", "Decimal", "Long", "DateTime"}
 
 
 def check_scalar(type_name: str, value: Any, field: str) -> None:
@@ -46,6 +49,12 @@ def check_scalar(type_name: str, value: Any, field: str) -> None:
                 raise InvalidInput(
                     f"{field} must not contain control characters (found {bad})", field=field
                 )
+    elif type_name == "Decimal":
+        values.parse_money(field, value)
+    elif type_name == "Long":
+        values.parse_long(field, value)
+    elif type_name == "DateTime":
+        values.parse_instant(field, value)
 
 
 def check_value(type_: GraphQLInputType, value: Any, field: str) -> None:
@@ -94,13 +103,16 @@ def check_document(
 
 
 class CheckInputs(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
+    """Runs with validation (listed after ValidationCache): a bad value replaces GraphQL's own
+    errors, so a literal is named by its field too (the scalars' parse_literal would refuse it
+    without a field)."""
+
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.result is None:
+        if document is not None:
             try:
                 check_document(context.schema._schema, document, context.variables)
             except DomainError as exc:
-                error = GraphQLError(str(exc), original_error=exc)
-                context.result = GraphQLExecutionResult(data=None, errors=[error])
+                context.pre_execution_errors = [GraphQLError(str(exc), original_error=exc)]
         yield

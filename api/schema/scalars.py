@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import NewType
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from api.errors import ValidationFailed
+from loyalty.domain import values
+from loyalty.domain.errors import InvalidInput
 
-_MAX_SAFE = 2**53 - 1  # the largest integer a JavaScript client reads exactly
 
+def _domain(parse: Callable[[str, object], object], what: str) -> Callable[[object], object]:
+    """A scalar parser from a loyalty.domain.values rule; its InvalidInput becomes the
+    scalar's ValidationFailed (graphql-core names the argument in the message)."""
 
-def _parse_long(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed(f"expected an integer, got {value!r}")
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationFailed(f"expected an integer, got {value!r}") from None
-    if abs(number) > _MAX_SAFE:
-        raise ValidationFailed(f"integer out of range (|n| ≤ 2^53-1): {value!r}")
-    return number
+    def parser(value: object) -> object:
+        try:
+            return parse(what, value)
+        except InvalidInput as exc:
+            raise ValidationFailed(str(exc)) from None
+
+    return parser
 
 
 def _parse_bigint(value: object) -> int:
@@ -34,19 +37,6 @@ def _parse_bigint(value: object) -> int:
     return int(text)
 
 
-def _parse_decimal(value: object) -> Decimal:
-    # Floats are refused: money never passes through binary floating point.
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationFailed(f'expected a decimal string such as "12.50", got {value!r}')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationFailed(f"not a number: {value!r}") from None
-    if not number.is_finite():
-        raise ValidationFailed(f"not a finite number: {value!r}")
-    return number
-
-
 Long = NewType("Long", int)
 BigInt = NewType("BigInt", int)
 Money = NewType("Money", Decimal)
@@ -56,8 +46,9 @@ SCALARS: dict[object, ScalarDefinition] = {
     Long: strawberry.scalar(
         name="Long",
         serialize=int,
-        parse_value=_parse_long,
-        description="A 53-bit-safe integer sent as a JSON number (chain ids, blocks, points).",
+        parse_value=_domain(values.parse_long, "a Long"),
+        description="A 53-bit-safe integer sent as a JSON number, never a string (chain ids, "
+        "blocks, points).",
     ),
     BigInt: strawberry.scalar(
         name="BigInt",
@@ -68,7 +59,17 @@ SCALARS: dict[object, ScalarDefinition] = {
     Money: strawberry.scalar(
         name="Decimal",
         serialize=lambda d: format(d, "f"),
-        parse_value=_parse_decimal,
-        description='An exact decimal sent as a string, e.g. "19.99" (money). No floats.',
+        parse_value=_domain(values.parse_money, "a Decimal"),
+        description='An exact decimal sent as a string, e.g. "19.99" (money; an integer too). '
+        f"No floats; at most {values.MONEY_PLACES} decimal places and at most "
+        f"{values.MONEY_MAX:,} in size.",
+    ),
+    # Replaces strawberry's DateTime, which takes a date-time without a time zone.
+    datetime: strawberry.scalar(
+        name="DateTime",
+        serialize=datetime.isoformat,
+        parse_value=_domain(values.parse_instant, "a DateTime"),
+        description="An ISO 8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z "
+        f"(from {values.EARLIEST.year} to before {values.LATEST.year}).",
     ),
 }

@@ -47,8 +47,8 @@ def _str(data: dict[str, Any], key: str, *, required: bool = True) -> str | None
     value = data.get(key)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value:
-        raise invalid(f"data.{key} must be a non-empty string", f"data.{key}")
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(f"data.{key} must be a non-blank string", f"data.{key}")
     return value
 
 

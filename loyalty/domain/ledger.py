@@ -16,8 +16,7 @@ from enum import StrEnum
 
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.points import conversion_points
-
-POINTS_MAX = 9_999_999  # Wix's bound for one earn or adjustment
+from loyalty.domain.values import BALANCE_MAX, POINTS_MAX
 
 
 class EntryType(StrEnum):
@@ -85,6 +84,13 @@ def post(totals: Totals, type_: EntryType, points: int) -> Posting:
     balance = totals.balance
     if type_ is EntryType.EARN:
         _require(points > 0, "an earn must be more than 0 points")
+        if points > POINTS_MAX:
+            raise InvalidInput(
+                f"this earns {points:,} points; one earn is at most {POINTS_MAX:,}",
+                field="amount",
+            )
+        if balance + points > BALANCE_MAX:
+            raise InvalidInput(f"a balance is at most {BALANCE_MAX:,} points", field="amount")
         settled = min(points, totals.debt)
         new = replace(
             totals,
@@ -95,6 +101,13 @@ def post(totals: Totals, type_: EntryType, points: int) -> Posting:
         return Posting(type_, points, points - settled, -settled, new)
     if type_ is EntryType.ADJUST:
         _require(points != 0, "an adjustment must not be 0 points")
+        if abs(points) > POINTS_MAX:
+            raise InvalidInput(
+                f"an adjustment moves at most {POINTS_MAX:,} points, not {points:,}",
+                field="amount",
+            )
+        if balance + points > BALANCE_MAX:
+            raise InvalidInput(f"a balance is at most {BALANCE_MAX:,} points", field="amount")
         if balance + points < 0:
             raise InsufficientPoints(
                 f"an adjustment of {points} would take the balance of {balance} below zero",
@@ -127,10 +140,18 @@ def post(totals: Totals, type_: EntryType, points: int) -> Posting:
 
 
 def adjustment_to_balance(totals: Totals, target: int) -> int:
-    """The ADJUST amount that sets the balance to `target` (0 or more)."""
+    """The ADJUST amount that sets the balance to `target` (0 or more): like an `amount`, it
+    moves at most POINTS_MAX points."""
     if target < 0:
         raise InsufficientPoints("a balance cannot be set below zero", field="balance")
-    return target - totals.balance
+    change = target - totals.balance
+    if abs(change) > POINTS_MAX:
+        raise InvalidInput(
+            f"setting the balance from {totals.balance:,} to {target:,} moves {change:,} "
+            f"points; one adjustment moves at most {POINTS_MAX:,}",
+            field="balance",
+        )
+    return change
 
 
 def check_adjustment(amount: int | None, balance: int | None) -> None:
@@ -141,8 +162,8 @@ def check_adjustment(amount: int | None, balance: int | None) -> None:
         raise InvalidInput(
             f"amount must be from -{POINTS_MAX} to {POINTS_MAX} and not 0", field="amount"
         )
-    if balance is not None and not 0 <= balance <= 10**15:
-        raise InvalidInput("balance must be 0 or more", field="balance")
+    if balance is not None and not 0 <= balance <= BALANCE_MAX:
+        raise InvalidInput(f"balance must be from 0 to {BALANCE_MAX:,}", field="balance")
 
 
 def check_refund(order_amount: Decimal, refunded_before: Decimal, refund: Decimal) -> None:

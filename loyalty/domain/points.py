@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
+from loyalty.domain import values
 from loyalty.domain.errors import CurrencyMismatch, InvalidInput
 from loyalty.domain.rules import (
     ConversionRateConfig,
@@ -22,7 +23,7 @@ from loyalty.domain.rules import (
 
 C = TypeVar("C", FixedAmountConfig, ConversionRateConfig)
 
-MAX_AMOUNT = Decimal("1000000000000000")  # 10^15: beyond any single order
+MAX_AMOUNT = values.MONEY_MAX  # 10^15: beyond any single order
 
 
 @dataclass(frozen=True)

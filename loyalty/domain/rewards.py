@@ -13,11 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from loyalty.domain import values
 from loyalty.domain.errors import DomainError, InvalidInput
 from loyalty.domain.revisions import check_revision as _check_revision
 
 NAME_MAX = 50
-COST_MAX = 9_999_999
+COST_MAX = values.POINTS_MAX
 AMOUNT_MAX = Decimal("1000000000000")
 AMOUNT_DECIMALS = 6
 CONFIGS_MAX = 100

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from loyalty.domain import values
 from loyalty.domain.errors import (
     InvalidInput,
     NotDeletable,
@@ -63,9 +64,9 @@ PRE_INSTALLED_METHODS: dict[str, frozenset[PointMethod]] = {
 
 TITLE_MAX = 50
 ID_FIELD_MAX = 80
-POINTS_MAX = 9_999_999
+POINTS_MAX = values.POINTS_MAX
 MONEY_MAX = Decimal("1000000000000")  # 10^12 in the program's currency
-MONEY_MAX_DECIMALS = 6
+MONEY_MAX_DECIMALS = values.MONEY_PLACES
 CONFIGS_MAX = 100
 
 

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.revisions import check_revision as _check_revision
 
 NAME_MAX = 50
 DESCRIPTION_MAX = 500
-REQUIRED_POINTS_MAX = 9_999_999
+REQUIRED_POINTS_MAX = values.POINTS_MAX
 WINDOW_MONTHS_MAX = 120
 DEFAULT_WINDOW_MONTHS = 12
 

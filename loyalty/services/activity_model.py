@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -83,7 +83,7 @@ class ActivityInput:
             trigger_app_id=data["triggerAppId"],
             order_id=data.get("orderId"),
             amount=None if amount is None else Money(Decimal(amount["value"]), amount["currency"]),
-            occurred_at=datetime.fromisoformat(occurred) if occurred else None,
+            occurred_at=_aware(datetime.fromisoformat(occurred)) if occurred else None,
             external_order_id=data.get("externalOrderId"),
             dedupe_ref=data.get("dedupeRef"),
             details=data.get("details") or {},
@@ -103,9 +103,15 @@ class ActivityInput:
         }
 
 
-def check_activity(inp: ActivityInput, *, currency: str) -> None:
+def _aware(at: datetime) -> datetime:
+    """An event stored before time-zone-less instants were refused is read as UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def check_activity(inp: ActivityInput, *, currency: str, now: datetime | None = None) -> None:
     """Everything that can be checked without I/O, before anything is written. An order id,
-    when given, is an identifier like the others: "" is refused, not taken as an order."""
+    when given, is an identifier like the others: "" is refused, not taken as an order.
+    `occurredAt` carries a time zone and is not further ahead of `now` than clocks disagree."""
     inbound.check_key(inp.idempotency_key)
     check_member_id(inp.member_id)
     values.check_identifier("activityType", inp.activity_type, TEXT_MAX)
@@ -116,6 +122,8 @@ def check_activity(inp: ActivityInput, *, currency: str) -> None:
         values.check_identifier("externalOrderId", inp.external_order_id, ORDER_MAX)
     if inp.amount is not None:
         check_amount(inp.amount, currency=currency)
+    if inp.occurred_at is not None:
+        values.check_instant("occurredAt", inp.occurred_at, now=now or datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import PostedEntry
 from loyalty.domain.members import Member
 from loyalty.domain.tiers import MemberTier
-from loyalty.services.members import check_member_id
+from loyalty.services.members import check_member_id, get_member
 from loyalty.services.program import Program, get_program
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -145,7 +145,9 @@ async def set_contact(
     name: str | None,
     now: datetime | None = None,
 ) -> None:
-    """Where the member's thank-you e-mails go ("" clears a field)."""
+    """Where the member's thank-you e-mails go ("" clears a field). The member must exist
+    (NOT_FOUND otherwise, as for adjustPoints and redeemReward): a contact for a typo'd id would
+    never be used."""
     member_id = check_member_id(member_id)
     email = (email or "").strip() or None
     name = (name or "").strip() or None
@@ -156,6 +158,7 @@ async def set_contact(
     if name is not None and (len(name) > NAME_MAX or any(ord(c) < 32 for c in name)):
         raise InvalidInput(f"name must be at most {NAME_MAX} characters", field="name")
     async with uow:
+        await get_member(uow.conn, member_id)  # NOT_FOUND for an unknown member
         now = now or uow.clock.now()
         statement = dialect_insert(uow.conn.dialect.name, member_contacts).values(
             member_id=member_id, email=email, name=name, updated_at=now

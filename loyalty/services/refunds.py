@@ -116,8 +116,10 @@ def check_refund_input(inp: RefundInput) -> None:
     if given != 1:
         raise InvalidInput("give exactly one refund amount", field="amount")
     for value in (inp.amount, inp.refunded_total):
-        if value is not None and (not value.is_finite() or value <= 0):
-            raise InvalidInput("a refund amount must be more than 0", field="amount")
+        if value is not None:
+            values.check_money("amount", value)
+            if value <= 0:
+                raise InvalidInput("a refund amount must be more than 0", field="amount")
 
 
 async def record_refund(uow: AbstractUnitOfWork, inp: RefundInput, *, source: str) -> RefundOutcome:

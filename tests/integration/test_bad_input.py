@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -15,9 +16,11 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from api.app import create_app
+from loyalty.db.ledger import inbound_events, ledger_entries
 from loyalty.runtime import Runtime
+from loyalty.services.inbox_status import find_event
 from loyalty.settings import Settings
-from tests.support.ledger import ORDER_PAID, STORES, add_fixed_rule, add_rate_rule
+from tests.support.ledger import ORDER_PAID, STORES, add_fixed_rule, add_rate_rule, count
 from tests.support.webhooks import (
     SECRET_NEW,
     WIX_PUBLIC_PEM,
@@ -307,3 +310,165 @@ async def test_a_control_character_in_the_webhook_id_is_refused(service: Service
     reply = await service.client.post("/webhooks/events", content=body, headers=headers)
     assert reply.status_code in (400, 422), reply.text
     assert service.stored() == before
+
+
+# Item 4: instants carry a time zone and lie in a sane range.
+BAD_INSTANTS = [
+    ("2025-01-31T12:00:00", "time zone"),  # naive: it used to be stored, then fail for ever
+    ("2025-01-31", "time zone"),
+    ("9999-12-31T23:59:59Z", "from 1970"),
+    ("1969-12-31T23:59:59Z", "from 1970"),
+    ("2150-01-01T00:00:00Z", "future"),  # within the scalar's range, but not yet happened
+    ("31/01/2025", "ISO 8601"),
+]
+
+
+async def test_a_bad_occurred_at_is_refused_over_graphql(service: Service) -> None:
+    before = service.stored()
+    for text, words in BAD_INSTANTS:
+        body = await service.gql(RECORD, purchase(occurredAt=text))
+        refused(body, "occurredAt")
+        assert words in body["errors"][0]["message"], body
+    literal = RECORD.replace("mutation($input: RecordActivityInput!)", "mutation").replace(
+        "input: $input",
+        'input: {idempotencyKey: "k", memberId: "m1", activityType: "stores/OrderPaid", '
+        'triggerAppId: "stores", occurredAt: "2025-01-31T12:00:00"}',
+    )
+    refused(await service.gql(literal), "occurredAt")
+    assert service.stored() == before
+    ok = await service.gql(RECORD, purchase(occurredAt="2025-01-31T12:00:00+02:00"))
+    assert ok["data"]["recordActivity"]["awards"] == [{"points": 20}], ok
+
+
+async def test_a_bad_occurred_at_on_a_signed_webhook_is_refused_not_accepted(
+    service: Service,
+) -> None:
+    before = service.stored()
+    for text, words in BAD_INSTANTS:
+        reply = await service.event(standard_purchase(occurredAt=text))
+        field = "occurredAt" if words == "future" else "data.occurredAt"
+        webhook_refused(reply, field)
+        assert words in reply.json()["error"]["message"], reply.text
+    webhook_refused(await service.event(standard_purchase(occurredAt=20250131)), "data.occurredAt")
+    await drain(service.runtime)
+    assert service.stored() == before
+    reply = await service.event(standard_purchase(occurredAt="2025-01-31T12:00:00Z"))
+    assert reply.status_code == 200, reply.text
+    await drain(service.runtime)
+    account = await service.gql('{ account(memberId: "m1") { points { balance } } }')
+    assert account["data"]["account"]["points"]["balance"] == 20, account
+
+
+# Item 5: one money type (exact decimals within documented limits) and one points bound.
+BAD_MONEY = ["1e80", "1e400", "0." + "1" * 3000, "1.0000001", "NaN", "-Infinity", "1e15000"]
+
+
+async def test_money_out_of_its_limits_is_validation_on_both_databases(service: Service) -> None:
+    before = service.stored()
+    for text in BAD_MONEY:
+        body = await service.gql(
+            REFUND, {"input": {"idempotencyKey": "r1", "orderId": "o1", "amount": text}}
+        )
+        refused(body, "amount")
+        refused(await service.gql(RECORD, purchase(amount=money(text))), "amount.value")
+    refused(
+        await service.gql(
+            'mutation { recordRefund(input: {idempotencyKey: "r", orderId: "o", '
+            'amount: "1e80"}) { debt } }'
+        ),
+        "amount",
+    )
+    refused(
+        await service.gql(RECORD, purchase(amount={"value": 12.5, "currency": "USD"})),
+        "amount.value",
+    )  # a JSON float in GraphQL: never read as a binary float
+    assert service.stored() == before
+    ok = await service.gql(RECORD, purchase(amount=money("10.000000")))
+    assert ok["data"]["recordActivity"]["awards"] == [{"points": 20}], ok
+
+
+async def test_points_stay_within_one_bound_and_long_is_a_number(service: Service) -> None:
+    await service.gql('mutation { createMember(memberId: "m1") { memberId } }')
+    before = service.stored()
+    refused(await service.gql(ADJUST, adjust(balance=2_000_000_000)), "balance")
+    refused(await service.gql(ADJUST, adjust(balance=10_000_000)), "balance")
+    refused(await service.gql(ADJUST, adjust(amount=10_000_000)), "amount")
+    tier = "mutation($t: TierInput!) { createTier(tier: $t) { id } }"
+    for bad in ("5", 2**53, 5.5, True):
+        refused(
+            await service.gql(tier, {"t": {"name": "Gold", "requiredPoints": bad}}),
+            "requiredPoints",
+        )
+    refused(
+        await service.gql('mutation { createTier(tier: {name: "G", requiredPoints: "5"}) { id } }'),
+        "requiredPoints",
+    )
+    refused(await service.gql('mutation { deleteTier(id: "t", revision: "1") { id } }'), "revision")
+    assert service.stored() == before
+    ok = await service.gql(ADJUST, adjust(balance=9_999_999))
+    assert ok.get("errors") is None and ok["data"]["adjustPoints"]["amount"] == 9_999_999, ok
+
+
+async def test_webhook_numbers_are_read_exactly_and_held_to_the_same_limits(
+    service: Service,
+) -> None:
+    before = service.stored()
+    for raw in ("1e400", "1e80", "1" + "0" * 5000, "1.0000001", '"1e80"', '"NaN"', "-0.5"):
+        body = (
+            '{"type": "stores/OrderPaid", "data": {"memberId": "m1", "triggerAppId": "stores", '
+            f'"orderId": "o1", "amount": {{"value": {raw}, "currency": "USD"}}}}}}'
+        ).encode()
+        webhook_refused(
+            await service.event(body), "data.amount.value" if raw != "-0.5" else "amount.value"
+        )
+    refund = b'{"type": "orders/Refunded", "data": {"orderId": "o1", "amount": 1e80}}'
+    webhook_refused(await service.event(refund), "data.amount")
+    await drain(service.runtime)
+    assert service.stored() == before
+    # A JSON number is read as the decimal it spells, never through a binary float (which
+    # holds 99999999999.999999 as 99999999999.99998); the award it would make is over the
+    # points bound, so the stored event fails with that reason instead of overflowing.
+    body = (
+        b'{"type": "stores/OrderPaid", "data": {"memberId": "m1", "triggerAppId": "stores", '
+        b'"orderId": "o2", "amount": {"value": 99999999999.999999, "currency": "USD"}}}'
+    )
+    reply = await service.event(body)
+    assert reply.status_code == 200, reply.text
+    async with service.runtime.async_engine.connect() as conn:
+        stored = (await conn.execute(select(inbound_events.c.amount))).scalar_one()
+    assert stored == Decimal("99999999999.999999")
+    await drain(service.runtime)
+    async with service.runtime.async_engine.connect() as conn:
+        found = await find_event(conn, id=reply.json()["eventId"])
+    assert found is not None and found.state == "FAILED", found
+    assert found.error is not None and found.error["code"] == "VALIDATION", found.error
+    assert "at most 9,999,999" in found.error["message"], found.error
+    assert await count(service.runtime.async_engine, ledger_entries) == 0
+
+
+# Item 6: an empty order id and an unknown member are typed refusals, the same everywhere.
+async def test_an_empty_order_id_is_refused_like_a_refund_s(service: Service) -> None:
+    before = service.stored()
+    for blank in ("", "   "):
+        refused(await service.gql(RECORD, purchase(orderId=blank)), "orderId")
+        body = await service.gql(
+            REFUND, {"input": {"idempotencyKey": "r1", "orderId": blank, "amount": "1"}}
+        )
+        refused(body, "orderId")
+        webhook_refused(await service.event(standard_purchase(orderId=blank)), "data.orderId")
+    webhook_refused(await service.wix(checkout_completed("evt-1", "", "m1", "10.00")), "orderId")
+    await drain(service.runtime)
+    assert service.stored() == before
+    # Without an order id an activity is still recorded (its idempotency key dedupes it).
+    ok = await service.gql(RECORD, purchase(orderId=None))
+    assert ok["data"]["recordActivity"]["awards"] == [{"points": 20}], ok
+
+
+async def test_set_member_contact_for_an_unknown_member_is_not_found(service: Service) -> None:
+    contact = 'mutation { setMemberContact(memberId: "ghost", email: "g@example.com") { email } }'
+    before = service.stored()
+    refused(await service.gql(contact), "memberId", code="NOT_FOUND")
+    assert service.stored() == before
+    await service.gql('mutation { createMember(memberId: "ghost") { memberId } }')
+    ok = await service.gql(contact)
+    assert ok["data"]["setMemberContact"] == {"email": "g@example.com"}, ok

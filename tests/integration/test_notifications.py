@@ -28,9 +28,11 @@ from loyalty.notify import webhook
 from loyalty.notify.loop import Transports, backoff, deliver_due
 from loyalty.notify.mail import SmtpServer, SmtpTransport
 from loyalty.notify.webhook import HttpWebhookSender
+from loyalty.services.members import create_member
 from loyalty.services.notifications import set_contact
 from loyalty.services.program import ProgramChanges, get_program, update_program
 from tests.integration._program import earn
+from tests.support.ledger import CUSTODY
 from tests.support.reads import account_of
 from tests.support.uow import uow_for
 
@@ -166,6 +168,8 @@ async def test_thank_you_email_is_sent_over_smtp_from_the_template(
 ) -> None:
     inbox, url = smtp
     await configure(engine, None, email=True)
+    async with uow_for(engine) as uow:  # a contact is for a member that exists
+        await create_member(uow, "m1", CUSTODY)
     async with uow_for(engine) as uow:
         await set_contact(uow, "m1", email="ann@example.com", name="Ann", now=T0)
     await earn(engine, "m1", 25, now=T0)
