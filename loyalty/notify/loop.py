@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loyalty.db.locks import skip_locked
 from loyalty.db.program import member_contacts, notifications
 from loyalty.db.rules import tiers
 from loyalty.domain.templates import render
@@ -107,9 +108,7 @@ async def _deliver_one(uow: AbstractUnitOfWork, t: Transports, row_id: int, now:
         query = select(notifications).where(
             notifications.c.id == row_id, notifications.c.status == PENDING
         )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        row = (await conn.execute(query)).first()
+        row = (await conn.execute(skip_locked(query, conn))).first()
         if row is None:
             return False  # delivered meanwhile, or another runner holds it
         program = await get_program(conn)

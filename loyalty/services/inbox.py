@@ -33,8 +33,8 @@ from loyalty.custody import AddressBook
 from loyalty.db.ledger import IN_DONE as DONE
 from loyalty.db.ledger import IN_FAILED as FAILED
 from loyalty.db.ledger import IN_PENDING as PENDING
-from loyalty.db.ledger import inbound_events, members
-from loyalty.db.locks import sqlite_write_lock
+from loyalty.db.ledger import inbound_events
+from loyalty.db.locks import lock_members_in_order, sqlite_write_lock
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
@@ -253,15 +253,9 @@ async def process_batch(
                 return None
             version = await conn.scalar(select(version_subquery()))
             work = [(r, ActivityInput.from_payload(json.loads(r.payload))) for r in rows]
-            if work and conn.dialect.name == "postgresql":
-                # The batch's members locked up front in one order, the same in every batch of
-                # every process (no deadlock); then the events applied in the order received.
-                await conn.execute(
-                    select(members.c.id)
-                    .where(members.c.member_id.in_(sorted({inp.member_id for _, inp in work})))
-                    .order_by(members.c.member_id)
-                    .with_for_update()
-                )
+            # The batch's members locked up front in one order; then the events applied in
+            # the order received.
+            await lock_members_in_order(conn, (inp.member_id for _, inp in work))
             answers = []
             for row, inp in work:
                 outcome = await apply_activity(
