@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.auth import require_admin
 from api.context import Context
 from api.schema.accounts import require_member_self_or_admin
-from api.schema.rules import _plain
+from api.schema.rules import plain_money
 from api.schema.scalars import Long, Money
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus
 from loyalty.services import program as service
@@ -64,7 +64,7 @@ class LoyaltyProgram:
                 months_of_inactivity=exp.months_of_inactivity,
                 expiring_points_percentage=exp.expiring_points_percentage,
             ),
-            point_value=_plain(p.point_value),
+            point_value=plain_money(p.point_value),
             email_enabled=p.email_enabled,
             email_template=EmailTemplate(subject=p.email_subject, body=p.email_body),
             webhook_url=p.webhook_url,

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.auth import require_admin, require_member_or_admin
 from api.context import Context
 from api.schema.accounts import require_member_self_or_admin
-from api.schema.rules import _plain, require_rule_reader
+from api.schema.rules import plain_money, require_rule_reader
 from api.schema.scalars import Long, Money
 from loyalty.domain import rewards as domain
 from loyalty.services import redemptions as redeem_svc
@@ -55,7 +55,7 @@ class Reward:
             configs_by_tier=[
                 RewardConfig(
                     tier_id=strawberry.ID(c.tier_id) if c.tier_id else None,
-                    amount=_plain(c.amount),
+                    amount=plain_money(c.amount),
                     cost_in_points=Long(c.cost_in_points),
                 )
                 for c in r.configs_by_tier
@@ -97,7 +97,7 @@ class Redemption:
             reward_revision=Long(r.reward_revision),
             reward_type=RewardType(r.reward_type),
             tier_id=strawberry.ID(r.tier_id) if r.tier_id else None,
-            amount=_plain(r.amount),
+            amount=plain_money(r.amount),
             cost_in_points=Long(r.cost_in_points),
             coupon_code=r.coupon_code,
             status=RedemptionStatus(r.status.value),
