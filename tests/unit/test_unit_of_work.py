@@ -4,6 +4,7 @@ publishes and what its handlers do, in which order, and what commits or rolls ba
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -211,3 +212,30 @@ def test_a_fixed_clock_stands_still_until_moved() -> None:
     assert clock.now() == T0 + timedelta(days=1)
     with pytest.raises(ValueError):
         FixedClock(datetime(2026, 1, 1))  # naive: refused
+
+
+def _written(uow: FakeUnitOfWork, table: str) -> list[Any]:
+    return [params for name, params in uow.connection.executed if name == table]
+
+
+async def test_a_redemption_burns_from_the_receiving_address_and_a_settling_earn_mints_nothing(
+    program: Program,
+) -> None:
+    uow = FakeUnitOfWork(handlers.registry())
+    linked = replace(member(balance=100), wallet_address="0x" + "cd" * 20)
+    async with uow:
+        await post_entry(uow, linked, EntryType.REDEEM, -40, now=T0, activity=False)
+    [burn] = _written(uow, "chain_requests")
+    assert (burn["kind"], burn["amount"], burn["address"]) == ("BURN", 40, "0x" + "cd" * 20)
+    [totals] = _written(uow, "members")
+    assert "last_activity_at" not in totals  # activity=False: not counted as activity
+
+    indebted = replace(member(), totals=Totals(debt=30))
+    uow = FakeUnitOfWork(handlers.registry())
+    async with uow:
+        after, entry = await post_entry(uow, indebted, EntryType.EARN, 30, now=T0)
+    assert entry is not None and entry.delta == 0 and after.totals.debt == 0
+    assert _written(uow, "chain_requests") == []  # the earn only settled the debt
+    assert [type(e) for e in uow.committed_events][:1] == [EntryPosted]  # still a posting
+    [totals] = _written(uow, "members")
+    assert totals["last_activity_at"] == T0
