@@ -93,8 +93,8 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from audit.check import run_audit
     from audit.ledger import SqlLedger
-    from indexer import store
     from indexer.errors import NotIndexedYet
+    from indexer.queries import load_state
     from indexer.rpc import rpc_for
     from loyalty.runtime import Runtime
 
@@ -104,7 +104,7 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         block = args.block
         if block is None:
             with runtime.engine.connect() as conn:
-                state = store.load_state(conn)
+                state = load_state(conn)
             if state is None:
                 raise NotIndexedYet("nothing is indexed yet: run `loyalty indexer` first")
             block = state.indexed_block

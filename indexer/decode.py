@@ -29,6 +29,15 @@ BATCH_BURNED = "0x44f13d91a5f84a3ef757d7a1f6face2d680f675c653babfda2ede5bb45cf35
 TOPICS = (TRANSFER, BATCH_MINTED, BATCH_BURNED)
 
 
+@dataclass(frozen=True)
+class Block:
+    """A block as the index keeps it (for the walk back of a reorg)."""
+
+    number: int
+    hash: str
+    parent_hash: str | None
+
+
 class Transfer(NamedTuple):
     # A NamedTuple, not a frozen dataclass: a backfill builds one per event, and a frozen
     # dataclass's __init__ (object.__setattr__ per field) cost several times more.

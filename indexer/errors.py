@@ -50,3 +50,7 @@ class NotIndexedYet(IndexerError):
 
 class IndexerBusy(IndexerError):
     """Another indexer process holds the writer lock."""
+
+
+class ConcurrentWriter(IndexerError):
+    """The checkpoint moved under this writer: another indexer wrote. Nothing was stored."""

@@ -22,10 +22,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.decode import Decoded, Transfer, gc_paused
+from indexer.decode import Block, Decoded, Transfer, gc_paused
 from indexer.errors import NodeInconsistent, RpcUnavailable
 from indexer.ranges import AdaptiveRange
-from indexer.reader import Block, NodeReader
+from indexer.reader import NodeReader
 from indexer.rpc import HttpRpc
 
 

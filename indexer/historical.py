@@ -1,7 +1,7 @@
 """The backfill, below finality: ranges read ahead of the steps (the fetch worker process for an
 HTTP node, a thread otherwise), PostgreSQL's bulk load (the secondary indexes dropped during a
-backfill and built once the index reaches finality), and the balances kept in memory between
-ranges.
+backfill and built once the index reaches finality, and their DDL), and the balances kept in
+memory between ranges.
 
 Reading ahead is safe because ranges below finality cannot change (a reorg there stops the
 indexer, and each step still checks the stored tip against the node before using one) and a
@@ -17,14 +17,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.schema import CreateIndex, DropIndex
 
-from indexer import store
 from indexer.config import IndexerConfig
 from indexer.fetch_worker import FetchWorker, FinalRange, read_final_range
+from indexer.queries import State
 from indexer.reader import NodeReader
 from indexer.rpc import HttpRpc
-from indexer.store import State
+from indexer.tables import ALL
 
 log = logging.getLogger("indexer")
 
@@ -78,6 +79,63 @@ class BalanceCache:
             known = self._balances = {}
         known.update(changed)
         self._at = (state.indexed_block, state.indexed_hash)
+
+
+# Secondary indexes that a PostgreSQL backfill drops and builds once when it reaches finality
+# (one sort each instead of an insert per row: maintaining them row by row was a large part of
+# the database's work). The address indexes of transfers only serve `transfers(filter:
+# {address})`; the block indexes of transfers and balance history serve a reorg's undo, which
+# never happens below finality (a reorg there stops the indexer); the balance index serves
+# holders ordered by balance. Queries stay correct meanwhile (they scan). Never a primary key:
+# those keep the data unique and serve balance lookups and the backfill's own reads.
+_BULK_LOAD_INDEX_NAMES = (
+    "ix_indexer_transfers_from",
+    "ix_indexer_transfers_to",
+    "ix_indexer_transfers_block",
+    "ix_indexer_balance_history_block",
+    "ix_indexer_balances_balance",
+)
+BULK_LOAD_INDEXES = tuple(
+    sorted(
+        (i for t in ALL for i in t.indexes if i.name in _BULK_LOAD_INDEX_NAMES),
+        key=lambda i: _BULK_LOAD_INDEX_NAMES.index(str(i.name)),
+    )
+)  # largest first
+if len(BULK_LOAD_INDEXES) != len(_BULK_LOAD_INDEX_NAMES):
+    raise AssertionError("a bulk-load index is not among the indexer's tables")
+
+
+def missing_bulk_load_indexes(conn: Connection) -> list[str]:
+    """The bulk-load indexes that are not there (always none outside PostgreSQL)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    present = set(
+        conn.execute(
+            text(
+                "SELECT indexname FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND indexname = ANY(:names)"
+            ),
+            {"names": list(_BULK_LOAD_INDEX_NAMES)},
+        ).scalars()
+    )
+    return [str(i.name) for i in BULK_LOAD_INDEXES if i.name not in present]
+
+
+def drop_bulk_load_indexes(conn: Connection) -> None:
+    """PostgreSQL only; queries by address stay correct meanwhile (a scan instead)."""
+    if conn.dialect.name == "postgresql":
+        for index in BULK_LOAD_INDEXES:
+            conn.execute(DropIndex(index, if_exists=True))
+
+
+def create_bulk_load_index(conn: Connection, name: str) -> None:
+    """Builds one bulk-load index if it is missing (in the caller's transaction: a crash
+    leaves it absent, never half-built)."""
+    for index in BULK_LOAD_INDEXES:
+        if index.name == name:
+            conn.execute(CreateIndex(index, if_not_exists=True))
+            return
+    raise ValueError(f"not a bulk-load index: {name}")
 
 
 class Historical:
@@ -205,7 +263,7 @@ class Historical:
     def _drop_indexes(self) -> None:
         """Own short transaction: DROP INDEX locks the table out for readers while it runs."""
         with self.engine.begin() as conn:
-            store.drop_bulk_load_indexes(conn)
+            drop_bulk_load_indexes(conn)
         self._indexes = False
         log.info("backfill: transfers' address indexes dropped until the index reaches finality")
 
@@ -217,7 +275,7 @@ class Historical:
             return
         t0 = time.perf_counter()
         with self.engine.connect() as conn:
-            missing = store.missing_bulk_load_indexes(conn)
+            missing = missing_bulk_load_indexes(conn)
         if len(missing) > 1:
             with ThreadPoolExecutor(2, thread_name_prefix="indexer-build") as pool:
                 list(pool.map(self._build_index, missing))
@@ -229,7 +287,7 @@ class Historical:
 
     def _build_index(self, name: str) -> None:
         with self.engine.begin() as conn:
-            store.create_bulk_load_index(conn, name)
+            create_bulk_load_index(conn, name)
 
 
 class _Prefetch:

@@ -1,20 +1,25 @@
 """Reads of the index, for the API, the audit and other modules (e.g. the accounts API shows
-`points.onchain` with `indexed_balance`). Statements are built once here and run on a sync
-`Connection` or an async `AsyncConnection`."""
+`points.onchain` with `indexed_balance`), and the indexer's own (the checkpoint, the stored
+balances a range starts from, the stored blocks a reorg walks back). Statements are built once
+here and run on a sync `Connection` or an async `AsyncConnection`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from indexer.decode import Block
+from indexer.dialect import CHUNK, array_literal
 from indexer.errors import NotIndexedYet
 from indexer.tables import (
     balance_history,
     balances,
+    batch_events,
+    indexer_blocks,
     indexer_state,
     supply_history,
     transfers,
@@ -237,3 +242,90 @@ async def indexer_status(conn: AsyncConnection) -> Status:
         row.last_reorg_depth,
         row.events,
     )
+
+
+# -- the writer's reads: the checkpoint, the stored balances and blocks -----------------------
+
+
+@dataclass(frozen=True)
+class State:
+    """The checkpoint: where the index stands (its one indexer_state row)."""
+
+    chain_id: int
+    token: str
+    start_block: int
+    indexed_block: int
+    indexed_hash: str | None
+    head_block: int | None
+    finalized_block: int | None
+    total_supply: int
+    events: int
+    reorgs_handled: int
+    last_reorg_depth: int | None
+
+
+def load_state(conn: Connection) -> State | None:
+    row = conn.execute(select(indexer_state).where(indexer_state.c.id == 1)).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return State(**{k: m[k] for k in State.__dataclass_fields__})
+
+
+def current_balances(conn: Connection, addresses: Iterable[str]) -> dict[str, int]:
+    """The stored balances of those of `addresses` that have a row."""
+    found: dict[str, int] = {}
+    wanted = list(addresses)
+    if conn.dialect.name == "postgresql" and wanted:
+        rows = conn.exec_driver_sql(
+            "SELECT address, balance FROM indexer_balances WHERE address = ANY(%s::varchar[])",
+            (array_literal(wanted),),
+        )
+        return {a: int(b) for a, b in rows}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        rows = conn.execute(
+            select(balances.c.address, balances.c.balance).where(balances.c.address.in_(chunk))
+        )
+        found.update({a: b for a, b in rows})
+    return found
+
+
+def last_changes(conn: Connection, addresses: list[str]) -> dict[str, int]:
+    """Address -> the last block whose balance history row it has (those that have one)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(addresses), CHUNK):
+        chunk = addresses[start : start + CHUNK]
+        rows = conn.execute(
+            select(balance_history.c.address, func.max(balance_history.c.block_number))
+            .where(balance_history.c.address.in_(chunk))
+            .group_by(balance_history.c.address)
+        )
+        found.update({a: n for a, n in rows})
+    return found
+
+
+def transfers_above(conn: Connection, block: int) -> list[tuple[str, str, int]]:
+    """(from, to, value) of the stored transfers above `block` (a reorg's undo)."""
+    rows = conn.execute(
+        select(transfers.c.from_address, transfers.c.to_address, transfers.c.value).where(
+            transfers.c.block_number > block
+        )
+    )
+    return [(a, b, v) for a, b, v in rows]
+
+
+def batch_events_above(conn: Connection, block: int) -> int:
+    """How many batch events are stored above `block`."""
+    stmt = select(func.count()).select_from(batch_events).where(batch_events.c.block_number > block)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def stored_blocks(conn: Connection, below_or_at: int) -> list[Block]:
+    """Stored blocks ≤ `below_or_at`, newest first."""
+    rows = conn.execute(
+        select(indexer_blocks)
+        .where(indexer_blocks.c.number <= below_or_at)
+        .order_by(indexer_blocks.c.number.desc())
+    )
+    return [Block(r.number, r.hash, r.parent_hash) for r in rows]

@@ -10,7 +10,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from indexer.decode import TOPICS, Decoded, decode_logs, gc_paused
@@ -19,13 +18,6 @@ from indexer.ranges import AdaptiveRange
 from indexer.rpc import RpcTransport, log_retry
 
 log = logging.getLogger("indexer")
-
-
-@dataclass(frozen=True)
-class Block:
-    number: int
-    hash: str
-    parent_hash: str | None
 
 
 class NodeReader:

@@ -20,14 +20,15 @@ from indexer.decode import (
     TOPICS,
     TRANSFER,
     BatchEvent,
+    Block,
     Decoded,
     Transfer,
     bloom_may_contain,
     decode_logs,
 )
 from indexer.errors import DeepReorg, NodeInconsistent
-from indexer.reader import Block, NodeReader
-from indexer.store import State
+from indexer.queries import State, stored_blocks
+from indexer.reader import NodeReader
 
 log = logging.getLogger("indexer")
 
@@ -196,7 +197,7 @@ class Realtime:
         rest, with the checkpoint, in one transaction; returns the ancestor's number. A replaced
         block at or below finality raises DeepReorg (nothing is undone)."""
         with self.engine.connect() as conn:
-            stored = store.stored_blocks(conn, state.indexed_block)
+            stored = stored_blocks(conn, state.indexed_block)
         found: Block | None = None
         for start in range(0, len(stored), WALK_BACK_WINDOW):
             window = stored[start : start + WALK_BACK_WINDOW]

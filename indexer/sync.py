@@ -23,16 +23,17 @@ from sqlalchemy.exc import IntegrityError
 from indexer import store
 from indexer.config import IndexerConfig
 from indexer.decode import gc_paused
-from indexer.errors import DeepReorg, IndexerError, NodeInconsistent, RpcError
+from indexer.errors import ConcurrentWriter, DeepReorg, IndexerError, NodeInconsistent, RpcError
 from indexer.finality import Finality
 from indexer.historical import BalanceCache, Historical
 from indexer.lock import WriterLock
 from indexer.progress import Progress
+from indexer.queries import State, load_state
 from indexer.ranges import AdaptiveRange
 from indexer.reader import NodeReader
 from indexer.realtime import Realtime, tip_replaced
 from indexer.rpc import RpcTransport, quantity
-from indexer.store import RangeData, State
+from indexer.store import RangeData
 
 log = logging.getLogger("indexer")
 
@@ -109,7 +110,7 @@ class Indexer:
 
     def _state(self) -> State:
         with self.engine.begin() as conn:
-            state = store.load_state(conn)
+            state = load_state(conn)
             if state is not None and (state.token, state.chain_id) == (self.token, self.chain_id):
                 return state
             if state is not None:
@@ -213,7 +214,7 @@ class Indexer:
                 step = self.sync_once()
             except DeepReorg:
                 raise
-            except (RpcError, NodeInconsistent, store.ConcurrentWriter) as exc:
+            except (RpcError, NodeInconsistent, ConcurrentWriter) as exc:
                 log.warning("indexer step failed, retrying in %.1fs: %s", delay, exc)
                 stop.wait(delay)
                 delay = min(delay * 2, 30.0)

@@ -10,19 +10,19 @@ import pytest
 from sqlalchemy import Engine
 
 from audit.check import digest
-from indexer import store
+from indexer import historical, queries, store
 from indexer.queries import balances_at
 from tests.integration.test_indexer_crash import build_chain
 from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity
 
-BULK = [str(i.name) for i in store.BULK_LOAD_INDEXES]
+BULK = [str(i.name) for i in historical.BULK_LOAD_INDEXES]
 SMALL_RANGES = {"initial_range": 1, "max_range": 1, "bulk_load_events": 100}
 
 
 def _missing(engine: Engine) -> list[str]:
     with engine.connect() as conn:
-        return store.missing_bulk_load_indexes(conn)
+        return historical.missing_bulk_load_indexes(conn)
 
 
 def _chain(anvil_factory, postgres_url) -> tuple[TokenActivity, list[str]]:
@@ -95,7 +95,7 @@ def test_a_restart_after_dying_with_the_indexes_dropped_builds_them(
         # Dropped again while caught up (as if killed right after a drop): the next process's
         # first step, finding the index at finality, builds them.
         with again.engine.begin() as conn:
-            store.drop_bulk_load_indexes(conn)
+            historical.drop_bulk_load_indexes(conn)
         assert _missing(again.engine) == BULK
     finally:
         close(again)
@@ -174,7 +174,7 @@ def test_copy_refuses_node_strings_that_would_break_rows(postgres_url, bad: str)
             store.apply_range(conn, state, data("0x" + "03" * 31 + "0" + bad))
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM indexer_transfers").scalar() == 0
-            assert store.load_state(conn) == state
+            assert queries.load_state(conn) == state
         with engine.begin() as conn:  # the same range with a clean hash is stored
             store.apply_range(conn, state, data("0x" + "03" * 32))
         with engine.connect() as conn:
@@ -199,7 +199,8 @@ def test_balances_known_to_be_stored_must_be_there(postgres_url) -> None:
     """On PostgreSQL a range UPDATEs the balance rows it knows exist and INSERTs the others;
     a known balance without its row (another writer, a stale cache) fails the whole range."""
     from indexer.decode import Decoded, Transfer
-    from indexer.store import ConcurrentWriter, RangeData
+    from indexer.errors import ConcurrentWriter
+    from indexer.store import RangeData
     from loyalty.db.engine import make_engine
 
     engine = make_engine(postgres_url)
@@ -221,14 +222,14 @@ def test_balances_known_to_be_stored_must_be_there(postgres_url) -> None:
         with pytest.raises(ConcurrentWriter), engine.begin() as conn:
             store.apply_range(conn, state, data(2, (a, b, 4)), known={a: 10, b: 7})
         with engine.connect() as conn:
-            assert store.load_state(conn) == state
-            assert store.current_balances(conn, [a, b]) == {a: 10}
+            assert queries.load_state(conn) == state
+            assert queries.current_balances(conn, [a, b]) == {a: 10}
         with engine.begin() as conn:  # right knowledge: a updated, b inserted
             state = store.apply_range(conn, state, data(2, (a, b, 4)), known={a: 10})
         with engine.begin() as conn:  # nothing known: read back, both updated
             state = store.apply_range(conn, state, data(3, (b, a, 1), (a, zero, 2)))
         with engine.connect() as conn:
-            assert store.current_balances(conn, [a, b]) == {a: 5, b: 3}
+            assert queries.current_balances(conn, [a, b]) == {a: 5, b: 3}
             rows = conn.exec_driver_sql(
                 "SELECT address, block_number FROM indexer_balances ORDER BY address"
             ).all()

@@ -10,8 +10,8 @@ import pytest
 from eth_account import Account
 
 from audit.check import run_audit
-from indexer import store
 from indexer.errors import DeepReorg
+from indexer.tables import balances
 from tests.support.anvil import ANVIL_KEYS
 from tests.support.indexing import close, make_indexer
 from tests.support.token_activity import TokenActivity, random_address
@@ -46,9 +46,7 @@ def assert_index_matches_chain(indexer, activity: TokenActivity, holders: list[s
     with indexer.engine.connect() as conn:
         indexed = dict(
             conn.execute(
-                store.balances.select().with_only_columns(
-                    store.balances.c.address, store.balances.c.balance
-                )
+                balances.select().with_only_columns(balances.c.address, balances.c.balance)
             ).all()
         )
     chain = activity.balance_of(sorted(set(holders) | set(indexed)))

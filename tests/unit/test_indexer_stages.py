@@ -13,12 +13,13 @@ from eth_utils import keccak
 from sqlalchemy import create_engine
 
 from indexer.config import IndexerConfig
-from indexer.decode import TRANSFER, Decoded, Transfer
+from indexer.decode import TRANSFER, Block, Decoded, Transfer
 from indexer.errors import DeepReorg, NodeInconsistent
 from indexer.fetch_worker import _pack, _unpack, read_final_range
 from indexer.historical import BalanceCache, bulk_load_starts
+from indexer.queries import State
 from indexer.ranges import AdaptiveRange
-from indexer.reader import Block, NodeReader
+from indexer.reader import NodeReader
 from indexer.realtime import (
     Header,
     Realtime,
@@ -30,7 +31,6 @@ from indexer.realtime import (
     tip_replaced,
     to_ask_again,
 )
-from indexer.store import State
 from indexer.sync import Stage, choose_stage
 from loyalty.settings import Settings
 
