@@ -57,7 +57,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         super().__init__(**kwargs)
         self._runtime = runtime_getter
         self._config = config
-        self._authenticator = authenticator
+        self.authenticator = authenticator
         self._gate = ConnectionGate(max_connections)
         self._events = Hub(lambda: runtime_getter().async_engine)
 
@@ -90,7 +90,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             await context.aclose()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        await authenticate_ws(self._authenticator, context)
+        await authenticate_ws(self.authenticator, context)
         return None  # connection_ack without a payload
 
     async def get_context(
@@ -104,7 +104,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             events=self._events,
         )
         try:
-            context.principal = await self._authenticator.principal(
+            context.principal = await self.authenticator.principal(
                 request.headers.get("authorization")
             )
         except ApiError as exc:

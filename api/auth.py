@@ -16,7 +16,7 @@ from enum import Enum
 import jwt
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.errors import Forbidden, Unauthenticated
+from api.errors import CredentialExpired, Forbidden, Unauthenticated
 from loyalty.services.api_keys import PREFIX, hash_key, verify_key
 
 
@@ -32,6 +32,7 @@ class Principal:
     role: Role
     member_id: str | None = None
     key_id: str | None = None  # the API key's public id, for logs
+    expires_at: float | None = None  # a member token's `exp` (Unix seconds)
 
     @property
     def is_admin(self) -> bool:
@@ -99,7 +100,9 @@ class Authenticator:
         self._clock = clock
         self._cache: dict[str, tuple[float, Principal]] = {}
 
-    async def principal(self, authorization: str | None) -> Principal:
+    async def principal(self, authorization: str | None, *, fresh: bool = False) -> Principal:
+        """`fresh`: a stored API key is looked up again rather than taken from the cache (a
+        WebSocket re-checks its credential so, at each subscribe and while it stays open)."""
         if authorization is None or not authorization.strip():
             return ANONYMOUS
         scheme, _, token = authorization.strip().partition(" ")
@@ -112,19 +115,20 @@ class Authenticator:
         if self._bootstrap_hash is not None and hmac.compare_digest(digest, self._bootstrap_hash):
             return Principal(Role.ADMIN, key_id="bootstrap")
         if token.startswith(PREFIX):
-            return await self._api_key(token, digest)
+            return await self._api_key(token, digest, fresh=fresh)
         if token.count(".") == 2:
             return self._member(token)
         raise Unauthenticated("unknown API key: check the key, or create one with `loyalty keys`")
 
-    async def _api_key(self, token: str, digest: str) -> Principal:
+    async def _api_key(self, token: str, digest: str, *, fresh: bool) -> Principal:
         now = self._clock()
         cached = self._cache.get(digest)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and not fresh:
             return cached[1]
         async with self._engine().connect() as conn:
             record = await verify_key(conn, token)
         if record is None:
+            self._cache.pop(digest, None)
             raise Unauthenticated(
                 "unknown or revoked API key: check the key, or create one with `loyalty keys`"
             )
@@ -149,7 +153,7 @@ class Authenticator:
                 options={"require": ["exp", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the member token has expired: sign in again") from None
+            raise CredentialExpired("the member token has expired: sign in again") from None
         except jwt.PyJWTError:
             raise Unauthenticated(
                 "invalid member token: it must be an HS256 JWT with `sub` and `exp`, signed "
@@ -162,7 +166,7 @@ class Authenticator:
             or len(member_id) > _MEMBER_ID_MAX
         ):
             raise Unauthenticated("invalid member token: `sub` must be the member id")
-        return Principal(Role.MEMBER, member_id=member_id)
+        return Principal(Role.MEMBER, member_id=member_id, expires_at=float(claims["exp"]))
 
 
 def member_token(secret: str, member_id: str, *, ttl_seconds: int = 3600) -> str:

@@ -33,6 +33,10 @@ class Unauthenticated(ApiError):
     code = "UNAUTHENTICATED"
 
 
+class CredentialExpired(Unauthenticated):
+    """A member token past its `exp` (a WebSocket is closed with 4401 for it, not 4403)."""
+
+
 def is_expected(error: GraphQLError) -> bool:
     """Errors shown to the caller as they are: our typed ones (API and domain errors, whose
     `extensions.code` graphql-core copies from the exception), and GraphQL's own (syntax,

@@ -35,18 +35,23 @@ MAX_DEPTH = 10
 MAX_TOKENS = 2_000
 MAX_ALIASES = 30
 MAX_BATCH = 10  # operations in one batched HTTP request
+CLOSE_MESSAGE_TOO_BIG = 1009  # RFC 6455
 
 
 class BodySizeLimit:
     """Refuses (413) a request body over `max_bytes`, whether announced by Content-Length or
-    streamed in chunks. The body is read here, up to the cap, and replayed to the app, so that
-    no route (GraphQL, webhooks) ever holds more than the cap."""
+    streamed in chunks, and closes a WebSocket whose message is over it. The body is read here,
+    up to the cap, and replayed to the app, so that no route (GraphQL, webhooks) ever holds
+    more than the cap."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -80,6 +85,42 @@ class BodySizeLimit:
             return message if message is not None else await receive()
 
         await self.app(scope, replayed, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket message over the cap closes the connection (1009, "message too big")
+        before the app sees it; the app is told the client went away, and whatever it still
+        sends is dropped."""
+        closed = False
+
+        async def limited_receive() -> Message:
+            nonlocal closed
+            message = await receive()
+            if message["type"] == "websocket.receive" and self._too_big(message):
+                closed = True
+                await send(
+                    {
+                        "type": "websocket.close",
+                        "code": CLOSE_MESSAGE_TOO_BIG,
+                        "reason": f"message too large: at most {self.max_bytes} bytes",
+                    }
+                )
+                return {"type": "websocket.disconnect", "code": CLOSE_MESSAGE_TOO_BIG}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not closed:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+    def _too_big(self, message: Message) -> bool:
+        text, data = message.get("text"), message.get("bytes")
+        if text is not None:
+            # A character is at least one byte: most messages are decided without encoding.
+            return len(text) > self.max_bytes or (
+                len(text) * 4 > self.max_bytes and len(text.encode()) > self.max_bytes
+            )
+        return data is not None and len(data) > self.max_bytes
 
     async def _refuse(self, send: Send, *, status: int = 413, message: str = "") -> None:
         text = message or f"request body too large: at most {self.max_bytes} bytes"
