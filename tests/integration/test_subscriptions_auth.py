@@ -76,6 +76,18 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
         runtime.close()
 
 
+def new_key(server: Server, role: str) -> tuple[str, str]:
+    """A stored API key and its id."""
+    with server.runtime.engine.begin() as conn:
+        key, record = create_key(conn, role=role)
+    return key, record.id
+
+
+def revoke(server: Server, key_id: str) -> None:
+    with server.runtime.engine.begin() as conn:
+        revoke_key(conn, key_id)
+
+
 @asynccontextmanager
 async def opened(server: Server, token: str | None) -> AsyncIterator[ClientConnection]:
     """A connection past connection_ack, authenticated with `token` (None: anonymous)."""
@@ -115,11 +127,11 @@ async def closed_with(conn: ClientConnection) -> tuple[int, str]:
 
 
 async def test_a_revoked_key_cannot_subscribe_again(server: Server) -> None:
-    key, record = create_key(server.runtime.engine, role="admin")
+    key, key_id = new_key(server, "admin")
     async with opened(server, key) as conn:
         await subscribe(conn, "1", "ann")
         await still_running(conn)
-        revoke_key(server.runtime.engine, record.id)
+        revoke(server, key_id)
         # A new subscribe, for another member, on the connection opened before the revocation.
         await subscribe(conn, "2", "bob")
         code, reason = await closed_with(conn)
@@ -131,14 +143,14 @@ async def test_an_open_connection_is_closed_when_its_key_is_revoked(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(LimitedTransportWS, "recheck_seconds", 0.2)
-    key, record = create_key(server.runtime.engine, role="auditor")
-    other, _ = create_key(server.runtime.engine, role="admin")
+    key, key_id = new_key(server, "auditor")
+    other, _ = new_key(server, "admin")
     async with opened(server, key) as conn, opened(server, other) as kept:
         await subscribe(conn, "1", "ann")
         await subscribe(kept, "1", "ann")
         await still_running(conn)
-        assert key_id_of(key) == record.id
-        revoke_key(server.runtime.engine, record.id)
+        assert key_id_of(key) == key_id
+        revoke(server, key_id)
         code, reason = await closed_with(conn)
         assert code == 4403 and "revoked" in reason
         # Re-checked several times meanwhile, the other key's connection stays open, and so do
