@@ -7,6 +7,7 @@ Counted with SQLAlchemy's pool `checkout` and engine `before_cursor_execute` eve
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -178,3 +179,49 @@ async def test_the_connection_goes_back_to_the_pool_after_each_request(api: Api)
     for _ in range(3):
         await api.ok(ACCOUNT, {"m": "m2"})
         assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_subscription_reads_each_event_on_a_connection_of_its_own(database_url: str) -> None:
+    """`accountUpdated` sends each change read afresh (no row kept from the last event), and
+    holds no connection while it waits for the next one."""
+    from starlette.testclient import TestClient
+
+    settings = Settings(database_url=database_url, chain_state="", admin_api_key=ADMIN)
+    served = light_runtime(settings)  # engines used only in the TestClient's loop
+    pool = served.async_engine.sync_engine.pool
+    auth_header = f"Bearer {ADMIN}"
+    auth = {"authorization": auth_header}
+    adjust = """mutation($k: String!, $n: Int!) { adjustPoints(input: {memberId: "ann",
+      idempotencyKey: $k, reason: "gift", amount: $n}) { duplicate } }"""
+    subscription = """subscription { accountUpdated(memberId: "ann") {
+      revision points { balance pending } } }"""
+
+    def post(query: str, variables: dict[str, Any] | None = None) -> None:
+        body = client.post("/graphql", json={"query": query, "variables": variables}, headers=auth)
+        assert "errors" not in body.json(), body.json()
+
+    def no_connection_held() -> bool:
+        deadline = time.monotonic() + 30  # a ceiling: the hub's own polls check out briefly
+        while time.monotonic() < deadline:
+            if pool.checkedout() == 0:  # type: ignore[attr-defined]
+                return True
+            time.sleep(0.01)
+        return False
+
+    with TestClient(create_app(settings, served)) as client:
+        post('mutation { createMember(memberId: "ann") { memberId } }')
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {"Authorization": auth_header}})
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": subscription}})
+            time.sleep(0.5)  # registered (its baseline taken) before anything changes
+            balances = []
+            for n, amount in enumerate((5, 7)):
+                post(adjust, {"k": f"k{n}", "n": amount})
+                message = ws.receive_json()
+                assert message["type"] == "next", message
+                balances.append(message["payload"]["data"]["accountUpdated"]["points"]["balance"])
+                assert no_connection_held()
+            assert balances == [5, 12]
+            ws.send_json({"id": "1", "type": "complete"})
+    served.engine.dispose()
