@@ -20,8 +20,8 @@ from loyalty.domain.expiry import Expiration, ExpirationPolicy, MemberActivity, 
 from loyalty.domain.ledger import EntryType
 from loyalty.domain.members import Member
 from loyalty.services.ledger import post_entry
+from loyalty.services.members import get_member
 from loyalty.services.program import get_program
-from loyalty.services.redemptions import lock_member
 from loyalty.services.uow import AbstractUnitOfWork
 
 
@@ -141,7 +141,7 @@ async def run_expiry(
     for expected in planned:
         async with uow:
             conn = uow.conn
-            member = await lock_member(conn, expected.member_id)
+            member = await get_member(conn, expected.member_id, lock=True)
             current = upcoming(policy, await activity_of(conn, member))
             if current is None or current.expiration_date > now:
                 continue  # an activity landed since the plan

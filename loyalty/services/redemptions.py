@@ -1,10 +1,9 @@
 """Redeeming rewards and cancelling redemptions, each in one unit of work.
 
 A redemption locks the member, checks the balance, posts a REDEEM entry (whose burn goes to the
-outbox: the exactly-once path) and records the coupon, all in one transaction. The lock is an
-UPDATE of the member row, taken before anything is read: PostgreSQL then serialises concurrent
-redemptions of one member on the row, and SQLite takes its write lock at once, so two
-redemptions can never both see the same balance.
+outbox: the exactly-once path) and records the coupon, all in one transaction. The member is
+locked before anything else is read (`get_member(lock=True)`: a row lock on PostgreSQL, the write
+lock on SQLite), so two redemptions can never both see the same balance.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from loyalty.domain.rewards import (
     new_coupon_code,
 )
 from loyalty.services.ledger import post_entry
-from loyalty.services.members import check_member_id, get_member
+from loyalty.services.members import get_member
 from loyalty.services.rewards import get_reward
 from loyalty.services.tiers import tier_at
 from loyalty.services.uow import AbstractUnitOfWork
@@ -74,15 +73,6 @@ class Redemption:
         )
 
 
-async def lock_member(conn: AsyncConnection, member_id: str) -> Member:
-    """The member, write-locked for the rest of the transaction (see the module's doc)."""
-    member_id = check_member_id(member_id)
-    await conn.execute(
-        members.update().where(members.c.member_id == member_id).values(revision=members.c.revision)
-    )
-    return await get_member(conn, member_id, lock=True)
-
-
 async def _unique_code(conn: AsyncConnection) -> str:
     while True:  # 60 random bits: a clash is astronomically rare, but costs only a retry
         code = new_coupon_code()
@@ -104,7 +94,7 @@ async def redeem_reward(
     key = check_idempotency_key(idempotency_key)
     async with uow:
         conn, now = uow.conn, now or uow.clock.now()
-        member = await lock_member(conn, member_id)
+        member = await get_member(conn, member_id, lock=True)
         earlier = (
             await conn.execute(
                 select(redemptions).where(
@@ -181,7 +171,7 @@ async def cancel_redemption(
     async with uow:
         conn, now = uow.conn, now or uow.clock.now()
         found = await get_redemption(conn, redemption_id)
-        member = await lock_member(conn, found.member_id)
+        member = await get_member(conn, found.member_id, lock=True)
         current = await get_redemption(conn, redemption_id)  # re-read under the lock
         if current.status is RedemptionStatus.CANCELLED:
             return current
