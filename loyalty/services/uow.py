@@ -59,6 +59,9 @@ class Handlers:
 
 
 NO_HANDLERS = Handlers()
+_ANOTHER_TASK = (
+    "this unit of work is open in another task: give each concurrent task its own (uow.fresh())"
+)
 
 
 @dataclass
@@ -200,6 +203,8 @@ class UnitOfWork(AbstractUnitOfWork):
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         if self._conn is not None:
+            if asyncio.current_task() is not self._owner:
+                raise UnitOfWorkError(_ANOTHER_TASK)
             yield self._conn
             return
         async with self.engine.connect() as conn:
@@ -219,10 +224,7 @@ class UnitOfWork(AbstractUnitOfWork):
         task = asyncio.current_task()
         if self._depth:
             if task is not self._owner:
-                raise UnitOfWorkError(
-                    "this unit of work is open in another task: give each concurrent task its "
-                    "own (uow.fresh())"
-                )
+                raise UnitOfWorkError(_ANOTHER_TASK)
             self._depth += 1  # a nested use joins the outer transaction
             return self
         self._reset()

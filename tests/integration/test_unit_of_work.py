@@ -84,6 +84,9 @@ async def test_one_unit_of_work_per_task(engine: AsyncEngine) -> None:
     with pytest.raises(UnitOfWorkError, match="another task"):
         async with uow:
             pass
+    with pytest.raises(UnitOfWorkError, match="another task"):
+        async with uow.read():
+            pass
     async with uow.fresh() as other:  # its own transaction, on its own connection
         assert other.conn is not None
         count = await other.conn.scalar(select(func.count()).select_from(members))
