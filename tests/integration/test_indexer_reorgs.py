@@ -128,3 +128,40 @@ def test_a_reorg_deeper_than_finality_stops_the_indexer(anvil_factory, database_
     finally:
         close(indexer)
         activity.close()
+
+
+def test_a_reorg_of_blocks_holding_indexed_transfers_and_burns_undoes_them(
+    anvil, database_url
+) -> None:
+    """The random reorgs above replace blocks the indexer saw empty; here the replaced blocks
+    hold transfers and a burn it has indexed, so the undo must give the balances, the supply
+    and the event count back before the replacement is indexed."""
+    rng = random.Random(12)
+    activity = TokenActivity.deploy(anvil, database_url)
+    signer = Account.from_key(ANVIL_KEYS[2])
+    holders = [signer.address.lower()] + [random_address(rng) for _ in range(4)]
+    activity.mint(holders, [1_000] * len(holders))
+    anvil.mine(12)
+    indexer = make_indexer(database_url, activity, follow_range=5)
+    try:
+        assert_index_matches_chain(indexer, activity, holders)
+        ancestor = activity.head()
+        events_before = indexer.state().events
+        activity.transfers([(holders[1], holders[2], 300), (holders[3], holders[1], 40)])
+        activity.burn([holders[4]], [250])
+        anvil.mine(1)
+        assert_index_matches_chain(indexer, activity, holders)
+        assert indexer.state().events == events_before + 4  # 2 transfers, a burn and its batch
+        depth = activity.head() - ancestor
+        replacement = signed_transfer(
+            activity, signer.key.hex(), holders[4], 7, nonce_at(activity, signer.address, ancestor)
+        )
+        anvil.rpc("anvil_reorg", [depth, [[replacement, 0]]])
+        assert_index_matches_chain(indexer, activity, holders)
+        state = indexer.state()
+        assert (state.reorgs_handled, state.last_reorg_depth) == (1, depth)
+        assert state.events == events_before + 1  # only the replacement's transfer
+        assert activity.balance_of([holders[4]])[holders[4]] == 1_007
+    finally:
+        close(indexer)
+        activity.close()
