@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.schema import CreateIndex, DropIndex
@@ -23,13 +22,11 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from indexer.config import IndexerConfig
 from indexer.fetch_worker import FetchWorker, FinalRange, read_final_range
 from indexer.queries import State
-from indexer.reader import NodeReader
+from indexer.reader import NodeReader, Record
 from indexer.rpc import HttpRpc
 from indexer.tables import ALL
 
 log = logging.getLogger("indexer")
-
-Record = Callable[[list[list[Any]]], None]  # receives the params of eth_getLogs calls sent
 
 
 def bulk_load_starts(

@@ -19,6 +19,9 @@ from indexer.rpc import RpcTransport, log_retry
 
 log = logging.getLogger("indexer")
 
+# Receives the params of the eth_getLogs calls a stage sent (the benchmark replays them).
+Record = Callable[[list[list[Any]]], None]
+
 
 class NodeReader:
     """Calls the node with retries (transport errors, timeouts) and reads logs in adaptive

@@ -9,7 +9,7 @@ The checks are pure functions (unit-tested); `Realtime` adds the node and the da
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,14 +28,12 @@ from indexer.decode import (
 )
 from indexer.errors import DeepReorg, NodeInconsistent
 from indexer.queries import State, stored_blocks
-from indexer.reader import NodeReader
+from indexer.reader import NodeReader, Record
 
 log = logging.getLogger("indexer")
 
 _TRANSFER_TOPIC = bytes.fromhex(TRANSFER[2:])
 WALK_BACK_WINDOW = 64  # stored blocks asked of the node per batch while walking back
-
-Record = Callable[[list[list[Any]]], None]  # receives the params of eth_getLogs calls sent
 
 
 @dataclass(frozen=True)
