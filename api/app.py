@@ -156,6 +156,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             engine_getter=lambda: state["runtime"].async_engine,
             admin_api_key=config.admin_api_key,
             member_jwt_secret=config.member_jwt_secret,
+            member_jwt_max_lifetime=config.member_jwt_max_lifetime,
+            member_jwt_audience=config.member_jwt_audience,
+            member_jwt_issuer=config.member_jwt_issuer,
         ),
     )
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import jwt
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -81,7 +82,8 @@ class Authenticator:
     """Turns an `Authorization` header into a Principal, once per request.
 
     `Bearer <API key>` (a stored key, or the bootstrap key from LOYALTY_ADMIN_API_KEY, which is
-    kept only as a hash in memory) or `Bearer <member JWT>` (HS256, `sub` and `exp` required).
+    kept only as a hash in memory) or `Bearer <member JWT>` (HS256, `sub` and `exp` required,
+    valid for at most `member_jwt_max_lifetime` seconds; `aud` and `iss` checked when set).
     No header is ANONYMOUS; any credential that does not verify is refused (UNAUTHENTICATED)
     rather than downgraded to anonymous, so a client learns at once that its key is wrong.
     """
@@ -92,12 +94,20 @@ class Authenticator:
         engine_getter: Callable[[], AsyncEngine],
         admin_api_key: str = "",
         member_jwt_secret: str = "",
+        member_jwt_max_lifetime: int = 86400,
+        member_jwt_audience: str = "",
+        member_jwt_issuer: str = "",
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._engine = engine_getter
         self._bootstrap_hash = hash_key(admin_api_key) if admin_api_key else None
         self._jwt_secret = member_jwt_secret
+        self._jwt_max_lifetime = member_jwt_max_lifetime
+        self._jwt_audience = member_jwt_audience or None
+        self._jwt_issuer = member_jwt_issuer or None
         self._clock = clock
+        self._wall_clock = wall_clock
         self._cache: dict[str, tuple[float, Principal]] = {}
 
     async def principal(self, authorization: str | None, *, fresh: bool = False) -> Principal:
@@ -145,15 +155,37 @@ class Authenticator:
             raise Unauthenticated(
                 "member tokens are not accepted: LOYALTY_MEMBER_JWT_SECRET is unset"
             )
+        required = ["exp", "sub"]
+        if self._jwt_audience:
+            required.append("aud")
+        if self._jwt_issuer:
+            required.append("iss")
         try:
             claims = jwt.decode(
                 token,
                 self._jwt_secret,
                 algorithms=["HS256"],
-                options={"require": ["exp", "sub"]},
+                audience=self._jwt_audience,
+                issuer=self._jwt_issuer,
+                options={"require": required},
             )
         except jwt.ExpiredSignatureError:
             raise CredentialExpired("the member token has expired: sign in again") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthenticated(
+                "invalid member token: its `aud` is not this service's "
+                "(LOYALTY_MEMBER_JWT_AUDIENCE)"
+                if self._jwt_audience
+                else "invalid member token: it carries an `aud`, and LOYALTY_MEMBER_JWT_AUDIENCE "
+                "is unset"
+            ) from None
+        except jwt.InvalidIssuerError:
+            raise Unauthenticated(
+                "invalid member token: its `iss` is not the one expected "
+                "(LOYALTY_MEMBER_JWT_ISSUER)"
+            ) from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise Unauthenticated(f"invalid member token: it has no `{exc.claim}` claim") from None
         except jwt.PyJWTError:
             raise Unauthenticated(
                 "invalid member token: it must be an HS256 JWT with `sub` and `exp`, signed "
@@ -166,7 +198,23 @@ class Authenticator:
             or len(member_id) > _MEMBER_ID_MAX
         ):
             raise Unauthenticated("invalid member token: `sub` must be the member id")
+        self._check_lifetime(claims)
         return Principal(Role.MEMBER, member_id=member_id, expires_at=float(claims["exp"]))
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A token valid for longer than the maximum is refused, however it is dated: `exp`
+        more than the maximum after its `iat`, or after now (a token with no or a future
+        `iat` cannot stretch its life)."""
+        iat = claims.get("iat")
+        start = self._wall_clock()
+        if isinstance(iat, int | float) and not isinstance(iat, bool):
+            start = min(start, float(iat))
+        longest = self._jwt_max_lifetime
+        if claims["exp"] - start > longest:
+            raise Unauthenticated(
+                f"the member token is valid for too long: at most {longest} s from `iat` "
+                "(LOYALTY_MEMBER_JWT_MAX_LIFETIME); mint a shorter-lived token"
+            )
 
 
 def member_token(secret: str, member_id: str, *, ttl_seconds: int = 3600) -> str:

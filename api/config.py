@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 class ApiConfig:
     admin_api_key: str = field(repr=False)  # bootstrap admin key; "" for none
     member_jwt_secret: str = field(repr=False)  # HS256 secret of member tokens; "" refuses them
+    member_jwt_max_lifetime: int  # seconds a member token may be valid at most
+    member_jwt_audience: str  # required `aud` of member tokens; "": none allowed
+    member_jwt_issuer: str  # required `iss` of member tokens; "": not checked
     graphiql: bool
     introspection: bool
     max_body_bytes: int
@@ -44,6 +47,9 @@ class ApiConfig:
         return cls(
             admin_api_key=settings.admin_api_key,
             member_jwt_secret=settings.member_jwt_secret,
+            member_jwt_max_lifetime=settings.member_jwt_max_lifetime,
+            member_jwt_audience=settings.member_jwt_audience,
+            member_jwt_issuer=settings.member_jwt_issuer,
             graphiql=settings.graphiql,
             introspection=settings.introspection,
             max_body_bytes=settings.max_body_bytes,

@@ -174,6 +174,25 @@ class Settings:
         "tokens are refused.",
         secret=True,
     )
+    member_jwt_max_lifetime: int = var(
+        "LOYALTY_MEMBER_JWT_MAX_LIFETIME",
+        p.integer(minimum=1),
+        "86400",
+        "Longest a member token may be valid, in seconds: one whose `exp` is further than this "
+        "after its `iat` (or after now) is refused.",
+    )
+    member_jwt_audience: str = var(
+        "LOYALTY_MEMBER_JWT_AUDIENCE",
+        p.stripped,
+        "",
+        "When set, member tokens must carry this `aud`. Empty: tokens must carry no `aud`.",
+    )
+    member_jwt_issuer: str = var(
+        "LOYALTY_MEMBER_JWT_ISSUER",
+        p.stripped,
+        "",
+        "When set, member tokens must carry this `iss`. Empty: `iss` is not checked.",
+    )
     graphiql: bool = var("LOYALTY_GRAPHIQL", p.boolean, "true", "`false` turns GraphiQL off.")
     introspection: bool = var(
         "LOYALTY_INTROSPECTION", p.boolean, "true", "`false` turns schema introspection off."
