@@ -16,7 +16,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, inspect, select
 
+from indexer.tables import indexer_state
+from loyalty.db.ledger import IN_FAILED, IN_PENDING, inbound_events
 from loyalty.db.outbox import BATCHED, FINAL, PENDING, chain_requests
+from minter.tables import mint_batches, minter_txs
 
 log = logging.getLogger(__name__)
 CACHE_S = 2.0
@@ -42,9 +45,6 @@ class DatabaseCollector(Collector):
             yield from self._cached[1]
 
     def _read(self) -> list[Metric]:
-        from indexer.tables import indexer_state
-        from minter.tables import mint_batches, minter_txs
-
         metrics: list[Metric] = []
         with self._engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
@@ -91,8 +91,6 @@ class DatabaseCollector(Collector):
                 metrics += [batches, txs, gas_metric]
 
             if "inbound_events" in tables:
-                from loyalty.db.ledger import IN_FAILED, IN_PENDING, inbound_events
-
                 inbox = GaugeMetricFamily(
                     "loyalty_webhook_inbox",
                     "Webhook events stored but not processed (PENDING) or given up on (FAILED).",

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from indexer.tables import indexer_state
 from loyalty.runtime import Runtime
 
 Check = Callable[[Runtime], Awaitable[str | None]]  # None when healthy, else what is wrong
@@ -35,8 +36,6 @@ def indexer_check(max_lag: int) -> Check:
     stale record."""
 
     async def check(runtime: Runtime) -> str | None:
-        from indexer.tables import indexer_state
-
         # The thread beside the API died: lag alone may not show it.
         if "indexer" in runtime.problems:
             return runtime.problems["indexer"]

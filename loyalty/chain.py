@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import requests
 from web3 import HTTPProvider, Web3
 
 from loyalty.errors import ChainError, ChainUnreachable, WrongChain
@@ -126,8 +127,6 @@ def _remote_chain_id(
 
 
 def _chain_id_once(url: str, where: str, timeout: float) -> int:
-    import requests
-
     body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
     try:
         reply = requests.post(url, json=body, timeout=timeout)

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import requests
+from eth_abi.abi import decode
 from eth_account import Account
 from sqlalchemy import Engine, insert, select
 from web3 import Web3
@@ -52,8 +54,6 @@ class Deployment:
 @contextmanager
 def chain_errors(what: str) -> Iterator[None]:
     """Turns what the node or web3 raise while doing `what` into a one-line ChainError."""
-    import requests
-
     try:
         yield
     except (requests.ConnectionError, requests.Timeout) as exc:
@@ -235,8 +235,6 @@ ADOPTED = "adopted"  # compiler_version of a token this service did not deploy
 
 def _call(chain: Chain, address: str, signature: str, kind: str) -> Any:
     """One eth_call of an argument-less `signature` on `address`; its decoded return value."""
-    from eth_abi.abi import decode
-
     selector = bytes(Web3.keccak(text=signature)[:4])
     raw = chain.w3.eth.call({"to": Web3.to_checksum_address(address), "data": selector})
     return decode([kind], bytes(raw))[0]

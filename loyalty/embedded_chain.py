@@ -6,6 +6,7 @@ real node has no use for it.
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,14 @@ from typing import Any
 
 from eth.db.atomic import AtomicDB
 from eth.db.backends.base import BaseDB
+from eth_abi.abi import encode
+from eth_tester import PyEVMBackend
+from eth_tester.backends.pyevm.main import (
+    generate_genesis_state_for_keys,
+    get_default_account_keys,
+    get_default_genesis_params,
+)
+from eth_tester.exceptions import TransactionFailed
 from web3.providers.eth_tester import EthereumTesterProvider
 
 from loyalty.errors import ConfigError
@@ -60,13 +69,6 @@ class SqliteKV(BaseDB):
 
 
 def embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
-    from eth_tester import PyEVMBackend
-    from eth_tester.backends.pyevm.main import (
-        generate_genesis_state_for_keys,
-        get_default_account_keys,
-        get_default_genesis_params,
-    )
-
     backend = PyEVMBackend()
     if not state_path:
         return backend, None
@@ -98,8 +100,6 @@ class LockedTesterProvider(EthereumTesterProvider):
         self._chain_lock = threading.RLock()
 
     def make_request(self, method: Any, params: Any) -> Any:
-        from eth_tester.exceptions import TransactionFailed
-
         with self._chain_lock:
             try:
                 return super().make_request(method, params)
@@ -117,10 +117,6 @@ def _revert_hex(exc: BaseException) -> str:
     """The revert data of an eth-tester failure. eth-tester keeps it only as text: the repr of
     the raw bytes (`b'\\xe2Q}?...'`) for custom errors and panics, the decoded reason for
     `Error(string)`, which is encoded back here."""
-    import ast
-
-    from eth_abi.abi import encode
-
     inner: BaseException = exc
     while inner.__context__ is not None and isinstance(inner.__context__, type(exc)):
         inner = inner.__context__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 GWEI = 10**9
 BUMP_PERCENT = 10  # nodes refuse a replacement unless both fees rise by at least 10 %
@@ -21,8 +22,6 @@ class FeePolicy:
 
     @classmethod
     def from_gwei(cls, cap_gwei: object, min_tip_gwei: object) -> FeePolicy:
-        from decimal import Decimal
-
         return cls(
             cap=int(Decimal(str(cap_gwei)) * GWEI), min_tip=int(Decimal(str(min_tip_gwei)) * GWEI)
         )

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from loyalty.chain import Chain
 from loyalty.deploy import Deployment
+from loyalty.errors import ConfigError
 from minter.config import MinterConfig
 from minter.context import MinterContext
 from minter.lock import LockLost, MinterLock, lock_for
@@ -53,8 +54,6 @@ class Minter:
             clock=clock,
         )
         if self.ctx.sender.lower() != deployment.minter.lower():
-            from loyalty.errors import ConfigError
-
             raise ConfigError(
                 f"LOYALTY_MINTER_KEY is the key of {self.ctx.sender}, but the token was deployed "
                 f"with minter {deployment.minter}: use that wallet's key"

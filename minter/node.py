@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
+from web3 import Web3
+
 from loyalty.chain import Chain
 from loyalty.errors import ChainError
 from loyalty.metrics import RPC_ERRORS
@@ -345,8 +347,6 @@ class Web3Node(RpcNode):
 
 
 def _checksummed(tx: dict[str, Any]) -> Any:
-    from web3 import Web3
-
     return {k: Web3.to_checksum_address(v) if k in ("from", "to") else v for k, v in tx.items()}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import DisableIntrospection, MaskErrors
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import get_object_definition
 
@@ -75,8 +75,6 @@ def build_schema(config: ApiConfig) -> strawberry.Schema:
         CheckInputs,  # after ValidationCache (see CheckInputs)
     ]
     if not config.introspection:
-        from strawberry.extensions import DisableIntrospection
-
         extensions.append(DisableIntrospection)
         extensions.append(HideSuggestions)
     return strawberry.Schema(

@@ -16,8 +16,11 @@ from api.auth import require_auditor
 from api.context import Context
 from api.errors import ApiError, ValidationFailed
 from api.schema.scalars import BigInt, Long
+from audit.check import run_audit
+from audit.ledger import SqlLedger
 from indexer import queries
 from indexer.errors import IndexerError, NotIndexedYet
+from indexer.rpc import rpc_for
 
 MAX_PAGE = 500
 
@@ -256,10 +259,6 @@ class ChainQuery:
     @strawberry.field(description="Audits the index against the chain at `block` (admin/auditor).")
     async def audit(self, info: Info[Context, None], block: Long) -> AuditReport:
         require_auditor(info.context.principal)
-        from audit.check import run_audit
-        from audit.ledger import SqlLedger
-        from indexer.rpc import rpc_for
-
         runtime = info.context.runtime
         rpc = rpc_for(info.context.config, runtime.chain)
         try:

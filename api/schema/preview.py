@@ -17,7 +17,9 @@ from loyalty.domain.errors import UnknownTier
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
 from loyalty.domain.rules import is_plain_id
+from loyalty.services.members import find_member
 from loyalty.services.rules import matching_rules
+from loyalty.services.tiers import current_tier_id
 
 _TEXT_MAX = 80
 
@@ -141,8 +143,5 @@ class PreviewQuery:
 async def _members_tier(conn: AsyncConnection, member_id: str) -> str | None:
     """The member's current tier, so the preview shows what they would earn now (an unknown
     member has none yet and earns at the base config, like a first activity would)."""
-    from loyalty.services.members import find_member
-    from loyalty.services.tiers import current_tier_id
-
     member = await find_member(conn, member_id)
     return None if member is None else await current_tier_id(conn, member.pk)

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from api.context import Context
 from api.schema.scalars import BigInt, Long
+from indexer.queries import holder_count, indexed_total_supply
 from loyalty.deploy import Deployment
 
 
@@ -34,15 +35,11 @@ class Token:
 
     @strawberry.field(description="Total supply at the indexed block (from the index).")
     async def total_supply(self, info: Info[Context, None]) -> BigInt:
-        from indexer.queries import indexed_total_supply
-
         async with info.context.connection() as conn:
             return BigInt(await indexed_total_supply(conn))
 
     @strawberry.field(description="Number of addresses holding tokens (from the index).")
     async def holders(self, info: Info[Context, None]) -> Long:
-        from indexer.queries import holder_count
-
         async with info.context.connection() as conn:
             return Long(await holder_count(conn))
 
