@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -77,6 +77,15 @@ async def _accept(
         receipt = await accept(uow, source=source, event=event)
     except DomainError as exc:
         return _domain_refused(source, exc)
+    except DataError:
+        # The database refused one of the event's values: a check above is missing (a bug to
+        # fix), not an outage. A redelivery would be refused the same way, so the sender is
+        # told so (422), not asked to retry, and the log does not blame the database.
+        log.exception("webhook from %s not stored: the database refused one of its values", source)
+        return _refused(
+            source,
+            WebhookRefused(422, "VALIDATION", "a value of the event cannot be stored"),
+        )
     except (DBAPIError, OSError):
         # Not stored: the sender must deliver it again (Wix and Standard Webhooks senders retry
         # on 5xx). Logged for the operator; the sender gets a stable code, not the details.

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import MetaData, select
+from sqlalchemy.exc import DataError, OperationalError
 
 from api.app import create_app
 from loyalty.db.ledger import inbound_events, ledger_entries
@@ -472,3 +473,28 @@ async def test_set_member_contact_for_an_unknown_member_is_not_found(service: Se
     await service.gql('mutation { createMember(memberId: "ghost") { memberId } }')
     ok = await service.gql(contact)
     assert ok["data"]["setMemberContact"] == {"email": "g@example.com"}, ok
+
+
+async def test_a_value_the_database_refuses_is_not_reported_as_an_outage(
+    service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Were a check ever missing, the database's refusal is a 422 and a log line that says so,
+    not a 503 (retried for ever) claiming the database is down; an outage stays a 503."""
+    import api.webhooks.routes as routes
+
+    async def refuses(*_: Any, **__: Any) -> Any:
+        raise DataError("INSERT …", {}, ValueError("invalid byte sequence"))
+
+    monkeypatch.setattr(routes, "accept", refuses)
+    reply = await service.event(standard_purchase())
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["error"]["code"] == "VALIDATION"
+    assert "refused one of its values" in caplog.text and "unavailable" not in caplog.text
+
+    async def down(*_: Any, **__: Any) -> Any:
+        raise OperationalError("INSERT …", {}, ConnectionError("connection refused"))
+
+    monkeypatch.setattr(routes, "accept", down)
+    reply = await service.event(standard_purchase())
+    assert reply.status_code == 503, reply.text
+    assert reply.headers["retry-after"] == "5"

@@ -79,3 +79,13 @@ def test_an_instant_may_be_ahead_of_now_only_by_the_clock_skew() -> None:
     values.check_instant("at", now + values.FUTURE_SKEW, now=now)
     with pytest.raises(InvalidInput):
         values.check_instant("at", now + values.FUTURE_SKEW + timedelta(seconds=1), now=now)
+
+
+def test_an_event_stored_with_a_naive_occurred_at_before_the_check_is_read_as_utc() -> None:
+    """Events accepted before naive instants were refused must still apply (they failed for
+    ever comparing naive and aware datetimes)."""
+    from loyalty.services.activity_model import ActivityInput
+
+    stored = ActivityInput("k", "m1", "stores/OrderPaid", "stores").to_payload()
+    stored["occurredAt"] = "2025-01-31T12:00:00"
+    assert ActivityInput.from_payload(stored).occurred_at == datetime(2025, 1, 31, 12, tzinfo=UTC)
