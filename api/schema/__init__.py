@@ -17,6 +17,7 @@ from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
 from api.schema.analytics import AnalyticsQuery
+from api.schema.campaigns import CampaignsMutation, CampaignsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
 from api.schema.minting import MintingQuery
@@ -44,6 +45,7 @@ class Query(
     MintingQuery,
     WebhooksQuery,
     AnalyticsQuery,
+    CampaignsQuery,
 ):
     pass
 
@@ -56,6 +58,7 @@ class Mutation(
     TiersMutation,
     RewardsMutation,
     ProgramMutation,
+    CampaignsMutation,
 ):
     pass
 

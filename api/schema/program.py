@@ -51,6 +51,10 @@ class LoyaltyProgram:
     email_enabled: bool
     email_template: EmailTemplate
     webhook_url: str | None
+    time_zone: str = strawberry.field(
+        description="IANA time zone (e.g. Europe/Paris): campaigns' days and hours and limits' "
+        "periods are read on its wall clock. Default UTC."
+    )
     updated_date: datetime
 
     @classmethod
@@ -68,6 +72,7 @@ class LoyaltyProgram:
             email_enabled=p.email_enabled,
             email_template=EmailTemplate(subject=p.email_subject, body=p.email_body),
             webhook_url=p.webhook_url,
+            time_zone=p.time_zone,
             updated_date=p.updated_date,
         )
 
@@ -94,6 +99,9 @@ class LoyaltyProgramUpdate:
     email_template: EmailTemplateInput | None = None
     webhook_url: str | None = strawberry.field(
         default=None, description='Receiver of signed event webhooks; "" removes it.'
+    )
+    time_zone: str | None = strawberry.field(
+        default=None, description="IANA time zone name, e.g. Europe/Paris."
     )
 
 
@@ -138,6 +146,7 @@ class ProgramMutation:
             email_body=template.body if template else None,
             email_enabled=program.email_enabled,
             webhook_url=program.webhook_url,
+            time_zone=program.time_zone,
         )
         uow = info.context.runtime.unit_of_work()
         updated = await service.update_program(uow, changes, revision=revision)

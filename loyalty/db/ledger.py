@@ -161,6 +161,9 @@ ledger_entries = Table(
     # The rule and the revision that produced the entry: a later rule change never re-values it.
     Column("rule_id", String(36), nullable=True),
     Column("rule_revision", BigInteger, nullable=True),
+    # An EARN entry of a campaign's extra points names the campaign (rule_id: NULL).
+    Column("campaign_id", String(36), nullable=True),
+    Column("campaign_revision", BigInteger, nullable=True),
     Column("inbound_event_id", BIG_ID, ForeignKey("inbound_events.id"), nullable=True),
     Column("order_pk", BIG_ID, ForeignKey("orders.id"), nullable=True),
     Column("reverses_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=True),

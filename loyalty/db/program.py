@@ -42,6 +42,7 @@ program_settings = Table(
     Column("email_body", Text, nullable=False),
     Column("email_enabled", Boolean, nullable=False),
     Column("webhook_url", String(2000), nullable=True),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),  # IANA name
     Column("revision", BigInteger, nullable=False),
     Column("updated_date", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="ck_program_settings_single"),

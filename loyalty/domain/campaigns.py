@@ -42,7 +42,7 @@ import dataclasses
 import decimal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,6 +101,24 @@ def time_zone(name: str, *, field: str = "timeZone") -> ZoneInfo:
             f'{field} {text!r} is not an IANA time zone name (such as "Europe/Paris" or "UTC")',
             field=field,
         ) from None
+
+
+def parse_clock(field: str, text: str) -> time:
+    """A wall-clock time "HH:MM" (00:00 to 23:59)."""
+    value = text.strip() if isinstance(text, str) else ""
+    hh, sep, mm = value.partition(":")
+    if (
+        sep != ":"
+        or len(hh) != 2
+        or len(mm) != 2
+        or not (hh.isdigit() and mm.isdigit() and hh.isascii() and mm.isascii())
+        or int(hh) > 23
+        or int(mm) > 59
+    ):
+        raise InvalidInput(
+            f'{field} must be a wall-clock time "HH:MM" such as "18:00"', field=field
+        )
+    return time(int(hh), int(mm))
 
 
 @dataclass(frozen=True)
@@ -170,6 +188,33 @@ class Effect:
     bonus_points: int | None = None
     money_amount: Decimal | None = None  # CONVERSION_RATE: spend this much...
     points: int | None = None  # ...to earn this many points
+
+    @staticmethod
+    def from_parts(
+        *,
+        multiplier: Decimal | None = None,
+        bonus_points: int | None = None,
+        money_amount: Decimal | None = None,
+        points: int | None = None,
+        rate_given: bool = False,
+    ) -> Effect:
+        """The effect of an input that may give several parts (refused by validate_effect)."""
+        rate = rate_given or money_amount is not None or points is not None
+        kinds = [
+            k
+            for k, given in (
+                (EffectKind.MULTIPLIER, multiplier is not None),
+                (EffectKind.BONUS_POINTS, bonus_points is not None),
+                (EffectKind.CONVERSION_RATE, rate),
+            )
+            if given
+        ]
+        if len(kinds) != 1:
+            raise InvalidInput(
+                "effect: give exactly one of multiplier, bonusPoints or conversionRate",
+                field="effect",
+            )
+        return Effect(kinds[0], multiplier, bonus_points, money_amount, points)
 
     @staticmethod
     def times(multiplier: Decimal) -> Effect:
@@ -288,10 +333,13 @@ def _aware(field: str, at: datetime) -> None:
 
 
 def validate_window(window: Window) -> Window:
+    """The window checked, with its instants in UTC."""
     _aware("window.startsAt", window.starts_at)
+    window = dataclasses.replace(window, starts_at=window.starts_at.astimezone(UTC))
     if window.ends_at is not None:
         _aware("window.endsAt", window.ends_at)
-        if window.ends_at <= window.starts_at:
+        window = dataclasses.replace(window, ends_at=window.ends_at.astimezone(UTC))
+        if window.ends_at is not None and window.ends_at <= window.starts_at:
             raise InvalidInput("window.endsAt must be after window.startsAt", field="window.endsAt")
     if window.days_of_week is not None:
         days = window.days_of_week

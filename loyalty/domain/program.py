@@ -20,3 +20,4 @@ class Program:
     webhook_url: str | None
     revision: int
     updated_date: datetime
+    time_zone: str = "UTC"  # IANA name: campaigns' hours and limits' periods are read in it

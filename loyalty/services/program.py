@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.program import program_settings
+from loyalty.domain.campaigns import time_zone
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus, validate_policy
 from loyalty.domain.program import Program
@@ -34,6 +35,7 @@ class ProgramChanges:
     email_body: str | None = None
     email_enabled: bool | None = None
     webhook_url: str | None = None  # "" removes it
+    time_zone: str | None = None  # IANA name
 
 
 def _from_row(row: Any) -> Program:
@@ -52,6 +54,7 @@ def _from_row(row: Any) -> Program:
         webhook_url=row.webhook_url,
         revision=int(row.revision),
         updated_date=updated if updated.tzinfo else updated.replace(tzinfo=UTC),
+        time_zone=row.time_zone,
     )
 
 
@@ -122,6 +125,8 @@ async def _update_program(
         new = replace(new, email_enabled=bool(changes.email_enabled))
     if changes.webhook_url is not None:
         new = replace(new, webhook_url=_webhook_url(changes.webhook_url))
+    if changes.time_zone is not None:
+        new = replace(new, time_zone=time_zone(changes.time_zone).key)
     exp = new.points_expiration
     await conn.execute(
         program_settings.update()
@@ -136,6 +141,7 @@ async def _update_program(
             email_body=new.email_body,
             email_enabled=new.email_enabled,
             webhook_url=new.webhook_url,
+            time_zone=new.time_zone,
             revision=new.revision,
             updated_date=new.updated_date,
         )
