@@ -265,3 +265,19 @@ async def test_limits_on_subscriptions_per_connection_and_on_connections(server:
             assert (await w.receive())["type"] == "pong"
     async with ws(server):  # places are given back on close
         pass
+
+
+async def test_a_nul_or_a_control_character_in_a_subscription_argument_is_validation(
+    server: Server,
+) -> None:
+    """The argument check of issue 13 applies over WebSocket too (PostgreSQL refused the NUL
+    with an internal error)."""
+    async with ws(server, bearer(ADMIN_KEY)) as w:
+        for id_, member in (("1", "ann\x00"), ("2", "ann\x01")):
+            await w.subscribe(id_, ACCOUNT, {"m": member})
+            message = await w.next_for(id_, timeout=10)
+            assert error_codes(message) == ["VALIDATION"], message
+            errors = (
+                message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            )
+            assert errors[0]["extensions"]["field"] == "memberId", message
