@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Numeric, case, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.outbox import BATCHED, FINAL, MINT, PENDING, chain_requests
 from loyalty.db.times import utc as _aware
@@ -36,67 +36,66 @@ class MintingStatus:
     gas_spent_wei: int
 
 
-async def minting_status(engine: AsyncEngine) -> MintingStatus:
+async def minting_status(conn: AsyncConnection) -> MintingStatus:
     signed = case(
         (chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount
     )
-    async with engine.connect() as conn:
-        requests: dict[str, int] = dict(
-            (
-                await conn.execute(
-                    select(chain_requests.c.status, func.count())
-                    .where(chain_requests.c.status != FINAL)
-                    .group_by(chain_requests.c.status)
-                )
-            ).all()
-        )
-        points, oldest = (
+    requests: dict[str, int] = dict(
+        (
             await conn.execute(
-                select(
-                    func.coalesce(func.sum(signed), 0), func.min(chain_requests.c.created_at)
-                ).where(chain_requests.c.status != FINAL)
+                select(chain_requests.c.status, func.count())
+                .where(chain_requests.c.status != FINAL)
+                .group_by(chain_requests.c.status)
             )
-        ).one()
-        batches: dict[str, int] = dict(
-            (
-                await conn.execute(
-                    select(mint_batches.c.status, func.count()).group_by(mint_batches.c.status)
-                )
-            ).all()
+        ).all()
+    )
+    points, oldest = (
+        await conn.execute(
+            select(func.coalesce(func.sum(signed), 0), func.min(chain_requests.c.created_at)).where(
+                chain_requests.c.status != FINAL
+            )
         )
-        transactions: dict[str, int] = dict(
-            (
-                await conn.execute(
-                    select(minter_txs.c.state, func.count()).group_by(minter_txs.c.state)
-                )
-            ).all()
-        )
-        gas_used, spent = (
+    ).one()
+    batches: dict[str, int] = dict(
+        (
             await conn.execute(
-                select(
-                    func.coalesce(func.sum(minter_txs.c.gas_used), 0),
-                    func.coalesce(
-                        func.sum(
-                            cast(minter_txs.c.gas_used, Numeric(78, 0))
-                            * minter_txs.c.effective_gas_price
-                        ),
-                        0,
+                select(mint_batches.c.status, func.count()).group_by(mint_batches.c.status)
+            )
+        ).all()
+    )
+    transactions: dict[str, int] = dict(
+        (
+            await conn.execute(
+                select(minter_txs.c.state, func.count()).group_by(minter_txs.c.state)
+            )
+        ).all()
+    )
+    gas_used, spent = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(minter_txs.c.gas_used), 0),
+                func.coalesce(
+                    func.sum(
+                        cast(minter_txs.c.gas_used, Numeric(78, 0))
+                        * minter_txs.c.effective_gas_price
                     ),
-                ).where(minter_txs.c.gas_used.is_not(None))
+                    0,
+                ),
+            ).where(minter_txs.c.gas_used.is_not(None))
+        )
+    ).one()
+    # The last error still standing: a batch not yet settled that carries one.
+    row = (
+        await conn.execute(
+            select(mint_batches)
+            .where(
+                mint_batches.c.status.not_in(SETTLED_STATUSES),
+                mint_batches.c.last_error.is_not(None),
             )
-        ).one()
-        # The last error still standing: a batch not yet settled that carries one.
-        row = (
-            await conn.execute(
-                select(mint_batches)
-                .where(
-                    mint_batches.c.status.not_in(SETTLED_STATUSES),
-                    mint_batches.c.last_error.is_not(None),
-                )
-                .order_by(mint_batches.c.updated_at.desc(), mint_batches.c.id.desc())
-                .limit(1)
-            )
-        ).first()
+            .order_by(mint_batches.c.updated_at.desc(), mint_batches.c.id.desc())
+            .limit(1)
+        )
+    ).first()
     last_error = None
     if row is not None:
         at = _aware(row.updated_at)

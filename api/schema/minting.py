@@ -47,7 +47,8 @@ class MintingQuery:
     @strawberry.field(description="The minter's state (admins only).")
     async def minting_status(self, info: Info[Context, None]) -> MintingStatus:
         require_admin(info.context.principal)
-        s = await minting_status(info.context.runtime.async_engine)
+        async with info.context.connection() as conn:
+            s = await minting_status(conn)
         error = None
         if s.last_error is not None:
             e = s.last_error
