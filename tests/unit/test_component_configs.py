@@ -137,13 +137,19 @@ def test_api_config_refuses_custody_only_when_it_is_needed() -> None:
 
 
 # Only these modules turn Settings into a part's config (composition aside, in cli/).
-BUILDERS = {"api/app.py", "api/config.py", "minter/config.py", "loyalty/notify/config.py"}
+BUILDERS = {
+    "api/app.py",
+    "api/config.py",
+    "minter/config.py",
+    "loyalty/notify/config.py",
+    "indexer/config.py",
+}
 
 
-@pytest.mark.parametrize("package", ["api", "minter", "loyalty/notify"])
+@pytest.mark.parametrize("package", ["api", "minter", "loyalty/notify", "indexer"])
 def test_the_parts_read_their_config_never_the_settings(package: str) -> None:
-    """Resolvers, the minter and the notifier are handed their config; none reaches for
-    `.settings` (e.g. runtime.settings) or imports Settings itself."""
+    """Resolvers, the minter, the notifier and the indexer are handed their config; none
+    reaches for `.settings` (e.g. runtime.settings) or imports Settings itself."""
     offenders = []
     for path in sorted((ROOT / package).rglob("*.py")):
         name = str(path.relative_to(ROOT))
