@@ -23,6 +23,7 @@ class ApiConfig:
     member_jwt_max_lifetime: int  # seconds a member token may be valid at most
     member_jwt_audience: str  # required `aud` of member tokens; "": none allowed
     member_jwt_issuer: str  # required `iss` of member tokens; "": not checked
+    webhook_allow_private: bool  # the program's webhookUrl may be a loopback/private address
     graphiql: bool
     introspection: bool
     max_body_bytes: int
@@ -50,6 +51,7 @@ class ApiConfig:
             member_jwt_max_lifetime=settings.member_jwt_max_lifetime,
             member_jwt_audience=settings.member_jwt_audience,
             member_jwt_issuer=settings.member_jwt_issuer,
+            webhook_allow_private=settings.notify_webhook_allow_private,
             graphiql=settings.graphiql,
             introspection=settings.introspection,
             max_body_bytes=settings.max_body_bytes,

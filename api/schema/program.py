@@ -149,7 +149,12 @@ class ProgramMutation:
             time_zone=program.time_zone,
         )
         uow = info.context.runtime.unit_of_work()
-        updated = await service.update_program(uow, changes, revision=revision)
+        updated = await service.update_program(
+            uow,
+            changes,
+            revision=revision,
+            allow_private_webhooks=info.context.config.webhook_allow_private,
+        )
         return LoyaltyProgram.from_row(updated)
 
     @strawberry.mutation(

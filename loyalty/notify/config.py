@@ -16,6 +16,8 @@ class NotifyConfig:
     webhook_key: bytes | None = field(repr=False)
     smtp: SmtpServer | None  # LOYALTY_SMTP_URL; None: no e-mail
     mail_from: str  # LOYALTY_SMTP_FROM
+    # LOYALTY_NOTIFY_WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback and private addresses.
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NotifyConfig:
@@ -24,4 +26,5 @@ class NotifyConfig:
             webhook_key=signing_key("LOYALTY_NOTIFY_WEBHOOK_SECRET", secret) if secret else None,
             smtp=SmtpServer.from_url(url) if url else None,
             mail_from=settings.smtp_from,
+            webhook_allow_private=settings.notify_webhook_allow_private,
         )

@@ -55,7 +55,8 @@ class Transports:
 
 def transports_for(config: NotifyConfig) -> Transports:
     mail = SmtpTransport(config.smtp) if config.smtp else None
-    return Transports(HttpWebhookSender(), config.webhook_key, mail, config.mail_from)
+    sender = HttpWebhookSender(allow_private=config.webhook_allow_private)
+    return Transports(sender, config.webhook_key, mail, config.mail_from)
 
 
 async def _send_webhook(t: Transports, program: Program, row: Any) -> None:

@@ -19,6 +19,7 @@ from loyalty.domain.program import Program
 from loyalty.domain.revisions import check_revision
 from loyalty.domain.templates import validate_template
 from loyalty.domain.tiers import validate_window
+from loyalty.notify import webhook
 from loyalty.services.uow import AbstractUnitOfWork
 
 __all__ = ["Program", "ProgramChanges", "get_program", "update_program"]
@@ -87,8 +88,22 @@ def _webhook_url(raw: str) -> str | None:
 
 
 async def update_program(
-    uow: AbstractUnitOfWork, changes: ProgramChanges, *, revision: int, now: datetime | None = None
+    uow: AbstractUnitOfWork,
+    changes: ProgramChanges,
+    *,
+    revision: int,
+    now: datetime | None = None,
+    allow_private_webhooks: bool = False,
 ) -> Program:
+    """`allow_private_webhooks` (LOYALTY_NOTIFY_WEBHOOK_ALLOW_PRIVATE): a webhookUrl may point at
+    a loopback or private address; otherwise one that is, or resolves to, such an address is
+    refused (resolved before the transaction, so no lock waits on DNS)."""
+    if changes.webhook_url and changes.webhook_url.strip():
+        url = _webhook_url(changes.webhook_url)
+        try:
+            await webhook.check_target(url or "", allow_private=allow_private_webhooks)
+        except webhook.UnsafeTarget as exc:
+            raise InvalidInput(str(exc), field="webhookUrl") from None
     async with uow:
         new = await _update_program(
             uow.conn, changes, revision=revision, now=now or uow.clock.now()

@@ -273,6 +273,13 @@ class Settings:
         "is the program's `webhookUrl`.",
         secret=True,
     )
+    notify_webhook_allow_private: bool = var(
+        "LOYALTY_NOTIFY_WEBHOOK_ALLOW_PRIVATE",
+        p.boolean,
+        "false",
+        "`true` lets the program's `webhookUrl` reach loopback and private addresses (tests, "
+        "local development); link-local, multicast and unspecified ones are always refused.",
+    )
     smtp_url: str = var(
         "LOYALTY_SMTP_URL",
         p.smtp_url,
