@@ -65,6 +65,9 @@ def parse_headers(first: int, answers: Sequence[Any], parent: str | None) -> lis
     for n, answer in enumerate(answers, start=first):
         if not isinstance(answer, dict) or not answer.get("hash"):
             raise NodeInconsistent(f"the node has no block {n} (head moved back?)")
+        if not isinstance(answer.get("parentHash"), str) or not isinstance(answer["hash"], str):
+            # A malformed header is the node's fault like a missing one: retried, not a crash.
+            raise NodeInconsistent(f"the node's header of block {n} has no parentHash")
         header = Header(
             number=n,
             hash=answer["hash"].lower(),

@@ -339,3 +339,9 @@ def test_what_the_worker_sends_unpacks_to_the_same_range() -> None:
     final = read_final_range(reader, 5, 100)
     again = pickle.loads(pickle.dumps(_pack(final), protocol=5))
     assert _unpack(again) == final
+
+
+@pytest.mark.parametrize("answer", [{"hash": "0xab"}, {"hash": "0xab", "parentHash": None}])
+def test_a_header_without_its_parent_hash_is_the_nodes_fault_not_a_crash(answer: Any) -> None:
+    with pytest.raises(NodeInconsistent, match="header of block 6 has no parentHash"):
+        parse_headers(5, [_answer(5), answer], None)
