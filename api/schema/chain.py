@@ -18,6 +18,7 @@ from api.errors import ApiError, ValidationFailed
 from api.schema.scalars import BigInt, Long
 from audit.check import run_audit
 from audit.ledger import SqlLedger
+from audit.rpc import AuditRpcFailed
 from indexer import queries
 from indexer.errors import IndexerError, NotIndexedYet
 from indexer.rpc import rpc_for
@@ -274,6 +275,8 @@ class ChainQuery:
             )
         except NotIndexedYet as exc:
             raise NotIndexed(str(exc)) from None
+        except AuditRpcFailed as exc:  # its message already says what the audit could not read
+            raise IndexerFailure(str(exc)) from None
         except IndexerError as exc:
             raise IndexerFailure(f"the audit could not read the node: {exc}") from None
         finally:
