@@ -32,6 +32,37 @@ class InsufficientPoints(InvalidInput):
     """The operation would take the balance below zero."""
 
 
+class NotHeldOnChain(InsufficientPoints):
+    """The ledger has the points, but the member's own wallet does not hold them on chain any
+    more (the member moved them, or burns already planned take them): a burn for them would be
+    refused by the token, so nothing is written."""
+
+    code = "INSUFFICIENT_POINTS"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a member's own (linked) wallet can cover on a transferable token: its indexed
+    on-chain balance minus the burns from it still in flight (planned, not yet final)."""
+
+    address: str
+    indexed: int
+    burning: int
+
+    @property
+    def covers(self) -> int:
+        return max(0, self.indexed - self.burning)
+
+
+def spendable(balance: int, holding: Holding | None) -> int:
+    """What a member can spend: the ledger balance, and for a wallet the member controls at
+    most what that wallet covers on chain (see Holding). None: a custodial address, which only
+    this service moves, so the ledger is the whole truth."""
+    if holding is None:
+        return balance
+    return max(0, min(balance, holding.covers))
+
+
 @dataclass(frozen=True)
 class Totals:
     earned: int = 0
@@ -71,17 +102,35 @@ class PostedEntry:
     rule_revision: int | None
 
 
+def _check_held(holding: Holding | None, balance: int, needed: int, what: str) -> None:
+    if holding is None or needed > balance or needed <= holding.covers:
+        return  # no wallet, enough at it, or the ledger itself has too few (InsufficientPoints)
+    raise NotHeldOnChain(
+        f"{what} {needed} points needs that many at the member's wallet {holding.address}; it "
+        f"holds {holding.indexed} on chain with {holding.burning} being burned, so "
+        f"{holding.covers} can be spent (the ledger balance is {balance}): nothing was written",
+        field="amount",
+    )
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise InvalidInput(message, field="amount")
 
 
-def post(totals: Totals, type_: EntryType, points: int) -> Posting:
+def post(
+    totals: Totals, type_: EntryType, points: int, *, holding: Holding | None = None
+) -> Posting:
     """Applies one entry. Raises InvalidInput for a sign that does not fit the type and
-    InsufficientPoints where the balance would go below zero (ADJUST, REDEEM)."""
+    InsufficientPoints where the balance would go below zero (ADJUST, REDEEM).
+
+    `holding`: the member's own wallet (None for a custodial address). A burn never takes more
+    than it covers: ADJUST and REDEEM beyond it raise NotHeldOnChain; REVERSE and EXPIRE take at
+    most that much (a reversal owes the rest as debt, an expiry lets it go)."""
     if isinstance(points, bool) or not isinstance(points, int):
         raise InvalidInput("points must be an integer", field="amount")
-    balance = totals.balance
+    ledger_balance = totals.balance
+    balance = spendable(ledger_balance, holding)
     if type_ is EntryType.EARN:
         _require(points > 0, "an earn must be more than 0 points")
         if points > POINTS_MAX:
@@ -89,7 +138,7 @@ def post(totals: Totals, type_: EntryType, points: int) -> Posting:
                 f"this earns {points:,} points; one earn is at most {POINTS_MAX:,}",
                 field="amount",
             )
-        if balance + points > BALANCE_MAX:
+        if ledger_balance + points > BALANCE_MAX:
             raise InvalidInput(f"a balance is at most {BALANCE_MAX:,} points", field="amount")
         settled = min(points, totals.debt)
         new = replace(
@@ -106,19 +155,22 @@ def post(totals: Totals, type_: EntryType, points: int) -> Posting:
                 f"an adjustment moves at most {POINTS_MAX:,} points, not {points:,}",
                 field="amount",
             )
-        if balance + points > BALANCE_MAX:
+        if ledger_balance + points > BALANCE_MAX:
             raise InvalidInput(f"a balance is at most {BALANCE_MAX:,} points", field="amount")
-        if balance + points < 0:
+        if points < 0:
+            _check_held(holding, ledger_balance, -points, "an adjustment")
+        if ledger_balance + points < 0:
             raise InsufficientPoints(
-                f"an adjustment of {points} would take the balance of {balance} below zero",
+                f"an adjustment of {points} would take the balance of {ledger_balance} below zero",
                 field="amount",
             )
         return Posting(type_, points, points, 0, replace(totals, adjusted=totals.adjusted + points))
     if type_ is EntryType.REDEEM:
         _require(points < 0, "a redemption takes points: give a negative amount")
-        if -points > balance:
+        _check_held(holding, ledger_balance, -points, "redeeming")
+        if -points > ledger_balance:
             raise InsufficientPoints(
-                f"redeeming {-points} points needs that many; the balance is {balance}",
+                f"redeeming {-points} points needs that many; the balance is {ledger_balance}",
                 field="amount",
             )
         return Posting(type_, points, points, 0, replace(totals, redeemed=totals.redeemed - points))

@@ -20,6 +20,7 @@ from loyalty.domain.events import EntryPosted
 from loyalty.domain.ledger import EntryType, PostedEntry, post
 from loyalty.domain.members import Member
 from loyalty.services.members import save_totals
+from loyalty.services.spendable import holding_of
 from loyalty.services.uow import AbstractUnitOfWork
 
 DESCRIPTION_MAX = 200
@@ -46,11 +47,16 @@ async def post_entry(
     Returns the member with its new totals and the entry, or (member, None) when an entry with
     the same business key already exists: that is how "one award per order and rule" holds under
     concurrency. Raises the domain's InvalidInput / InsufficientPoints before writing anything.
+    A burn from the member's own wallet is planned against what it holds (services.spendable):
+    NotHeldOnChain for a redemption or adjustment beyond it.
     `activity=False` leaves lastActivityDate alone (expiry must not count as activity).
     A new entry publishes EntryPosted on `uow` (its handlers run before this returns).
     """
     conn = uow.conn
-    posting = post(member.totals, type_, points)
+    holding = None
+    if points < 0 and member.wallet_address is not None:  # a burn from the member's own wallet
+        holding = await holding_of(conn, member)
+    posting = post(member.totals, type_, points, holding=holding)
     values = {
         "member_pk": member.pk,
         "type": type_.value,

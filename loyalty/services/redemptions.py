@@ -113,6 +113,7 @@ async def redeem_reward(
         reward = await get_reward(conn, reward_id)
         config = config_for(reward, await tier_at(conn, member.pk, now))
         check_affordable(member.totals.balance, config.cost_in_points)
+        # Beyond what the member's own wallet holds: NotHeldOnChain (services.spendable).
         member, entry = await post_entry(
             uow,
             member,

@@ -59,6 +59,9 @@ class FakeConnection:
             return _Result(entry_id)
         return _Result(None)
 
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
     def tables_written(self) -> list[str]:
         return [name for name, _ in self.executed]
 
