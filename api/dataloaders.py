@@ -35,7 +35,7 @@ PROGRAM = 1  # the program's id: one program today (see DESIGN.md, "Scale")
 class Loaders:
     earning_rule: DataLoader[str, EarningRule | None]
     member: DataLoader[str, Member | None]  # by member id; None: no such member
-    pending: DataLoader[str, int]  # a member's chain requests not yet final, by member id
+    pending: DataLoader[str, int]  # a member's chain requests not yet settled, by member id
     program: DataLoader[int, Program]  # by program id (PROGRAM)
     tier: DataLoader[str, Tier | None]  # by tier id
     member_tier: DataLoader[int, Tier | None]  # a member's tier now, by Member.pk; None: base

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from indexer.tables import indexer_state
 from loyalty.db.ledger import IN_FAILED, IN_PENDING, inbound_events
-from loyalty.db.outbox import BATCHED, FINAL, PENDING, chain_requests
+from loyalty.db.outbox import BATCHED, PENDING, SETTLED, chain_requests
 from minter.tables import mint_batches, minter_txs
 
 log = logging.getLogger(__name__)
@@ -50,13 +50,13 @@ class DatabaseCollector(Collector):
             tables = set(inspect(conn).get_table_names())
             depth = GaugeMetricFamily(
                 "loyalty_outbox_depth",
-                "Chain requests not yet final, by status.",
+                "Chain requests not yet settled (final or refused), by status.",
                 labels=["status"],
             )
             counts = dict.fromkeys((PENDING, BATCHED), 0)  # an empty outbox reads 0, not absent
             for status, n in conn.execute(
                 select(chain_requests.c.status, func.count())
-                .where(chain_requests.c.status != FINAL)
+                .where(chain_requests.c.status.not_in(SETTLED))
                 .group_by(chain_requests.c.status)
             ):
                 counts[status] = n

@@ -7,10 +7,11 @@ in other processes, and all of them commit there. A poll per process (not per su
 three or four indexed queries a tick however many subscribers there are, and needs no hook in
 the writers (an in-process bus would miss every write made by another process).
 
-- Accounts: a member's fingerprint is (member row revision, count of FINAL chain requests,
-  indexed balance of the receiving address); any change of it (a ledger entry, a mint or burn
-  becoming final, one being indexed) is reported. Changes coalesce: a subscriber that has not
-  taken the last one yet gets one notice, then re-reads the account.
+- Accounts: a member's fingerprint is (member row revision, count of settled chain requests
+  (FINAL or REFUSED), indexed balance of the receiving address); any change of it (a ledger
+  entry, a mint or burn becoming final or refused, one being indexed) is reported. Changes
+  coalesce: a subscriber that has not taken the last one yet gets one notice, then re-reads the
+  account.
 - Transfers: the indexer commits transfers with its checkpoint (`indexer_state.indexed_block`)
   in one transaction, so after reading the checkpoint N every transfer at or below N is there.
   The hub reports those above its cursor touching a subscribed address. After a reorg (the
@@ -34,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from indexer.queries import TransferRow
 from indexer.tables import balances, indexer_state, transfers
 from loyalty.db.ledger import members
-from loyalty.db.outbox import FINAL, chain_requests
+from loyalty.db.outbox import SETTLED, chain_requests
 
 log = logging.getLogger("api.live_events")
 
@@ -266,7 +267,7 @@ async def _fingerprints(
         (
             await conn.execute(
                 select(chain_requests.c.member_id, func.count())
-                .where(chain_requests.c.member_id.in_(ids), chain_requests.c.status == FINAL)
+                .where(chain_requests.c.member_id.in_(ids), chain_requests.c.status.in_(SETTLED))
                 .group_by(chain_requests.c.member_id)
             )
         ).all()

@@ -4,8 +4,10 @@
 2. the sum of indexed balances equals `totalSupply()` at B;
 3. every on-chain mint/burn batch maps to a ledger batch with equal signed nets per address,
    every final ledger batch is on chain exactly once, every netted ledger batch (its requests
-   cancel out, settled without a transaction) nets to zero and is never on chain, and no mint or
-   burn happened outside a batch (a leaked minter key shows up here).
+   cancel out, settled without a transaction) nets to zero and is never on chain, every refused
+   ledger batch (requests the token refused for their address, taken out of their batch) is never
+   on chain, and no mint or burn happened outside a batch (a leaked minter key shows up here).
+   Refused batches are listed in the report (`ledger.refused`): they are expected, not findings.
 
 The digest is sha256 over the lines `address:balance` (lower-case 0x-hex address, decimal
 balance, holders with a balance > 0 only, sorted by address, joined with "\\n", no trailing
@@ -61,6 +63,8 @@ class AuditReport:
     findings: list[Finding]
     ledger_status: str
     ledger_reason: str | None = None
+    # Ledger batches the token refused (expected off chain): batch id → signed nets per address.
+    refused: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -75,7 +79,14 @@ class AuditReport:
             "holders": self.holders,
             "indexedSupply": str(self.indexed_supply),
             "chainSupply": str(self.chain_supply),
-            "ledger": {"status": self.ledger_status, "reason": self.ledger_reason},
+            "ledger": {
+                "status": self.ledger_status,
+                "reason": self.ledger_reason,
+                "refused": [
+                    {"batchId": bid, "nets": {a: str(v) for a, v in sorted(nets.items())}}
+                    for bid, nets in sorted(self.refused.items())
+                ],
+            },
             "findings": [asdict(f) for f in self.findings],
         }
 
@@ -159,6 +170,22 @@ def ledger_findings(chain: list[OnChainBatch], ledger: dict[str, Any], block: in
             )
         known = ledger.get(batch_id)
         for b in landed:
+            if known is not None and known.refused:
+                findings.append(
+                    Finding(
+                        "LEDGER",
+                        "REFUSED_ON_CHAIN",
+                        f"batch {batch_id} is refused in the ledger (the token refused its "
+                        f"requests; never sent) but was used on chain in {b.tx_hash} (block "
+                        f"{b.block_number})",
+                        {
+                            "batchId": batch_id,
+                            "txHash": b.tx_hash,
+                            "nets": {a: str(v) for a, v in b.nets.items()},
+                        },
+                    )
+                )
+                continue
             if known is not None and known.netted:
                 findings.append(
                     Finding(
@@ -221,6 +248,8 @@ def ledger_findings(chain: list[OnChainBatch], ledger: dict[str, Any], block: in
                     )
                 )
             continue  # expected nowhere on chain; NETTED_ON_CHAIN above if it is
+        if known.refused:
+            continue  # expected nowhere on chain; REFUSED_ON_CHAIN above if it is
         if not known.final or batch_id in seen:
             continue
         if known.block_number is not None and known.block_number > block:
@@ -317,12 +346,15 @@ def run_audit(
         reason = ledger.unavailable_reason() if ledger is not None else "no ledger given"
     # Mints and burns outside any batch need no ledger to be wrong: always reported.
     findings.extend(unbatched)
+    refused: dict[str, dict[str, int]] = {}
     if reason is not None:
         ledger_status = NOT_AVAILABLE
     else:
         assert ledger is not None
-        ledger_issues = ledger_findings(chain_batches, ledger.batches(), block)
+        known = ledger.batches()
+        ledger_issues = ledger_findings(chain_batches, known, block)
         findings.extend(ledger_issues)
+        refused = {bid: dict(b.nets) for bid, b in known.items() if b.refused}
         ledger_status = MISMATCH if ledger_issues or unbatched else CLEAN
     AUDIT_MISMATCHES.set(len(findings))
     return AuditReport(
@@ -334,4 +366,5 @@ def run_audit(
         findings=findings,
         ledger_status=ledger_status,
         ledger_reason=reason,
+        refused=refused,
     )

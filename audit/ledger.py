@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect, select
 from loyalty.db.outbox import FINAL as REQUEST_FINAL
 from loyalty.db.outbox import MINT as REQUEST_MINT
 from loyalty.db.outbox import chain_requests
-from minter.tables import B_FINAL, B_NETTED, mint_batches
+from minter.tables import B_FINAL, B_NETTED, B_REFUSED, mint_batches
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,10 @@ class LedgerBatch:
     # The minter says NETTED: its requests cancel out per address, so it is settled without a
     # transaction and must never be on chain.
     netted: bool = False
+    # The minter says REFUSED: the token refused these requests for their addresses; they were
+    # taken out of their batch, are never sent, and must never be on chain (their points stay
+    # off chain: a refused burn's points are still at the address).
+    refused: bool = False
 
 
 class LedgerView(Protocol):
@@ -97,7 +101,8 @@ class SqlLedger:
                     final_from_requests.add(bid)
         found: dict[str, LedgerBatch] = {}
         for bid, state in status.items():
-            netted = state == B_NETTED
-            final = not netted and (state == B_FINAL or bid in final_from_requests)
-            found[bid] = LedgerBatch(bid, final, block[bid], nets[bid], netted)
+            netted, refused = state == B_NETTED, state == B_REFUSED
+            off_chain = netted or refused
+            final = not off_chain and (state == B_FINAL or bid in final_from_requests)
+            found[bid] = LedgerBatch(bid, final, block[bid], nets[bid], netted, refused)
         return found

@@ -4,15 +4,18 @@ batch whose first one might still land."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from eth_account import Account
 from web3 import Web3
 
+from contracts.revert import DecodedError
 from minter.batching import batch_entries
 from minter.context import MinterContext, log
 from minter.fees import Fees, initial_fees
 from minter.node import Block, Reverted, SendOutcome
+from minter.refusals import Entry, SimulationUnclear, isolate
 from minter.store import SignedTx, _aware
 from minter.tables import B_PENDING, B_SENT, T_BROADCAST, T_DROPPED, T_SIGNED
 
@@ -52,7 +55,7 @@ class Sender:
         self.broadcast(prev.id, batch.id, prev.raw_tx, head)
         return True
 
-    def _send_new(self, batch: Any, head: Block) -> bool:
+    def _send_new(self, batch: Any, head: Block, *, isolated: bool = False) -> bool:
         ctx = self.ctx
         now = ctx.clock()
         data = self.calldata(batch)
@@ -65,7 +68,14 @@ class Sender:
                 if found is not None:
                     ctx.record_landed(batch, found, now)
                     return False
-            if ctx.decoder.decode(exc.data) is not None:
+            decoded = ctx.decoder.decode(exc.data)
+            if decoded is not None and not isolated and self._isolate(batch, decoded):
+                # The refused addresses are out: the rest goes at once, in this same round.
+                batch = ctx.store.batch(batch.id)
+                if batch.status != B_PENDING:
+                    return False  # every address of it was refused
+                return self._send_new(batch, head, isolated=True)
+            if decoded is not None:
                 message = f"refused by the token: {ctx.reason(exc.data)}"
             else:  # not the contract speaking: the node (funds, gas, …) or no revert data
                 message = f"simulation failed: {exc}"
@@ -82,6 +92,51 @@ class Sender:
         nonce = max(-1 if top is None else top, ctx.node.nonce(ctx.sender, "latest") - 1) + 1
         tx_pk, raw = self.sign_and_save(batch.id, nonce, data, gas_limit, fees)
         self.broadcast(tx_pk, batch.id, raw, head)
+        return True
+
+    def _isolate(self, batch: Any, error: DecodedError) -> bool:
+        """Takes the addresses the token refuses out of the batch (minter.refusals), when that
+        is safe: no other batch that is not mined yet touches them (the simulation could not see
+        it), and no transaction of this batch can still land with its old contents. Returns
+        whether any request was taken out."""
+        ctx = self.ctx
+        requests = ctx.store.batch_requests(batch.id)
+        entries = batch_entries(batch.kind, requests)
+
+        def simulate(subset: Sequence[Entry]) -> DecodedError | None:
+            data = ctx.calldata(batch.kind, batch.batch_id, list(subset))
+            answer = ctx.node.call(
+                {"from": ctx.sender, "to": ctx.token_address, "data": data}, "latest"
+            )
+            if answer is None:
+                return None
+            decoded = ctx.decoder.decode(answer)
+            if decoded is None:
+                raise SimulationUnclear(f"simulation failed: {answer}"[:300])
+            return decoded
+
+        result = isolate(entries, error, simulate)
+        if result.unclear is not None:
+            log.warning("batch %s: looking for refused addresses: %s", batch.id, result.unclear)
+        busy = ctx.store.unmined_addresses(batch.id)
+        refused = {a: r for a, r in result.refused.items() if a not in busy}
+        if not refused:
+            return False
+        top = ctx.store.max_batch_nonce(batch.id)
+        if top is not None and ctx.node.nonce(ctx.sender, "latest") <= top:
+            return False  # a signature of it might still land: never change what it carries
+        target = ctx.store.refuse(batch.id, refused, ctx.clock())
+        if target is None:
+            return False
+        for address, reason in refused.items():
+            log.warning(
+                "batch %s: the token refuses %s (%s); its requests are REFUSED in batch %s, "
+                "the rest goes on",
+                batch.id,
+                address,
+                reason,
+                target,
+            )
         return True
 
     def calldata(self, batch: Any) -> str:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Numeric, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loyalty.db.outbox import BATCHED, FINAL, MINT, PENDING, chain_requests
+from loyalty.db.outbox import BATCHED, MINT, PENDING, REFUSED, SETTLED, chain_requests
 from loyalty.db.times import utc as _aware
 from minter.tables import BATCH_STATUSES, SETTLED_STATUSES, mint_batches, minter_txs
+
+# How many refused requests `mintingStatus` lists (newest first); the counts cover them all.
+REFUSED_LISTED = 50
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,22 @@ class LastError:
 
 
 @dataclass(frozen=True)
+class RefusedRequest:
+    """A chain request the token refused for its address: settled, never sent again."""
+
+    id: int
+    member_id: str | None
+    kind: str  # MINT | BURN
+    address: str
+    amount: int
+    reason: str  # the decoded revert, e.g. ERC20InsufficientBalance('0x…', 60, 100)
+    batch: int | None  # the REFUSED batch holding it
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class MintingStatus:
-    outbox_depth: int  # requests not yet final
+    outbox_depth: int  # requests not yet settled (neither final nor refused)
     pending_requests: int  # not in a transaction in flight
     batched_requests: int  # in a transaction in flight, or mined and not yet final
     pending_points: int  # signed net of the requests not yet final (mints minus burns)
@@ -34,17 +52,62 @@ class MintingStatus:
     last_error: LastError | None
     gas_used: int
     gas_spent_wei: int
+    refused_requests: int = 0
+    refused_points: int = 0  # signed sum of the refused requests (mints minus burns)
+    refused: tuple[RefusedRequest, ...] = ()  # the newest REFUSED_LISTED of them
+
+
+def _signed() -> Any:
+    return case(
+        (chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount
+    )
+
+
+def _refused_request(row: Any) -> RefusedRequest:
+    at = _aware(row.updated_at)
+    assert at is not None
+    return RefusedRequest(
+        id=int(row.id),
+        member_id=row.member_id,
+        kind=row.kind,
+        address=row.address.lower(),
+        amount=int(row.amount),
+        reason=(row.last_error or "").removeprefix("refused by the token: "),
+        batch=None if row.batch_id is None else int(row.batch_id),
+        at=at,
+    )
+
+
+async def refused_requests(
+    conn: AsyncConnection, *, member_id: str | None = None, limit: int = REFUSED_LISTED
+) -> list[RefusedRequest]:
+    """Refused requests, newest first (of one member when `member_id` is given)."""
+    query = select(chain_requests).where(chain_requests.c.status == REFUSED)
+    if member_id is not None:
+        query = query.where(chain_requests.c.member_id == member_id)
+    rows = await conn.execute(query.order_by(chain_requests.c.id.desc()).limit(limit))
+    return [_refused_request(r) for r in rows.all()]
+
+
+async def refused_points(conn: AsyncConnection, member_id: str) -> int:
+    """The signed sum of a member's refused requests (a refused burn counts negative)."""
+    total = (
+        await conn.execute(
+            select(func.coalesce(func.sum(_signed()), 0)).where(
+                chain_requests.c.member_id == member_id, chain_requests.c.status == REFUSED
+            )
+        )
+    ).scalar_one()
+    return int(total)
 
 
 async def minting_status(conn: AsyncConnection) -> MintingStatus:
-    signed = case(
-        (chain_requests.c.kind == MINT, chain_requests.c.amount), else_=-chain_requests.c.amount
-    )
+    signed = _signed()
     requests: dict[str, int] = dict(
         (
             await conn.execute(
                 select(chain_requests.c.status, func.count())
-                .where(chain_requests.c.status != FINAL)
+                .where(chain_requests.c.status.not_in(SETTLED))
                 .group_by(chain_requests.c.status)
             )
         ).all()
@@ -52,10 +115,18 @@ async def minting_status(conn: AsyncConnection) -> MintingStatus:
     points, oldest = (
         await conn.execute(
             select(func.coalesce(func.sum(signed), 0), func.min(chain_requests.c.created_at)).where(
-                chain_requests.c.status != FINAL
+                chain_requests.c.status.not_in(SETTLED)
             )
         )
     ).one()
+    refused_count, refused_sum = (
+        await conn.execute(
+            select(func.count(), func.coalesce(func.sum(signed), 0)).where(
+                chain_requests.c.status == REFUSED
+            )
+        )
+    ).one()
+    refused = await refused_requests(conn) if refused_count else []
     batches: dict[str, int] = dict(
         (
             await conn.execute(
@@ -112,4 +183,7 @@ async def minting_status(conn: AsyncConnection) -> MintingStatus:
         last_error=last_error,
         gas_used=int(gas_used),
         gas_spent_wei=int(spent),
+        refused_requests=int(refused_count),
+        refused_points=int(refused_sum),
+        refused=tuple(refused),
     )

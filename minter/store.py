@@ -2,7 +2,7 @@
 
 Each function is one short transaction. A request's status mirrors its batch: PENDING while the
 batch waits to be sent (again), BATCHED while a transaction for it is in flight or mined but not
-final, FINAL with the batch.
+final, FINAL with the batch, REFUSED with a REFUSED batch (the token refused its address).
 """
 
 from __future__ import annotations
@@ -15,13 +15,21 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from loyalty.db.engine import is_postgres
-from loyalty.db.outbox import BATCHED, FINAL, PENDING, chain_requests
-from minter.batching import PlannedBatch, Request, derive_batch_id, is_ready, plan_batches
+from loyalty.db.outbox import BATCHED, FINAL, PENDING, REFUSED, chain_requests
+from minter.batching import (
+    PlannedBatch,
+    Request,
+    batch_entries,
+    derive_batch_id,
+    is_ready,
+    plan_batches,
+)
 from minter.tables import (
     B_FINAL,
     B_INCLUDED,
     B_NETTED,
     B_PENDING,
+    B_REFUSED,
     B_SENT,
     LIVE_TX_STATES,
     T_DROPPED,
@@ -38,6 +46,7 @@ _REQUEST_STATUS = {
     B_INCLUDED: BATCHED,
     B_FINAL: FINAL,
     B_NETTED: FINAL,
+    B_REFUSED: REFUSED,
 }
 
 
@@ -221,6 +230,31 @@ class MinterStore:
     def _mine(self) -> Any:
         return and_(minter_txs.c.chain_id == self.chain_id, minter_txs.c.sender == self.sender)
 
+    def unmined_addresses(self, except_batch: int) -> set[str]:
+        """Addresses with requests in another batch not yet mined (waiting or in flight): a
+        simulation at the latest block does not see what that batch will do to them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(chain_requests.c.address)
+                .join(mint_batches, mint_batches.c.id == chain_requests.c.batch_id)
+                .where(
+                    mint_batches.c.status.in_((B_PENDING, B_SENT)),
+                    mint_batches.c.id != except_batch,
+                    mint_batches.c.chain_id == self.chain_id,
+                    mint_batches.c.token_address == self.token,
+                )
+                .distinct()
+            ).all()
+        return {r.address.lower() for r in rows}
+
+    def max_batch_nonce(self, batch_pk: int) -> int | None:
+        """The highest nonce any transaction of the batch was signed for."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(minter_txs.c.nonce)).where(minter_txs.c.batch_pk == batch_pk)
+            ).scalar()
+        return None if value is None else int(value)
+
     # --- writing --------------------------------------------------------------------------
 
     def save_signed(self, tx: SignedTx, now: dt.datetime) -> int:
@@ -339,6 +373,97 @@ class MinterStore:
                 last_error=None,
                 retry_at=None,
             )
+
+    def refuse(self, pk: int, refused: dict[str, str], now: dt.datetime) -> int | None:
+        """Takes the requests of the `refused` addresses (address → the token's reason) out of
+        the PENDING batch `pk`, in one transaction: they go into a new REFUSED batch (never sent;
+        each request REFUSED with its reason), and `pk` keeps the rest, its recipients and total
+        recomputed, to be sent at once. When every address of `pk` is refused, `pk` itself becomes
+        REFUSED. Returns the REFUSED batch's row id; None when `pk` is no longer PENDING.
+
+        The caller makes sure no transaction of `pk` can still land (its batch id never did, and
+        every nonce it was signed for is used), so the new contents are the only ones."""
+        query = select(mint_batches).where(mint_batches.c.id == pk)
+        if self._postgres:
+            query = query.with_for_update()
+        with self.engine.begin() as conn:
+            batch = conn.execute(query).one()
+            if batch.status != B_PENDING:
+                return None
+            rows = conn.execute(
+                select(chain_requests)
+                .where(chain_requests.c.batch_id == pk)
+                .order_by(chain_requests.c.id)
+            ).all()
+            requests = [
+                Request(r.id, r.kind, r.address.lower(), int(r.amount), _aware(r.created_at))
+                for r in rows
+            ]
+            out = [r for r in requests if r.address in refused]
+            rest = [r for r in requests if r.address not in refused]
+            if not out:
+                return None
+            summary = "; ".join(f"{a}: {refused[a]}" for a in dict.fromkeys(r.address for r in out))
+            if rest:
+                entries = batch_entries(batch.kind, out)
+                target = conn.execute(
+                    insert(mint_batches)
+                    .values(
+                        chain_id=self.chain_id,
+                        token_address=self.token,
+                        kind=batch.kind,
+                        status=B_REFUSED,
+                        recipients=len(entries),
+                        total=sum(n for _, n in entries),
+                        attempts=0,
+                        reorgs=0,
+                        last_error=f"refused by the token, taken out of batch {pk}: {summary}",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(mint_batches.c.id)
+                ).scalar_one()
+                conn.execute(
+                    update(mint_batches)
+                    .where(mint_batches.c.id == target)
+                    .values(batch_id=derive_batch_id(self.chain_id, self.token, target))
+                )
+                kept = batch_entries(batch.kind, rest)
+                conn.execute(
+                    update(mint_batches)
+                    .where(mint_batches.c.id == pk)
+                    .values(
+                        recipients=len(kept),
+                        total=sum(n for _, n in kept),
+                        last_error=None,
+                        retry_at=None,
+                        updated_at=now,
+                    )
+                )
+            else:
+                target = pk
+                conn.execute(
+                    update(mint_batches)
+                    .where(mint_batches.c.id == pk)
+                    .values(
+                        status=B_REFUSED,
+                        last_error=f"refused by the token: {summary}",
+                        retry_at=None,
+                        updated_at=now,
+                    )
+                )
+            for address in dict.fromkeys(r.address for r in out):
+                conn.execute(
+                    update(chain_requests)
+                    .where(chain_requests.c.id.in_([r.id for r in out if r.address == address]))
+                    .values(
+                        batch_id=target,
+                        status=REFUSED,
+                        last_error=f"refused by the token: {refused[address]}",
+                        updated_at=now,
+                    )
+                )
+        return int(target)
 
     def reorged_out(self, pk: int, now: dt.datetime, message: str) -> None:
         """The batch's block left the canonical chain: back to PENDING to be sent again (with

@@ -29,10 +29,21 @@ from loyalty.db.tables import BIG_ID, metadata
 # transaction for it is saved, maybe broadcast) → INCLUDED (mined with status 1, block not yet
 # final) → FINAL. NETTED: the batch's requests cancel out per address (recipients 0, total 0),
 # so it is settled when formed, with no transaction, and never goes on chain; its requests are
-# FINAL. FINAL and NETTED are the settled states. Nothing is ever deleted.
-B_PENDING, B_SENT, B_INCLUDED, B_FINAL, B_NETTED = "PENDING", "SENT", "INCLUDED", "FINAL", "NETTED"
-BATCH_STATUSES = (B_PENDING, B_SENT, B_INCLUDED, B_FINAL, B_NETTED)
-SETTLED_STATUSES = (B_FINAL, B_NETTED)
+# FINAL. REFUSED: the requests of addresses the token refused (an insufficient balance after a
+# member moved points away from a linked wallet, an invalid receiver), taken out of their batch
+# so the rest could go; never sent again, its requests REFUSED with the decoded reason (see
+# minter.refusals and docs/chain.md). FINAL, NETTED and REFUSED are the settled states. Nothing
+# is ever deleted.
+B_PENDING, B_SENT, B_INCLUDED, B_FINAL, B_NETTED, B_REFUSED = (
+    "PENDING",
+    "SENT",
+    "INCLUDED",
+    "FINAL",
+    "NETTED",
+    "REFUSED",
+)
+BATCH_STATUSES = (B_PENDING, B_SENT, B_INCLUDED, B_FINAL, B_NETTED, B_REFUSED)
+SETTLED_STATUSES = (B_FINAL, B_NETTED, B_REFUSED)
 
 # Transaction state: SIGNED (saved, not yet known to be broadcast) → BROADCAST → MINED (status 1)
 # or REVERTED (status 0; the nonce is used) or REPLACED (another signature for the same nonce won)
@@ -75,7 +86,7 @@ mint_batches = Table(
     Column("final_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("kind IN ('MINT', 'BURN')", name="ck_mint_batches_kind"),
     CheckConstraint(
-        "status IN ('PENDING', 'SENT', 'INCLUDED', 'FINAL', 'NETTED')",
+        "status IN ('PENDING', 'SENT', 'INCLUDED', 'FINAL', 'NETTED', 'REFUSED')",
         name="ck_mint_batches_status",
     ),
     Index("ix_mint_batches_status", "status", "id"),

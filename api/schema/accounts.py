@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -24,6 +25,9 @@ from loyalty.domain.expiry import Expiration
 from loyalty.services import members as svc
 from loyalty.services.adjustments import AdjustInput, adjust_points
 from loyalty.services.wallets import issue_challenge, link_wallet
+
+if TYPE_CHECKING:
+    from api.schema.minting import RefusedChainRequest
 
 
 def custody(info: Info[Context, None]) -> Custody:
@@ -120,6 +124,19 @@ class Points:
         return Long(await info.context.loaders.pending.load(self.member_id))
 
     @strawberry.field(
+        description=(
+            "Signed sum of this member's mints (+) and burns (-) the token refused for their "
+            "address: never sent again, not pending. A refused burn (-) is points the ledger "
+            "took that the chain still holds: the member owes them (docs/chain.md)."
+        )
+    )
+    async def refused(self, info: Info[Context, None]) -> Long:
+        from minter.status import refused_points
+
+        async with info.context.connection() as conn:
+            return Long(await refused_points(conn, self.member_id))
+
+    @strawberry.field(
         description="The receiving address's balance as indexed from the chain's Transfer logs."
     )
     async def onchain(self, info: Info[Context, None]) -> Long:
@@ -177,6 +194,22 @@ class LoyaltyAccount:
     async def points_expiration(self, info: Info[Context, None]) -> PointsExpiration | None:
         exp = await info.context.loaders.expiration.load(self.member)
         return PointsExpiration.from_row(exp) if exp else None
+
+    @strawberry.field(
+        description=(
+            "This member's chain requests the token refused (newest 50 first), with the "
+            "decoded reason; `points.refused` is their signed sum."
+        )
+    )
+    async def refused_chain_requests(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[RefusedChainRequest, strawberry.lazy("api.schema.minting")]]:
+        from api.schema.minting import RefusedChainRequest
+        from minter.status import refused_requests
+
+        async with info.context.connection() as conn:
+            rows = await refused_requests(conn, member_id=self.member_id)
+        return [RefusedChainRequest.of(r) for r in rows]
 
     @classmethod
     def from_row(cls, member: svc.Member) -> LoyaltyAccount:

@@ -1,4 +1,5 @@
-"""`mintingStatus`: the minter's state for admins (outbox depth, batches, last error, gas)."""
+"""`mintingStatus`: the minter's state for admins (outbox depth, batches, last error, gas, and
+the requests the token refused)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from strawberry.types import Info
 from api.auth import require_admin
 from api.context import Context
 from api.schema.scalars import BigInt, Long
-from minter.status import minting_status
+from minter.status import RefusedRequest, minting_status
 
 
 @strawberry.type
@@ -28,9 +29,44 @@ class MintingError:
     retry_at: datetime | None = strawberry.field(description="when it is tried again")
 
 
+@strawberry.type(
+    description=(
+        "A chain request the token refused for its address (e.g. a burn the address can no "
+        "longer cover): taken out of its batch so the others went on, never sent again. A "
+        "refused burn's points stay taken in the ledger: the member owes them on chain."
+    )
+)
+class RefusedChainRequest:
+    id: Long = strawberry.field(description="the request's row id")
+    member_id: str | None
+    kind: str = strawberry.field(description="MINT or BURN")
+    address: str
+    amount: Long
+    reason: str = strawberry.field(
+        description="the token's decoded revert, e.g. ERC20InsufficientBalance('0x…', 60, 100)"
+    )
+    batch: Long | None = strawberry.field(description="the REFUSED batch's row id")
+    refused_at: datetime
+
+    @classmethod
+    def of(cls, r: RefusedRequest) -> RefusedChainRequest:
+        return cls(
+            id=Long(r.id),
+            member_id=r.member_id,
+            kind=r.kind,
+            address=r.address,
+            amount=Long(r.amount),
+            reason=r.reason,
+            batch=None if r.batch is None else Long(r.batch),
+            refused_at=r.at,
+        )
+
+
 @strawberry.type(description="What the minter is doing.")
 class MintingStatus:
-    outbox_depth: int = strawberry.field(description="requests not yet final on chain")
+    outbox_depth: int = strawberry.field(
+        description="requests not yet settled (neither final on chain nor refused)"
+    )
     pending_requests: int = strawberry.field(description="requests waiting to be sent")
     batched_requests: int = strawberry.field(description="requests in flight or awaiting finality")
     pending_points: BigInt = strawberry.field(description="net points not yet final (mint - burn)")
@@ -40,6 +76,13 @@ class MintingStatus:
     last_error: MintingError | None
     gas_used: BigInt
     gas_spent_wei: BigInt = strawberry.field(description="sum of gas used x effective gas price")
+    refused_requests: int = strawberry.field(description="requests the token refused (REFUSED)")
+    refused_points: BigInt = strawberry.field(
+        description="signed sum of the refused requests (mints minus burns)"
+    )
+    refused: list[RefusedChainRequest] = strawberry.field(
+        description="the newest 50 refused requests, newest first"
+    )
 
 
 @strawberry.type
@@ -72,4 +115,7 @@ class MintingQuery:
             last_error=error,
             gas_used=BigInt(s.gas_used),
             gas_spent_wei=BigInt(s.gas_spent_wei),
+            refused_requests=s.refused_requests,
+            refused_points=BigInt(s.refused_points),
+            refused=[RefusedChainRequest.of(r) for r in s.refused],
         )

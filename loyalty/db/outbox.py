@@ -21,8 +21,11 @@ from loyalty.db.tables import BIG_ID, metadata
 
 # Status of a request: PENDING (waiting for a batch) → BATCHED (in a batch whose transaction may
 # be in flight) → FINAL (its block is final). A reorged or reverted batch puts its requests back
-# to PENDING. Nothing is ever deleted.
-PENDING, BATCHED, FINAL = "PENDING", "BATCHED", "FINAL"
+# to PENDING. REFUSED: the token refused it for its address (`last_error` says why); the minter
+# took it out of its batch and never sends it again (docs/chain.md). FINAL and REFUSED are
+# settled: neither is pending. Nothing is ever deleted.
+PENDING, BATCHED, FINAL, REFUSED = "PENDING", "BATCHED", "FINAL", "REFUSED"
+SETTLED = (FINAL, REFUSED)
 MINT, BURN = "MINT", "BURN"
 
 chain_requests = Table(

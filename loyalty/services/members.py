@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members
 from loyalty.db.locks import sqlite_member_lock
-from loyalty.db.outbox import FINAL, MINT, chain_requests
+from loyalty.db.outbox import MINT, SETTLED, chain_requests
 from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain import values
@@ -169,7 +169,8 @@ async def pending_points(conn: AsyncConnection, member_id: str) -> int:
     total = (
         await conn.execute(
             select(func.coalesce(func.sum(_pending_signed()), 0)).where(
-                chain_requests.c.member_id == member_id, chain_requests.c.status != FINAL
+                chain_requests.c.member_id == member_id,
+                chain_requests.c.status.not_in(SETTLED),
             )
         )
     ).scalar_one()
@@ -184,7 +185,7 @@ async def pending_points_of(conn: AsyncConnection, member_ids: Sequence[str]) ->
     rows = (
         await conn.execute(
             select(chain_requests.c.member_id, func.sum(_pending_signed()))
-            .where(chain_requests.c.member_id.in_(wanted), chain_requests.c.status != FINAL)
+            .where(chain_requests.c.member_id.in_(wanted), chain_requests.c.status.not_in(SETTLED))
             .group_by(chain_requests.c.member_id)
         )
     ).all()

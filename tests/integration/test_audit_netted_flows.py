@@ -107,7 +107,7 @@ class World:
         code = main(["audit", "--json"])
         report = json.loads(self.capsys.readouterr().out)
         assert report["findings"] == [] and report["clean"] is True, report
-        assert report["ledger"] == {"status": "CLEAN", "reason": None}
+        assert report["ledger"] == {"status": "CLEAN", "reason": None, "refused": []}
         assert code == 0
         graphql = (await self.api.ok(AUDIT, {"b": report["block"]}))["audit"]
         assert graphql == {"clean": True, "ledgerStatus": "CLEAN", "findings": []}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from web3 import Web3
 
-from minter.tables import B_FINAL
+from minter.tables import B_FINAL, B_REFUSED
 from tests.support.anvil import AnvilNode
 from tests.support.minter import (
     MinterEnv,
@@ -46,7 +46,7 @@ def test_requests_are_minted_once_and_final_after_the_finality_depth(env: Minter
     assert_exactly_once(env, {a: 17, b: 5})
 
 
-def test_burns_net_against_mints_and_a_burn_beyond_the_balance_waits(env: MinterEnv) -> None:
+def test_burns_net_against_mints_and_a_burn_beyond_the_balance_is_refused(env: MinterEnv) -> None:
     a, b = member_address(1), member_address(2)
     insert_requests(env.engine, [("MINT", a, 10), ("MINT", b, 5), ("BURN", a, 4)])
     minter = env.minter()
@@ -57,12 +57,14 @@ def test_burns_net_against_mints_and_a_burn_beyond_the_balance_waits(env: Minter
     step_until_final(env, minter)
     burn = batch_rows(env.engine)[-1]
     assert (burn.kind, burn.total, burn.status) == ("BURN", 2, B_FINAL)
-    # More than b holds: refused by the token, reported, never sent, never dropped.
+    # More than b holds: refused by the token for b (issue 20, item 2), reported with the
+    # decoded reason, never sent, never dropped, never retried.
     insert_requests(env.engine, [("BURN", b, 50)])
     minter.step()
     minter.step()
     refused = batch_rows(env.engine)[-1]
-    assert refused.status == "PENDING" and "ERC20InsufficientBalance" in refused.last_error
+    assert refused.status == B_REFUSED and "ERC20InsufficientBalance" in refused.last_error
+    assert refused.tx_hash is None and refused.attempts == 0
     assert env.token.functions.totalSupply().call() == 9
     assert env.token.functions.balanceOf(Web3.to_checksum_address(a)).call() == 6
     assert env.token.functions.balanceOf(Web3.to_checksum_address(b)).call() == 3

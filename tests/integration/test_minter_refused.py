@@ -1,0 +1,277 @@
+"""One burn the token refuses never holds another member's burn (issue 20, item 2).
+
+A member links their own wallet on the default, transferable token, redeems a reward, and moves
+points away from the wallet before the burn is sent; another member's redemption is batched with
+it. The token refuses the first burn (`ERC20InsufficientBalance`): the minter takes that request
+out of the batch (REFUSED, with the decoded reason), the other burn lands in the same step, the
+refused one is never sent again, `mintingStatus` and the member's account show it, and
+`loyalty audit --json` is clean and lists it as refused. SQLite and PostgreSQL, on anvil."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from sqlalchemy import func, select
+from web3 import Web3
+
+from api.app import create_app
+from cli.main import main
+from loyalty.db.outbox import BURN, FINAL, REFUSED, SETTLED, chain_requests
+from loyalty.runtime import Runtime
+from loyalty.settings import DEV_CUSTODY_MNEMONIC
+from minter.tables import B_FINAL, B_REFUSED, mint_batches, minter_txs
+from tests.integration._rules_client import ADMIN_KEY, CREATE, JWT_SECRET, Api, stores_rule
+from tests.support.anvil import AnvilNode
+from tests.support.minter import MinterEnv, batch_rows, make_env, tx_rows
+
+pytestmark = pytest.mark.anvil
+
+# ann's own wallet (not one of anvil's accounts, which the dev custody mnemonic also derives).
+WALLET = Account.from_key("0x" + "42" * 32)
+AWAY = "0x" + "de" * 20  # where ann sends points herself
+
+RECORD = """mutation($i: RecordActivityInput!) { recordActivity(input: $i) {
+  awards { points } } }"""
+CHALLENGE = """mutation($m: String!) { walletLinkChallenge(memberId: $m) { message } }"""
+LINK = """mutation($m: String!, $a: String!, $s: String!) {
+  linkWallet(memberId: $m, address: $a, signature: $s) { receivingAddress } }"""
+CREATE_REWARD = """mutation($r: RewardInput!) { createReward(reward: $r) { id } }"""
+REDEEM = """mutation($m: String!, $r: ID!, $k: String!) {
+  redeemReward(memberId: $m, rewardId: $r, idempotencyKey: $k) { id costInPoints } }"""
+ACCOUNT = """query($m: String!) { account(memberId: $m) {
+  receivingAddress points { balance pending refused }
+  refusedChainRequests { memberId kind address amount reason batch } } }"""
+MINTING = """{ mintingStatus { outboxDepth pendingRequests pendingPoints refusedRequests
+  refusedPoints refused { memberId kind address amount reason batch refusedAt }
+  batches { status count } lastError { message } } }"""
+
+
+@dataclass
+class World:
+    env: MinterEnv
+    api: Api
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+
+    async def purchase(self, member: str, order: str, value: str) -> None:
+        variables = {
+            "i": {
+                "idempotencyKey": f"buy-{order}",
+                "memberId": member,
+                "activityType": "stores/OrderPaid",
+                "triggerAppId": "stores",
+                "orderId": order,
+                "amount": {"value": value, "currency": "USD"},
+            }
+        }
+        await self.api.ok(RECORD, variables)
+
+    async def reward(self, cost: int) -> str:
+        config = {"tierId": None, "amount": "5", "costInPoints": cost}
+        reward = {"name": f"{cost} off", "type": "DISCOUNT_AMOUNT", "configsByTier": [config]}
+        return str((await self.api.ok(CREATE_REWARD, {"r": reward}))["createReward"]["id"])
+
+    async def redeem(self, member: str, reward: str) -> None:
+        await self.api.ok(REDEEM, {"m": member, "r": reward, "k": f"{member}-{reward}"})
+
+    async def address(self, member: str) -> str:
+        account = (await self.api.ok(ACCOUNT, {"m": member}))["account"]
+        return str(account["receivingAddress"])
+
+    def balance_of(self, address: str) -> int:
+        return int(self.env.token.functions.balanceOf(Web3.to_checksum_address(address)).call())
+
+    def send_from_wallet(self, call: Any) -> None:
+        """ann signs and sends a token call from her own wallet (funded with ether for gas)."""
+        w3 = self.env.chain.w3
+        self.env.anvil.rpc("anvil_setBalance", [WALLET.address, hex(10**18)])
+        tx = call.build_transaction(
+            {
+                "from": WALLET.address,
+                "nonce": w3.eth.get_transaction_count(WALLET.address),
+                "gas": 200_000,
+                "maxFeePerGas": 10 * 10**9,
+                "maxPriorityFeePerGas": 10**9,
+                "chainId": self.env.anvil.chain_id,
+            }
+        )
+        signed = Account.sign_transaction(tx, WALLET.key)
+        receipt = w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_raw_transaction(signed.raw_transaction)
+        )
+        assert receipt["status"] == 1
+
+    def settle(self, minter: Any, steps: int = 10) -> None:
+        """Steps and mines past the finality depth until no request is left unsettled."""
+        for _ in range(steps):
+            minter.step()
+            if unsettled(self.env) == 0:
+                return
+            self.env.anvil.mine(self.env.settings.finality_depth + 1)
+        raise AssertionError(f"{unsettled(self.env)} requests not settled")
+
+    def audit(self) -> dict[str, Any]:
+        s = self.env.settings
+        self.monkeypatch.setenv("LOYALTY_DATABASE_URL", s.database_url)
+        self.monkeypatch.setenv("LOYALTY_RPC_URL", s.rpc_url)
+        self.monkeypatch.delenv("LOYALTY_CHAIN_STATE", raising=False)
+        assert main(["indexer", "--once"]) == 0
+        self.capsys.readouterr()
+        code = main(["audit", "--json"])
+        report: dict[str, Any] = json.loads(self.capsys.readouterr().out)
+        report["exit"] = code
+        return report
+
+
+def unsettled(env: MinterEnv) -> int:
+    with env.engine.connect() as conn:
+        query = select(func.count()).where(chain_requests.c.status.not_in(SETTLED))
+        return int(conn.execute(query).scalar_one())
+
+
+@pytest.fixture
+async def world(
+    anvil: AnvilNode,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> AsyncIterator[World]:
+    env = make_env(
+        anvil,
+        database_url,
+        admin_api_key=ADMIN_KEY,
+        member_jwt_secret=JWT_SECRET,
+        minter_in_serve=False,
+        custody_mnemonic=DEV_CUSTODY_MNEMONIC,
+    )
+    assert env.settings.transferable  # the default token, on which a member can move points
+    runtime = Runtime.start(env.settings, deploy_if_missing=False)
+    try:
+        app = create_app(env.settings, runtime)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            api = Api(client, runtime)
+            await api.ok(CREATE, {"r": stores_rule()})  # 2 points per 1 spent
+            yield World(env, api, monkeypatch, capsys)
+    finally:
+        await runtime.aclose()
+        env.close()
+
+
+async def test_a_refused_burn_is_isolated_and_the_other_members_burn_lands_at_once(
+    world: World,
+) -> None:
+    env, api = world.env, world.api
+    await world.purchase("ann", "o-1", "50")
+    await world.purchase("bob", "o-2", "50")
+    minter = env.minter()
+    world.settle(minter)
+    # ann links her own wallet: her 100 points move there.
+    message = (await api.ok(CHALLENGE, {"m": "ann"}))["walletLinkChallenge"]["message"]
+    signature = Account.sign_message(encode_defunct(text=message), WALLET.key).signature
+    await api.ok(LINK, {"m": "ann", "a": WALLET.address, "s": signature.to_0x_hex()})
+    world.settle(minter)
+    ann, bob = await world.address("ann"), await world.address("bob")
+    assert ann == WALLET.address.lower()
+    assert (world.balance_of(ann), world.balance_of(bob)) == (100, 100)
+
+    # Both redeem; before the minter burns, ann sends 40 of her points away herself.
+    await world.redeem("ann", await world.reward(100))
+    await world.redeem("bob", await world.reward(60))
+    world.send_from_wallet(env.token.functions.transfer(Web3.to_checksum_address(AWAY), 40))
+    assert world.balance_of(ann) == 60
+
+    sent_before = len(tx_rows(env.engine))
+    minter.step()  # one step: the two burns form one batch; ann's is refused, bob's goes
+    assert world.balance_of(bob) == 40  # landed at once (anvil mines on arrival)
+    assert world.balance_of(ann) == 60 and world.balance_of(AWAY) == 40
+    assert len(tx_rows(env.engine)) == sent_before + 1  # one transaction: bob's burn only
+
+    world.settle(minter)
+    with env.engine.connect() as conn:
+        refused = conn.execute(
+            select(chain_requests).where(chain_requests.c.status == REFUSED)
+        ).all()
+        bob_burn = conn.execute(
+            select(chain_requests).where(
+                chain_requests.c.member_id == "bob", chain_requests.c.kind == BURN
+            )
+        ).one()
+    [request] = refused
+    assert (request.member_id, request.kind, request.address, request.amount) == (
+        "ann",
+        BURN,
+        ann,
+        100,
+    )
+    assert "ERC20InsufficientBalance" in request.last_error
+    assert "60, 100" in request.last_error
+    assert bob_burn.status == FINAL
+    refused_batch = next(b for b in batch_rows(env.engine) if b.id == request.batch_id)
+    assert refused_batch.status == B_REFUSED and refused_batch.tx_hash is None
+    assert (refused_batch.kind, refused_batch.recipients, refused_batch.total) == (BURN, 1, 100)
+    bob_batch = next(b for b in batch_rows(env.engine) if b.id == bob_burn.batch_id)
+    assert bob_batch.status == B_FINAL and (bob_batch.recipients, bob_batch.total) == (1, 60)
+
+    # Never retried: more steps and blocks sign nothing new and leave the refusal as it is.
+    txs = len(tx_rows(env.engine))
+    for _ in range(3):
+        minter.step()
+        env.anvil.mine(env.settings.finality_depth + 1)
+    assert len(tx_rows(env.engine)) == txs
+    with env.engine.connect() as conn:
+        again = conn.execute(
+            select(mint_batches.c.status, mint_batches.c.attempts).where(
+                mint_batches.c.id == refused_batch.id
+            )
+        ).one()
+        assert tuple(again) == (B_REFUSED, 0)
+        assert (
+            conn.execute(
+                select(func.count()).where(minter_txs.c.batch_pk == refused_batch.id)
+            ).scalar_one()
+            == 0
+        )
+    assert world.balance_of(ann) == 60
+
+    status = (await api.ok(MINTING))["mintingStatus"]
+    assert (status["outboxDepth"], status["pendingRequests"], status["pendingPoints"]) == (
+        0,
+        0,
+        "0",
+    )
+    assert (status["refusedRequests"], status["refusedPoints"]) == (1, "-100")
+    assert status["lastError"] is None  # a refusal is settled, not an error being retried
+    [shown] = status["refused"]
+    assert {k: shown[k] for k in ("memberId", "kind", "address", "amount", "batch")} == {
+        "memberId": "ann",
+        "kind": "BURN",
+        "address": ann,
+        "amount": 100,
+        "batch": refused_batch.id,
+    }
+    assert shown["reason"].startswith("ERC20InsufficientBalance(") and "60, 100" in shown["reason"]
+    assert {b["status"]: b["count"] for b in status["batches"]}["REFUSED"] == 1
+
+    account = (await api.ok(ACCOUNT, {"m": "ann"}))["account"]
+    assert account["points"] == {"balance": 0, "pending": 0, "refused": -100}
+    assert [r["reason"] for r in account["refusedChainRequests"]] == [shown["reason"]]
+    other = (await api.ok(ACCOUNT, {"m": "bob"}))["account"]
+    assert other["points"] == {"balance": 40, "pending": 0, "refused": 0}
+    assert other["refusedChainRequests"] == []
+
+    report = world.audit()
+    assert report["findings"] == [] and report["clean"] is True, report
+    assert report["exit"] == 0
+    assert report["ledger"] == {
+        "status": "CLEAN",
+        "reason": None,
+        "refused": [{"batchId": refused_batch.batch_id, "nets": {ann: "-100"}}],
+    }
