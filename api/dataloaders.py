@@ -24,7 +24,7 @@ from loyalty.services.expiry import upcoming_for_members
 from loyalty.services.members import Member, find_members, pending_points_of
 from loyalty.services.program import Program, get_program
 from loyalty.services.rules import load_rules
-from loyalty.services.tiers import list_tiers, tiers_at
+from loyalty.services.tiers import tiers_at
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -37,7 +37,6 @@ class Loaders:
     member: DataLoader[str, Member | None]  # by member id; None: no such member
     pending: DataLoader[str, int]  # a member's chain requests not yet settled, by member id
     program: DataLoader[int, Program]  # by program id (PROGRAM)
-    tier: DataLoader[str, Tier | None]  # by tier id
     member_tier: DataLoader[int, Tier | None]  # a member's tier now, by Member.pk; None: base
     expiration: DataLoader[Member, Expiration | None]  # a member's next expiry (key: Member.pk)
     onchain: DataLoader[str, int]  # an address's indexed balance
@@ -64,18 +63,10 @@ def make_loaders(connect: Connect) -> Loaders:
             program = await get_program(conn)
         return [program for _ in ids]
 
-    async def tiers(ids: Sequence[str]) -> list[Tier | None]:
-        async with connect() as conn:
-            found = {t.id: t for t in await list_tiers(conn)}
-        return [found.get(i) for i in ids]
-
     async def member_tiers(pks: Sequence[int]) -> list[Tier | None]:
         months = (await loaders.program.load(PROGRAM)).tiers_window_months
         async with connect() as conn:
-            tier_list = await list_tiers(conn)
-            found = await tiers_at(conn, pks, datetime.now(UTC), months=months, tier_list=tier_list)
-        for tier in tier_list:
-            loaders.tier.prime(tier.id, tier)
+            found = await tiers_at(conn, pks, datetime.now(UTC), months=months)
         return [found[pk] for pk in pks]
 
     async def expirations(wanted: Sequence[Member]) -> list[Expiration | None]:
@@ -94,7 +85,6 @@ def make_loaders(connect: Connect) -> Loaders:
         member=DataLoader(load_fn=members),
         pending=DataLoader(load_fn=pending),
         program=DataLoader(load_fn=programs),
-        tier=DataLoader(load_fn=tiers),
         member_tier=DataLoader(load_fn=member_tiers),
         expiration=DataLoader(load_fn=expirations, cache_key_fn=lambda m: m.pk),
         onchain=DataLoader(load_fn=onchain),

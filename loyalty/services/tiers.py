@@ -194,10 +194,9 @@ async def tiers_at(
     at: datetime,
     *,
     months: int | None = None,
-    tier_list: Sequence[Tier] | None = None,
 ) -> dict[int, Tier | None]:
     """`tier_at` for several members: their movements in one statement (None: the base tier).
-    A caller that has read the program's window or the tiers already passes them."""
+    A caller that has read the program's window already passes it."""
     if months is None:
         months = (await get_program(conn)).tiers_window_months
     since = window_start(at, months)
@@ -220,8 +219,7 @@ async def tiers_at(
     movements: dict[int, list[Movement]] = {pk: [] for pk in wanted}
     for r in rows:
         movements[r.member_pk].append(Movement(r.type, int(r.points), _utc(r.created_at)))
-    if tier_list is None:
-        tier_list = await list_tiers(conn)
+    tier_list = await list_tiers(conn)
     return {
         pk: tier_for(tier_list, tier_points(found, since=since)) for pk, found in movements.items()
     }

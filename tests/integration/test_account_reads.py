@@ -183,7 +183,7 @@ async def test_the_connection_goes_back_to_the_pool_after_each_request(api: Api)
 
 def test_a_subscription_reads_each_event_on_a_connection_of_its_own(database_url: str) -> None:
     """`accountUpdated` sends each change read afresh (no row kept from the last event), and
-    holds no connection while it waits for the next one."""
+    holds no connection while it waits for the next one; nor does the WebSocket after a query."""
     from starlette.testclient import TestClient
 
     settings = Settings(database_url=database_url, chain_state="", admin_api_key=ADMIN)
@@ -224,4 +224,11 @@ def test_a_subscription_reads_each_event_on_a_connection_of_its_own(database_url
                 assert no_connection_held()
             assert balances == [5, 12]
             ws.send_json({"id": "1", "type": "complete"})
+            # A query sent over the WebSocket reads in a scope of its own too.
+            query = '{ account(memberId: "ann") { points { balance } } }'
+            ws.send_json({"id": "2", "type": "subscribe", "payload": {"query": query}})
+            message = ws.receive_json()
+            assert message["payload"]["data"]["account"]["points"]["balance"] == 12, message
+            assert ws.receive_json() == {"id": "2", "type": "complete"}
+            assert no_connection_held()
     served.engine.dispose()
