@@ -226,3 +226,29 @@ class MerkleSumTree:
         leaf = self.leaf(slot)
         siblings = tuple(self._node(level, (slot >> level) ^ 1) for level in range(self.depth))
         return Proof(slot, leaf, siblings)
+
+
+def _node_document(node: Node) -> dict[str, object]:
+    return {"hash": "0x" + node.hash.hex(), "balance": str(node.balance), "debt": str(node.debt)}
+
+
+def proof_document(proof: Proof, member_id: str, salt: bytes, root: Node) -> dict[str, object]:
+    """The proof as the standalone verifier reads it (JSON; figures as decimal strings, since a
+    root's sums can pass 2**53, which JavaScript clients read exactly only as strings)."""
+    if commitment(salt, member_id) != proof.leaf.commitment:
+        raise MerkleError("the salt and member id do not give the leaf's commitment")
+    return {
+        "version": 1,
+        "hash": "sha256",
+        "memberId": member_id,
+        "salt": "0x" + salt.hex(),
+        "slot": proof.slot,
+        "leaf": {
+            "commitment": "0x" + proof.leaf.commitment.hex(),
+            "address": proof.leaf.address,
+            "balance": str(proof.leaf.balance),
+            "debt": str(proof.leaf.debt),
+        },
+        "path": [_node_document(sibling) for sibling in proof.siblings],
+        "root": _node_document(root),
+    }
