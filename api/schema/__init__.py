@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from api.config import ApiConfig
 from api.context import FreshReads, WebSocketOperationReads
-from api.errors import ApiError, is_expected
+from api.errors import ApiError, is_expected, log_errors
 from api.limits import ErrorCodes, HideSuggestions, batching_config, graphql_limits
 from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
@@ -68,6 +70,13 @@ for _field in get_object_definition(Mutation, strict=True).fields:
     _field.extensions.append(FreshReads())
 
 
+class LoyaltySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)  # expected errors: one line; unexpected: ERROR with the traceback
+
+
 def build_schema(config: ApiConfig) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorCodes,
@@ -80,7 +89,7 @@ def build_schema(config: ApiConfig) -> strawberry.Schema:
     if not config.introspection:
         extensions.append(DisableIntrospection)
         extensions.append(HideSuggestions)
-    return strawberry.Schema(
+    return LoyaltySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
