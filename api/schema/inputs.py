@@ -10,6 +10,7 @@ this pass runs first because it knows which field a value belongs to."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,7 @@ from graphql import (
     GraphQLSchema,
     TypeInfo,
     TypeInfoVisitor,
+    ValueNode,
     Visitor,
     visit,
 )
@@ -84,22 +86,73 @@ def _argument_field(name: str, type_: GraphQLInputType) -> str:
     return "" if isinstance(inner, GraphQLInputObjectType) else name
 
 
-def check_document(
-    schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any] | None
-) -> None:
-    """Raises InvalidInput for the first bad argument value (literal or variable)."""
-    type_info = TypeInfo(schema)
-    given = variables or {}
+def _holds_checked(type_: GraphQLInputType, seen: set[str] | None = None) -> bool:
+    """Whether a value of this type can hold a checked scalar (an Int or an enum cannot)."""
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLScalarType):
+        return type_.name in _CHECKED_SCALARS
+    if isinstance(type_, GraphQLInputObjectType):
+        seen = seen if seen is not None else set()
+        if type_.name in seen:
+            return False  # recursion: the fields are looked at where the type first appears
+        seen.add(type_.name)
+        return any(_holds_checked(f.type, seen) for f in type_.fields.values())
+    return False
 
-    class Arguments(Visitor):
+
+Arguments = tuple[tuple[GraphQLInputType, ValueNode, str], ...]
+
+
+def document_arguments(schema: GraphQLSchema, document: DocumentNode) -> Arguments:
+    """Every argument of the document that can hold a checked value: its type, its value (a
+    literal, a variable or a literal holding variables) and the field it is named by."""
+    type_info = TypeInfo(schema)
+    found: list[tuple[GraphQLInputType, ValueNode, str]] = []
+
+    class Collect(Visitor):
         def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
             argument = type_info.get_argument()
             if argument is None:
-                return  # unknown argument: validation has refused it already
-            value = value_from_ast_untyped(node.value, given)
-            check_value(argument.type, value, _argument_field(node.name.value, argument.type))
+                return  # unknown argument: validation refuses it
+            if _holds_checked(argument.type):
+                field = _argument_field(node.name.value, argument.type)
+                found.append((argument.type, node.value, field))
 
-    visit(document, TypeInfoVisitor(type_info, Arguments()))
+    visit(document, TypeInfoVisitor(type_info, Collect()))
+    return tuple(found)
+
+
+_CACHE_MAX = 256
+_cache: OrderedDict[tuple[int, str], Arguments] = OrderedDict()
+
+
+def _arguments_of(schema: GraphQLSchema, document: DocumentNode, query: str | None) -> Arguments:
+    """document_arguments, remembered per document text (shops send the same few documents
+    over and over; walking one with the schema's types costs a few tenths of a millisecond)."""
+    if query is None:
+        return document_arguments(schema, document)
+    key = (id(schema), query)
+    cached = _cache.get(key)
+    if cached is None:
+        cached = _cache[key] = document_arguments(schema, document)
+        if len(_cache) > _CACHE_MAX:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    return cached
+
+
+def check_document(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: dict[str, Any] | None,
+    query: str | None = None,
+) -> None:
+    """Raises InvalidInput for the first bad argument value (literal or variable)."""
+    given = variables or {}
+    for type_, node, field in _arguments_of(schema, document, query):
+        check_value(type_, value_from_ast_untyped(node, given), field)
 
 
 class CheckInputs(SchemaExtension):
@@ -112,7 +165,7 @@ class CheckInputs(SchemaExtension):
         document = context.graphql_document
         if document is not None:
             try:
-                check_document(context.schema._schema, document, context.variables)
+                check_document(context.schema._schema, document, context.variables, context.query)
             except DomainError as exc:
                 context.pre_execution_errors = [GraphQLError(str(exc), original_error=exc)]
         yield
