@@ -26,10 +26,21 @@ from cli.main import main
 from loyalty.db.outbox import BURN, FINAL, REFUSED, SETTLED, chain_requests
 from loyalty.runtime import Runtime
 from loyalty.settings import DEV_CUSTODY_MNEMONIC
+from minter.config import MinterConfig
+from minter.loop import Minter
+from minter.node import Reverted, RpcNode, _json_tx, _RpcError
 from minter.tables import B_FINAL, B_REFUSED, mint_batches, minter_txs
 from tests.integration._rules_client import ADMIN_KEY, CREATE, JWT_SECRET, Api, stores_rule
 from tests.support.anvil import AnvilNode
-from tests.support.minter import MinterEnv, batch_rows, make_env, tx_rows
+from tests.support.minter import (
+    MinterEnv,
+    batch_rows,
+    insert_requests,
+    make_env,
+    member_address,
+    step_until_final,
+    tx_rows,
+)
 
 pytestmark = pytest.mark.anvil
 
@@ -132,6 +143,19 @@ class World:
         report: dict[str, Any] = json.loads(self.capsys.readouterr().out)
         report["exit"] = code
         return report
+
+
+class LatestBlockNode(RpcNode):
+    """A node whose gas estimate simulates at the latest block (anvil's uses the pending one)."""
+
+    refused_estimates = 0
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        try:
+            return int(str(self._rpc("eth_estimateGas", [_json_tx(tx), "latest"])), 16)
+        except _RpcError as exc:
+            self.refused_estimates += 1
+            raise Reverted(str(exc), exc.data) from None
 
 
 def unsettled(env: MinterEnv) -> int:
@@ -281,3 +305,39 @@ async def test_a_refused_burn_is_isolated_and_the_other_members_burn_lands_at_on
         "reason": None,
         "refused": [{"batchId": refused_batch.batch_id, "nets": {ann: "-100"}}],
     }
+
+
+def test_a_burn_waiting_for_a_mint_still_in_flight_is_not_refused(
+    anvil: AnvilNode, database_url: str
+) -> None:
+    """The latest block does not show a mint still in the mempool: on a node that simulates at
+    the latest block a burn that needs it fails with ERC20InsufficientBalance, but is not refused
+    for it (another unmined batch touches the address); it goes once the mint is mined."""
+    env = make_env(anvil, database_url)
+    try:
+        a = member_address(1)
+        insert_requests(env.engine, [("MINT", a, 10)])
+        config = MinterConfig.from_settings(env.settings)
+        node = LatestBlockNode(env.chain)
+        minter = Minter(env.engine, env.chain, env.deployment, config, node=node)
+        env.anvil.rpc("evm_setAutomine", [False])
+        minter.step()  # the mint batch is sent, not mined
+        [mint] = batch_rows(env.engine)
+        assert mint.status == "SENT"
+        insert_requests(env.engine, [("BURN", a, 4)])
+        minter.step()
+        minter.step()
+        with env.engine.connect() as conn:
+            assert (
+                conn.execute(
+                    select(func.count()).where(chain_requests.c.status == REFUSED)
+                ).scalar_one()
+                == 0
+            )
+        env.anvil.rpc("evm_setAutomine", [True])
+        env.anvil.mine(1)
+        step_until_final(env, minter)
+        assert [b.status for b in batch_rows(env.engine)] == [B_FINAL, B_FINAL]
+        assert env.token.functions.balanceOf(Web3.to_checksum_address(a)).call() == 6
+    finally:
+        env.close()
