@@ -99,7 +99,7 @@ class World:
     def balance_of(self, address: str) -> int:
         return int(self.env.token.functions.balanceOf(Web3.to_checksum_address(address)).call())
 
-    def send_from_wallet(self, call: Any) -> None:
+    def send_from_wallet(self, call: Any, *, tip_gwei: int = 1, wait: bool = True) -> None:
         """ann signs and sends a token call from her own wallet (funded with ether for gas)."""
         w3 = self.env.chain.w3
         self.env.anvil.rpc("anvil_setBalance", [WALLET.address, hex(10**18)])
@@ -108,16 +108,15 @@ class World:
                 "from": WALLET.address,
                 "nonce": w3.eth.get_transaction_count(WALLET.address),
                 "gas": 200_000,
-                "maxFeePerGas": 10 * 10**9,
-                "maxPriorityFeePerGas": 10**9,
+                "maxFeePerGas": (10 + tip_gwei) * 10**9,
+                "maxPriorityFeePerGas": tip_gwei * 10**9,
                 "chainId": self.env.anvil.chain_id,
             }
         )
         signed = Account.sign_transaction(tx, WALLET.key)
-        receipt = w3.eth.wait_for_transaction_receipt(
-            w3.eth.send_raw_transaction(signed.raw_transaction)
-        )
-        assert receipt["status"] == 1
+        sent = w3.eth.send_raw_transaction(signed.raw_transaction)
+        if wait:
+            assert w3.eth.wait_for_transaction_receipt(sent)["status"] == 1
 
     def settle(self, minter: Any, steps: int = 10) -> None:
         """Steps and mines past the finality depth until no request is left unsettled."""
@@ -193,9 +192,9 @@ async def world(
         env.close()
 
 
-async def test_a_refused_burn_is_isolated_and_the_other_members_burn_lands_at_once(
-    world: World,
-) -> None:
+async def _two_redemptions(world: World) -> tuple[Any, str, str]:
+    """ann (100 points at her own linked wallet) and bob (100, custodial) redeem 100 and 60; the
+    burns wait in the outbox. Returns the minter and both addresses."""
     env, api = world.env, world.api
     await world.purchase("ann", "o-1", "50")
     await world.purchase("bob", "o-2", "50")
@@ -209,12 +208,53 @@ async def test_a_refused_burn_is_isolated_and_the_other_members_burn_lands_at_on
     ann, bob = await world.address("ann"), await world.address("bob")
     assert ann == WALLET.address.lower()
     assert (world.balance_of(ann), world.balance_of(bob)) == (100, 100)
-
-    # Both redeem (ann's wallet is indexed: redemption plans burns only as far as it holds);
-    # before the minter burns, ann sends 40 of her points away herself.
+    # ann's wallet is indexed: redemption plans a burn only as far as the wallet holds.
     world.index()
     await world.redeem("ann", await world.reward(100))
     await world.redeem("bob", await world.reward(60))
+    return minter, ann, bob
+
+
+async def test_a_burn_reverted_on_chain_for_one_address_does_not_hold_the_other(
+    world: World,
+) -> None:
+    """The estimate passed, then ann's own transfer (a higher tip) was mined first in the same
+    block: the batch reverts on chain. The next send isolates her burn; bob's goes."""
+    env = world.env
+    minter, ann, bob = await _two_redemptions(world)
+    env.anvil.rpc("evm_setAutomine", [False])
+    minter.step()  # the batch of both burns is signed and broadcast
+    [in_flight] = [b for b in batch_rows(env.engine) if b.status == "SENT"]
+    assert (in_flight.recipients, in_flight.total) == (2, 160)
+    transfer = env.token.functions.transfer(Web3.to_checksum_address(AWAY), 40)
+    world.send_from_wallet(transfer, tip_gwei=50, wait=False)
+    env.anvil.mine(1)
+    env.anvil.rpc("evm_setAutomine", [True])
+    assert (world.balance_of(ann), world.balance_of(bob)) == (60, 100)  # the batch reverted
+    assert [t.state for t in tx_rows(env.engine)][-1] == "BROADCAST"
+    minter.step()  # the revert is seen; the batch goes back to be sent, without ann
+    minter.step()
+    assert world.balance_of(bob) == 40
+    assert world.balance_of(ann) == 60
+    world.settle(minter)
+    with env.engine.connect() as conn:
+        [refused] = conn.execute(
+            select(chain_requests).where(chain_requests.c.status == REFUSED)
+        ).all()
+    assert (refused.member_id, refused.amount) == ("ann", 100)
+    assert "ERC20InsufficientBalance" in refused.last_error and "60, 100" in refused.last_error
+    assert sorted(t.state for t in tx_rows(env.engine))[-2:] == ["MINED", "REVERTED"]
+    report = world.audit()
+    assert report["findings"] == [] and report["ledger"]["status"] == "CLEAN", report
+    assert [r["nets"] for r in report["ledger"]["refused"]] == [{ann: "-100"}]
+
+
+async def test_a_refused_burn_is_isolated_and_the_other_members_burn_lands_at_once(
+    world: World,
+) -> None:
+    env, api = world.env, world.api
+    minter, ann, bob = await _two_redemptions(world)
+    # Before the minter burns, ann sends 40 of her points away herself.
     world.send_from_wallet(env.token.functions.transfer(Web3.to_checksum_address(AWAY), 40))
     assert world.balance_of(ann) == 60
 
