@@ -202,19 +202,20 @@ async def test_a_member_sees_their_account_and_transfers_once_the_mint_is_indexe
 
         await _wait(minted, "the minter to mint the 25 points")
         await asyncio.to_thread(indexer.run_until_caught_up)
-        # Indexed now: both subscriptions hear of it within 1 s.
-        transfer = await w.next_for("xfer", timeout=1.0)
+        # Indexed now: both subscriptions hear of it (the generous timeouts only end a broken
+        # run; they measure nothing: a loaded machine once took over 1 s).
+        transfer = await w.next_for("xfer", timeout=30.0)
         assert transfer["payload"]["data"]["transfers"]["toAddress"].lower() == address.lower()
         assert transfer["payload"]["data"]["transfers"]["value"] == "25"
 
         async def onchain() -> dict[str, Any]:
             while True:
-                update = await w.next_for("acct", timeout=1.0)
+                update = await w.next_for("acct", timeout=30.0)
                 points: dict[str, Any] = update["payload"]["data"]["accountUpdated"]["points"]
                 if points["onchain"] == 25:
                     return points
 
-        assert await asyncio.wait_for(onchain(), 1.0) == {"balance": 25, "onchain": 25}
+        assert await asyncio.wait_for(onchain(), 60.0) == {"balance": 25, "onchain": 25}
     indexer.rpc.close()
 
 
