@@ -22,6 +22,7 @@ from api.schema.analytics import AnalyticsQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
+from api.schema.member_list import MemberListQuery
 from api.schema.minting import MintingQuery
 from api.schema.preview import PreviewQuery
 from api.schema.program import ProgramMutation, ProgramQuery
@@ -48,6 +49,7 @@ class Query(
     WebhooksQuery,
     AnalyticsQuery,
     CampaignsQuery,
+    MemberListQuery,
 ):
     pass
 
