@@ -6,9 +6,11 @@ may be a 500 or an internal error; every error carries one of the documented cod
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -139,17 +141,20 @@ def client(database_url: str, tmp_path) -> Iterator[TestClient]:
         runtime.close()
 
 
-def check(client: TestClient, document: str) -> None:
+def check(client: TestClient, document: str, variables: dict[str, Any] | None = None) -> None:
+    # json.dumps escapes every non-ASCII character, so lone surrogates travel too.
     reply = client.post(
-        "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+        "/graphql",
+        content=json.dumps({"query": document, "variables": variables or {}}),
+        headers={"Authorization": f"Bearer {ADMIN_KEY}", "content-type": "application/json"},
     )
-    assert reply.status_code < 500, (document, reply.text)
+    assert reply.status_code < 500, (document, variables, reply.text)
     if reply.status_code != 200:
         return  # e.g. 400 for a document strawberry cannot even route (said in plain text)
     body = reply.json()
     for error in body.get("errors") or []:
-        assert error["message"] != "Unexpected error.", document
-        assert error["extensions"]["code"] in CODES, (document, error)
+        assert error["message"] != "Unexpected error.", (document, variables)
+        assert error["extensions"]["code"] in CODES, (document, variables, error)
 
 
 SCHEMA = str(build_schema(ApiConfig.from_settings(Settings())))
@@ -175,5 +180,47 @@ def test_invalid_documents_are_validation_errors(client: TestClient) -> None:
     @given(document=from_schema(SCHEMA, custom_scalars=SCALARS, mode=Mode.NEGATIVE))
     def run(document: str) -> None:
         check(client, document)
+
+    run()
+
+
+# Documents carry no lone surrogate (GraphQL's lexer refuses one), but JSON variables can.
+_any_char = st.one_of(
+    st.characters(codec=None),
+    st.sampled_from(["\x00", "\ud800", "\udfff", "\x01", "\x7f", "\u0085", "\n"]),
+)
+_any_text = st.text(alphabet=_any_char, max_size=12)
+VARIABLE_DOCUMENTS = [
+    (
+        "mutation($m: String!, $o: String, $t: String!, $k: String!) { recordActivity(input: "
+        '{idempotencyKey: $k, memberId: $m, activityType: $t, triggerAppId: "stores", '
+        'orderId: $o, amount: {value: "1", currency: "USD"}}) { duplicate } }',
+        ("m", "o", "t", "k"),
+    ),
+    (
+        "mutation($m: String!, $r: String!) { adjustPoints(input: {memberId: $m, "
+        'idempotencyKey: "a", reason: $r, amount: 1}) { amount } }',
+        ("m", "r"),
+    ),
+    ("query($m: String!) { account(memberId: $m) { memberId } }", ("m",)),
+    (
+        "mutation($m: String!, $e: String, $n: String) { setMemberContact(memberId: $m, "
+        "email: $e, name: $n) { email } }",
+        ("m", "e", "n"),
+    ),
+    (
+        "mutation($t: String!) { createTier(tier: {name: $t, requiredPoints: 5, description: $t})"
+        " { id } }",
+        ("t",),
+    ),
+]
+
+
+def test_variables_with_any_text_never_fail_internally(client: TestClient) -> None:
+    @_fuzz
+    @given(choice=st.sampled_from(VARIABLE_DOCUMENTS), data=st.data())
+    def run(choice: tuple[str, tuple[str, ...]], data: st.DataObject) -> None:
+        document, names = choice
+        check(client, document, {name: data.draw(_any_text, label=name) for name in names})
 
     run()
