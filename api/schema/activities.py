@@ -46,11 +46,24 @@ class Award:
     )
 
 
+@strawberry.type(description="Extra points a campaign added (see campaigns).")
+class CampaignAward:
+    campaign_id: strawberry.ID
+    campaign_revision: Long
+    points: Long
+    balance_change: Long
+    transaction_id: strawberry.ID | None
+    already_awarded: bool = strawberry.field(
+        description="This order already had this campaign's extra (through another event)."
+    )
+
+
 @strawberry.type
 class RecordActivityResult:
     event_id: strawberry.ID
     duplicate: bool
     awards: list[Award]
+    campaign_awards: list[CampaignAward]
     member_id: strawberry.Private[str]
 
     @classmethod
@@ -68,6 +81,17 @@ class RecordActivityResult:
                     already_awarded=a.already_awarded,
                 )
                 for a in o.awards
+            ],
+            campaign_awards=[
+                CampaignAward(
+                    campaign_id=strawberry.ID(c.campaign_id),
+                    campaign_revision=Long(c.campaign_revision),
+                    points=Long(c.points),
+                    balance_change=Long(c.balance_change),
+                    transaction_id=strawberry.ID(str(c.entry_id)) if c.entry_id else None,
+                    already_awarded=c.already_awarded,
+                )
+                for c in o.campaign_awards
             ],
             member_id=o.member_id or "",
         )

@@ -1,6 +1,9 @@
-"""previewEarning: what an activity would earn, rule by rule, and why. Writes nothing."""
+"""previewEarning: what an activity would earn, rule by rule and campaign by campaign, and why.
+Writes nothing."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import strawberry
 from sqlalchemy import select
@@ -13,11 +16,20 @@ from api.errors import Unauthenticated, ValidationFailed
 from api.schema.rules import EarningRule
 from api.schema.scalars import BigInt, Long, Money
 from loyalty.db.rules import tiers
+from loyalty.domain.campaigns import (
+    CampaignActivity,
+    CampaignOutcome,
+    CampaignStatus,
+    apply_campaigns,
+    time_zone,
+)
 from loyalty.domain.errors import UnknownTier
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
 from loyalty.domain.rules import is_plain_id
+from loyalty.services.campaigns import campaigns_with_status
 from loyalty.services.members import find_member
+from loyalty.services.program import get_program
 from loyalty.services.rules import matching_rules
 from loyalty.services.tiers import current_tier_id
 
@@ -44,6 +56,11 @@ class ActivityInput:
         description=(
             "Preview at this tier's rates (default: the member's current tier, else the base tier)."
         ),
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the activity happens (default: now): campaigns' windows are judged "
+        "at this instant, on the program's clock.",
     )
 
 
@@ -73,11 +90,45 @@ class PreviewAward:
         )
 
 
-@strawberry.type(description="What an activity would earn under the active rules.")
+@strawberry.type(description="What a campaign would add to the activity, or why it would not.")
+class PreviewCampaign:
+    campaign_id: strawberry.ID
+    campaign_revision: Long
+    title: str
+    combination: str = strawberry.field(description="STACK, BEST or EXCLUSIVE")
+    priority: int
+    points: BigInt = strawberry.field(description="Extra points it adds (0 unless applied).")
+    applied: bool
+    reason: str = strawberry.field(
+        description="How the extra is worked out, or why it does not apply (window closed, "
+        "condition unmet, outdone or excluded by another campaign, not ACTIVE)."
+    )
+
+    @classmethod
+    def from_outcome(cls, o: CampaignOutcome) -> PreviewCampaign:
+        return cls(
+            campaign_id=strawberry.ID(o.campaign_id),
+            campaign_revision=Long(o.campaign_revision),
+            title=o.title,
+            combination=o.combination.value,
+            priority=o.priority,
+            points=BigInt(o.points),
+            applied=o.applied and o.points > 0,
+            reason=o.reason,
+        )
+
+
+@strawberry.type(description="What an activity would earn under the active rules and campaigns.")
 class EarningPreview:
     currency: str
-    total_points: BigInt
+    total_points: BigInt = strawberry.field(description="rulePoints + campaignPoints")
     awards: list[PreviewAward]
+    rule_points: BigInt
+    campaign_points: BigInt
+    campaigns: list[PreviewCampaign] = strawberry.field(
+        description="Every ACTIVE or PAUSED campaign, in the order ties are broken by "
+        "(priority, then startsAt, then id)."
+    )
 
 
 def _text(name: str, value: str) -> str:
@@ -130,13 +181,31 @@ class PreviewQuery:
                 trigger_app_id=domain_activity.trigger_app_id,
                 activity_type=domain_activity.activity_type,
             )
+            campaigns = await campaigns_with_status(
+                conn, (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
+            )
+            zone = time_zone((await get_program(conn)).time_zone)
         awards = awards_for(rules, domain_activity, tier_id=tier_id, currency=currency)
         for rule in rules:
             info.context.loaders.earning_rule.prime(rule.id, rule)
+        rule_points = sum(a.points for a in awards)
+        facts = CampaignActivity(
+            activity_type=domain_activity.activity_type,
+            trigger_app_id=domain_activity.trigger_app_id,
+            amount=None if activity.amount is None else activity.amount.value,
+            tier_id=tier_id,
+            at=activity.occurred_at or info.context.runtime.clock.now(),
+            rule_points=rule_points,
+            rules_matched=len(rules),
+        )
+        result = apply_campaigns(campaigns, facts, zone=zone)
         return EarningPreview(
             currency=currency,
-            total_points=BigInt(sum(a.points for a in awards)),
+            total_points=BigInt(rule_points + result.extra_points),
             awards=[PreviewAward.from_row(a) for a in awards],
+            rule_points=BigInt(rule_points),
+            campaign_points=BigInt(result.extra_points),
+            campaigns=[PreviewCampaign.from_outcome(o) for o in result.outcomes],
         )
 
 

@@ -22,10 +22,11 @@ from loyalty.db.locks import sqlite_member_lock
 from loyalty.db.program import member_tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc
+from loyalty.domain.campaigns import CampaignActivity, CampaignOutcome, apply_campaigns
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType
 from loyalty.domain.members import Member
-from loyalty.domain.points import Activity, awards_for
+from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.tiers import (
     TIER_TYPES,
     KnownTierState,
@@ -39,10 +40,11 @@ from loyalty.services.activity_model import (
     ActivityInput,
     ActivityOutcome,
     AwardResult,
+    CampaignAwardResult,
     RuleSource,
     check_activity,
 )
-from loyalty.services.earning_config import earning_config
+from loyalty.services.earning_config import EarningConfig, earning_config
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import ensure_member, member_from_row
 from loyalty.services.rules import matching_rules
@@ -133,6 +135,31 @@ async def _order_pk(
     return int(row.id)
 
 
+def campaign_extras(
+    config: EarningConfig,
+    inp: ActivityInput,
+    awards: list[Award],
+    *,
+    rules_matched: int,
+    tier_id: str | None,
+    at: datetime,
+) -> tuple[CampaignOutcome, ...]:
+    """The campaigns that add points to this activity (see loyalty.domain.campaigns), judged
+    at the time it happened, on the program's clock."""
+    if not config.campaigns:
+        return ()
+    facts = CampaignActivity(
+        activity_type=inp.activity_type,
+        trigger_app_id=inp.trigger_app_id,
+        amount=inp.amount.value if inp.amount else None,
+        tier_id=tier_id,
+        at=at,
+        rule_points=sum(a.points for a in awards),
+        rules_matched=rules_matched,
+    )
+    return apply_campaigns(config.campaigns, facts, zone=config.zone).applied
+
+
 async def record_activity(
     uow: AbstractUnitOfWork,
     inp: ActivityInput,
@@ -220,9 +247,11 @@ async def apply_activity(
             conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
         )
     activity = Activity(inp.activity_type, inp.trigger_app_id, inp.amount)
-    awards = [
-        a for a in awards_for(matched, activity, tier_id=tier_id, currency=currency) if a.points
-    ]
+    every_award = awards_for(matched, activity, tier_id=tier_id, currency=currency)
+    awards = [a for a in every_award if a.points]
+    extras = campaign_extras(
+        config, inp, every_award, rules_matched=len(matched), tier_id=tier_id, at=at
+    )
     order_pk = await _order_pk(conn, inp, member, now)
     ref = inp.dedupe_ref or inp.order_id
     results = []
@@ -250,12 +279,42 @@ async def apply_activity(
                 already_awarded=entry is None,
             )
         )
-    if not any(r.entry_id for r in results):
+    campaign_results: list[CampaignAwardResult] = []
+    for extra in extras:
+        member, entry = await post_entry(
+            uow,
+            member,
+            EntryType.EARN,
+            extra.points,
+            now=now,
+            description=f"campaign {extra.title!r}: {extra.reason}",
+            campaign_id=extra.campaign_id,
+            campaign_revision=extra.campaign_revision,
+            inbound_event_id=event_id,
+            order_pk=order_pk,
+            business_key=f"earn:{ref}:campaign:{extra.campaign_id}" if ref else None,
+        )
+        campaign_results.append(
+            CampaignAwardResult(
+                campaign_id=extra.campaign_id,
+                campaign_revision=extra.campaign_revision,
+                points=extra.points,
+                balance_change=entry.delta if entry else 0,
+                entry_id=entry.id if entry else None,
+                already_awarded=entry is None,
+            )
+        )
+    if not any(r.entry_id for r in results) and not any(c.entry_id for c in campaign_results):
         await conn.execute(
             members.update().where(members.c.id == member.pk).values(last_activity_at=now)
         )
     outcome = ActivityOutcome(
-        event_id, member.member_id, "RECORDED", tuple(results), member_pk=member.pk
+        event_id,
+        member.member_id,
+        "RECORDED",
+        tuple(results),
+        member_pk=member.pk,
+        campaign_awards=tuple(campaign_results),
     )
     if store_answer:
         await inbound.answer(

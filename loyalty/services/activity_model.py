@@ -137,6 +137,39 @@ class AwardResult:
 
 
 @dataclass(frozen=True)
+class CampaignAwardResult:
+    """The extra points a campaign added (an EARN entry naming the campaign)."""
+
+    campaign_id: str
+    campaign_revision: int
+    points: int
+    balance_change: int
+    entry_id: int | None  # None: this order already had this campaign's extra
+    already_awarded: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaignId": self.campaign_id,
+            "campaignRevision": self.campaign_revision,
+            "points": self.points,
+            "balanceChange": self.balance_change,
+            "entryId": self.entry_id,
+            "alreadyAwarded": self.already_awarded,
+        }
+
+    @classmethod
+    def from_json(cls, a: Mapping[str, Any]) -> CampaignAwardResult:
+        return cls(
+            a["campaignId"],
+            a["campaignRevision"],
+            a["points"],
+            a["balanceChange"],
+            a["entryId"],
+            a["alreadyAwarded"],
+        )
+
+
+@dataclass(frozen=True)
 class ActivityOutcome:
     event_id: int
     member_id: str | None
@@ -145,9 +178,10 @@ class ActivityOutcome:
     reason: str = ""
     duplicate: bool = False
     member_pk: int | None = field(default=None, compare=False)  # not part of the answer
+    campaign_awards: tuple[CampaignAwardResult, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        answer: dict[str, Any] = {
             "eventId": self.event_id,
             "memberId": self.member_id,
             "status": self.status,
@@ -164,6 +198,9 @@ class ActivityOutcome:
                 for a in self.awards
             ],
         }
+        if self.campaign_awards:  # answers without campaigns keep their shape
+            answer["campaignAwards"] = [a.to_json() for a in self.campaign_awards]
+        return answer
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, duplicate: bool) -> ActivityOutcome:
@@ -184,4 +221,7 @@ class ActivityOutcome:
                 for a in data.get("awards", [])
             ),
             duplicate=duplicate,
+            campaign_awards=tuple(
+                CampaignAwardResult.from_json(a) for a in data.get("campaignAwards", [])
+            ),
         )

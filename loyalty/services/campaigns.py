@@ -152,6 +152,20 @@ async def active_campaigns(conn: AsyncConnection) -> list[Campaign]:
     return [_from_row(r) for r in rows]
 
 
+async def campaigns_with_status(
+    conn: AsyncConnection, statuses: Iterable[CampaignStatus]
+) -> list[Campaign]:
+    """Live campaigns in these statuses, oldest first (previewEarning explains PAUSED ones)."""
+    rows = (
+        await conn.execute(
+            select(campaigns)
+            .where(campaigns.c.status.in_(sorted(s.value for s in statuses)), _live)
+            .order_by(campaigns.c.seq)
+        )
+    ).all()
+    return [_from_row(r) for r in rows]
+
+
 @dataclass(frozen=True)
 class CampaignFilter:
     status: CampaignStatus | None = None

@@ -1,5 +1,6 @@
-"""What the earning path reads for every activity (the program settings, the tiers and the ACTIVE
-earning rules), cached per process and checked against `config_version` on every use.
+"""What the earning path reads for every activity (the program settings, the tiers, the ACTIVE
+earning rules and the ACTIVE campaigns), cached per process and checked against
+`config_version` on every use.
 
 A trigger gives `config_version` a fresh random value whenever any of those tables changes
 (migration program_cfgver_0001), so a cached copy is used only while the database still holds
@@ -13,6 +14,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -27,8 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.tables import metadata
+from loyalty.domain.campaigns import Campaign, time_zone
 from loyalty.domain.rules import EarningRule
 from loyalty.domain.tiers import Tier
+from loyalty.services.campaigns import active_campaigns
 from loyalty.services.program import Program, get_program
 from loyalty.services.rules import active_rules
 from loyalty.services.tiers import list_tiers
@@ -52,6 +56,12 @@ class EarningConfig:
     program: Program
     tiers: tuple[Tier, ...]  # by required points, as list_tiers orders them
     rules: Mapping[tuple[str, str], tuple[EarningRule, ...]]  # (trigger app, activity type)
+    campaigns: tuple[Campaign, ...] = ()  # the ACTIVE ones (windows are checked per activity)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The program's time zone, where campaigns' days and hours are read."""
+        return time_zone(self.program.time_zone)
 
     def matching(self, *, trigger_app_id: str, activity_type: str) -> list[EarningRule]:
         """Same answer as loyalty.services.rules.matching_rules, without a query."""
@@ -84,6 +94,7 @@ async def earning_config(conn: AsyncConnection, *, version: int | None = None) -
         program=program,
         tiers=tiers,
         rules={k: tuple(v) for k, v in by_trigger.items()},
+        campaigns=tuple(await active_campaigns(conn)),
     )
     _cache[key] = config
     return config

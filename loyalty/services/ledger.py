@@ -41,6 +41,8 @@ async def post_entry(
     reverses_entry_id: int | None = None,
     business_key: str | None = None,
     activity: bool = True,
+    campaign_id: str | None = None,
+    campaign_revision: int | None = None,
 ) -> tuple[Member, PostedEntry | None]:
     """Appends one entry for a member the caller has locked (`find_member(lock=True)`).
 
@@ -66,6 +68,8 @@ async def post_entry(
         "balance_after": posting.totals.balance,
         "rule_id": rule_id,
         "rule_revision": rule_revision,
+        "campaign_id": campaign_id,
+        "campaign_revision": campaign_revision,
         "inbound_event_id": inbound_event_id,
         "order_pk": order_pk,
         "reverses_entry_id": reverses_entry_id,

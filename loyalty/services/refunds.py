@@ -203,6 +203,8 @@ async def apply_refund(
             description=f"refund of {format(refund, 'f')} on order {order.order_key}",
             rule_id=earn.rule_id,
             rule_revision=earn.rule_revision,
+            campaign_id=earn.campaign_id,
+            campaign_revision=earn.campaign_revision,
             inbound_event_id=event_id,
             order_pk=order.id,
             reverses_entry_id=earn.id,
