@@ -218,6 +218,22 @@ NUL_CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("query($a: String!) { balance(address: $a) }", {"a": f"0x{NUL}"}, "address"),
     (
+        "mutation($r: [EarningRuleInput!]!) { bulkCreateEarningRules(earningRules: $r) "
+        "{ __typename } }",
+        {
+            "r": [
+                {
+                    "title": title,
+                    "triggerAppId": "reviews",
+                    "triggerActivityType": "reviews/ReviewCreated",
+                    "fixedAmount": {"configs": [{"tierId": None, "points": 1}]},
+                }
+                for title in ("fine", f"not{NUL}")
+            ]
+        },
+        "earningRules[1].title",
+    ),
+    (
         'query { earningRules(filter: {triggerAppId: "a\\u0000"}) { nodes { id } } }',
         {},
         "triggerAppId",
