@@ -7,7 +7,10 @@
    cancel out, settled without a transaction) nets to zero and is never on chain, every refused
    ledger batch (requests the token refused for their address, taken out of their batch) is never
    on chain, and no mint or burn happened outside a batch (a leaked minter key shows up here).
-   Refused batches are listed in the report (`ledger.refused`): they are expected, not findings.
+   Refused batches are listed in the report (`ledger.refused`): they are expected, not findings;
+4. every member's receiving address holds what their ledger balance says, beyond what is
+   pending (requests not on chain yet or refused, transfers not posted yet):
+   MEMBER_BALANCE_MISMATCH.
 
 The digest is sha256 over the lines `address:balance` (lower-case 0x-hex address, decimal
 balance, holders with a balance > 0 only, sorted by address, joined with "\\n", no trailing
@@ -23,7 +26,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select
 
+from audit.finding import Finding
 from audit.ledger import LedgerView
+from audit.members import member_findings
 from audit.rpc import RetryPolicy, call_all, call_one
 from indexer.decode import BURN, MINT, ZERO_ADDRESS
 from indexer.errors import NotIndexedYet
@@ -43,14 +48,6 @@ CLEAN, MISMATCH, NOT_AVAILABLE = "CLEAN", "MISMATCH", "NOT_AVAILABLE"
 def digest(balances: dict[str, int]) -> str:
     lines = "\n".join(f"{a.lower()}:{b}" for a, b in sorted(balances.items()) if b > 0)
     return hashlib.sha256(lines.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str  # BALANCE | SUPPLY | LEDGER
-    code: str
-    message: str
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -353,6 +350,10 @@ def run_audit(
         assert ledger is not None
         known = ledger.batches()
         ledger_issues = ledger_findings(chain_batches, known, block)
+        with engine.connect() as conn:
+            ledger_issues += member_findings(
+                conn, ledger.positions(block), block, on_chain, indexed
+            )
         findings.extend(ledger_issues)
         refused = {bid: dict(b.nets) for bid, b in known.items() if b.refused}
         ledger_status = MISMATCH if ledger_issues or unbatched else CLEAN

@@ -11,12 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, and_, case, func, inspect, or_, select
 
+from loyalty.db.ledger import ledger_entries, members, transfer_feed
 from loyalty.db.outbox import FINAL as REQUEST_FINAL
 from loyalty.db.outbox import MINT as REQUEST_MINT
 from loyalty.db.outbox import chain_requests
-from minter.tables import B_FINAL, B_NETTED, B_REFUSED, mint_batches
+from loyalty.domain.ledger import EntryType
+from minter.tables import B_FINAL, B_INCLUDED, B_NETTED, B_REFUSED, mint_batches
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,27 @@ class LedgerBatch:
     refused: bool = False
 
 
+@dataclass(frozen=True)
+class MemberPosition:
+    """What the ledger says one member's receiving address must hold on chain at a block."""
+
+    member_id: str
+    address: str  # the receiving address: the linked wallet, else the custodial one
+    balance: int  # the ledger balance (now)
+    # The address's requests not on chain at the block (pending, in flight, refused, or landed
+    # later), signed the way they will change it when they land: burns +, mints -.
+    not_on_chain: int = 0
+    # Points that left on chain beyond what the ledger still had (a TRANSFER_OUT while a burn
+    # was in flight; that burn is then refused): negative or 0.
+    shortfall: int = 0
+
+
+@dataclass(frozen=True)
+class Positions:
+    members: list[MemberPosition]
+    transfers_through: int | None  # the last final block whose transfers the ledger posted
+
+
 class LedgerView(Protocol):
     def unavailable_reason(self) -> str | None:
         """None when the ledger can be read; else why the ledger check cannot run."""
@@ -41,11 +64,23 @@ class LedgerView(Protocol):
     def batches(self) -> dict[str, LedgerBatch]:
         """Every batch the minter issued a batchId for, by batchId."""
 
+    def positions(self, block: int) -> Positions:
+        """Every member's position at `block` (see MemberPosition)."""
+
 
 class InMemoryLedger:
-    def __init__(self, batches: Iterable[LedgerBatch] = (), reason: str | None = None) -> None:
+    def __init__(
+        self,
+        batches: Iterable[LedgerBatch] = (),
+        reason: str | None = None,
+        positions: Positions | None = None,
+    ) -> None:
         self._batches = {b.batch_id.lower(): b for b in batches}
         self._reason = reason
+        self._positions = positions or Positions([], None)
+
+    def positions(self, block: int) -> Positions:
+        return self._positions
 
     def unavailable_reason(self) -> str | None:
         return self._reason
@@ -106,3 +141,54 @@ class SqlLedger:
             final = not off_chain and (state == B_FINAL or bid in final_from_requests)
             found[bid] = LedgerBatch(bid, final, block[bid], nets[bid], netted, refused)
         return found
+
+    def positions(self, block: int) -> Positions:
+        m, cr, mb, le = members, chain_requests, mint_batches, ledger_entries
+        on_chain = or_(
+            mb.c.status == B_NETTED,  # nets to zero per address: settled without a transaction
+            and_(mb.c.status.in_((B_INCLUDED, B_FINAL)), mb.c.block_number <= block),
+        )
+        signed = case((cr.c.kind == REQUEST_MINT, -cr.c.amount), else_=cr.c.amount)
+        with self.engine.connect() as conn:
+            through = conn.scalar(
+                select(transfer_feed.c.through_block).where(transfer_feed.c.id == 1)
+            )
+            waiting = dict(
+                conn.execute(
+                    select(cr.c.address, func.sum(signed))
+                    .select_from(cr.outerjoin(mb, mb.c.id == cr.c.batch_id))
+                    .where(or_(mb.c.id.is_(None), ~on_chain))
+                    .group_by(cr.c.address)
+                ).all()
+            )
+            short = dict(
+                conn.execute(
+                    select(le.c.member_pk, func.sum(le.c.points - le.c.delta))
+                    .where(le.c.type == EntryType.TRANSFER_OUT.value)
+                    .group_by(le.c.member_pk)
+                ).all()
+            )
+            rows = conn.execute(
+                select(
+                    m.c.id,
+                    m.c.member_id,
+                    m.c.wallet_address,
+                    m.c.custodial_address,
+                    m.c.earned + m.c.adjusted - m.c.redeemed - m.c.expired - m.c.reversed,
+                ).order_by(m.c.id)
+            ).all()
+        found = []
+        for pk, member_id, wallet, custodial, balance in rows:
+            address = (wallet or custodial or "").lower()
+            if not address:
+                continue
+            found.append(
+                MemberPosition(
+                    member_id,
+                    address,
+                    int(balance),
+                    int(waiting.get(address, 0) or 0),
+                    int(short.get(pk, 0) or 0),
+                )
+            )
+        return Positions(found, None if through is None else int(through))

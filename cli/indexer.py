@@ -28,6 +28,7 @@ EXIT_MISMATCH = 1
 def build_indexer(
     runtime: Any, *, progress: Progress | None = None, max_range: int | None = None
 ) -> Indexer:
+    from cli.transfer_feed import TransferFeed
     from indexer.rpc import rpc_for
     from indexer.sync import Indexer  # here, not at the top: `loyalty --help` needs no indexer
 
@@ -35,7 +36,7 @@ def build_indexer(
     if max_range is not None:
         config = config.with_max_range(max_range)
     d = runtime.deployment
-    return Indexer(
+    indexer = Indexer(
         engine=runtime.engine,
         rpc=rpc_for(config, runtime.chain),
         chain_id=d.chain_id,
@@ -44,6 +45,17 @@ def build_indexer(
         config=config,
         progress=progress,
     )
+    # Members' own transfers, once final, become ledger entries after each step.
+    indexer.after_step = TransferFeed(runtime.settings.database_url)
+    return indexer
+
+
+def close_indexer(indexer: Indexer) -> None:
+    from cli.transfer_feed import TransferFeed
+
+    indexer.rpc.close()
+    if isinstance(indexer.after_step, TransferFeed):
+        indexer.after_step.close()
 
 
 def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,30 +76,37 @@ def _cmd_indexer(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
         indexer = build_indexer(runtime, max_range=args.max_range)
-        state = indexer.state()
-        indexer.progress = Progress(state.indexed_block)
-        if args.once:
-            state = indexer.run_until_caught_up()
-            print(f"indexed up to block {state.indexed_block} ({state.events} events)")
-            return 0
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        print(
-            f"indexing {runtime.deployment.address} on chain {runtime.deployment.chain_id} "
-            f"from block {state.indexed_block + 1}",
-            file=sys.stderr,
-            flush=True,
-        )
-        ops = start_ops_server(args, settings, runtime.engine, runtime.chain)
         try:
-            indexer.run_forever(stop)
+            return _run_indexer(args, settings, runtime, indexer)
         finally:
-            if ops is not None:
-                ops.stop()
-        return 0
+            close_indexer(indexer)
     finally:
         runtime.close()
+
+
+def _run_indexer(args: argparse.Namespace, settings: Settings, runtime: Any, indexer: Any) -> int:
+    state = indexer.state()
+    indexer.progress = Progress(state.indexed_block)
+    if args.once:
+        state = indexer.run_until_caught_up()
+        print(f"indexed up to block {state.indexed_block} ({state.events} events)")
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(
+        f"indexing {runtime.deployment.address} on chain {runtime.deployment.chain_id} "
+        f"from block {state.indexed_block + 1}",
+        file=sys.stderr,
+        flush=True,
+    )
+    ops = start_ops_server(args, settings, runtime.engine, runtime.chain)
+    try:
+        indexer.run_forever(stop)
+    finally:
+        if ops is not None:
+            ops.stop()
+    return 0
 
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -185,6 +204,6 @@ def start_in_serve(runtime: Any) -> Callable[[], None]:
     def stop_it() -> None:
         stop.set()
         thread.join(timeout=10)
-        indexer.rpc.close()
+        close_indexer(indexer)
 
     return stop_it

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from indexer.decode import Block
+from indexer.decode import ZERO_ADDRESS, Block
 from indexer.dialect import CHUNK, array_literal
 from indexer.errors import NotIndexedYet
 from indexer.tables import (
@@ -329,3 +329,21 @@ def stored_blocks(conn: Connection, below_or_at: int) -> list[Block]:
         .order_by(indexer_blocks.c.number.desc())
     )
     return [Block(r.number, r.hash, r.parent_hash) for r in rows]
+
+
+def final_stmt() -> Select[Any]:
+    """The last block that is both indexed and final (NULL before the first finalized block)."""
+    s = indexer_state.c
+    return select(s.indexed_block, s.finalized_block, s.start_block).where(s.id == 1)
+
+
+def transfers_between_stmt(after: int, through: int) -> Select[Any]:
+    """Transfers from one address to another (no mint, no burn) in blocks after..through, in
+    chain order."""
+    t = transfers.c
+    return (
+        select(t.tx_hash, t.log_index, t.block_number, t.from_address, t.to_address, t.value)
+        .where(t.block_number > after, t.block_number <= through)
+        .where(t.from_address != ZERO_ADDRESS, t.to_address != ZERO_ADDRESS)
+        .order_by(t.block_number, t.log_index)
+    )

@@ -78,6 +78,9 @@ class Indexer:
     sleep: Callable[[float], None] = time.sleep
     # If set, the params of every eth_getLogs call (the benchmark replays them).
     logs_calls: list[list[Any]] | None = None
+    # If set, runs after every step that committed (the composition's followers of the index,
+    # e.g. cli/indexer.py's transfer feed); what it raises propagates like the step's own errors.
+    after_step: Callable[[Step], None] | None = None
 
     def __post_init__(self) -> None:
         self.token = self.token.lower()
@@ -187,7 +190,10 @@ class Indexer:
     def run_until_caught_up(self, stop: threading.Event | None = None) -> State:
         try:
             while stop is None or not stop.is_set():
-                if self.sync_once().caught_up:
+                step = self.sync_once()
+                if self.after_step is not None:
+                    self.after_step(step)
+                if step.caught_up:
                     break
         finally:
             self.historical.stop()
@@ -219,6 +225,8 @@ class Indexer:
                 stop.wait(delay)
                 delay = min(delay * 2, 30.0)
                 continue
+            if self.after_step is not None:
+                self.after_step(step)
             delay = self.config.poll_interval
             if step.caught_up:
                 if self.progress is not None:

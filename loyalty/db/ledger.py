@@ -146,14 +146,24 @@ orders = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-ENTRY_TYPES = ("EARN", "ADJUST", "REDEEM", "REFUND", "REVERSE", "EXPIRE")
+ENTRY_TYPES = (
+    "EARN",
+    "ADJUST",
+    "REDEEM",
+    "REFUND",
+    "REVERSE",
+    "EXPIRE",
+    "TRANSFER_OUT",
+    "TRANSFER_IN",
+)
+ENTRY_TYPES_CHECK = "type IN (" + ", ".join(f"'{t}'" for t in ENTRY_TYPES) + ")"
 
 ledger_entries = Table(
     "ledger_entries",
     metadata,
     Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("member_pk", BIG_ID, ForeignKey("members.id"), nullable=False),
-    Column("type", String(8), nullable=False),
+    Column("type", String(16), nullable=False),
     Column("points", BigInteger, nullable=False),  # as asked, signed
     Column("delta", BigInteger, nullable=False),  # change of balance and tokens
     Column("debt_change", BigInteger, nullable=False, server_default="0"),
@@ -171,14 +181,22 @@ ledger_entries = Table(
     Column("business_key", String(400), nullable=True, unique=True),
     Column("description", String(200), nullable=False, server_default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint(
-        "type IN ('EARN', 'ADJUST', 'REDEEM', 'REFUND', 'REVERSE', 'EXPIRE')",
-        name="ck_ledger_entries_type",
-    ),
+    CheckConstraint(ENTRY_TYPES_CHECK, name="ck_ledger_entries_type"),
     CheckConstraint("balance_after >= 0", name="ck_ledger_entries_balance"),
     Index("ix_ledger_entries_member", "member_pk", "id"),
     Index("ix_ledger_entries_order", "order_pk"),
     Index("ix_ledger_entries_reverses", "reverses_entry_id"),
+)
+
+
+# Where the ledger stands with the chain's transfers (loyalty.services.transfers): every final
+# block ≤ through_block has had its transfers of members' addresses posted. One row (id 1).
+transfer_feed = Table(
+    "ledger_transfer_feed",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("through_block", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 

@@ -1,6 +1,9 @@
 """Ledger arithmetic: how an entry changes a member's totals. Integers only.
 
 balance = earned + adjusted - redeemed - expired - reversed, and it is never negative.
+Transfers a member makes on chain themselves (TRANSFER_IN / TRANSFER_OUT entries) count in
+`adjusted`: corrections the chain made, not the program (tiers and analytics tell them apart by
+the entry type).
 
 A REVERSE (points taken back after an order refund) takes what the member still holds; the rest
 becomes a debt. The debt is netted against later earnings: an EARN of 100 with a debt of 30
@@ -26,6 +29,13 @@ class EntryType(StrEnum):
     REFUND = "REFUND"  # points given back for a cancelled redemption
     REVERSE = "REVERSE"  # points taken back after an order refund
     EXPIRE = "EXPIRE"  # points lost to inactivity
+    # Points the member moved themselves on chain (a Transfer out of / into their receiving
+    # address, final): the chain moved already, so no mint or burn follows.
+    TRANSFER_OUT = "TRANSFER_OUT"
+    TRANSFER_IN = "TRANSFER_IN"
+
+
+ON_CHAIN_ALREADY = frozenset({EntryType.TRANSFER_OUT, EntryType.TRANSFER_IN})
 
 
 class InsufficientPoints(InvalidInput):
@@ -188,6 +198,16 @@ def post(
         _require(points < 0, "an expiry takes points: give a negative amount")
         taken = min(-points, balance)
         return Posting(type_, points, -taken, 0, replace(totals, expired=totals.expired + taken))
+    if type_ is EntryType.TRANSFER_IN:
+        _require(points > 0, "a transfer in brings points: give a positive amount")
+        return Posting(type_, points, points, 0, replace(totals, adjusted=totals.adjusted + points))
+    if type_ is EntryType.TRANSFER_OUT:
+        # A fact of the chain: never refused. It takes what the ledger still has; more can leave
+        # only while a burn planned earlier is in flight, and that burn is then refused by the
+        # token (the points it was for left with the transfer), so the rest is nobody's debt.
+        _require(points < 0, "a transfer out takes points: give a negative amount")
+        taken = min(-points, ledger_balance)
+        return Posting(type_, points, -taken, 0, replace(totals, adjusted=totals.adjusted - taken))
     raise InvalidInput(f"unknown entry type {type_!r}")  # pragma: no cover - enum is closed
 
 

@@ -143,6 +143,8 @@ _SIGN = {
     EntryType.REFUND: 1,
     EntryType.REVERSE: -1,
     EntryType.EXPIRE: -1,
+    EntryType.TRANSFER_OUT: -1,  # in net_change only (no column of its own)
+    EntryType.TRANSFER_IN: 1,
 }
 
 

@@ -4,7 +4,8 @@
 member's totals, all in the unit of work's transaction, so they commit (or roll back) together,
 and publishes `EntryPosted`: its handlers (loyalty.services.handlers: the tier recompute, the
 notifications) run there too. Every entry type goes through it: EARN from activities, ADJUST,
-REVERSE from refunds, REDEEM / REFUND from redemptions, EXPIRE from expiry.
+REVERSE from refunds, REDEEM / REFUND from redemptions, EXPIRE from expiry, TRANSFER_OUT /
+TRANSFER_IN from the chain's transfers (services.transfers: no request, the chain moved already).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from loyalty.db.ledger import insert_or_skip, ledger_entries
 from loyalty.db.outbox import BURN, MINT, PENDING, chain_requests
 from loyalty.db.statements import once
 from loyalty.domain.events import EntryPosted
-from loyalty.domain.ledger import EntryType, PostedEntry, post
+from loyalty.domain.ledger import ON_CHAIN_ALREADY, EntryType, PostedEntry, post
 from loyalty.domain.members import Member
 from loyalty.services.members import save_totals
 from loyalty.services.spendable import holding_of
@@ -56,7 +57,8 @@ async def post_entry(
     """
     conn = uow.conn
     holding = None
-    if points < 0 and member.wallet_address is not None:  # a burn from the member's own wallet
+    if points < 0 and member.wallet_address is not None and type_ not in ON_CHAIN_ALREADY:
+        # A burn from the member's own wallet: planned against what it holds.
         holding = await holding_of(conn, member)
     posting = post(member.totals, type_, points, holding=holding)
     values = {
@@ -89,7 +91,7 @@ async def post_entry(
     entry_id = (await conn.execute(statement, values)).scalar()
     if entry_id is None:
         return member, None
-    if posting.delta:
+    if posting.delta and type_ not in ON_CHAIN_ALREADY:
         await queue_chain_request(
             conn,
             kind=MINT if posting.delta > 0 else BURN,

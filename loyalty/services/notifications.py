@@ -36,6 +36,8 @@ EVENT_TYPES = {
     "REVERSE": "points.reversed",
     "EXPIRE": "points.expired",
     "ADJUST": "points.adjusted",
+    "TRANSFER_OUT": "points.transferred_out",
+    "TRANSFER_IN": "points.transferred_in",
 }
 TIER_CHANGED = "tier.changed"
 THANK_YOU_EVENTS = frozenset({"points.earned"})  # the e-mail thanks a member for earning

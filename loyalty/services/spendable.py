@@ -16,14 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.onchain import balances
-from loyalty.db.outbox import BURN, FINAL, chain_requests
+from loyalty.db.outbox import BURN, SETTLED, chain_requests
 from loyalty.db.tables import deployments
 from loyalty.domain.ledger import Holding, spendable
 from loyalty.domain.members import Member
-
-# Requests that no longer take anything from the address: burned (and final) already, or
-# refused by the token (never sent).
-_DONE = (FINAL, "REFUSED")
 
 
 async def token_is_transferable(conn: AsyncConnection) -> bool:
@@ -46,7 +42,7 @@ async def holding_of(conn: AsyncConnection, member: Member) -> Holding | None:
         select(func.coalesce(func.sum(chain_requests.c.amount), 0)).where(
             chain_requests.c.address == address,
             chain_requests.c.kind == BURN,
-            chain_requests.c.status.not_in(_DONE),
+            chain_requests.c.status.not_in(SETTLED),  # burned and final, or refused: never sent,
         )
     )
     return Holding(address, int(indexed or 0), int(burning or 0))

@@ -112,3 +112,30 @@ async def test_a_custodial_member_and_a_mint_never_ask_the_chain(
         await post_entry(uow, member(balance=100), EntryType.REDEEM, -100, now=T0)
         await post_entry(uow, linked(0), EntryType.EARN, 10, now=T0)
     assert asked == []
+
+
+def test_a_transfer_out_takes_what_the_ledger_has_and_a_transfer_in_adds() -> None:
+    out = post(Totals(earned=100), EntryType.TRANSFER_OUT, -40)
+    assert (out.delta, out.totals.balance, out.totals.adjusted) == (-40, 60, -40)
+    # More left than the ledger had (a burn planned before was in flight): no debt, no error.
+    beyond = post(Totals(earned=100, redeemed=100), EntryType.TRANSFER_OUT, -40)
+    assert (beyond.points, beyond.delta, beyond.debt_change, beyond.totals.balance) == (
+        -40,
+        0,
+        0,
+        0,
+    )
+    into = post(Totals(debt=10), EntryType.TRANSFER_IN, 25)
+    assert (into.delta, into.totals.balance, into.totals.debt) == (25, 25, 10)
+
+
+async def test_a_transfer_entry_plans_no_mint_or_burn_and_asks_no_wallet(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = held(monkeypatch, indexed=0)
+    uow = FakeUnitOfWork(handlers.registry())
+    async with uow:
+        await post_entry(uow, linked(100), EntryType.TRANSFER_OUT, -40, now=T0, activity=False)
+        await post_entry(uow, linked(60), EntryType.TRANSFER_IN, 5, now=T0, activity=False)
+    assert _written(uow, "chain_requests") == [] and asked == []
+    assert [e["type"] for e in _written(uow, "ledger_entries")] == ["TRANSFER_OUT", "TRANSFER_IN"]
