@@ -94,6 +94,8 @@ def test_transfer_entries_are_admitted_and_every_row_survives(engine: Engine) ->
         conn.execute(insert(ledger_entries).values(**_entry(4, "TRANSFER_IN", 5, 65)))
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(insert(ledger_entries).values(**_entry(5, "GIFT", 5, 70)))
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # the other CHECK survived
+        conn.execute(insert(ledger_entries).values(**_entry(5, "TRANSFER_OUT", -99, -34)))
     with engine.connect() as conn:
         types = conn.execute(select(ledger_entries.c.type).order_by(ledger_entries.c.id)).scalars()
         assert list(types) == ["EARN", "REDEEM", "TRANSFER_OUT", "TRANSFER_IN"]
