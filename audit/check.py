@@ -355,7 +355,12 @@ def run_audit(
                 conn, ledger.positions(block), block, on_chain, indexed
             )
         findings.extend(ledger_issues)
-        refused = {bid: dict(b.nets) for bid, b in known.items() if b.refused}
+        # A refused batch whose requests were all re-queued holds nothing off chain any more.
+        refused = {
+            bid: {a: v for a, v in b.nets.items() if v != 0}
+            for bid, b in known.items()
+            if b.refused and any(b.nets.values())
+        }
         ledger_status = MISMATCH if ledger_issues or unbatched else CLEAN
     AUDIT_MISMATCHES.set(len(findings))
     return AuditReport(

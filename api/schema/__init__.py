@@ -23,7 +23,7 @@ from api.schema.campaigns import CampaignsMutation, CampaignsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
 from api.schema.member_list import MemberListQuery
-from api.schema.minting import MintingQuery
+from api.schema.minting import MintingMutation, MintingQuery
 from api.schema.preview import PreviewQuery
 from api.schema.program import ProgramMutation, ProgramQuery
 from api.schema.rewards import RewardsMutation, RewardsQuery
@@ -63,6 +63,7 @@ class Mutation(
     RewardsMutation,
     ProgramMutation,
     CampaignsMutation,
+    MintingMutation,
 ):
     pass
 

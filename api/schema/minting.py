@@ -11,6 +11,7 @@ from strawberry.types import Info
 from api.auth import require_admin
 from api.context import Context
 from api.schema.scalars import BigInt, Long
+from minter.requeue import requeue_refused
 from minter.status import RefusedRequest, minting_status
 
 
@@ -119,3 +120,21 @@ class MintingQuery:
             refused_points=BigInt(s.refused_points),
             refused=[RefusedChainRequest.of(r) for r in s.refused],
         )
+
+
+@strawberry.type
+class MintingMutation:
+    @strawberry.mutation(
+        description=(
+            "Sends a REFUSED chain request again, once (admins only): for when the member has "
+            "brought the points back to their address. It is PENDING again and batched like a "
+            "new request; refused again, it is REFUSED again. NOT_FOUND for an unknown id, "
+            "VALIDATION for a request that is not REFUSED."
+        )
+    )
+    async def requeue_refused_chain_request(self, info: Info[Context, None], id: Long) -> Long:
+        require_admin(info.context.principal)
+        uow = info.context.runtime.unit_of_work()
+        async with uow:
+            await requeue_refused(uow.conn, int(id), uow.clock.now())
+        return id

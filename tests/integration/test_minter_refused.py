@@ -46,7 +46,8 @@ pytestmark = pytest.mark.anvil
 
 # ann's own wallet (not one of anvil's accounts, which the dev custody mnemonic also derives).
 WALLET = Account.from_key("0x" + "42" * 32)
-AWAY = "0x" + "de" * 20  # where ann sends points herself
+FRIEND = Account.from_key("0x" + "43" * 32)  # where ann sends points herself
+AWAY = FRIEND.address.lower()
 
 RECORD = """mutation($i: RecordActivityInput!) { recordActivity(input: $i) {
   awards { points } } }"""
@@ -59,6 +60,7 @@ REDEEM = """mutation($m: String!, $r: ID!, $k: String!) {
 ACCOUNT = """query($m: String!) { account(memberId: $m) {
   receivingAddress points { balance pending refused }
   refusedChainRequests { memberId kind address amount reason batch } } }"""
+REQUEUE = """mutation($id: Long!) { requeueRefusedChainRequest(id: $id) }"""
 MINTING = """{ mintingStatus { outboxDepth pendingRequests pendingPoints refusedRequests
   refusedPoints refused { memberId kind address amount reason batch refusedAt }
   batches { status count } lastError { message } } }"""
@@ -99,21 +101,24 @@ class World:
     def balance_of(self, address: str) -> int:
         return int(self.env.token.functions.balanceOf(Web3.to_checksum_address(address)).call())
 
-    def send_from_wallet(self, call: Any, *, tip_gwei: int = 1, wait: bool = True) -> None:
-        """ann signs and sends a token call from her own wallet (funded with ether for gas)."""
+    def send_from_wallet(
+        self, call: Any, *, tip_gwei: int = 1, wait: bool = True, key: Any = WALLET
+    ) -> None:
+        """ann (or `key`) signs and sends a token call from her own wallet (funded with ether
+        for gas)."""
         w3 = self.env.chain.w3
-        self.env.anvil.rpc("anvil_setBalance", [WALLET.address, hex(10**18)])
+        self.env.anvil.rpc("anvil_setBalance", [key.address, hex(10**18)])
         tx = call.build_transaction(
             {
-                "from": WALLET.address,
-                "nonce": w3.eth.get_transaction_count(WALLET.address),
+                "from": key.address,
+                "nonce": w3.eth.get_transaction_count(key.address),
                 "gas": 200_000,
                 "maxFeePerGas": (10 + tip_gwei) * 10**9,
                 "maxPriorityFeePerGas": tip_gwei * 10**9,
                 "chainId": self.env.anvil.chain_id,
             }
         )
-        signed = Account.sign_transaction(tx, WALLET.key)
+        signed = Account.sign_transaction(tx, key.key)
         sent = w3.eth.send_raw_transaction(signed.raw_transaction)
         if wait:
             assert w3.eth.wait_for_transaction_receipt(sent)["status"] == 1
@@ -381,3 +386,47 @@ def test_a_burn_waiting_for_a_mint_still_in_flight_is_not_refused(
         assert env.token.functions.balanceOf(Web3.to_checksum_address(a)).call() == 6
     finally:
         env.close()
+
+
+async def test_a_refused_burn_is_requeued_once_the_points_are_back_and_then_burned(
+    world: World,
+) -> None:
+    env, api = world.env, world.api
+    minter, ann, bob = await _two_redemptions(world)
+    world.send_from_wallet(env.token.functions.transfer(Web3.to_checksum_address(AWAY), 40))
+    world.settle(minter)
+    [refused] = (await api.ok(MINTING))["mintingStatus"]["refused"]
+    with env.engine.connect() as conn:
+        request_id = conn.execute(
+            select(chain_requests.c.id).where(chain_requests.c.status == REFUSED)
+        ).scalar_one()
+    # Not REFUSED (bob's burn, final) or unknown: refused with a code, nothing changes.
+    with env.engine.connect() as conn:
+        final_id = conn.execute(
+            select(chain_requests.c.id).where(
+                chain_requests.c.member_id == "bob", chain_requests.c.kind == BURN
+            )
+        ).scalar_one()
+    for wrong, code in ((final_id, "VALIDATION"), (10**9, "NOT_FOUND")):
+        body = await api.gql(REQUEUE, {"id": wrong})
+        assert body["errors"][0]["extensions"]["code"] == code, body
+
+    # The friend sends the 40 back; an admin re-queues the refused burn; it is burned.
+    back = env.token.functions.transfer(Web3.to_checksum_address(ann), 40)
+    world.send_from_wallet(back, key=FRIEND)
+    assert world.balance_of(ann) == 100
+    assert (await api.ok(REQUEUE, {"id": request_id}))["requeueRefusedChainRequest"] == request_id
+    account = (await api.ok(ACCOUNT, {"m": "ann"}))["account"]
+    assert account["points"] == {"balance": 0, "pending": -100, "refused": 0}
+    world.settle(minter)
+    assert (world.balance_of(ann), world.balance_of(bob)) == (0, 40)
+    status = (await api.ok(MINTING))["mintingStatus"]
+    assert (status["refusedRequests"], status["refused"], status["outboxDepth"]) == (0, [], 0)
+    account = (await api.ok(ACCOUNT, {"m": "ann"}))["account"]
+    assert account["points"] == {"balance": 0, "pending": 0, "refused": 0}
+    assert account["refusedChainRequests"] == []
+    emptied = next(b for b in batch_rows(env.engine) if b.id == refused["batch"])
+    assert (emptied.status, emptied.recipients, emptied.total) == (B_REFUSED, 0, 0)
+    report = world.audit()
+    assert report["findings"] == [] and report["clean"] is True, report
+    assert report["ledger"] == {"status": "CLEAN", "reason": None, "refused": []}
