@@ -150,6 +150,19 @@ async def test_n_accounts_in_one_request_read_in_the_statements_of_one(api: Api)
     assert len(five.statements) == len(one.statements), (one.statements, five.statements)
 
 
+async def test_a_page_of_accounts_reads_in_the_statements_of_one_account(api: Api) -> None:
+    def page(first: int) -> str:
+        return f"{{ accounts(first: {first}) {{ nodes {{ {ACCOUNT_FIELDS} }} }} }}"
+
+    with counting(api.runtime.async_engine) as one:
+        assert len((await api.ok(page(1)))["accounts"]["nodes"]) == 1
+    with counting(api.runtime.async_engine) as five:
+        nodes = (await api.ok(page(5)))["accounts"]["nodes"]
+    assert sorted(n["memberId"] for n in nodes) == [f"m{n}" for n in range(5)]
+    assert five.checkouts == 1, five
+    assert len(five.statements) == len(one.statements), (one.statements, five.statements)
+
+
 async def test_an_unknown_member_is_still_not_found(api: Api) -> None:
     reply = await api.client.post(
         "/graphql",
