@@ -109,7 +109,36 @@ def _run_indexer(args: argparse.Namespace, settings: Settings, runtime: Any, ind
     return 0
 
 
+def _cmd_audit_proofs(args: argparse.Namespace, settings: Settings) -> int:
+    from audit.proofs import audit_proofs
+    from loyalty.db.engine import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        report = audit_proofs(engine)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        verdict = "CLEAN" if report.clean else f"{len(report.findings)} MISMATCH(ES)"
+        print(f"audit --proofs at ledger entry {report.last_entry}: {verdict}")
+        print(f"  members        {report.members}")
+        print(f"  root           {report.root}")
+        print(f"  root sums      balance {report.total_balance}, debt {report.total_debt}")
+        print(f"  ledger totals  balance {report.ledger_balance}, debt {report.ledger_debt}")
+        print(
+            f"  custodial      {report.custodial_compared} compared with the index, "
+            f"{report.custodial_in_flight} with a batch in flight"
+        )
+        for f in report.findings:
+            print(f"  {f.code}: {f.message}")
+    return 0 if report.clean else EXIT_MISMATCH
+
+
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    if args.proofs:
+        return _cmd_audit_proofs(args, settings)
     from audit.check import run_audit
     from audit.ledger import SqlLedger
     from indexer.errors import NotIndexedYet
@@ -182,6 +211,12 @@ def register(sub: Any) -> None:
         "--block", type=int, default=None, help="block to audit (default: the last indexed block)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--proofs",
+        action="store_true",
+        help="check the ledger's Merkle-sum tree instead: every leaf against its ledger entries "
+        "and the root, the root's sums against the ledger, custodial addresses against the index",
+    )
     p.set_defaults(handler=_cmd_audit)
 
 

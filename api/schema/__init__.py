@@ -26,6 +26,7 @@ from api.schema.member_list import MemberListQuery
 from api.schema.minting import MintingMutation, MintingQuery
 from api.schema.preview import PreviewQuery
 from api.schema.program import ProgramMutation, ProgramQuery
+from api.schema.proofs import ProofsQuery
 from api.schema.rewards import RewardsMutation, RewardsQuery
 from api.schema.rules import RulesMutation, RulesQuery
 from api.schema.scalars import SCALARS
@@ -50,6 +51,7 @@ class Query(
     AnalyticsQuery,
     CampaignsQuery,
     MemberListQuery,
+    ProofsQuery,
 ):
     pass
 

@@ -252,3 +252,47 @@ def proof_document(proof: Proof, member_id: str, salt: bytes, root: Node) -> dic
         "path": [_node_document(sibling) for sibling in proof.siblings],
         "root": _node_document(root),
     }
+
+
+@dataclass(frozen=True)
+class MemberFigures:
+    """What the tree holds of one member, as the ledger stores it."""
+
+    slot: int
+    member_id: str
+    salt: bytes
+    address: str | None
+    balance: int
+    debt: int
+
+    def leaf(self) -> Leaf:
+        return Leaf(commitment(self.salt, self.member_id), self.address, self.balance, self.debt)
+
+
+class Book:
+    """The ledger's tree with the members it holds, found by member id."""
+
+    def __init__(self, figures: Iterable[MemberFigures]) -> None:
+        self.members: dict[str, MemberFigures] = {}
+        for member in figures:
+            if member.member_id in self.members:
+                raise MerkleError(f"member {member.member_id!r} is in the book twice")
+            self.members[member.member_id] = member
+        self.tree = MerkleSumTree.build((m.slot, m.leaf()) for m in self.members.values())
+
+    @property
+    def root(self) -> Node:
+        return self.tree.root
+
+    def update(self, member: MemberFigures) -> None:
+        """A member's new figures (or a new member): one path recomputed."""
+        known = self.members.get(member.member_id)
+        if known is not None and known.slot != member.slot:
+            raise MerkleError(f"member {member.member_id!r} moved from slot {known.slot}")
+        self.members[member.member_id] = member
+        self.tree.set(member.slot, member.leaf())
+
+    def document(self, member_id: str) -> dict[str, object]:
+        """The member's proof as JSON (KeyError for a member not in the book)."""
+        member = self.members[member_id]
+        return proof_document(self.tree.proof(member.slot), member_id, member.salt, self.root)

@@ -16,12 +16,15 @@ from loyalty.domain.ledger import EntryType, Totals, post
 from loyalty.domain.merkle import (
     EMPTY_LEAF,
     MIN_DEPTH,
+    Book,
     Leaf,
+    MemberFigures,
     MerkleError,
     MerkleSumTree,
     Proof,
     commitment,
     fold,
+    proof_document,
     verify,
 )
 
@@ -170,3 +173,24 @@ def test_bad_input_is_a_merkle_error() -> None:
     with pytest.raises(MerkleError, match="no leaf"):
         MerkleSumTree().proof(0)
     assert not verify(Proof(2**MIN_DEPTH, EMPTY_LEAF, a_tree().proof(0).siblings), a_tree().root)
+
+
+def _figures(member: int, balance: int, debt: int = 0) -> MemberFigures:
+    return MemberFigures(member, f"m-{member}", salt_of(member), None, balance, debt)
+
+
+def test_a_book_updates_like_a_rebuild_and_serves_documents() -> None:
+    book = Book(_figures(m, 10 * m) for m in range(4))
+    book.update(_figures(2, 5, 3))
+    book.update(_figures(9, 1))  # a newcomer beyond the last slot
+    rebuilt = Book([*(_figures(m, 10 * m) for m in (0, 1, 3)), _figures(2, 5, 3), _figures(9, 1)])
+    assert book.root == rebuilt.root
+    assert (book.root.balance, book.root.debt) == (0 + 10 + 5 + 30 + 1, 3)
+    document = book.document("m-2")
+    assert document["memberId"] == "m-2" and document["slot"] == 2
+    with pytest.raises(MerkleError, match="moved"):
+        book.update(MemberFigures(3, "m-2", salt_of(2), None, 1, 0))
+    with pytest.raises(MerkleError, match="twice"):
+        Book([_figures(1, 1), MemberFigures(2, "m-1", salt_of(1), None, 1, 0)])
+    with pytest.raises(MerkleError, match="commitment"):
+        proof_document(book.tree.proof(2), "m-3", salt_of(2), book.root)
