@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loyalty import webhook_targets
 from loyalty.db.program import program_settings
 from loyalty.domain.campaigns import time_zone
 from loyalty.domain.errors import InvalidInput
@@ -19,7 +20,6 @@ from loyalty.domain.program import Program
 from loyalty.domain.revisions import check_revision
 from loyalty.domain.templates import validate_template
 from loyalty.domain.tiers import validate_window
-from loyalty.notify import webhook
 from loyalty.services.uow import AbstractUnitOfWork
 
 __all__ = ["Program", "ProgramChanges", "get_program", "update_program"]
@@ -101,8 +101,8 @@ async def update_program(
     if changes.webhook_url and changes.webhook_url.strip():
         url = _webhook_url(changes.webhook_url)
         try:
-            await webhook.check_target(url or "", allow_private=allow_private_webhooks)
-        except webhook.UnsafeTarget as exc:
+            await webhook_targets.check_target(url or "", allow_private=allow_private_webhooks)
+        except webhook_targets.UnsafeTarget as exc:
             raise InvalidInput(str(exc), field="webhookUrl") from None
     async with uow:
         new = await _update_program(

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from loyalty.notify import webhook
-from loyalty.notify.webhook import HttpWebhookSender, UnsafeTarget
+from loyalty import webhook_targets
+from loyalty.notify.webhook import HttpWebhookSender
+from loyalty.webhook_targets import UnsafeTarget
 from tests.integration._rules_client import running_api
 from tests.support.databases import SqliteDatabases
 
@@ -110,7 +111,7 @@ def _dns(monkeypatch: pytest.MonkeyPatch, answers: list[list[str]]) -> None:
         assert host == "hooks.test"
         return [ipaddress.ip_address(a) for a in (queue.pop(0) if len(queue) > 1 else queue[0])]
 
-    monkeypatch.setattr(webhook, "resolve", resolve)
+    monkeypatch.setattr(webhook_targets, "resolve", resolve)
 
 
 async def test_delivery_goes_to_the_address_that_was_checked(
@@ -136,7 +137,7 @@ async def test_a_name_re_pointed_after_it_was_set_reaches_nothing(
     # Public when the URL is set; the receiver's loopback address at delivery (DNS rebinding).
     _dns(monkeypatch, [["93.184.216.34"], ["127.0.0.1"]])
     url = f"http://hooks.test:{receiver.port}/hooks"
-    await webhook.check_target(url)  # accepted when set
+    await webhook_targets.check_target(url)  # accepted when set
     with pytest.raises(UnsafeTarget, match=r"127\.0\.0\.1"):
         await HttpWebhookSender().send(url, {"webhook-id": "e1"}, b"{}")
     assert receiver.requests == []

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from loyalty.notify import webhook
-from loyalty.notify.webhook import UnsafeTarget, check_url, checked_addresses, pinned, refused_kind
+from loyalty import webhook_targets
+from loyalty.notify.webhook import pinned
+from loyalty.webhook_targets import UnsafeTarget, check_url, checked_addresses, refused_kind
 
 REFUSED = [
     ("127.0.0.1", "loopback"),
@@ -81,7 +82,7 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> 
             raise OSError("Name or service not known")
         return [ipaddress.ip_address(a) for a in answers[host]]
 
-    monkeypatch.setattr(webhook, "resolve", resolve)
+    monkeypatch.setattr(webhook_targets, "resolve", resolve)
     return asked
 
 
@@ -106,10 +107,12 @@ async def test_when_set_an_unresolvable_name_is_accepted_and_a_bad_one_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fake_dns(monkeypatch, {"internal.example": ["192.168.3.4"]})
-    await webhook.check_target("https://not-yet-in-dns.example/hooks")  # delivery checks again
+    await webhook_targets.check_target(
+        "https://not-yet-in-dns.example/hooks"
+    )  # delivery checks again
     with pytest.raises(UnsafeTarget):
-        await webhook.check_target("https://internal.example/hooks")
-    await webhook.check_target("https://internal.example/hooks", allow_private=True)
+        await webhook_targets.check_target("https://internal.example/hooks")
+    await webhook_targets.check_target("https://internal.example/hooks", allow_private=True)
 
 
 def test_the_request_is_pinned_to_the_checked_address() -> None:
