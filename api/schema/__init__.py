@@ -22,6 +22,7 @@ from api.schema.analytics import AnalyticsQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
+from api.schema.ledger_list import LedgerListQuery
 from api.schema.member_list import MemberListQuery
 from api.schema.minting import MintingMutation, MintingQuery
 from api.schema.preview import PreviewQuery
@@ -52,6 +53,7 @@ class Query(
     CampaignsQuery,
     MemberListQuery,
     ProofsQuery,
+    LedgerListQuery,
 ):
     pass
 

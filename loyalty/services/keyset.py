@@ -107,12 +107,16 @@ def seek(
 ) -> Any:
     """The condition of the rows after the cursor's (key, id), in the ordering's direction."""
     value, last_id = after
+    if key is row_id:  # ordered by the unique id alone
+        return row_id < last_id if ordering.descending else row_id > last_id
     left = tuple_(key, row_id)
     right = tuple_(literal(value, type_=key.type), literal(last_id, type_=row_id.type))
     return left < right if ordering.descending else left > right
 
 
 def order_by(key: ColumnElement[Any], row_id: ColumnElement[Any], ordering: Ordering) -> list[Any]:
+    if key is row_id:
+        return [row_id.desc() if ordering.descending else row_id.asc()]
     if ordering.descending:
         return [key.desc(), row_id.desc()]
     return [key.asc(), row_id.asc()]

@@ -67,8 +67,8 @@ class AccountFilter:
         lo, hi = self.min_balance, self.max_balance
         if lo is not None and hi is not None and lo > hi:
             raise InvalidInput("minBalance must not be above maxBalance", field="minBalance")
-        start = _instant(self.last_activity_from, "lastActivityFrom")
-        end = _instant(self.last_activity_to, "lastActivityTo")
+        start = instant(self.last_activity_from, "lastActivityFrom")
+        end = instant(self.last_activity_to, "lastActivityTo")
         if start is not None and end is not None and start >= end:
             raise InvalidInput(
                 "lastActivityFrom must be before lastActivityTo", field="lastActivityFrom"
@@ -98,7 +98,7 @@ class AccountFilter:
         )
 
 
-def _instant(value: datetime | None, field: str) -> datetime | None:
+def instant(value: datetime | None, field: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
