@@ -19,7 +19,7 @@ from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
 from api.schema.analytics import AnalyticsQuery
-from api.schema.campaigns import CampaignsMutation, CampaignsQuery
+from api.schema.campaigns import CampaignsMutation, CampaignsQuery, LimitsMutation, LimitsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
 from api.schema.ledger_list import LedgerListQuery
@@ -51,6 +51,7 @@ class Query(
     WebhooksQuery,
     AnalyticsQuery,
     CampaignsQuery,
+    LimitsQuery,
     MemberListQuery,
     ProofsQuery,
     LedgerListQuery,
@@ -68,6 +69,7 @@ class Mutation(
     ProgramMutation,
     CampaignsMutation,
     MintingMutation,
+    LimitsMutation,
 ):
     pass
 

@@ -44,6 +44,9 @@ class Award:
     already_awarded: bool = strawberry.field(
         description="This order already earned under this rule (through another event)."
     )
+    limit_reason: str | None = strawberry.field(
+        description="Why a limit or budget cut the points, when one did."
+    )
 
 
 @strawberry.type(description="Extra points a campaign added (see campaigns).")
@@ -55,6 +58,9 @@ class CampaignAward:
     transaction_id: strawberry.ID | None
     already_awarded: bool = strawberry.field(
         description="This order already had this campaign's extra (through another event)."
+    )
+    limit_reason: str | None = strawberry.field(
+        description="Why a limit or budget cut the points, when one did."
     )
 
 
@@ -79,6 +85,7 @@ class RecordActivityResult:
                     balance_change=Long(a.balance_change),
                     transaction_id=strawberry.ID(str(a.entry_id)) if a.entry_id else None,
                     already_awarded=a.already_awarded,
+                    limit_reason=a.limit_reason,
                 )
                 for a in o.awards
             ],
@@ -90,6 +97,7 @@ class RecordActivityResult:
                     balance_change=Long(c.balance_change),
                     transaction_id=strawberry.ID(str(c.entry_id)) if c.entry_id else None,
                     already_awarded=c.already_awarded,
+                    limit_reason=c.limit_reason,
                 )
                 for c in o.campaign_awards
             ],

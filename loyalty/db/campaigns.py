@@ -66,3 +66,35 @@ campaigns = Table(
     UniqueConstraint("title_key", name="uq_campaigns_title"),
     Index("ix_campaigns_status", "status", "deleted"),
 )
+
+# Limits and budgets of an earning rule or a campaign (owner_kind RULE or CAMPAIGN): at most
+# `member_points` per member per period, `budget_per_period` per period over all members,
+# `budget_total` in all. Migration campaigns_0002.
+earning_limits = Table(
+    "earning_limits",
+    metadata,
+    Column("owner_kind", String(8), primary_key=True),
+    Column("owner_id", String(36), primary_key=True),
+    Column("member_points", BigInteger, nullable=True),
+    Column("member_period", String(16), nullable=True),
+    Column("member_days", Integer, nullable=True),
+    Column("budget_total", BigInteger, nullable=True),
+    Column("budget_per_period", BigInteger, nullable=True),
+    Column("budget_period", String(16), nullable=True),
+    Column("updated_date", DateTime(timezone=True), nullable=False),
+    CheckConstraint("owner_kind IN ('RULE', 'CAMPAIGN')", name="ck_earning_limits_owner"),
+)
+
+# Budget consumed, per owner and period ("total" for the whole life; else the period's key in
+# the program's time zone, e.g. "2026-12-03", "2026-W49", "2026-12", "2026"). A row is locked
+# (FOR UPDATE; on SQLite the write lock) while an award takes from it, so concurrent awards
+# never pass the budget.
+budget_usage = Table(
+    "budget_usage",
+    metadata,
+    Column("owner_kind", String(8), primary_key=True),
+    Column("owner_id", String(36), primary_key=True),
+    Column("period_key", String(16), primary_key=True),
+    Column("used", BigInteger, nullable=False),
+    CheckConstraint("used >= 0", name="ck_budget_usage_used"),
+)

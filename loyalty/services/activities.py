@@ -22,11 +22,9 @@ from loyalty.db.locks import sqlite_member_lock
 from loyalty.db.program import member_tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc
-from loyalty.domain.campaigns import CampaignActivity, CampaignOutcome, apply_campaigns
 from loyalty.domain.errors import InvalidInput
-from loyalty.domain.ledger import EntryType
 from loyalty.domain.members import Member
-from loyalty.domain.points import Activity, Award, awards_for
+from loyalty.domain.points import Activity, awards_for
 from loyalty.domain.tiers import (
     TIER_TYPES,
     KnownTierState,
@@ -44,8 +42,8 @@ from loyalty.services.activity_model import (
     RuleSource,
     check_activity,
 )
-from loyalty.services.earning_config import EarningConfig, earning_config
-from loyalty.services.ledger import post_entry
+from loyalty.services.awarding import campaign_extras, campaign_owner, post_limited, rule_owner
+from loyalty.services.earning_config import earning_config
 from loyalty.services.members import ensure_member, member_from_row
 from loyalty.services.rules import matching_rules
 from loyalty.services.uow import AbstractUnitOfWork
@@ -135,31 +133,6 @@ async def _order_pk(
     return int(row.id)
 
 
-def campaign_extras(
-    config: EarningConfig,
-    inp: ActivityInput,
-    awards: list[Award],
-    *,
-    rules_matched: int,
-    tier_id: str | None,
-    at: datetime,
-) -> tuple[CampaignOutcome, ...]:
-    """The campaigns that add points to this activity (see loyalty.domain.campaigns), judged
-    at the time it happened, on the program's clock."""
-    if not config.campaigns:
-        return ()
-    facts = CampaignActivity(
-        activity_type=inp.activity_type,
-        trigger_app_id=inp.trigger_app_id,
-        amount=inp.amount.value if inp.amount else None,
-        tier_id=tier_id,
-        at=at,
-        rule_points=sum(a.points for a in awards),
-        rules_matched=rules_matched,
-    )
-    return apply_campaigns(config.campaigns, facts, zone=config.zone).applied
-
-
 async def record_activity(
     uow: AbstractUnitOfWork,
     inp: ActivityInput,
@@ -247,61 +220,73 @@ async def apply_activity(
             conn, trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type
         )
     activity = Activity(inp.activity_type, inp.trigger_app_id, inp.amount)
-    every_award = awards_for(matched, activity, tier_id=tier_id, currency=currency)
-    awards = [a for a in every_award if a.points]
-    extras = campaign_extras(
-        config, inp, every_award, rules_matched=len(matched), tier_id=tier_id, at=at
-    )
+    awards = [
+        a for a in awards_for(matched, activity, tier_id=tier_id, currency=currency) if a.points
+    ]
     order_pk = await _order_pk(conn, inp, member, now)
     ref = inp.dedupe_ref or inp.order_id
     results = []
     for award in awards:
-        member, entry = await post_entry(
+        done = await post_limited(
             uow,
+            config,
             member,
-            EntryType.EARN,
+            rule_owner(award),
             award.points,
             now=now,
             description=award.reason,
+            business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
             rule_id=award.rule_id,
             rule_revision=award.rule_revision,
             inbound_event_id=event_id,
             order_pk=order_pk,
-            business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
         )
+        member = done.member
         results.append(
             AwardResult(
                 rule_id=award.rule_id,
                 rule_revision=award.rule_revision,
-                points=award.points,
-                balance_change=entry.delta if entry else 0,
-                entry_id=entry.id if entry else None,
-                already_awarded=entry is None,
+                points=done.granted,
+                balance_change=done.entry.delta if done.entry else 0,
+                entry_id=done.entry.id if done.entry else None,
+                already_awarded=done.duplicate,
+                limit_reason=done.limit_reason,
             )
         )
+    extras = campaign_extras(
+        config,
+        inp,
+        rule_points=sum(r.points for r in results),
+        rules_matched=len(matched),
+        tier_id=tier_id,
+        at=at,
+    )
     campaign_results: list[CampaignAwardResult] = []
     for extra in extras:
-        member, entry = await post_entry(
+        done = await post_limited(
             uow,
+            config,
             member,
-            EntryType.EARN,
+            campaign_owner(extra),
             extra.points,
             now=now,
             description=f"campaign {extra.title!r}: {extra.reason}",
+            business_key=f"earn:{ref}:campaign:{extra.campaign_id}" if ref else None,
             campaign_id=extra.campaign_id,
             campaign_revision=extra.campaign_revision,
             inbound_event_id=event_id,
             order_pk=order_pk,
-            business_key=f"earn:{ref}:campaign:{extra.campaign_id}" if ref else None,
         )
+        member = done.member
         campaign_results.append(
             CampaignAwardResult(
                 campaign_id=extra.campaign_id,
                 campaign_revision=extra.campaign_revision,
-                points=extra.points,
-                balance_change=entry.delta if entry else 0,
-                entry_id=entry.id if entry else None,
-                already_awarded=entry is None,
+                points=done.granted,
+                balance_change=done.entry.delta if done.entry else 0,
+                entry_id=done.entry.id if done.entry else None,
+                already_awarded=done.duplicate,
+                limit_reason=done.limit_reason,
             )
         )
     if not any(r.entry_id for r in results) and not any(c.entry_id for c in campaign_results):

@@ -132,8 +132,9 @@ class AwardResult:
     rule_revision: int
     points: int
     balance_change: int  # less than points while a debt is being netted
-    entry_id: int | None  # None: this order already earned under this rule
+    entry_id: int | None  # None: this order already earned under this rule (or cut to 0)
     already_awarded: bool
+    limit_reason: str | None = None  # why a limit or budget cut the award, when one did
 
 
 @dataclass(frozen=True)
@@ -144,18 +145,22 @@ class CampaignAwardResult:
     campaign_revision: int
     points: int
     balance_change: int
-    entry_id: int | None  # None: this order already had this campaign's extra
+    entry_id: int | None  # None: this order already had this campaign's extra (or cut to 0)
     already_awarded: bool
+    limit_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "campaignId": self.campaign_id,
-            "campaignRevision": self.campaign_revision,
-            "points": self.points,
-            "balanceChange": self.balance_change,
-            "entryId": self.entry_id,
-            "alreadyAwarded": self.already_awarded,
-        }
+        return _with_limit(
+            {
+                "campaignId": self.campaign_id,
+                "campaignRevision": self.campaign_revision,
+                "points": self.points,
+                "balanceChange": self.balance_change,
+                "entryId": self.entry_id,
+                "alreadyAwarded": self.already_awarded,
+            },
+            self.limit_reason,
+        )
 
     @classmethod
     def from_json(cls, a: Mapping[str, Any]) -> CampaignAwardResult:
@@ -166,7 +171,15 @@ class CampaignAwardResult:
             a["balanceChange"],
             a["entryId"],
             a["alreadyAwarded"],
+            a.get("limitReason"),
         )
+
+
+def _with_limit(answer: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    """Answers keep their shape unless a limit cut the award."""
+    if reason is not None:
+        answer["limitReason"] = reason
+    return answer
 
 
 @dataclass(frozen=True)
@@ -187,14 +200,17 @@ class ActivityOutcome:
             "status": self.status,
             "reason": self.reason,
             "awards": [
-                {
-                    "ruleId": a.rule_id,
-                    "ruleRevision": a.rule_revision,
-                    "points": a.points,
-                    "balanceChange": a.balance_change,
-                    "entryId": a.entry_id,
-                    "alreadyAwarded": a.already_awarded,
-                }
+                _with_limit(
+                    {
+                        "ruleId": a.rule_id,
+                        "ruleRevision": a.rule_revision,
+                        "points": a.points,
+                        "balanceChange": a.balance_change,
+                        "entryId": a.entry_id,
+                        "alreadyAwarded": a.already_awarded,
+                    },
+                    a.limit_reason,
+                )
                 for a in self.awards
             ],
         }
@@ -217,6 +233,7 @@ class ActivityOutcome:
                     balance_change=a["balanceChange"],
                     entry_id=a["entryId"],
                     already_awarded=a["alreadyAwarded"],
+                    limit_reason=a.get("limitReason"),
                 )
                 for a in data.get("awards", [])
             ),

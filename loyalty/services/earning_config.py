@@ -1,5 +1,5 @@
 """What the earning path reads for every activity (the program settings, the tiers, the ACTIVE
-earning rules and the ACTIVE campaigns), cached per process and checked against
+earning rules, the ACTIVE campaigns and their limits), cached per process and checked against
 `config_version` on every use.
 
 A trigger gives `config_version` a fresh random value whenever any of those tables changes
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -30,9 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.tables import metadata
 from loyalty.domain.campaigns import Campaign, time_zone
+from loyalty.domain.limits import Limits
 from loyalty.domain.rules import EarningRule
 from loyalty.domain.tiers import Tier
 from loyalty.services.campaigns import active_campaigns
+from loyalty.services.limits import Owner, all_limits
 from loyalty.services.program import Program, get_program
 from loyalty.services.rules import active_rules
 from loyalty.services.tiers import list_tiers
@@ -57,6 +59,7 @@ class EarningConfig:
     tiers: tuple[Tier, ...]  # by required points, as list_tiers orders them
     rules: Mapping[tuple[str, str], tuple[EarningRule, ...]]  # (trigger app, activity type)
     campaigns: tuple[Campaign, ...] = ()  # the ACTIVE ones (windows are checked per activity)
+    limits: Mapping[Owner, Limits] = field(default_factory=dict)  # rules' and campaigns'
 
     @property
     def zone(self) -> ZoneInfo:
@@ -95,6 +98,7 @@ async def earning_config(conn: AsyncConnection, *, version: int | None = None) -
         tiers=tiers,
         rules={k: tuple(v) for k, v in by_trigger.items()},
         campaigns=tuple(await active_campaigns(conn)),
+        limits=await all_limits(conn),
     )
     _cache[key] = config
     return config

@@ -17,11 +17,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from loyalty.db.ledger import ledger_entries, members, orders
+from loyalty.db.times import utc
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput, NotFound
 from loyalty.domain.ledger import EntryType, check_refund, points_to_reverse
 from loyalty.services import inbound
+from loyalty.services.earning_config import earning_config
 from loyalty.services.ledger import post_entry
+from loyalty.services.limits import Owner, OwnerKind, give_back
 from loyalty.services.members import member_from_row
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -212,6 +215,7 @@ async def apply_refund(
             activity=False,
         )
         assert entry is not None  # the key names this claim, which is new
+        await _give_budget_back(conn, earn, points)
         asked += points
         taken += -entry.delta
     outcome = RefundOutcome(
@@ -226,6 +230,23 @@ async def apply_refund(
     )
     await inbound.answer(conn, event_id, outcome.to_json(), member_pk=member.pk, **answer_fields)
     return outcome
+
+
+async def _give_budget_back(conn: Any, earn: Any, points: int) -> None:
+    """The reversed points go back to the budget of the award's rule or campaign, in the period
+    the award was made in (points_to_reverse is already the proportional share)."""
+    if earn.campaign_id is not None:
+        owner: Owner = (OwnerKind.CAMPAIGN, earn.campaign_id)
+    elif earn.rule_id is not None:
+        owner = (OwnerKind.RULE, earn.rule_id)
+    else:
+        return
+    config = await earning_config(conn)
+    limits = config.limits.get(owner)
+    if limits is None or limits.budget is None:
+        return
+    earned_at = utc(earn.created_at)
+    await give_back(conn, owner, limits.budget, points, earned_at=earned_at, zone=config.zone)
 
 
 async def _awards_of(conn: Any, order_pk: int) -> list[tuple[Any, int]]:

@@ -6,6 +6,7 @@ Who may do what, as for earning rules: admins everything; auditors and members r
 How campaigns combine is documented in loyalty.domain.campaigns (and docs/program.md).
 """
 
+from api.schema.campaigns.limits import LimitsMutation, LimitsQuery
 from api.schema.campaigns.operations import (
     CampaignsMutation,
     CampaignsQuery,
@@ -13,4 +14,11 @@ from api.schema.campaigns.operations import (
 )
 from api.schema.campaigns.types import Campaign
 
-__all__ = ["Campaign", "CampaignsMutation", "CampaignsQuery", "require_campaign_reader"]
+__all__ = [
+    "Campaign",
+    "CampaignsMutation",
+    "CampaignsQuery",
+    "LimitsMutation",
+    "LimitsQuery",
+    "require_campaign_reader",
+]

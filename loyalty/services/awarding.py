@@ -1,0 +1,124 @@
+"""Posting an activity's awards: each rule's award and each campaign's extra, cut by their limits
+and budgets (loyalty.services.limits), as one EARN entry apiece under its business key.
+
+Order (documented in docs/program.md#campaigns): the rules' awards are cut by their own limits
+first; campaigns then work on what the rules granted (a member at a rule's daily cap gets no
+multiplied extra on it) and are cut by their own limits in turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from loyalty.db.ledger import ledger_entries
+from loyalty.domain.campaigns import CampaignActivity, CampaignOutcome, apply_campaigns
+from loyalty.domain.ledger import EntryType, PostedEntry
+from loyalty.domain.members import Member
+from loyalty.domain.points import Award
+from loyalty.services.activity_model import ActivityInput
+from loyalty.services.earning_config import EarningConfig
+from loyalty.services.ledger import post_entry
+from loyalty.services.limits import Owner, OwnerKind, give_back, take
+from loyalty.services.uow import AbstractUnitOfWork
+
+
+def campaign_extras(
+    config: EarningConfig,
+    inp: ActivityInput,
+    *,
+    rule_points: int,
+    rules_matched: int,
+    tier_id: str | None,
+    at: datetime,
+) -> tuple[CampaignOutcome, ...]:
+    """The campaigns that add points to this activity (see loyalty.domain.campaigns), judged
+    at the time it happened, on the program's clock."""
+    if not config.campaigns:
+        return ()
+    facts = CampaignActivity(
+        activity_type=inp.activity_type,
+        trigger_app_id=inp.trigger_app_id,
+        amount=inp.amount.value if inp.amount else None,
+        tier_id=tier_id,
+        at=at,
+        rule_points=rule_points,
+        rules_matched=rules_matched,
+    )
+    return apply_campaigns(config.campaigns, facts, zone=config.zone).applied
+
+
+@dataclass(frozen=True)
+class Posted:
+    member: Member
+    entry: PostedEntry | None  # None: cut to 0, or this key earned already
+    granted: int  # the points after limits
+    limit_reason: str | None  # why the award was cut, when it was
+    duplicate: bool  # the business key had its entry already
+
+
+async def post_limited(
+    uow: AbstractUnitOfWork,
+    config: EarningConfig,
+    member: Member,
+    owner: Owner,
+    requested: int,
+    *,
+    now: datetime,
+    description: str,
+    business_key: str | None,
+    **entry: Any,
+) -> Posted:
+    """Cuts `requested` by `owner`'s limits (if any), posts what is left as an EARN entry, and
+    gives the budget back when the key had its entry already (nothing was awarded). A key seen
+    before takes nothing from the limits and answers "already awarded", never "budget
+    reached"; a concurrent first award of the same key is caught by post_entry."""
+    limits = config.limits.get(owner)
+    granted, reason = requested, None
+    if limits is not None and business_key is not None and await _has_entry(uow, business_key):
+        return Posted(member, None, requested, None, duplicate=True)  # takes nothing
+    if limits is not None:
+        cut = await take(
+            uow.conn,
+            owner,
+            limits,
+            member_pk=member.pk,
+            requested=requested,
+            now=now,
+            zone=config.zone,
+        )
+        granted, reason = cut.points, cut.reason
+    if granted == 0:
+        return Posted(member, None, 0, reason, duplicate=False)
+    text = description if reason is None else f"{description}; {reason}"
+    member, posted = await post_entry(
+        uow,
+        member,
+        EntryType.EARN,
+        granted,
+        now=now,
+        description=text,
+        business_key=business_key,
+        **entry,
+    )
+    if posted is None and limits is not None and limits.budget is not None:
+        await give_back(uow.conn, owner, limits.budget, granted, earned_at=now, zone=config.zone)
+    return Posted(member, posted, granted, reason, duplicate=posted is None)
+
+
+async def _has_entry(uow: AbstractUnitOfWork, business_key: str) -> bool:
+    found = await uow.conn.scalar(
+        select(ledger_entries.c.id).where(ledger_entries.c.business_key == business_key)
+    )
+    return found is not None
+
+
+def rule_owner(award: Award) -> Owner:
+    return (OwnerKind.RULE, award.rule_id)
+
+
+def campaign_owner(extra: CampaignOutcome) -> Owner:
+    return (OwnerKind.CAMPAIGN, extra.campaign_id)
