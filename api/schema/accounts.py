@@ -24,6 +24,7 @@ from loyalty.custody import Custody
 from loyalty.domain.expiry import Expiration
 from loyalty.services import members as svc
 from loyalty.services.adjustments import AdjustInput, adjust_points
+from loyalty.services.spendable import spendable_points
 from loyalty.services.wallets import issue_challenge, link_wallet
 
 if TYPE_CHECKING:
@@ -116,6 +117,18 @@ class Points:
     )
     member_id: strawberry.Private[str]
     receiving_address: strawberry.Private[str]
+    member: strawberry.Private[svc.Member]
+
+    @strawberry.field(
+        description=(
+            "What the member can spend now: the balance, and for a wallet of their own on a "
+            "transferable token at most what it holds on chain (as indexed) minus the burns from "
+            "it in flight (docs/chain.md#wallets-and-transfers)."
+        )
+    )
+    async def spendable(self, info: Info[Context, None]) -> Long:
+        async with info.context.connection() as conn:
+            return Long(await spendable_points(conn, self.member))
 
     @strawberry.field(
         description="Signed sum of this member's mints (+) and burns (-) not yet final on chain."
@@ -155,6 +168,7 @@ class Points:
             debt=Long(t.debt),
             member_id=member.member_id,
             receiving_address=member.receiving_address,
+            member=member,
         )
 
 

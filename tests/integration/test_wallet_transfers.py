@@ -33,6 +33,7 @@ from loyalty.domain.ledger import NotHeldOnChain
 from loyalty.domain.rewards import RewardConfig, RewardInput, RewardType
 from loyalty.services.redemptions import redeem_reward
 from loyalty.services.rewards import create_reward
+from loyalty.services.spendable import spendable_points
 from loyalty.services.wallets import issue_challenge, link_wallet
 from tests.integration.test_activities import purchase, record
 from tests.support.anvil import AnvilNode
@@ -173,6 +174,9 @@ async def test_points_moved_away_from_a_linked_wallet_cannot_be_redeemed_again(
     await world.index()  # indexed, not final yet: no entry, but the wallet caps what is spent
     assert world.balance_of(wallet) == 60
     assert await world.entries("m1", "TRANSFER_OUT") == []
+    member = (await account_of(world.engine, "m1")).member
+    async with world.engine.connect() as conn:
+        assert (member.totals.balance, await spendable_points(conn, member)) == (100, 60)
 
     async with world.engine.connect() as conn:
         before = (
