@@ -100,6 +100,9 @@ class Sender:
         it), and no transaction of this batch can still land with its old contents. Returns
         whether any request was taken out."""
         ctx = self.ctx
+        top = ctx.store.max_batch_nonce(batch.id)
+        if top is not None and ctx.node.nonce(ctx.sender, "latest") <= top:
+            return False  # a signature of it might still land: never change what it carries
         requests = ctx.store.batch_requests(batch.id)
         entries = batch_entries(batch.kind, requests)
 
@@ -122,9 +125,6 @@ class Sender:
         refused = {a: r for a, r in result.refused.items() if a not in busy}
         if not refused:
             return False
-        top = ctx.store.max_batch_nonce(batch.id)
-        if top is not None and ctx.node.nonce(ctx.sender, "latest") <= top:
-            return False  # a signature of it might still land: never change what it carries
         target = ctx.store.refuse(batch.id, refused, ctx.clock())
         if target is None:
             return False
