@@ -32,7 +32,7 @@ from loyalty.db.proofs import (
 )
 from loyalty.domain.errors import NotFound
 from loyalty.domain.merkle import Book, Node
-from loyalty.services.members import check_member_id, no_member
+from loyalty.services.members import check_member_id, find_member, no_member
 from loyalty.services.uow import AbstractUnitOfWork
 
 Fingerprint = tuple[int, int, int, int | None]
@@ -72,26 +72,27 @@ async def _fingerprint(conn: AsyncConnection) -> Fingerprint:
     return int(members), int(revisions), int(salts), last
 
 
-async def _ensure_salts(uow: AbstractUnitOfWork) -> None:
+async def _ensure_salts(uow: AbstractUnitOfWork) -> list[int]:
+    """Salts the members that have none; returns their pks."""
     async with uow:
         pks = list((await uow.conn.execute(missing_salts())).scalars())
         if pks:
             statement = insert_or_skip(uow.conn.dialect.name, member_salts, ["member_pk"])
             await uow.conn.execute(statement, new_salts(pks))
+    return pks
 
 
 async def _rebuild(state: ProofBooks, conn: AsyncConnection) -> None:
-    rows = (await conn.execute(book_rows())).all()
-    if any(row.salt is None for row in rows):
-        return  # a member joined since the salts were written: the caller tries again
+    rows = [row for row in (await conn.execute(book_rows())).all() if row.salt is not None]
+    # A member without a salt joined after the salts were written: left out (and out of
+    # `revisions`), so the next request salts them and adds them as a change.
     state.book = Book(figures(row) for row in rows)
     state.revisions = {row.id: row.revision for row in rows}
     state.last_entry = rows[0].last_entry if rows else None
-    state.fingerprint = (len(rows), sum(state.revisions.values()), len(rows), state.last_entry)
 
 
-async def _update(state: ProofBooks, conn: AsyncConnection) -> bool:
-    """Recomputes the paths of the members whose revision changed; False if a salt is missing."""
+async def _update(state: ProofBooks, conn: AsyncConnection) -> None:
+    """Recomputes the paths of the members whose revision changed (salted ones)."""
     assert state.book is not None
     result = await conn.execute(select(members.c.id, members.c.revision))
     current: dict[int, int] = {pk: revision for pk, revision in result}
@@ -100,35 +101,38 @@ async def _update(state: ProofBooks, conn: AsyncConnection) -> bool:
     for start in range(0, len(changed), 500):
         chunk = changed[start : start + 500]
         rows += (await conn.execute(book_rows().where(members.c.id.in_(chunk)))).all()
-    if any(row.salt is None for row in rows):
-        return False
     for row in rows:
+        if row.salt is None:
+            continue  # joined since the salts were written: the next request adds them
         state.book.update(figures(row))
         state.revisions[row.id] = row.revision
-    if rows:
-        state.last_entry = rows[-1].last_entry
-    return True
+        state.last_entry = row.last_entry
 
 
 async def current_book(uow: AbstractUnitOfWork, state: ProofBooks) -> tuple[Book, int | None]:
-    """The tree of the ledger as of now (built or brought up to date), and its last entry."""
+    """The tree of the ledger as of now (built or brought up to date), and its last entry.
+
+    The fingerprint kept is the one read *before* the tree was brought up to date: a change made
+    meanwhile may be in the tree already, and the next request, seeing another fingerprint,
+    looks again (finding nothing more, or the rest)."""
     async with state.lock:
-        for _attempt in range(3):
+        async with uow.read() as conn:
+            now = await _fingerprint(conn)
+        if now[0] != now[2]:  # members without a salt
+            salted = await _ensure_salts(uow.fresh())
+            if any(pk in state.revisions for pk in salted):
+                state.book = None  # a salt in the tree was deleted (by hand): start afresh
             async with uow.read() as conn:
                 now = await _fingerprint(conn)
-            if now[0] != now[2]:
-                await _ensure_salts(uow.fresh())
-                continue
-            if state.book is not None and now == state.fingerprint:
-                return state.book, state.last_entry
+        if state.book is None or now != state.fingerprint:
             async with uow.read() as conn:
                 if state.book is None:
                     await _rebuild(state, conn)
-                elif await _update(state, conn):
-                    state.fingerprint = now
-            if state.book is not None and state.fingerprint is not None:
-                return state.book, state.last_entry
-        raise RuntimeError("members keep joining faster than their salts are written")
+                else:
+                    await _update(state, conn)
+            state.fingerprint = now
+        assert state.book is not None
+        return state.book, state.last_entry
 
 
 async def chain_position(conn: AsyncConnection) -> ChainPosition:
@@ -152,7 +156,14 @@ async def member_proof(uow: AbstractUnitOfWork, books: ProofBooks, member_id: st
     member_id = check_member_id(member_id)
     book, last_entry = await current_book(uow, books)
     if member_id not in book.members:
-        raise no_member(member_id)
+        async with uow.read() as conn:
+            known = await find_member(conn, member_id)
+        if known is None:
+            raise no_member(member_id)
+        books.fingerprint = None  # joined while the tree was being brought up to date
+        book, last_entry = await current_book(uow, books)
+        if member_id not in book.members:  # pragma: no cover - salted and added just above
+            raise no_member(member_id)
     async with uow.read() as conn:
         position = await chain_position(conn)
     return MemberProof(book.document(member_id), book.root, last_entry, position)

@@ -6,13 +6,14 @@ member whose row or ledger entry was changed by hand."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from cli.main import main
 from loyalty.db.ledger import ledger_entries, members
@@ -22,6 +23,7 @@ from loyalty.services.api_keys import create_key
 from tests.integration._rules_client import Api, member_jwt, running_api
 from verifier import loyalty_verify
 
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 PROOF = """query($m: String!) { memberProof(memberId: $m) {
   version hash memberId salt slot
   leaf { commitment address balance debt }
@@ -168,3 +170,18 @@ async def test_a_member_without_a_salt_gets_one_and_audit_names_one_missing(
     assert loyalty_verify.check(proof, proof["root"]["hash"]).balance == POINTS["m-5"]
     code, report = audit(api, monkeypatch, capsys)
     assert code == 0, report
+    assert report["root"] == proof["root"]["hash"]  # the new salt is in the served tree too
+    assert proof["root"]["hash"] == (await proof_of(api, "m-1"))["root"]["hash"]
+
+
+async def test_a_member_who_joins_unsalted_after_the_build_is_found(api: Api) -> None:
+    first = await proof_of(api, "m-1")
+    with api.runtime.engine.begin() as conn:  # a member row written without a salt
+        conn.execute(
+            insert(members).values(member_id="late", adjusted=0, created_at=NOW, updated_at=NOW)
+        )
+    late = await proof_of(api, "late")
+    assert loyalty_verify.check(late, late["root"]["hash"]).balance == 0
+    assert late["root"]["hash"] != first["root"]["hash"] and late["root"]["hash"] == rebuilt_root(
+        api
+    )
