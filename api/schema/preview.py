@@ -7,7 +7,6 @@ from datetime import datetime
 
 import strawberry
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from api.auth import Role, require_member_or_admin
@@ -21,15 +20,15 @@ from loyalty.domain.campaigns import (
     CampaignOutcome,
     CampaignStatus,
     apply_campaigns,
-    time_zone,
 )
 from loyalty.domain.errors import UnknownTier
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
 from loyalty.domain.rules import is_plain_id
 from loyalty.services.campaigns import campaigns_with_status
+from loyalty.services.earning_config import earning_config
+from loyalty.services.limits import Owner, OwnerKind, preview_cut
 from loyalty.services.members import find_member
-from loyalty.services.program import get_program
 from loyalty.services.rules import matching_rules
 from loyalty.services.tiers import current_tier_id
 
@@ -73,6 +72,9 @@ class PreviewAward:
     tier_id: strawberry.ID | None = strawberry.field(
         description="The tier whose config applied (null: the base config)."
     )
+    limit_reason: str | None = strawberry.field(
+        description="Why the rule's limits or budget would cut the award, and what is left."
+    )
 
     @strawberry.field(description="The rule that would award these points.")
     async def rule(self, info: Info[Context, None]) -> EarningRule | None:
@@ -80,13 +82,16 @@ class PreviewAward:
         return None if found is None else EarningRule.from_row(found)
 
     @classmethod
-    def from_row(cls, award: Award) -> PreviewAward:
+    def from_row(
+        cls, award: Award, *, points: int | None = None, limit_reason: str | None = None
+    ) -> PreviewAward:
         return cls(
             rule_id=strawberry.ID(award.rule_id),
             rule_revision=Long(award.rule_revision),
-            points=BigInt(award.points),
+            points=BigInt(award.points if points is None else points),
             reason=award.reason,
             tier_id=None if award.tier_id is None else strawberry.ID(award.tier_id),
+            limit_reason=limit_reason,
         )
 
 
@@ -103,18 +108,24 @@ class PreviewCampaign:
         description="How the extra is worked out, or why it does not apply (window closed, "
         "condition unmet, outdone or excluded by another campaign, not ACTIVE)."
     )
+    limit_reason: str | None = strawberry.field(
+        description="Why the campaign's limits or budget would cut its extra, and what is left."
+    )
 
     @classmethod
-    def from_outcome(cls, o: CampaignOutcome) -> PreviewCampaign:
+    def from_outcome(
+        cls, o: CampaignOutcome, *, points: int, limit_reason: str | None
+    ) -> PreviewCampaign:
         return cls(
             campaign_id=strawberry.ID(o.campaign_id),
             campaign_revision=Long(o.campaign_revision),
             title=o.title,
             combination=o.combination.value,
             priority=o.priority,
-            points=BigInt(o.points),
-            applied=o.applied and o.points > 0,
+            points=BigInt(points),
+            applied=o.applied and points > 0,
             reason=o.reason,
+            limit_reason=limit_reason,
         )
 
 
@@ -174,8 +185,9 @@ class PreviewQuery:
                 raise UnknownTier(
                     f"unknown tier id {tier_id[:36]!r}: use an existing tier's id", field="tierId"
                 )
-            if tier_id is None and member_id is not None:
-                tier_id = await _members_tier(conn, member_id)
+            member = None if member_id is None else await find_member(conn, member_id)
+            if tier_id is None and member is not None:
+                tier_id = await current_tier_id(conn, member.pk)
             rules = await matching_rules(
                 conn,
                 trigger_app_id=domain_activity.trigger_app_id,
@@ -184,33 +196,52 @@ class PreviewQuery:
             campaigns = await campaigns_with_status(
                 conn, (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
             )
-            zone = time_zone((await get_program(conn)).time_zone)
-        awards = awards_for(rules, domain_activity, tier_id=tier_id, currency=currency)
+            config = await earning_config(conn)
+            at = activity.occurred_at or info.context.runtime.clock.now()
+
+            async def limited(owner: Owner, points: int) -> tuple[int, str | None]:
+                limits = config.limits.get(owner)
+                if limits is None or points == 0:
+                    return points, None
+                cut = await preview_cut(
+                    conn,
+                    owner,
+                    limits,
+                    member_pk=member.pk if member else None,
+                    requested=points,
+                    now=at,
+                    zone=config.zone,
+                )
+                return cut.points, cut.reason
+
+            awards = awards_for(rules, domain_activity, tier_id=tier_id, currency=currency)
+            previewed = []
+            for award in awards:
+                points, why = await limited((OwnerKind.RULE, award.rule_id), award.points)
+                previewed.append(PreviewAward.from_row(award, points=points, limit_reason=why))
+            rule_points = sum(int(p.points) for p in previewed)
+            facts = CampaignActivity(
+                activity_type=domain_activity.activity_type,
+                trigger_app_id=domain_activity.trigger_app_id,
+                amount=None if activity.amount is None else activity.amount.value,
+                tier_id=tier_id,
+                at=at,
+                rule_points=rule_points,
+                rules_matched=len(rules),
+            )
+            result = apply_campaigns(campaigns, facts, zone=config.zone)
+            explained = []
+            for o in result.outcomes:
+                points, why = await limited((OwnerKind.CAMPAIGN, o.campaign_id), o.points)
+                explained.append(PreviewCampaign.from_outcome(o, points=points, limit_reason=why))
         for rule in rules:
             info.context.loaders.earning_rule.prime(rule.id, rule)
-        rule_points = sum(a.points for a in awards)
-        facts = CampaignActivity(
-            activity_type=domain_activity.activity_type,
-            trigger_app_id=domain_activity.trigger_app_id,
-            amount=None if activity.amount is None else activity.amount.value,
-            tier_id=tier_id,
-            at=activity.occurred_at or info.context.runtime.clock.now(),
-            rule_points=rule_points,
-            rules_matched=len(rules),
-        )
-        result = apply_campaigns(campaigns, facts, zone=zone)
+        campaign_points = sum(int(c.points) for c in explained if c.applied)
         return EarningPreview(
             currency=currency,
-            total_points=BigInt(rule_points + result.extra_points),
-            awards=[PreviewAward.from_row(a) for a in awards],
+            total_points=BigInt(rule_points + campaign_points),
+            awards=previewed,
             rule_points=BigInt(rule_points),
-            campaign_points=BigInt(result.extra_points),
-            campaigns=[PreviewCampaign.from_outcome(o) for o in result.outcomes],
+            campaign_points=BigInt(campaign_points),
+            campaigns=explained,
         )
-
-
-async def _members_tier(conn: AsyncConnection, member_id: str) -> str | None:
-    """The member's current tier, so the preview shows what they would earn now (an unknown
-    member has none yet and earns at the base config, like a first activity would)."""
-    member = await find_member(conn, member_id)
-    return None if member is None else await current_tier_id(conn, member.pk)

@@ -233,6 +233,36 @@ async def take(
     return cut
 
 
+async def preview_cut(
+    conn: AsyncConnection,
+    owner: Owner,
+    limits: Limits,
+    *,
+    member_pk: int | None,
+    requested: int,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Cut:
+    """What `take` would grant now, read without locking or writing (previewEarning)."""
+    caps: list[CapState] = []
+    if limits.per_member is not None:
+        since, _ = limits.per_member.period.bounds(now, zone)
+        used = 0 if member_pk is None else await member_used(conn, owner, member_pk, since=since)
+        caps.append(member_cap(limits.per_member, used))
+    if limits.budget is not None:
+        usage = await budget_used(conn, owner)
+        keys = budget_keys(limits.budget, now, zone)
+        period_key = next((k for k in keys if k != TOTAL_KEY), None)
+        caps.extend(
+            budget_caps(
+                limits.budget,
+                used_in_period=usage.get(period_key, 0) if period_key else 0,
+                used_in_total=usage.get(TOTAL_KEY, 0),
+            )
+        )
+    return cut_award(requested, caps)
+
+
 async def give_back(
     conn: AsyncConnection,
     owner: Owner,

@@ -175,3 +175,48 @@ async def test_limits_are_checked_and_admin_only(api: Api) -> None:
     cleared = await api.ok(SET, {"r": rule, "l": None})
     assert cleared["setEarningLimits"] is None
     assert (await api.ok(GET, {"r": rule}))["earningLimits"] is None
+
+
+PREVIEW = """query($a: ActivityInput!) { previewEarning(activity: $a) {
+  totalPoints rulePoints campaignPoints
+  awards { points limitReason }
+  campaigns { points applied limitReason } } }"""
+
+
+async def test_preview_shows_what_the_limits_leave_and_writes_nothing(api: Api) -> None:
+    rule = await fixed_rule(api, 40)
+    limits = {"perMember": {"points": 100, "period": "YEAR"}, "budget": {"total": 1000}}
+    await api.ok(SET, {"r": rule, "l": limits})
+    campaign = {
+        "title": "Review bonus",
+        "window": {"startsAt": "2026-01-01T00:00:00Z"},
+        "effect": {"bonusPoints": 50},
+        "status": "ACTIVE",
+    }
+    campaign_id = (await api.ok(CREATE_CAMPAIGN, {"c": campaign}))["createCampaign"]["id"]
+    await api.ok(SET, {"c": campaign_id, "l": {"budget": {"total": 60}}})
+    for i in range(2):
+        await api.ok(RECORD, {"i": review(f"p{i}", "ann")})  # 80 of ann's 100; 60 of 60 bonus
+    activity = {"activityType": "reviews/ReviewPosted", "triggerAppId": "reviews"}
+    ann = (await api.ok(PREVIEW, {"a": {**activity, "memberId": "ann"}}))["previewEarning"]
+    assert ann["awards"] == [
+        {
+            "points": "20",
+            "limitReason": "cut from 40 to 20 points: 100 points per member per year "
+            "(80 used, leaves 20)",
+        }
+    ]
+    assert ann["campaigns"] == [
+        {
+            "points": "0",
+            "applied": False,
+            "limitReason": "cut from 50 to 0 points: a total budget of 60 points "
+            "(60 used, reached)",
+        }
+    ]
+    assert (ann["rulePoints"], ann["campaignPoints"], ann["totalPoints"]) == ("20", "0", "20")
+    bob = (await api.ok(PREVIEW, {"a": {**activity, "memberId": "bob"}}))["previewEarning"]
+    assert bob["awards"] == [{"points": "40", "limitReason": None}]
+    before = await earned(api)
+    await api.ok(PREVIEW, {"a": {**activity, "memberId": "ann"}})
+    assert await earned(api) == before == 80 + 60
