@@ -97,14 +97,22 @@ def _unsettled(conn: Any) -> tuple[dict[str, int], set[str]]:
 
 def audit_proofs(engine: Engine) -> ProofsReport:
     report = ProofsReport()
-    with engine.connect() as conn, conn.begin():
-        rows = conn.execute(book_rows()).all()
-        sums = _entry_sums(conn)
-        net, in_flight = _unsettled(conn)
-        indexed = {
-            a.lower(): int(b)
-            for a, b in conn.execute(select(balances.c.address, balances.c.balance))
-        }
+    with engine.connect() as conn:
+        # One snapshot for every read below, so that a ledger written meanwhile cannot show up
+        # as a mismatch: REPEATABLE READ on PostgreSQL; on SQLite an explicit BEGIN (pysqlite
+        # opens no transaction for reads), whose first read fixes the WAL snapshot.
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN")
+            rows = conn.execute(book_rows()).all()
+            sums = _entry_sums(conn)
+            net, in_flight = _unsettled(conn)
+            indexed = {
+                a.lower(): int(b)
+                for a, b in conn.execute(select(balances.c.address, balances.c.balance))
+            }
     report.members = len(rows)
     report.last_entry = rows[0].last_entry if rows else None
     report.ledger_balance = sum(delta for delta, _ in sums.values())
