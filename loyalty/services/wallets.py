@@ -14,14 +14,17 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import members, wallet_challenges, wallet_links
 from loyalty.db.outbox import BURN, MINT
 from loyalty.db.times import utc
 from loyalty.domain.errors import Conflict, InvalidInput
+from loyalty.domain.ledger import NotHeldOnChain
 from loyalty.domain.members import Member
 from loyalty.services.ledger import queue_chain_request
 from loyalty.services.members import get_member
+from loyalty.services.spendable import holding_of
 from loyalty.services.uow import AbstractUnitOfWork
 
 CHALLENGE_TTL = timedelta(minutes=10)
@@ -68,6 +71,21 @@ def signer_of(message: str, signature: str) -> str | None:
         ).lower()
     except Exception:  # malformed r/s/v: not a signature of anything
         return None
+
+
+async def _check_old_wallet_covers(conn: AsyncConnection, member: Member, amount: int) -> None:
+    """Moving from a wallet of the member's own burns there: never more than it covers (points
+    sent away from it reach the ledger once final, while it is still the linked one)."""
+    holding = await holding_of(conn, member)
+    if holding is None or holding.covers >= amount:
+        return
+    raise NotHeldOnChain(
+        f"the linked wallet {holding.address} holds {holding.indexed} on chain with "
+        f"{holding.burning} being burned, but the balance to move is {amount}: transfers out of "
+        "it become ledger entries once final (or a mint to it is not indexed yet); link the new "
+        "wallet after that",
+        field="address",
+    )
 
 
 async def issue_challenge(uow: AbstractUnitOfWork, member_id: str) -> Challenge:
@@ -133,6 +151,7 @@ async def link_wallet(
                 raise InvalidInput("this challenge was used already", field="signature")
             amount = member.totals.balance
             source = member.receiving_address
+            await _check_old_wallet_covers(conn, member, amount)
             if amount > 0:
                 # Burn first, then mint: the minter sends one member's requests in id order.
                 for kind, where in ((BURN, source), (MINT, address)):

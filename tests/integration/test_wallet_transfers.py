@@ -282,3 +282,23 @@ async def test_a_transfer_into_a_linked_wallet_credits_the_member_once(
         assert (await conn.execute(select(func.count()).select_from(chain_requests))).scalar() == 6
     # ann can spend what she received (it is at her wallet).
     await redeem_reward(uow_for(world.engine), "m1", await world.reward(55), "r-55")
+
+
+async def test_a_new_wallet_is_linked_only_once_the_old_one_covers_the_balance(
+    world: World,
+) -> None:
+    await record(world.engine, purchase("p1", value="100"))
+    world.settle()
+    await world.link("m1")
+    world.settle()
+    world.transfer(AWAY, 40)
+    await world.index()  # indexed, not final: the ledger still says 100, the wallet holds 60
+    with pytest.raises(NotHeldOnChain, match="holds 60 on chain"):
+        await world.link("m1", BOB_WALLET)  # would burn 100 where 60 are
+    await world.index(final=True)  # TRANSFER_OUT posted: 60 on both sides
+    await world.link("m1", BOB_WALLET)
+    world.settle()
+    await world.index(final=True)
+    assert world.balance_of(BOB_WALLET.address) == 60 == await world.balance("m1")
+    assert world.balance_of(WALLET.address) == 0
+    assert world.audit().findings == []
