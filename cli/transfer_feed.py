@@ -33,8 +33,13 @@ class TransferFeed:
         self.new_uow = unit_of_work_factory(self.engine)
 
     def __call__(self, _step: Any = None) -> None:
-        """Posts every final block not read yet (an Indexer's after_step)."""
-        asyncio.run_coroutine_threadsafe(self.catch_up(), self.loop).result()
+        """Posts every final block not read yet (an Indexer's after_step). A failure is logged
+        and tried again after the next step (the checkpoint did not move): the index, which
+        caps what linked wallets can spend, keeps following the chain meanwhile."""
+        try:
+            asyncio.run_coroutine_threadsafe(self.catch_up(), self.loop).result()
+        except Exception:
+            log.exception("posting on-chain transfers to the ledger failed; retrying next step")
 
     async def catch_up(self) -> int:
         """Posts every final block not read yet; returns how many entries were posted."""
