@@ -35,13 +35,20 @@ class Reads:
     """One request's reads: a single connection, taken by one user at a time (an AsyncConnection
     runs one statement at a time, and sibling fields resolve concurrently), and the loaders.
 
-    The connection is in autocommit: every statement sees what is committed when it runs (as in
-    READ COMMITTED, PostgreSQL's default, which the reads had before), and no transaction stays
-    open while the request waits. Reads never write."""
+    Every statement of the request reads one snapshot: the connection is in autocommit (so no
+    transaction is left to SQLAlchemy or the driver) and the reads open a read-only transaction
+    of their own at the first statement (PostgreSQL: REPEATABLE READ READ ONLY; SQLite: a
+    deferred BEGIN, whose read transaction in WAL mode sees one moment until it ends). So an
+    account's balance, pending and onchain, read by different loaders, come from one moment
+    (docs/program.md, "Balance, pending and onchain"). `forget()` (after a mutation's write)
+    ends the snapshot: the next read starts a new one that sees the write. The transaction
+    ends with the request (or the subscription event). Reads never write."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None
+        self._snapshot = False  # a read transaction is open on _conn
+        self._stale = False  # forget() asked for a new snapshot
         self._lock = asyncio.Lock()
         self.loaders: Loaders = make_loaders(self.connection)
 
@@ -58,17 +65,48 @@ class Reads:
                     await conn.close()
                     raise
                 self._conn = conn
-            yield self._conn
+            if self._stale and self._snapshot:
+                await self._end(self._conn)
+            self._stale = False
+            if not self._snapshot:
+                await self._conn.exec_driver_sql(_begin_snapshot(self._conn))
+                self._snapshot = True
+            try:
+                yield self._conn
+            except Exception:
+                # A failed statement aborts PostgreSQL's transaction: the next block reads a
+                # new snapshot rather than failing too.
+                with contextlib.suppress(Exception):
+                    await self._end(self._conn)
+                raise
+
+    async def _end(self, conn: AsyncConnection) -> None:
+        self._snapshot = False
+        await conn.exec_driver_sql("ROLLBACK")  # read only: nothing to commit
 
     def forget(self) -> None:
-        """Drops what the loaders hold, after a write (each root field of a mutation)."""
+        """Drops what the loaders hold and the snapshot they read, after a write (each root
+        field of a mutation): what is read next sees the write."""
         self.loaders = make_loaders(self.connection)
+        self._stale = True
 
     async def aclose(self) -> None:
         async with self._lock:
             conn, self._conn = self._conn, None
-            if conn is not None:
+            if conn is None:
+                return
+            try:
+                if self._snapshot:
+                    await self._end(conn)
+            finally:
+                self._snapshot = False
                 await conn.close()
+
+
+def _begin_snapshot(conn: AsyncConnection) -> str:
+    if conn.dialect.name == "postgresql":
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    return "BEGIN"  # SQLite: deferred; the snapshot is taken at the first read
 
 
 # The reads of the subscription event being resolved (set by Context.event_reads in the task

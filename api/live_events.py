@@ -290,3 +290,10 @@ async def _fingerprints(
         )
         for r in rows
     }
+
+
+async def account_fingerprint(conn: AsyncConnection, member_id: str) -> tuple[Any, ...] | None:
+    """What the hub compares for a member's account (None: no such member), read on `conn`:
+    the subscription reads it in the snapshot it reads the account in, so an update that
+    already showed a change is not sent again when the hub reports that change."""
+    return (await _fingerprints(conn, [member_id])).get(member_id)

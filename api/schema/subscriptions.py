@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.auth import require_member_or_admin
 from api.context import Context
 from api.errors import ApiError
-from api.live_events import Hub, Overflow
+from api.live_events import Hub, Overflow, account_fingerprint
 from api.schema.accounts import LoyaltyAccount, load_account
 from api.schema.chain import TokenTransfer, _address
 from api.schema.scalars import BigInt, Long
@@ -42,11 +42,21 @@ class Subscription:
     ) -> AsyncGenerator[LoyaltyAccount, None]:
         require_member_or_admin(info.context.principal, member_id)
         check_member_id(member_id)
+        sent: tuple[object, ...] | None = None  # the fingerprint of the last update sent
         async with _hub(info).account_changes(member_id) as changes:
             while True:
                 await changes.get()
-                # One read connection per event, given back once the event is sent.
+                # One read connection per event, given back once the event is sent; the
+                # fingerprint and every field of the account read one snapshot of it (the
+                # event's reads are one read transaction, api.context.Reads).
                 async with info.context.event_reads():
+                    async with info.context.connection() as conn:
+                        now = await account_fingerprint(conn, member_id)
+                    if now is not None and now == sent:
+                        # A change an update sent already showed (it was read after the
+                        # change, before the hub saw it): nothing new to send.
+                        continue
+                    sent = now
                     yield await load_account(info, member_id)
 
     @strawberry.subscription(
