@@ -84,6 +84,8 @@ async def post_transfers(
         for t in sorted(transfers, key=lambda t: (t.block_number, t.log_index)):
             if (after is not None and t.block_number <= after) or t.block_number > through_block:
                 continue
+            if t.from_address.lower() == t.to_address.lower():
+                continue  # to itself: the address holds what it held
             sides = (
                 ("out", EntryType.TRANSFER_OUT, t.from_address.lower(), -t.value),
                 ("in", EntryType.TRANSFER_IN, t.to_address.lower(), t.value),

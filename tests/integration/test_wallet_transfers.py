@@ -260,6 +260,7 @@ async def test_a_transfer_into_a_linked_wallet_credits_the_member_once(
     world.settle()
     ann, bob = WALLET.address.lower(), BOB_WALLET.address.lower()
     world.transfer(ann, 25, BOB_WALLET)  # bob sends ann 25 from his own wallet
+    world.transfer(ann, 5)  # ann sends 5 to herself: nothing moves, nothing is posted
     await world.index(final=True)
     assert await world.entries("m1", "TRANSFER_IN", "TRANSFER_OUT") == [("TRANSFER_IN", 25, 25)]
     assert await world.entries("m2", "TRANSFER_IN", "TRANSFER_OUT") == [("TRANSFER_OUT", -25, -25)]
