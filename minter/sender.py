@@ -11,12 +11,13 @@ from eth_account import Account
 from web3 import Web3
 
 from contracts.revert import DecodedError
+from loyalty.db.times import utc as _aware
 from minter.batching import batch_entries
 from minter.context import MinterContext, log
 from minter.fees import Fees, initial_fees
 from minter.node import Block, Reverted, SendOutcome
 from minter.refusals import Entry, SimulationUnclear, isolate
-from minter.store import SignedTx, _aware
+from minter.store import SignedTx
 from minter.tables import B_PENDING, B_SENT, T_BROADCAST, T_DROPPED, T_SIGNED
 
 

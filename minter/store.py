@@ -16,14 +16,15 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from loyalty.db.engine import is_postgres
 from loyalty.db.outbox import BATCHED, FINAL, PENDING, REFUSED, chain_requests
+from loyalty.db.times import utc as _aware  # SQLite hands back naive datetimes: all UTC
 from minter.batching import (
     PlannedBatch,
     Request,
-    batch_entries,
     derive_batch_id,
     is_ready,
     plan_batches,
 )
+from minter.refusals_store import refuse, unmined_addresses
 from minter.tables import (
     B_FINAL,
     B_INCLUDED,
@@ -54,11 +55,6 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything here is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 @dataclass(frozen=True)
 class SignedTx:
     batch_pk: int
@@ -79,7 +75,7 @@ class MinterStore:
         self.chain_id = chain_id
         self.token = token_address.lower()
         self.sender = sender.lower()
-        self._postgres = is_postgres(engine.url.render_as_string(hide_password=False))
+        self.postgres = is_postgres(engine.url.render_as_string(hide_password=False))
 
     # --- forming batches -------------------------------------------------------------------
 
@@ -100,7 +96,7 @@ class MinterStore:
             .order_by(chain_requests.c.id)
             .limit(limit)
         )
-        if self._postgres:
+        if self.postgres:
             query = query.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
@@ -231,21 +227,8 @@ class MinterStore:
         return and_(minter_txs.c.chain_id == self.chain_id, minter_txs.c.sender == self.sender)
 
     def unmined_addresses(self, except_batch: int) -> set[str]:
-        """Addresses with requests in another batch not yet mined (waiting or in flight): a
-        simulation at the latest block does not see what that batch will do to them."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(chain_requests.c.address)
-                .join(mint_batches, mint_batches.c.id == chain_requests.c.batch_id)
-                .where(
-                    mint_batches.c.status.in_((B_PENDING, B_SENT)),
-                    mint_batches.c.id != except_batch,
-                    mint_batches.c.chain_id == self.chain_id,
-                    mint_batches.c.token_address == self.token,
-                )
-                .distinct()
-            ).all()
-        return {r.address.lower() for r in rows}
+        """See minter.refusals_store.unmined_addresses."""
+        return unmined_addresses(self.engine, self.token, self.chain_id, except_batch)
 
     def max_batch_nonce(self, batch_pk: int) -> int | None:
         """The highest nonce any transaction of the batch was signed for."""
@@ -375,95 +358,10 @@ class MinterStore:
             )
 
     def refuse(self, pk: int, refused: dict[str, str], now: dt.datetime) -> int | None:
-        """Takes the requests of the `refused` addresses (address → the token's reason) out of
-        the PENDING batch `pk`, in one transaction: they go into a new REFUSED batch (never sent;
-        each request REFUSED with its reason), and `pk` keeps the rest, its recipients and total
-        recomputed, to be sent at once. When every address of `pk` is refused, `pk` itself becomes
-        REFUSED. Returns the REFUSED batch's row id; None when `pk` is no longer PENDING.
-
-        The caller makes sure no transaction of `pk` can still land (its batch id never did, and
-        every nonce it was signed for is used), so the new contents are the only ones."""
-        query = select(mint_batches).where(mint_batches.c.id == pk)
-        if self._postgres:
-            query = query.with_for_update()
-        with self.engine.begin() as conn:
-            batch = conn.execute(query).one()
-            if batch.status != B_PENDING:
-                return None
-            rows = conn.execute(
-                select(chain_requests)
-                .where(chain_requests.c.batch_id == pk)
-                .order_by(chain_requests.c.id)
-            ).all()
-            requests = [
-                Request(r.id, r.kind, r.address.lower(), int(r.amount), _aware(r.created_at))
-                for r in rows
-            ]
-            out = [r for r in requests if r.address in refused]
-            rest = [r for r in requests if r.address not in refused]
-            if not out:
-                return None
-            summary = "; ".join(f"{a}: {refused[a]}" for a in dict.fromkeys(r.address for r in out))
-            if rest:
-                entries = batch_entries(batch.kind, out)
-                target = conn.execute(
-                    insert(mint_batches)
-                    .values(
-                        chain_id=self.chain_id,
-                        token_address=self.token,
-                        kind=batch.kind,
-                        status=B_REFUSED,
-                        recipients=len(entries),
-                        total=sum(n for _, n in entries),
-                        attempts=0,
-                        reorgs=0,
-                        last_error=f"refused by the token, taken out of batch {pk}: {summary}",
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(mint_batches.c.id)
-                ).scalar_one()
-                conn.execute(
-                    update(mint_batches)
-                    .where(mint_batches.c.id == target)
-                    .values(batch_id=derive_batch_id(self.chain_id, self.token, target))
-                )
-                kept = batch_entries(batch.kind, rest)
-                conn.execute(
-                    update(mint_batches)
-                    .where(mint_batches.c.id == pk)
-                    .values(
-                        recipients=len(kept),
-                        total=sum(n for _, n in kept),
-                        last_error=None,
-                        retry_at=None,
-                        updated_at=now,
-                    )
-                )
-            else:
-                target = pk
-                conn.execute(
-                    update(mint_batches)
-                    .where(mint_batches.c.id == pk)
-                    .values(
-                        status=B_REFUSED,
-                        last_error=f"refused by the token: {summary}",
-                        retry_at=None,
-                        updated_at=now,
-                    )
-                )
-            for address in dict.fromkeys(r.address for r in out):
-                conn.execute(
-                    update(chain_requests)
-                    .where(chain_requests.c.id.in_([r.id for r in out if r.address == address]))
-                    .values(
-                        batch_id=target,
-                        status=REFUSED,
-                        last_error=f"refused by the token: {refused[address]}",
-                        updated_at=now,
-                    )
-                )
-        return int(target)
+        """See minter.refusals_store.refuse: the refused addresses' requests leave batch `pk`."""
+        return refuse(
+            self.engine, self.token, self.chain_id, pk, refused, now, postgres=self.postgres
+        )
 
     def reorged_out(self, pk: int, now: dt.datetime, message: str) -> None:
         """The batch's block left the canonical chain: back to PENDING to be sent again (with

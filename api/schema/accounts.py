@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -17,6 +16,7 @@ from strawberry.types import Info
 from api.auth import Principal, Role, require_admin, require_member_or_admin
 from api.context import Context
 from api.errors import Forbidden, Unauthenticated
+from api.schema.minting import RefusedChainRequest
 from api.schema.pagination import PageInfo
 from api.schema.scalars import Long
 from api.schema.tiers import Tier
@@ -26,9 +26,7 @@ from loyalty.services import members as svc
 from loyalty.services.adjustments import AdjustInput, adjust_points
 from loyalty.services.spendable import spendable_points
 from loyalty.services.wallets import issue_challenge, link_wallet
-
-if TYPE_CHECKING:
-    from api.schema.minting import RefusedChainRequest
+from minter.status import refused_points, refused_requests
 
 
 def custody(info: Info[Context, None]) -> Custody:
@@ -144,8 +142,6 @@ class Points:
         )
     )
     async def refused(self, info: Info[Context, None]) -> Long:
-        from minter.status import refused_points
-
         async with info.context.connection() as conn:
             return Long(await refused_points(conn, self.member_id))
 
@@ -215,12 +211,7 @@ class LoyaltyAccount:
             "decoded reason; `points.refused` is their signed sum."
         )
     )
-    async def refused_chain_requests(
-        self, info: Info[Context, None]
-    ) -> list[Annotated[RefusedChainRequest, strawberry.lazy("api.schema.minting")]]:
-        from api.schema.minting import RefusedChainRequest
-        from minter.status import refused_requests
-
+    async def refused_chain_requests(self, info: Info[Context, None]) -> list[RefusedChainRequest]:
         async with info.context.connection() as conn:
             rows = await refused_requests(conn, member_id=self.member_id)
         return [RefusedChainRequest.of(r) for r in rows]
