@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -73,9 +74,9 @@ class Reads:
                 self._snapshot = True
             try:
                 yield self._conn
-            except Exception:
+            except DBAPIError:
                 # A failed statement aborts PostgreSQL's transaction: the next block reads a
-                # new snapshot rather than failing too.
+                # new snapshot rather than failing too. (Other errors keep the snapshot.)
                 with contextlib.suppress(Exception):
                     await self._end(self._conn)
                 raise

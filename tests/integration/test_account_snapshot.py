@@ -196,3 +196,33 @@ async def test_account_updated_sends_each_change_once(
     finally:
         await updates.aclose()
     assert hub.subscribers == 0
+
+
+async def test_forget_starts_a_new_snapshot_and_a_failed_statement_does_not_poison_the_next(
+    rt: Runtime,
+) -> None:
+    """A mutation's result sees its write (FreshReads calls forget()); a statement that fails
+    (PostgreSQL then refuses every statement of its transaction) leaves later reads working."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from api.context import Reads
+
+    count = text("SELECT count(*) FROM ledger_entries")
+    reads = Reads(rt.async_engine)
+    try:
+        async with reads.connection() as conn:
+            before = await conn.scalar(count)
+        await adjust(rt, "x", 5)
+        async with reads.connection() as conn:
+            assert await conn.scalar(count) == before  # the same snapshot
+        reads.forget()
+        async with reads.connection() as conn:
+            assert await conn.scalar(count) == before + 1  # a new one, after the write
+        with pytest.raises(DBAPIError):
+            async with reads.connection() as conn:
+                await conn.execute(text("SELECT no_such_column FROM members"))
+        async with reads.connection() as conn:
+            assert await conn.scalar(count) == before + 1
+    finally:
+        await reads.aclose()
