@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import api.dataloaders
@@ -26,7 +28,7 @@ import api.live_events
 from api.app import create_app
 from api.auth import Principal, Role
 from api.config import ApiConfig
-from api.context import Context
+from api.context import Context, Reads
 from api.live_events import Feed, Hub
 from api.schema import build_schema
 from loyalty.custody import custody_for
@@ -203,11 +205,6 @@ async def test_forget_starts_a_new_snapshot_and_a_failed_statement_does_not_pois
 ) -> None:
     """A mutation's result sees its write (FreshReads calls forget()); a statement that fails
     (PostgreSQL then refuses every statement of its transaction) leaves later reads working."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
-    from api.context import Reads
-
     count = text("SELECT count(*) FROM ledger_entries")
     reads = Reads(rt.async_engine)
     try:
