@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty.settings import Settings
 
+CLI_ACTOR_NAME = "loyalty keys (CLI)"  # the audit log's actor of what `loyalty keys` changes
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -22,10 +24,11 @@ def _engine(settings: Settings) -> Engine:
 
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.services.api_keys import create_key
+    from loyalty.services.audit import Actor, acting_as  # here: `loyalty --help` stays fast
 
     engine = _engine(settings)
     try:
-        with engine.begin() as conn:
+        with engine.begin() as conn, acting_as(Actor(None, CLI_ACTOR_NAME)):
             key, record = create_key(conn, role=args.role, name=args.name or "")
     finally:
         engine.dispose()
@@ -57,10 +60,11 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
 
 def _revoke(args: argparse.Namespace, settings: Settings) -> int:
     from loyalty.services.api_keys import revoke_key
+    from loyalty.services.audit import Actor, acting_as  # here: `loyalty --help` stays fast
 
     engine = _engine(settings)
     try:
-        with engine.begin() as conn:
+        with engine.begin() as conn, acting_as(Actor(None, CLI_ACTOR_NAME)):
             revoke_key(conn, args.id)
     finally:
         engine.dispose()

@@ -427,6 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.keys import register as register_keys
 
     register_keys(sub)
+
+    from cli.audit_log import register as register_audit_log
+
+    register_audit_log(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
 from api.schema.analytics import AnalyticsQuery
+from api.schema.audit_log import AuditActor, AuditLogQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery, LimitsMutation, LimitsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
@@ -55,6 +56,7 @@ class Query(
     MemberListQuery,
     ProofsQuery,
     LedgerListQuery,
+    AuditLogQuery,
 ):
     pass
 
@@ -92,6 +94,7 @@ def build_schema(config: ApiConfig) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
         OperationMetrics,
         WebSocketOperationReads,
+        AuditActor,
         *graphql_limits(),
         CheckInputs,  # after ValidationCache (see CheckInputs)
     ]

@@ -9,7 +9,7 @@ from typing import Any
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType, Totals, adjustment_to_balance, check_adjustment
-from loyalty.services import inbound
+from loyalty.services import audit, inbound
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import check_member_id, get_member
 from loyalty.services.uow import AbstractUnitOfWork
@@ -111,4 +111,18 @@ async def adjust_points(uow: AbstractUnitOfWork, inp: AdjustInput) -> AdjustOutc
             entry_id = entry.id if entry else None
         outcome = AdjustOutcome(claim.id, member.member_id, entry_id, points, member.totals.balance)
         await inbound.answer(conn, claim.id, outcome.to_json(), member_pk=member.pk)
+        await audit.changed(
+            uow,
+            "adjustment",
+            member.member_id,
+            "adjust",
+            {"balance": member.totals.balance - points},
+            {
+                "balance": member.totals.balance,
+                "points": points,
+                "reason": inp.reason,
+                "idempotencyKey": inp.idempotency_key,
+                "transactionId": entry_id,
+            },
+        )
     return outcome

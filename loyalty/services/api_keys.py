@@ -20,7 +20,9 @@ from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.rules import api_keys
+from loyalty.domain.audit import AdminChanged, snapshot
 from loyalty.domain.errors import InvalidInput, NotFound
+from loyalty.services import audit
 
 ROLES = ("admin", "auditor")
 PREFIX = "lk_"
@@ -67,6 +69,11 @@ def create_key(
             created_date=record.created_date,
         )
     )
+    audit.append_sync(
+        conn,
+        AdminChanged("api_key", key_id, "create", None, snapshot(record), record.created_date),
+        audit.current_actor(),
+    )
     return key, record
 
 
@@ -79,13 +86,24 @@ def list_keys(conn: Connection) -> list[ApiKey]:
 
 
 def revoke_key(conn: Connection, key_id: str, *, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    row = conn.execute(
+        select(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_date.is_(None))
+    ).first()
     result = conn.execute(
         api_keys.update()
         .where(api_keys.c.id == key_id, api_keys.c.revoked_date.is_(None))
-        .values(revoked_date=now or datetime.now(UTC))
+        .values(revoked_date=now)
     )
-    if result.rowcount != 1:
+    if row is None or result.rowcount != 1:
         raise NotFound(f"no live API key with id {key_id!r} (see `loyalty keys list`)")
+    before = ApiKey(row.id, row.name, row.role, row.created_date, revoked=False)
+    after = ApiKey(row.id, row.name, row.role, row.created_date, revoked=True)
+    audit.append_sync(
+        conn,
+        AdminChanged("api_key", key_id, "revoke", snapshot(before), snapshot(after), now),
+        audit.current_actor(),
+    )
 
 
 def has_live_admin_key(conn: Connection) -> bool:

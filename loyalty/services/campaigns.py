@@ -41,6 +41,7 @@ from loyalty.domain.campaigns import (
 )
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound, RevisionMismatch
 from loyalty.domain.rules import is_plain_id
+from loyalty.services import audit
 from loyalty.services.rules import page_size
 from loyalty.services.tiers import check_tier_ids
 from loyalty.services.uow import AbstractUnitOfWork
@@ -275,6 +276,7 @@ async def create_campaign(
             )
         except IntegrityError as exc:
             raise _integrity(exc, c) from None
+        await audit.changed(uow, "campaign", c.id, "create", None, c)
         return c
 
 
@@ -309,6 +311,7 @@ async def update_campaign(
             raise _integrity(exc, c) from None
         if result.rowcount != 1:
             raise _lost_race(campaign_id)
+        await audit.changed(uow, "campaign", campaign_id, "update", current, c)
         return c
 
 
@@ -331,6 +334,7 @@ async def delete_campaign(
         )
         if result.rowcount != 1:
             raise _lost_race(campaign_id)
+        await audit.changed(uow, "campaign", campaign_id, "delete", current, None)
         return current
 
 

@@ -3,6 +3,7 @@
     EntryPosted  → the member's tier recomputed (a change publishes TierChanged),
                    then the entry's notification queued (with the tier it left)
     TierChanged  → the tier change's notification queued
+    AdminChanged → the admin audit log's entry appended (loyalty.services.audit)
 
 Nothing here is called by the use cases: they publish events, and `registry()` (built by the
 composition, loyalty.services.bootstrap) says who listens.
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from loyalty.domain.audit import AdminChanged
 from loyalty.domain.events import EntryPosted, InboundAccepted, TierChanged
 from loyalty.domain.tiers import Movement
-from loyalty.services import notifications, tiers
+from loyalty.services import audit, notifications, tiers
 from loyalty.services.uow import AbstractUnitOfWork, AfterCommit, Handler, Handlers
 
 
@@ -59,6 +61,7 @@ def registry(*, wake_inbox: Callable[[], None] | None = None) -> Handlers:
     in_transaction: dict[type, list[Handler]] = {
         EntryPosted: [recompute_tier, notify_entry],
         TierChanged: [notify_tier_change],
+        AdminChanged: [audit.record_change],
     }
     after_commit: dict[type, list[AfterCommit]] = {}
     if wake_inbox is not None:

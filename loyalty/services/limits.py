@@ -36,6 +36,7 @@ from loyalty.domain.limits import (
     cut_award,
     member_cap,
 )
+from loyalty.services import audit
 from loyalty.services.campaigns import get_campaign
 from loyalty.services.rules import get_rule
 from loyalty.services.uow import AbstractUnitOfWork
@@ -99,6 +100,7 @@ async def set_limits(uow: AbstractUnitOfWork, owner: Owner, limits: Limits | Non
         else:
             await get_campaign(conn, owner[1])
         checked = None if limits is None or limits.is_empty else limits.validated()
+        before = await get_limits(conn, owner)
         where = and_(
             earning_limits.c.owner_kind == owner[0].value, earning_limits.c.owner_id == owner[1]
         )
@@ -118,6 +120,8 @@ async def set_limits(uow: AbstractUnitOfWork, owner: Owner, limits: Limits | Non
                     updated_date=uow.clock.now(),
                 )
             )
+        kind = "rule" if owner[0] is OwnerKind.RULE else "campaign"
+        await audit.changed(uow, kind, owner[1], "set_limits", before, checked)
         return checked
 
 

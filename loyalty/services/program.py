@@ -20,6 +20,7 @@ from loyalty.domain.program import Program
 from loyalty.domain.revisions import check_revision
 from loyalty.domain.templates import validate_template
 from loyalty.domain.tiers import validate_window
+from loyalty.services import audit
 from loyalty.services.uow import AbstractUnitOfWork
 
 __all__ = ["Program", "ProgramChanges", "get_program", "update_program"]
@@ -105,16 +106,18 @@ async def update_program(
         except webhook_targets.UnsafeTarget as exc:
             raise InvalidInput(str(exc), field="webhookUrl") from None
     async with uow:
-        new = await _update_program(
+        current, new = await _update_program(
             uow.conn, changes, revision=revision, now=now or uow.clock.now()
         )
+        await audit.changed(uow, "program", "1", "update", current, new)
         uow.cache.program = new
         return new
 
 
 async def _update_program(
     conn: AsyncConnection, changes: ProgramChanges, *, revision: int, now: datetime
-) -> Program:
+) -> tuple[Program, Program]:
+    """The settings before and after the change."""
     current = await get_program(conn, for_update=True)
     check_revision("the program settings", current.revision, revision, plural=True)
     new = replace(current, revision=current.revision + 1, updated_date=now)
@@ -161,4 +164,4 @@ async def _update_program(
             updated_date=new.updated_date,
         )
     )
-    return new
+    return current, new

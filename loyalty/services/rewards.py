@@ -25,6 +25,7 @@ from loyalty.domain.rewards import (
     new_reward,
     updated_reward,
 )
+from loyalty.services import audit
 from loyalty.services.tiers import check_tier_ids
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -115,6 +116,7 @@ async def create_reward(
             )
         )
         await _write_configs(conn, reward)
+        await audit.changed(uow, "reward", reward.id, "create", None, reward)
         return reward
 
 
@@ -139,15 +141,15 @@ async def update_reward(
 ) -> Reward:
     async with uow:
         conn = uow.conn
-        reward = updated_reward(
-            await _locked(conn, reward_id), changes, revision=revision, now=now or uow.clock.now()
-        )
+        current = await _locked(conn, reward_id)
+        reward = updated_reward(current, changes, revision=revision, now=now or uow.clock.now())
         await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
         await conn.execute(
             rewards.update().where(rewards.c.id == reward.id).values(**_values(reward))
         )
         if changes.configs_by_tier is not None:
             await _write_configs(conn, reward)
+        await audit.changed(uow, "reward", reward.id, "update", current, reward)
         return reward
 
 
@@ -155,9 +157,11 @@ async def delete_reward(
     uow: AbstractUnitOfWork, reward_id: str, *, revision: int, now: datetime | None = None
 ) -> None:
     async with uow:
-        check_revision(await _locked(uow.conn, reward_id), revision)
+        current = await _locked(uow.conn, reward_id)
+        check_revision(current, revision)
         await uow.conn.execute(
             rewards.update()
             .where(rewards.c.id == reward_id)
             .values(deleted=True, active=False, updated_date=now or uow.clock.now())
         )
+        await audit.changed(uow, "reward", reward_id, "delete", current, None)

@@ -43,6 +43,7 @@ from loyalty.domain.rules import (
     new_rule,
     updated_rule,
 )
+from loyalty.services import audit
 from loyalty.services.tiers import check_tier_ids
 from loyalty.services.uow import AbstractUnitOfWork, UnitOfWorkError
 
@@ -313,6 +314,7 @@ async def create_rule(
             await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
         except IntegrityError as exc:
             raise _integrity(exc, rule) from None
+        await audit.changed(uow, "rule", rule.id, "create", None, rule)
         return rule
 
 
@@ -363,6 +365,7 @@ async def update_rule(
                 await conn.execute(earning_rule_configs.insert(), _config_rows(rule))
         except IntegrityError as exc:
             raise _integrity(exc, rule) from None
+        await audit.changed(uow, "rule", rule_id, "update", current, rule)
         return rule
 
 
@@ -392,6 +395,7 @@ async def delete_rule(
         )
         if result.rowcount != 1:
             raise _lost_race(rule_id)
+        await audit.changed(uow, "rule", rule_id, "delete", current, None)
         return current
 
 

@@ -39,6 +39,7 @@ from loyalty.domain.tiers import (
     updated_tier,
     window_start,
 )
+from loyalty.services import audit
 from loyalty.services.program import get_program
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -119,6 +120,7 @@ async def create_tier(
         await _check_unique_threshold(uow.conn, tier)
         await uow.conn.execute(tiers.insert().values(id=tier.id, created_date=now, **_values(tier)))
         await recompute_all(uow, now=now)
+        await audit.changed(uow, "tier", tier.id, "create", None, tier)  # last: see audit.append
         return tier
 
 
@@ -133,12 +135,12 @@ async def update_tier(
     async with uow:
         now = now or uow.clock.now()
         conn = uow.conn
-        tier = updated_tier(
-            await get_tier(conn, tier_id, lock=True), changes, revision=revision, now=now
-        )
+        current = await get_tier(conn, tier_id, lock=True)
+        tier = updated_tier(current, changes, revision=revision, now=now)
         await _check_unique_threshold(conn, tier)
         await conn.execute(tiers.update().where(tiers.c.id == tier.id).values(**_values(tier)))
         await recompute_all(uow, now=now)
+        await audit.changed(uow, "tier", tier.id, "update", current, tier)
         return tier
 
 
@@ -149,7 +151,8 @@ async def delete_tier(
     silently change rates."""
     async with uow:
         conn = uow.conn
-        check_revision(await get_tier(conn, tier_id, lock=True), revision)
+        current = await get_tier(conn, tier_id, lock=True)
+        check_revision(current, revision)
         for table, what in ((earning_rule_configs, "earning rule"), (reward_configs, "reward")):
             used = await conn.scalar(select(table.c.id).where(table.c.tier_id == tier_id).limit(1))
             if used is not None:
@@ -160,6 +163,7 @@ async def delete_tier(
                 )
         await conn.execute(tiers.delete().where(tiers.c.id == tier_id))
         await recompute_all(uow, now=now or uow.clock.now())
+        await audit.changed(uow, "tier", tier_id, "delete", current, None)
 
 
 # --- members' tiers ----------------------------------------------------------------------------
