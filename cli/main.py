@@ -431,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.audit_log import register as register_audit_log
 
     register_audit_log(sub)
+
+    from cli.export import register as register_export
+
+    register_export(sub)
     return parser
 
 
