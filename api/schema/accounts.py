@@ -44,7 +44,10 @@ def require_member_self_or_admin(principal: Principal, member_id: str) -> None:
     raise Forbidden("members may only act on their own account")
 
 
-@strawberry.enum(description="What a ledger entry did (Wix's types plus REVERSE).")
+@strawberry.enum(
+    description="What a ledger entry did (Wix's types plus REVERSE, and the member's own "
+    "transfers on chain, TRANSFER_OUT / TRANSFER_IN)."
+)
 class TransactionType(Enum):
     EARN = "EARN"
     ADJUST = "ADJUST"
@@ -52,6 +55,8 @@ class TransactionType(Enum):
     REFUND = "REFUND"
     REVERSE = "REVERSE"
     EXPIRE = "EXPIRE"
+    TRANSFER_OUT = "TRANSFER_OUT"
+    TRANSFER_IN = "TRANSFER_IN"
 
 
 @strawberry.type(description="One append-only ledger entry.")

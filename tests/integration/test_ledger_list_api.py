@@ -264,3 +264,29 @@ async def test_each_node_reaches_its_account(api: Api) -> None:
         {"memberId": "cy", "account": {"memberId": "cy", "points": {"balance": 2}}},
         {"memberId": "ann", "account": {"memberId": "ann", "points": {"balance": 16}}},
     ]
+
+
+async def test_transfer_entries_are_listed(api: Api) -> None:
+    """A member's own transfer on chain (posted by the transfer feed) is a ledger entry too."""
+    async with api.runtime.async_engine.begin() as conn:
+        first = select(ledger_entries.c.member_pk).order_by(ledger_entries.c.id).limit(1)
+        ann = (await conn.execute(first)).scalar_one()  # ann's first EARN
+        await conn.execute(
+            ledger_entries.insert().values(
+                member_pk=ann,
+                type="TRANSFER_OUT",
+                points=-3,
+                delta=-3,
+                balance_after=13,
+                description="sent on chain",
+                created_at=T0 + timedelta(hours=9),
+            )
+        )
+    nodes = await walk(api, {"types": ["TRANSFER_OUT", "TRANSFER_IN"]}, 10)
+    assert [(n["transactionType"], n["amount"], n["chain"]) for n in nodes] == [
+        ("TRANSFER_OUT", -3, None)
+    ]
+    query = """{ account(memberId: "ann") { transactions(first: 1) {
+      nodes { transactionType } } } }"""
+    account = (await api.ok(query))["account"]
+    assert account["transactions"]["nodes"] == [{"transactionType": "TRANSFER_OUT"}]
