@@ -166,7 +166,9 @@ async def test_an_open_connection_is_closed_when_its_key_is_revoked(
 async def test_an_open_connection_is_closed_when_its_member_token_expires(
     server: Server,
 ) -> None:
-    token = member_jwt("ann", ttl=2)
+    # Long enough to be still valid at connection_init and subscribe on a loaded machine (2 s
+    # once was not); closed_with waits up to CEILING for the close at `exp`.
+    token = member_jwt("ann", ttl=8)
     async with opened(server, token) as conn:
         await subscribe(conn, "1", "ann")
         await still_running(conn)
@@ -190,10 +192,14 @@ async def test_an_expired_token_cannot_subscribe(
         return None
 
     monkeypatch.setattr(LimitedTransportWS, "_watch", no_watch)
-    async with opened(server, member_jwt("ann", ttl=1)) as conn:
+    ttl = 8  # still valid at connection_init and the first subscribe on a loaded machine
+    expires = int(time.time()) + ttl
+    async with opened(server, member_jwt("ann", ttl=ttl)) as conn:
         await subscribe(conn, "1", "ann")
         await still_running(conn)
-        await asyncio.sleep(2.5)  # the token's exp passes (PyJWT allows no leeway by default)
+        # Until the token's exp has passed (PyJWT allows no leeway by default), however long
+        # the steps above took.
+        await asyncio.sleep(max(0.0, expires - time.time()) + 1.5)
         await subscribe(conn, "2", "ann")
         code, reason = await closed_with(conn)
     assert code == 4401 and "expired" in reason
