@@ -12,13 +12,12 @@ import jwt
 from tests.integration._rules_client import JWT_SECRET, LIST, running_api
 from tests.support.databases import SqliteDatabases
 
-NOW = int(time.time())
-
 
 async def test_the_app_applies_the_settings(
     sqlite_databases: SqliteDatabases, tmp_path: Path
 ) -> None:
     """Wired from the settings through create_app, over HTTP (members may list rules)."""
+    NOW = int(time.time())  # when the test runs, not when pytest imported the module
 
     def signed(**claims: Any) -> str:
         base: dict[str, Any] = {"sub": "ann", "iat": NOW, "exp": NOW + 600}
