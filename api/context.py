@@ -51,6 +51,7 @@ class Reads:
         self._snapshot = False  # a read transaction is open on _conn
         self._stale = False  # forget() asked for a new snapshot
         self._lock = asyncio.Lock()
+        self._dropped: list[AsyncConnection] = []  # cancelled mid-statement: closed at the end
         self.loaders: Loaders = make_loaders(self.connection)
 
     @contextlib.asynccontextmanager
@@ -80,6 +81,14 @@ class Reads:
                 with contextlib.suppress(Exception):
                     await self._end(self._conn)
                 raise
+            except asyncio.CancelledError:
+                # Cancelled mid-statement (a sibling root field failed and graphql-core cancels
+                # the rest): SQLAlchemy leaves that connection needing a rollback it cannot take
+                # here. Set it aside for aclose(); a later block of the request takes a new one.
+                if self._conn is not None:
+                    self._dropped.append(self._conn)
+                self._conn, self._snapshot = None, False
+                raise
 
     async def _end(self, conn: AsyncConnection) -> None:
         self._snapshot = False
@@ -94,14 +103,24 @@ class Reads:
     async def aclose(self) -> None:
         async with self._lock:
             conn, self._conn = self._conn, None
-            if conn is None:
-                return
-            try:
-                if self._snapshot:
-                    await self._end(conn)
-            finally:
-                self._snapshot = False
-                await conn.close()
+            dropped, self._dropped = self._dropped, []
+            if conn is not None:
+                try:
+                    if self._snapshot:
+                        await self._end(conn)
+                except Exception:
+                    # The connection is in no state to roll back (e.g. invalidated): the pool
+                    # must not get it back as it is.
+                    dropped.append(conn)
+                else:
+                    await conn.close()
+                finally:
+                    self._snapshot = False
+            for broken in dropped:
+                with contextlib.suppress(Exception):
+                    await broken.invalidate()
+                with contextlib.suppress(Exception):
+                    await broken.close()
 
 
 def _begin_snapshot(conn: AsyncConnection) -> str:
