@@ -49,22 +49,16 @@ def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabase
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated database of each kind (a PostgreSQL one is dropped after the test)."""
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database of each kind."""
     if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_databases").fresh()
-        return
-    dbs: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    url = dbs.fresh()
-    yield url
-    dbs.release(url)
+        return request.getfixturevalue("sqlite_databases").fresh()
+    return request.getfixturevalue("postgres_databases").fresh()
 
 
 @pytest.fixture
-def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
-    url = postgres_databases.fresh()
-    yield url
-    postgres_databases.release(url)
+def postgres_url(postgres_databases: PostgresDatabases) -> str:
+    return postgres_databases.fresh()
 
 
 @pytest.fixture

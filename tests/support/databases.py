@@ -4,9 +4,7 @@ migrated template (CREATE DATABASE … TEMPLATE is far faster than migrating eac
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import threading
 import uuid
 from pathlib import Path
 
@@ -56,8 +54,6 @@ class PostgresDatabases:
         self.template = self.prefix + "template"
         self.created: list[str] = []
         self._template_ready = False
-        self._drops: queue.Queue[str | None] = queue.Queue()
-        self._dropper: threading.Thread | None = None
 
     def _admin(self) -> psycopg.Connection:
         return psycopg.connect(PG_ADMIN_URL, autocommit=True)
@@ -88,32 +84,7 @@ class PostgresDatabases:
         self.created.append(name)
         return _pg_url(name)
 
-    def release(self, url: str) -> None:
-        """Drops a test's database in the background once the test is done. DROP DATABASE
-        waits for a checkpoint (~0.15 s here): left to drop_all, a worker's few hundred added
-        most of a minute to the end of every run."""
-        name = url.rpartition("/")[2]
-        if name not in self.created:
-            return
-        self.created.remove(name)
-        if self._dropper is None:
-            self._dropper = threading.Thread(target=self._drop_loop, name="pg-drops", daemon=True)
-            self._dropper.start()
-        self._drops.put(name)
-
-    def _drop_loop(self) -> None:
-        with self._admin() as conn:
-            while (name := self._drops.get()) is not None:
-                try:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                except psycopg.Error:
-                    self.created.append(name)  # drop_all tries again
-
     def drop_all(self) -> None:
-        if self._dropper is not None:
-            self._drops.put(None)
-            self._dropper.join()
-            self._dropper = None
         with self._admin() as conn:
             for name in [*self.created, self.template]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
