@@ -8,8 +8,6 @@ live campaigns is never stale.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -39,9 +37,10 @@ from loyalty.domain.campaigns import (
     parse_clock,
     updated_campaign,
 )
-from loyalty.domain.errors import Conflict, InvalidInput, NotFound, RevisionMismatch
+from loyalty.domain.errors import Conflict, NotFound, RevisionMismatch
 from loyalty.domain.rules import is_plain_id
 from loyalty.services import audit
+from loyalty.services.cursors import decode_seq_cursor, encode_seq_cursor
 from loyalty.services.rules import page_size
 from loyalty.services.tiers import check_tier_ids
 from loyalty.services.uow import AbstractUnitOfWork
@@ -186,25 +185,11 @@ _CURSOR_PREFIX = "campaign:"
 
 
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+    return encode_seq_cursor(_CURSOR_PREFIX, seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        if len(cursor) > 64:
-            raise ValueError(cursor)
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith(_CURSOR_PREFIX):
-            raise ValueError(raw)
-        seq = int(raw.removeprefix(_CURSOR_PREFIX))
-        if seq < 0:
-            raise ValueError(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "`after` is not a cursor from this list: pass an endCursor you were given",
-            field="after",
-        ) from None
-    return seq
+    return decode_seq_cursor(_CURSOR_PREFIX, cursor)
 
 
 async def list_campaigns(

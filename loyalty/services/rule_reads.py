@@ -4,8 +4,6 @@ loyalty.services.rules, which re-exports these names."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +26,7 @@ from loyalty.domain.rules import (
     RuleStatus,
     is_plain_id,
 )
+from loyalty.services.cursors import decode_seq_cursor, encode_seq_cursor
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
@@ -143,23 +142,11 @@ _CURSOR_PREFIX = "rule:"
 
 
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+    return encode_seq_cursor(_CURSOR_PREFIX, seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith(_CURSOR_PREFIX) or len(cursor) > 64:
-            raise ValueError(raw)
-        seq = int(raw.removeprefix(_CURSOR_PREFIX))
-        if seq < 0:
-            raise ValueError(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "`after` is not a cursor from this list: pass an endCursor you were given",
-            field="after",
-        ) from None
-    return seq
+    return decode_seq_cursor(_CURSOR_PREFIX, cursor)
 
 
 def page_size(first: int | None) -> int:
