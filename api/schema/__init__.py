@@ -28,6 +28,7 @@ from api.schema.member_list import MemberListQuery
 from api.schema.minting import MintingMutation, MintingQuery
 from api.schema.preview import PreviewQuery
 from api.schema.program import ProgramMutation, ProgramQuery
+from api.schema.program_totals import ProgramTotalsQuery
 from api.schema.proofs import ProofsQuery
 from api.schema.rewards import RewardsMutation, RewardsQuery
 from api.schema.rules import RulesMutation, RulesQuery
@@ -57,6 +58,7 @@ class Query(
     ProofsQuery,
     LedgerListQuery,
     AuditLogQuery,
+    ProgramTotalsQuery,
 ):
     pass
 
