@@ -1,4 +1,5 @@
-"""Gas per recipient of `LoyaltyPoints.mintBatch` beside a plain OpenZeppelin single `mint`.
+"""Gas per recipient of `LoyaltyPoints.mintBatch` beside a plain OpenZeppelin single `mint`, and
+what `settle` (the same mints, with the ledger root and committed supply) costs beyond `mintBatch`.
 
 Run: `python -m bench.gas [--recipients 100]` (starts its own anvil on a free port).
 
@@ -15,6 +16,7 @@ import platform
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_utils.crypto import keccak
 from web3 import Web3
@@ -26,6 +28,10 @@ from tests.support.token import ChainUnderTest, Token, anvil_test_chain
 # Targets of issue 2: gas per recipient of a 100-recipient batch.
 FRESH_TARGET = 27_000
 EXISTING_TARGET = 10_000
+# Issue 17: what committing the ledger root with a batch may cost beyond today's mintBatch.
+SETTLE_EXTRA_TARGET = 2_000
+# A root is 32 random-looking bytes: a run of zero bytes would flatter the calldata figure.
+SAMPLE_ROOT = keccak(b"bench-ledger-root")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,16 @@ class GasFigures:
     batch_existing: int  # the same recipients again, now holders
     single_fresh: int  # ReferenceToken.mint to an address holding nothing
     single_existing: int  # ReferenceToken.mint to a holder
+    settle_fresh: int = 0  # gasUsed of one settle (same amounts, other fresh recipients)
+    settle_existing: int = 0  # the settle's recipients again, now holders
+
+    @property
+    def settle_extra_fresh(self) -> int:
+        return self.settle_fresh - self.batch_fresh
+
+    @property
+    def settle_extra_existing(self) -> int:
+        return self.settle_existing - self.batch_existing
 
     @property
     def per_fresh(self) -> float:
@@ -64,12 +80,22 @@ def measure(tc: ChainUnderTest, n: int = 100) -> GasFigures:
     token = Token.deploy_loyalty(tc)
     reference = Token.deploy(tc.chain, minter_key, tc.address(1), artifact="ReferenceToken")
     warm_up, single_fresh_to, *batch_to = recipients(n + 2)
+    settle_to = recipients(n, b"settle")
     amounts = [25 + 7 * i for i in range(n)]  # small, varied point amounts as in real batches
 
+    def settle(batch: int) -> Any:
+        supply = int(token.call("totalSupply")) + sum(amounts)
+        bid = batch.to_bytes(32, "big")
+        return token.send(minter_key, "settle", bid, settle_to, amounts, n, SAMPLE_ROOT, supply)
+
     token.send(minter_key, "mintBatch", (1).to_bytes(32, "big"), [warm_up], [1])
+    # Interleaved, so that both calls of a pair meet the same warm/cold state of totalSupply.
     fresh = token.send(minter_key, "mintBatch", (2).to_bytes(32, "big"), batch_to, amounts)
+    settle_fresh = settle(4)
     existing = token.send(minter_key, "mintBatch", (3).to_bytes(32, "big"), batch_to, amounts)
+    settle_existing = settle(5)
     assert token.balance(batch_to[-1]) == 2 * amounts[-1]
+    assert token.balance(settle_to[-1]) == 2 * amounts[-1]
 
     reference.send(minter_key, "mint", warm_up, 1)
     single_fresh = reference.send(minter_key, "mint", single_fresh_to, 100)
@@ -80,6 +106,8 @@ def measure(tc: ChainUnderTest, n: int = 100) -> GasFigures:
         batch_existing=int(existing["gasUsed"]),
         single_fresh=int(single_fresh["gasUsed"]),
         single_existing=int(single_existing["gasUsed"]),
+        settle_fresh=int(settle_fresh["gasUsed"]),
+        settle_existing=int(settle_existing["gasUsed"]),
     )
 
 
@@ -102,11 +130,26 @@ def report(figures: GasFigures, node_info: str) -> str:
     lines.append(
         f"whole batch: {figures.batch_fresh:,} gas fresh, {figures.batch_existing:,} existing"
     )
+    for label, extra in (
+        ("fresh", figures.settle_extra_fresh),
+        ("existing", figures.settle_extra_existing),
+    ):
+        verdict = "ok" if extra <= SETTLE_EXTRA_TARGET else "MISSED"
+        whole = figures.settle_fresh if label == "fresh" else figures.settle_existing
+        lines.append(
+            f"settle (root + committed supply), {label}: {whole:,} gas, {extra:+,} vs mintBatch "
+            f"(target ≤ +{SETTLE_EXTRA_TARGET:,}) {verdict}"
+        )
     return "\n".join(lines)
 
 
 def meets_targets(figures: GasFigures) -> bool:
-    return figures.per_fresh <= FRESH_TARGET and figures.per_existing <= EXISTING_TARGET
+    return (
+        figures.per_fresh <= FRESH_TARGET
+        and figures.per_existing <= EXISTING_TARGET
+        and figures.settle_extra_fresh <= SETTLE_EXTRA_TARGET
+        and figures.settle_extra_existing <= SETTLE_EXTRA_TARGET
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,6 +183,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     ):
         record(Figure("gas", label, per, "gas", f"<= {target}", "OZ mint/tx", single))
+    record(
+        Figure(
+            "gas",
+            f"settle extra gas per batch of {args.recipients} (root + committed supply)",
+            figures.settle_extra_existing,
+            "gas",
+            f"<= {SETTLE_EXTRA_TARGET}",
+            "mintBatch/batch",
+            figures.batch_existing,
+        )
+    )
     return 0 if meets_targets(figures) else 1
 
 

@@ -44,6 +44,8 @@ BATCH_ERRORS = frozenset(
         "AccessControlBadConfirmation",
         "BatchAlreadyProcessed",
         "BatchLengthMismatch",
+        "CommittedSupplyMismatch",  # the batch's committed supply, not any one address
+        "MintCountTooLarge",
         "EmptyBatch",
         "TransfersDisabled",
         "ZeroAdmin",

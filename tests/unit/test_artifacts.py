@@ -33,12 +33,28 @@ def test_abi_exposes_the_batch_interface_and_custom_errors() -> None:
     by_kind: dict[str, set[str]] = {}
     for entry in abi:
         by_kind.setdefault(entry["type"], set()).add(entry.get("name", ""))
-    assert {"mintBatch", "burnBatch", "isBatchProcessed", "pause", "unpause", "decimals"} <= (
-        by_kind["function"]
-    )
-    assert {"BatchMinted", "BatchBurned", "Transfer"} <= by_kind["event"]
+    assert {
+        "mintBatch",
+        "burnBatch",
+        "settle",
+        "isBatchProcessed",
+        "statementSigner",
+        "setStatementSigner",
+        "pause",
+        "unpause",
+        "decimals",
+    } <= by_kind["function"]
+    assert {
+        "BatchMinted",
+        "BatchBurned",
+        "BatchSettled",
+        "StatementSignerChanged",
+        "Transfer",
+    } <= by_kind["event"]
     assert {
         "BatchAlreadyProcessed",
+        "CommittedSupplyMismatch",
+        "MintCountTooLarge",
         "BatchLengthMismatch",
         "EmptyBatch",
         "TransfersDisabled",
