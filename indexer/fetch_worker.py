@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer import frames
 from indexer.decode import Block, Decoded, Transfer, gc_paused
 from indexer.errors import NodeInconsistent, RpcUnavailable
 from indexer.ranges import AdaptiveRange
@@ -79,22 +80,18 @@ def _unpack(packed: tuple[Any, ...]) -> FinalRange:
     return FinalRange(last, Decoded(list(map(Transfer._make, transfers)), batches), blocks, sent)
 
 
-def _read_frame(stream: Any) -> Any:
-    """One pickled object, length-prefixed; EOFError at the end of the stream."""
-    head = stream.read(8)
-    if len(head) < 8:
-        raise EOFError
-    size = int.from_bytes(head, "big")
-    body = stream.read(size)
-    if len(body) < size:
-        raise EOFError
-    return pickle.loads(body)
+def _read_frame(fd: int, stall: float = frames.STALL_S) -> Any:
+    """The next pickled object on `fd`; EOFError at the end of the stream, CorruptFrame for
+    anything that is not an intact frame of a pickled object."""
+    body = frames.read_frame(fd, stall=stall)
+    try:
+        return pickle.loads(body)
+    except Exception as exc:  # an intact frame the other side did not write as a pickle
+        raise frames.CorruptFrame(f"a frame that is not a pickle ({type(exc).__name__})") from None
 
 
 def _write_frame(stream: Any, value: Any) -> None:
-    body = pickle.dumps(value, protocol=5)
-    stream.write(len(body).to_bytes(8, "big"))
-    stream.write(body)
+    stream.write(frames.encode(pickle.dumps(value, protocol=5)))
     stream.flush()
 
 
@@ -104,8 +101,12 @@ def _serve(url: str, timeout: float, token: str, retries: int, delay: float) -> 
     ("ok", range, ranges) or, ending the stream, ("error", exception, ranges). It reads ahead
     of the parent by one range (and one being written) while the parent stores. Ends when
     the parent closes its stdin, or kills it to drop a stream it will not use."""
-    channel_in, channel_out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not corrupt the channel
+    channel_in = sys.stdin.fileno()
+    # The channel gets a descriptor of its own and fd 1 becomes stderr: a stray print, a C
+    # library or a profiler attached to this process writing to "stdout" must not reach it.
+    channel_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     rpc = HttpRpc(url, timeout=timeout)
     reader = NodeReader(rpc, token, AdaptiveRange(), retries=retries, retry_delay=delay)
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
@@ -124,7 +125,7 @@ def _serve(url: str, timeout: float, token: str, retries: int, delay: float) -> 
         while True:
             try:
                 first, finalized, reader.ranges = _read_frame(channel_in)
-            except (EOFError, OSError):
+            except (EOFError, OSError, frames.CorruptFrame):
                 return
             while first <= finalized:
                 try:
@@ -137,7 +138,7 @@ def _serve(url: str, timeout: float, token: str, retries: int, delay: float) -> 
                     first = finalized + 1
                 with gc_paused():
                     body = pickle.dumps(answer, protocol=5)
-                ready.put(len(body).to_bytes(8, "big") + body)
+                ready.put(frames.encode(body))
     finally:
         ready.put(None)
         rpc.close()
@@ -163,6 +164,7 @@ class FetchWorker:
         )
         self.next_first: int | None = None  # the first block of the next range it will send
         self._finalized = 0
+        self.stall = frames.STALL_S  # see indexer.frames
 
     def stream(self, first: int, finalized: int, ranges: AdaptiveRange) -> None:
         """Starts reading the ranges from `first` up to `finalized` (none may be under way)."""
@@ -176,18 +178,26 @@ class FetchWorker:
 
     def take(self, ranges: AdaptiveRange) -> FinalRange:
         """The stream's next range (starting at `next_first`), or raises its failure (which
-        ends the stream); `ranges` gets the worker's adaptive size."""
+        ends the stream); `ranges` gets the worker's adaptive size. A message that is not an
+        intact answer ends the worker (the stream is out of step) and fails as RpcUnavailable,
+        like a worker that died: one failed step, which the next one retries."""
         self.next_first = None
+        assert self._process.stdout is not None
         try:
             with gc_paused():
-                status, value, after = _read_frame(self._process.stdout)
+                status, value, after = _read_frame(self._process.stdout.fileno(), self.stall)
+                if status == "ok":
+                    final = _unpack(value)
+                elif status != "error" or not isinstance(value, BaseException):
+                    raise frames.CorruptFrame(f"an answer of status {status!r}")
+            ranges.size = after.size
         except (EOFError, OSError):
             raise RpcUnavailable("the fetch worker process ended") from None
-        ranges.size = after.size
+        except (frames.CorruptFrame, ValueError, TypeError, AttributeError) as exc:
+            self.close()
+            raise RpcUnavailable(f"the fetch worker sent a corrupt message: {exc}") from None
         if status == "error":
             raise value
-        with gc_paused():
-            final = _unpack(value)
         if final.last < self._finalized:
             self.next_first = final.last + 1
         return final
