@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 
 from indexer.queries import indexed_balances
 from loyalty.domain.expiry import Expiration
+from loyalty.domain.lifecycle import ProgramStatus
 from loyalty.domain.rules import EarningRule
 from loyalty.domain.tiers import Tier
 from loyalty.services.expiry import upcoming_for_members
@@ -70,9 +71,13 @@ def make_loaders(connect: Connect) -> Loaders:
         return [found[pk] for pk in pks]
 
     async def expirations(wanted: Sequence[Member]) -> list[Expiration | None]:
-        policy = (await loaders.program.load(PROGRAM)).points_expiration
+        program = await loaders.program.load(PROGRAM)
+        if program.status is not ProgramStatus.ACTIVE:
+            return [None for _ in wanted]  # nothing expires while the program is not ACTIVE
         async with connect() as conn:
-            found = await upcoming_for_members(conn, wanted, policy)
+            found = await upcoming_for_members(
+                conn, wanted, program.points_expiration, resumed_at=program.resumed_at
+            )
         return [found[m.pk] for m in wanted]
 
     async def onchain(addresses: Sequence[str]) -> list[int]:

@@ -15,6 +15,8 @@ from api.schema.accounts import require_member_self_or_admin
 from api.schema.rules import plain_money
 from api.schema.scalars import Long, Money
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus
+from loyalty.domain.lifecycle import PointDefinition as DomainPointDefinition
+from loyalty.domain.lifecycle import ProgramStatus
 from loyalty.services import program as service
 from loyalty.services.notifications import set_contact
 
@@ -32,6 +34,29 @@ class PointsExpirationSettings:
     expiring_points_percentage: int
 
 
+@strawberry.enum(
+    name="LoyaltyProgramStatus",
+    description="Only an ACTIVE program earns and spends points; DRAFT and PAUSED store webhooks "
+    "as IGNORED and refuse activities, redemptions and adjustments (PROGRAM_NOT_ACTIVE).",
+)
+class LoyaltyProgramStatus(Enum):
+    DRAFT = ProgramStatus.DRAFT.value
+    ACTIVE = ProgramStatus.ACTIVE.value
+    PAUSED = ProgramStatus.PAUSED.value
+
+
+@strawberry.type(description="What the shop calls its points (e.g. Stars), with an icon.")
+class PointDefinition:
+    name: str
+    icon_url: str | None
+
+
+@strawberry.input
+class PointDefinitionInput:
+    name: str
+    icon_url: str | None = strawberry.field(default=None, description='"" or null: no icon.')
+
+
 @strawberry.type
 class EmailTemplate:
     subject: str
@@ -43,6 +68,8 @@ class EmailTemplate:
 @strawberry.type(description="Program-wide settings (admin).")
 class LoyaltyProgram:
     revision: Long
+    status: LoyaltyProgramStatus
+    point_definition: PointDefinition
     tiers_rolling_window_months: int
     points_expiration: PointsExpirationSettings
     point_value: Money = strawberry.field(
@@ -62,6 +89,10 @@ class LoyaltyProgram:
         exp = p.points_expiration
         return cls(
             revision=Long(p.revision),
+            status=LoyaltyProgramStatus(p.status.value),
+            point_definition=PointDefinition(
+                name=p.point_definition.name, icon_url=p.point_definition.icon_url
+            ),
             tiers_rolling_window_months=p.tiers_window_months,
             points_expiration=PointsExpirationSettings(
                 status=PointsExpirationStatus(exp.status.value),
@@ -103,6 +134,7 @@ class LoyaltyProgramUpdate:
     time_zone: str | None = strawberry.field(
         default=None, description="IANA time zone name, e.g. Europe/Paris."
     )
+    point_definition: PointDefinitionInput | None = None
 
 
 @strawberry.type
@@ -147,6 +179,13 @@ class ProgramMutation:
             email_enabled=program.email_enabled,
             webhook_url=program.webhook_url,
             time_zone=program.time_zone,
+            point_definition=(
+                DomainPointDefinition(
+                    program.point_definition.name, program.point_definition.icon_url
+                )
+                if program.point_definition
+                else None
+            ),
         )
         uow = info.context.runtime.unit_of_work()
         updated = await service.update_program(
@@ -156,6 +195,28 @@ class ProgramMutation:
             allow_private_webhooks=info.context.config.webhook_allow_private,
         )
         return LoyaltyProgram.from_row(updated)
+
+    @strawberry.mutation(
+        description="DRAFT or PAUSED → ACTIVE at `revision` (admin). Events ignored while the "
+        "program was not ACTIVE stay ignored."
+    )
+    async def activate_loyalty_program(
+        self, info: Info[Context, None], revision: Long
+    ) -> LoyaltyProgram:
+        require_admin(info.context.principal)
+        uow = info.context.runtime.unit_of_work()
+        return LoyaltyProgram.from_row(await service.activate_program(uow, revision=revision))
+
+    @strawberry.mutation(
+        description="ACTIVE → PAUSED at `revision` (admin): nothing is earned, redeemed or "
+        "adjusted until activated again; webhooks are stored and answered IGNORED."
+    )
+    async def pause_loyalty_program(
+        self, info: Info[Context, None], revision: Long
+    ) -> LoyaltyProgram:
+        require_admin(info.context.principal)
+        uow = info.context.runtime.unit_of_work()
+        return LoyaltyProgram.from_row(await service.pause_program(uow, revision=revision))
 
     @strawberry.mutation(
         description="Where the member's thank-you e-mails go (the member themself, or admin)."

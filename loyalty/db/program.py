@@ -43,6 +43,11 @@ program_settings = Table(
     Column("email_enabled", Boolean, nullable=False),
     Column("webhook_url", String(2000), nullable=True),
     Column("time_zone", String(64), nullable=False, server_default="UTC"),  # IANA name
+    # lifecycle_0001: DRAFT | ACTIVE | PAUSED (loyalty.domain.lifecycle)
+    Column("status", String(8), nullable=False, server_default="ACTIVE"),
+    Column("point_name", String(50), nullable=False, server_default="Points"),
+    Column("point_icon_url", String(2000), nullable=True),
+    Column("resumed_at", DateTime(timezone=True), nullable=True),
     Column("revision", BigInteger, nullable=False),
     Column("updated_date", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="ck_program_settings_single"),

@@ -71,27 +71,36 @@ def expiring_amount(balance: int, percentage: int) -> int:
     return max(balance, 0) * percentage // 100
 
 
-def upcoming(policy: ExpirationPolicy, member: MemberActivity) -> Expiration | None:
+def upcoming(
+    policy: ExpirationPolicy, member: MemberActivity, *, resumed_at: datetime | None = None
+) -> Expiration | None:
     """When the member's points will expire and how many, if nothing changes; None when
-    expiry is off or nothing would expire."""
+    expiry is off or nothing would expire. `resumed_at`: when the program was last activated
+    after a pause; the inactivity period counts from then at the earliest, so a pause (when a
+    member could not earn) never counts as their inactivity (loyalty.domain.lifecycle)."""
     if not policy.enabled or member.last_activity is None:
         return None
     amount = expiring_amount(member.balance, policy.expiring_points_percentage)
     if amount <= 0:
         return None
     start = member.last_activity
-    if member.last_expiry is not None and member.last_expiry > start:
-        start = member.last_expiry
+    for later in (member.last_expiry, resumed_at):
+        if later is not None and later > start:
+            start = later
     return Expiration(member.member_id, add_months(start, policy.months_of_inactivity), amount)
 
 
 def due(
-    policy: ExpirationPolicy, members: list[MemberActivity], *, now: datetime
+    policy: ExpirationPolicy,
+    members: list[MemberActivity],
+    *,
+    now: datetime,
+    resumed_at: datetime | None = None,
 ) -> list[Expiration]:
     """The expirations due at `now`, in member order."""
     result = []
     for member in members:
-        exp = upcoming(policy, member)
+        exp = upcoming(policy, member, resumed_at=resumed_at)
         if exp is not None and exp.expiration_date <= now:
             result.append(exp)
     return result

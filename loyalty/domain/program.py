@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from loyalty.domain.expiry import ExpirationPolicy
+from loyalty.domain.lifecycle import PointDefinition, ProgramStatus
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,7 @@ class Program:
     revision: int
     updated_date: datetime
     time_zone: str = "UTC"  # IANA name: campaigns' hours and limits' periods are read in it
+    status: ProgramStatus = ProgramStatus.ACTIVE  # loyalty.domain.lifecycle
+    point_definition: PointDefinition = field(default_factory=PointDefinition)
+    # When the program was last activated after a pause (the inactivity clock starts again).
+    resumed_at: datetime | None = None

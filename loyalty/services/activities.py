@@ -23,6 +23,7 @@ from loyalty.db.program import member_tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
+from loyalty.domain.lifecycle import ProgramStatus, ignored_reason, require_active
 from loyalty.domain.members import Member
 from loyalty.domain.points import Activity, awards_for
 from loyalty.domain.tiers import (
@@ -168,6 +169,7 @@ async def record_activity(
             custody=custody,
             currency=currency,
             rules=rules,
+            refuse_inactive=True,
         )
 
 
@@ -183,16 +185,27 @@ async def apply_activity(
     rules: RuleSource,
     received_at: datetime | None = None,
     store_answer: bool = True,
+    refuse_inactive: bool = False,
     **answer_fields: Any,
 ) -> ActivityOutcome:
     """Awards a claimed activity and stores the answer (unless the caller stores many at once),
     in the caller's unit of work. `received_at` (inbox: when the webhook was accepted) stands in
     for a missing occurredAt. The member's tier state and the program go on the uow's cache, for
-    the tier recompute and notifications that follow each entry."""
+    the tier recompute and notifications that follow each entry. While the program is not
+    ACTIVE nothing is awarded: `refuse_inactive` (GraphQL) raises PROGRAM_NOT_ACTIVE, otherwise
+    (webhooks) the event is answered IGNORED with the reason, and stays so."""
     conn = uow.conn
     # Program, tiers and rules from the per-process cache, checked against the version
     # the claim read; then the member, its stored tier and tier movements in one read.
     config = await earning_config(conn, version=config_version)
+    status = config.program.status
+    if status is not ProgramStatus.ACTIVE:
+        if refuse_inactive:
+            require_active(status, "recording an activity")
+        ignored = ActivityOutcome(event_id, inp.member_id, "IGNORED", reason=ignored_reason(status))
+        if store_answer:
+            await inbound.answer(conn, event_id, ignored.to_json(), **answer_fields)
+        return ignored
     months = config.program.tiers_window_months
     at = inp.occurred_at or received_at or now
     since = min(window_start(at, months), window_start(now, months))

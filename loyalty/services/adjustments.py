@@ -9,9 +9,11 @@ from typing import Any
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import EntryType, Totals, adjustment_to_balance, check_adjustment
+from loyalty.domain.lifecycle import require_active
 from loyalty.services import audit, inbound
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import check_member_id, get_member
+from loyalty.services.program import get_program
 from loyalty.services.uow import AbstractUnitOfWork
 
 REASON_MAX = 100
@@ -84,6 +86,7 @@ async def adjust_points(uow: AbstractUnitOfWork, inp: AdjustInput) -> AdjustOutc
     }
     async with uow:
         conn, now = uow.conn, uow.clock.now()
+        require_active((await get_program(conn)).status, "adjusting points")
         claim = await inbound.claim(
             conn,
             source="adjust",

@@ -18,6 +18,7 @@ from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.times import utc as _utc
 from loyalty.domain.expiry import Expiration, ExpirationPolicy, MemberActivity, due, upcoming
 from loyalty.domain.ledger import EntryType
+from loyalty.domain.lifecycle import ProgramStatus
 from loyalty.domain.members import Member
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import get_member
@@ -45,15 +46,24 @@ async def activity_of(conn: AsyncConnection, member: Member) -> MemberActivity:
 
 async def upcoming_for(conn: AsyncConnection, member: Member) -> Expiration | None:
     """account.pointsExpiration: when and how many of the member's points will expire."""
-    policy = (await get_program(conn)).points_expiration
-    return upcoming(policy, await activity_of(conn, member))
+    program = await get_program(conn)
+    if program.status is not ProgramStatus.ACTIVE:
+        return None  # nothing expires while the program is not ACTIVE
+    return upcoming(
+        program.points_expiration, await activity_of(conn, member), resumed_at=program.resumed_at
+    )
 
 
 async def upcoming_for_members(
-    conn: AsyncConnection, found: Sequence[Member], policy: ExpirationPolicy
+    conn: AsyncConnection,
+    found: Sequence[Member],
+    policy: ExpirationPolicy,
+    *,
+    resumed_at: datetime | None = None,
 ) -> dict[int, Expiration | None]:
     """`upcoming_for` of several members (by `Member.pk`), their last expiries in one statement
-    (none when expiry is off)."""
+    (none when expiry is off). The caller passes the program's `resumed_at`, and a disabled
+    policy while the program is not ACTIVE."""
     last: dict[int, datetime | None] = {}
     if policy.enabled and found:
         rows = await conn.execute(
@@ -69,13 +79,18 @@ async def upcoming_for_members(
         m.pk: upcoming(
             policy,
             MemberActivity(m.member_id, m.totals.balance, m.last_activity_at, last.get(m.pk)),
+            resumed_at=resumed_at,
         )
         for m in found
     }
 
 
 async def plan(
-    conn: AsyncConnection, policy: ExpirationPolicy, *, now: datetime
+    conn: AsyncConnection,
+    policy: ExpirationPolicy,
+    *,
+    now: datetime,
+    resumed_at: datetime | None = None,
 ) -> list[Expiration]:
     """Every expiration due at `now`, by member id."""
     if not policy.enabled:
@@ -112,7 +127,7 @@ async def plan(
         MemberActivity(r.member_id, int(r.balance), _utc(r.last_activity_at), _utc(r.last_expiry))
         for r in rows
     ]
-    return due(policy, activity, now=now)
+    return due(policy, activity, now=now, resumed_at=resumed_at)
 
 
 @dataclass(frozen=True)
@@ -130,11 +145,14 @@ async def run_expiry(
 ) -> ExpiryRun:
     """Expires what is due. Each member in its own transaction (`uow` used once per member):
     one failure costs one member, and a re-run after a crash finds the finished ones no longer
-    due."""
+    due. Nothing expires while the program is not ACTIVE (loyalty.domain.lifecycle)."""
     now = now or uow.clock.now()
     async with uow.read() as conn:
-        policy = (await get_program(conn)).points_expiration
-        planned = await plan(conn, policy, now=now)
+        program = await get_program(conn)
+        policy, resumed = program.points_expiration, program.resumed_at
+        if program.status is not ProgramStatus.ACTIVE:
+            return ExpiryRun(dry_run, [])
+        planned = await plan(conn, policy, now=now, resumed_at=resumed)
     if dry_run:
         return ExpiryRun(True, planned)
     done = []
@@ -142,7 +160,7 @@ async def run_expiry(
         async with uow:
             conn = uow.conn
             member = await get_member(conn, expected.member_id, lock=True)
-            current = upcoming(policy, await activity_of(conn, member))
+            current = upcoming(policy, await activity_of(conn, member), resumed_at=resumed)
             if current is None or current.expiration_date > now:
                 continue  # an activity landed since the plan
             _, entry = await post_entry(

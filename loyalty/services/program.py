@@ -13,9 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty import webhook_targets
 from loyalty.db.program import program_settings
+from loyalty.db.times import utc
 from loyalty.domain.campaigns import time_zone
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus, validate_policy
+from loyalty.domain.lifecycle import (
+    PointDefinition,
+    ProgramStatus,
+    activated,
+    paused,
+    validate_point_definition,
+)
 from loyalty.domain.program import Program
 from loyalty.domain.revisions import check_revision
 from loyalty.domain.templates import validate_template
@@ -23,7 +31,14 @@ from loyalty.domain.tiers import validate_window
 from loyalty.services import audit
 from loyalty.services.uow import AbstractUnitOfWork
 
-__all__ = ["Program", "ProgramChanges", "get_program", "update_program"]
+__all__ = [
+    "Program",
+    "ProgramChanges",
+    "activate_program",
+    "get_program",
+    "pause_program",
+    "update_program",
+]
 
 POINT_VALUE_MAX = Decimal("1000000")
 
@@ -38,6 +53,7 @@ class ProgramChanges:
     email_enabled: bool | None = None
     webhook_url: str | None = None  # "" removes it
     time_zone: str | None = None  # IANA name
+    point_definition: PointDefinition | None = None
 
 
 def _from_row(row: Any) -> Program:
@@ -57,6 +73,9 @@ def _from_row(row: Any) -> Program:
         revision=int(row.revision),
         updated_date=updated if updated.tzinfo else updated.replace(tzinfo=UTC),
         time_zone=row.time_zone,
+        status=ProgramStatus(row.status),
+        point_definition=PointDefinition(row.point_name, row.point_icon_url),
+        resumed_at=utc(row.resumed_at),
     )
 
 
@@ -145,6 +164,13 @@ async def _update_program(
         new = replace(new, webhook_url=_webhook_url(changes.webhook_url))
     if changes.time_zone is not None:
         new = replace(new, time_zone=time_zone(changes.time_zone).key)
+    if changes.point_definition is not None:
+        new = replace(new, point_definition=validate_point_definition(changes.point_definition))
+    await _write(conn, new)
+    return current, new
+
+
+async def _write(conn: AsyncConnection, new: Program) -> None:
     exp = new.points_expiration
     await conn.execute(
         program_settings.update()
@@ -160,8 +186,51 @@ async def _update_program(
             email_enabled=new.email_enabled,
             webhook_url=new.webhook_url,
             time_zone=new.time_zone,
+            status=new.status.value,
+            point_name=new.point_definition.name,
+            point_icon_url=new.point_definition.icon_url,
+            resumed_at=new.resumed_at,
             revision=new.revision,
             updated_date=new.updated_date,
         )
     )
-    return current, new
+
+
+async def activate_program(
+    uow: AbstractUnitOfWork, *, revision: int, now: datetime | None = None
+) -> Program:
+    """DRAFT or PAUSED → ACTIVE. After a pause, `resumed_at` restarts expiry's inactivity clock
+    (loyalty.domain.lifecycle); events ignored during the pause stay ignored."""
+    return await _set_status(uow, "activate", revision=revision, now=now)
+
+
+async def pause_program(
+    uow: AbstractUnitOfWork, *, revision: int, now: datetime | None = None
+) -> Program:
+    """ACTIVE → PAUSED: nothing is earned or spent until activated again."""
+    return await _set_status(uow, "pause", revision=revision, now=now)
+
+
+async def _set_status(
+    uow: AbstractUnitOfWork, action: str, *, revision: int, now: datetime | None
+) -> Program:
+    async with uow:
+        now = now or uow.clock.now()
+        current = await get_program(uow.conn, for_update=True)
+        check_revision("the program settings", current.revision, revision, plural=True)
+        if action == "activate":
+            status = activated(current.status)
+            resumed = now if current.status is ProgramStatus.PAUSED else current.resumed_at
+        else:
+            status, resumed = paused(current.status), current.resumed_at
+        new = replace(
+            current,
+            status=status,
+            resumed_at=resumed,
+            revision=current.revision + 1,
+            updated_date=now,
+        )
+        await _write(uow.conn, new)
+        await audit.changed(uow, "program", "1", action, current, new)
+        uow.cache.program = new
+        return new

@@ -21,6 +21,7 @@ from loyalty.db.program import redemptions
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, NotFound
 from loyalty.domain.ledger import EntryType
+from loyalty.domain.lifecycle import require_active
 from loyalty.domain.members import Member
 from loyalty.domain.rewards import (
     RedemptionStatus,
@@ -31,6 +32,7 @@ from loyalty.domain.rewards import (
 )
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import get_member
+from loyalty.services.program import get_program
 from loyalty.services.rewards import get_reward
 from loyalty.services.tiers import tier_at
 from loyalty.services.uow import AbstractUnitOfWork
@@ -94,6 +96,7 @@ async def redeem_reward(
     key = check_idempotency_key(idempotency_key)
     async with uow:
         conn, now = uow.conn, now or uow.clock.now()
+        require_active((await get_program(conn)).status, "redeeming a reward")
         member = await get_member(conn, member_id, lock=True)
         earlier = (
             await conn.execute(
