@@ -3,33 +3,33 @@ request whose credential did not verify."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
     ValidationContext,
     ValidationRule,
+    parse,
     visit,
 )
 from graphql.language import Visitor
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.query_depth_limiter import (
-    IgnoreContext,
-    ShouldIgnoreType,
-    create_validator,
-)
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as create_alias_validator
+from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
 from strawberry.schema.config import BatchingConfig
+from strawberry.schema.schema import validate_document
 
 MAX_DEPTH = 10
 MAX_TOKENS = 2_000
@@ -146,34 +146,117 @@ def _is_introspection(ignore: IgnoreContext) -> bool:
     return ignore.field_name.startswith("__")
 
 
+class _Spreads(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> None:
+        self.names.add(node.name.value)
+
+
 def _spreads_unknown_fragment(document: Any) -> bool:
     defined = {d.name.value for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    spread: set[str] = set()
-
-    class Spreads(Visitor):
-        def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> None:
-            spread.add(node.name.value)
-
-    visit(document, Spreads())
-    return not spread <= defined
+    spreads = _Spreads()
+    visit(document, spreads)
+    return not spreads.names <= defined
 
 
-class DepthLimit(AddValidationRules):
-    """strawberry's QueryDepthLimiter, except that a document spreading a fragment it does not
+_CountedDepth = create_depth_validator(MAX_DEPTH, _is_introspection)
+
+
+class DepthLimitRule(_CountedDepth):  # type: ignore[misc, valid-type]
+    """strawberry's query depth rule, except that a document spreading a fragment it does not
     define (`{ ...Nope }`) is left to GraphQL's own rule ("Unknown fragment", VALIDATION)
     instead of failing inside the depth count with a bare KeyError."""
 
-    def __init__(self, max_depth: int, should_ignore: ShouldIgnoreType | None = None) -> None:
-        counted = create_validator(max_depth, should_ignore)
+    def __init__(self, context: ValidationContext) -> None:
+        if _spreads_unknown_fragment(context.document):
+            ValidationRule.__init__(self, context)  # no count: invalid anyway
+        else:
+            super().__init__(context)
 
-        class DepthLimitRule(counted):  # type: ignore[misc, valid-type]
-            def __init__(self, context: ValidationContext) -> None:
-                if _spreads_unknown_fragment(context.document):
-                    ValidationRule.__init__(self, context)  # no count: invalid anyway
-                else:
-                    super().__init__(context)
 
-        super().__init__([DepthLimitRule])
+# The rule classes are made once: a class made per request would be a new validation key each
+# time (the depth and alias limiters of strawberry make theirs in each extension instance).
+AliasLimitRule = create_alias_validator(MAX_ALIASES)
+LIMIT_RULES: tuple[type[ASTValidationRule], ...] = (DepthLimitRule, AliasLimitRule)
+
+
+class DocumentCache:
+    """Each distinct document text is parsed once and validated once per set of rules, for one
+    schema (shops send the same few documents over and over). Bounded (LRU): unique texts from
+    a caller cannot grow it. A document that fails to parse is not kept (it is parsed again
+    by strawberry, which reports the syntax error)."""
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._errors: OrderedDict[
+            tuple[str, tuple[type[ASTValidationRule], ...]], list[GraphQLError]
+        ] = OrderedDict()
+
+    def document(self, query: str) -> DocumentNode:
+        found = self._documents.get(query)
+        if found is None:
+            found = parse(query, max_tokens=MAX_TOKENS)
+            self._remember(self._documents, query, found)
+        else:
+            self._documents.move_to_end(query)
+        return found
+
+    def errors(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> list[GraphQLError]:
+        key = (query, rules)
+        found = self._errors.get(key)
+        if found is None:
+            found = validate_document(schema, document, rules)
+            self._remember(self._errors, key, found)
+        else:
+            self._errors.move_to_end(key)
+        return list(found)  # the caller's list: an extension may replace or extend it
+
+    def _remember(self, cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        cache[key] = value
+        if len(cache) > self.maxsize:
+            cache.popitem(last=False)
+
+
+class CheckedDocuments(SchemaExtension):
+    """The document limits (depth, aliases, tokens) and GraphQL's validation, through one
+    DocumentCache per schema: a document seen before is neither parsed nor validated again.
+    Listed before any extension that adds rules in on_validate or reads the errors."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        super().__init__()
+        self._cache = cache
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = context.validation_rules + LIMIT_RULES
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            with contextlib.suppress(GraphQLError):  # strawberry parses it again and says why
+                context.graphql_document = self._cache.document(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.query and context.validation_rules:
+            context.pre_execution_errors = self._cache.errors(
+                context.schema._schema, context.query, document, context.validation_rules
+            )
+        yield
 
 
 _SUGGESTION = re.compile(
@@ -225,15 +308,8 @@ class ErrorCodes(SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": code}
 
 
-def graphql_limits() -> list[Any]:
-    return [
-        RefuseBadCredentials,
-        lambda: DepthLimit(max_depth=MAX_DEPTH, should_ignore=_is_introspection),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        # Shops send the same few documents over and over: validate each once.
-        lambda: ValidationCache(maxsize=256),
-    ]
+def graphql_limits(documents: DocumentCache) -> list[Any]:
+    return [RefuseBadCredentials, lambda: CheckedDocuments(documents)]
 
 
 def batching_config() -> BatchingConfig:
@@ -242,7 +318,8 @@ def batching_config() -> BatchingConfig:
 
 __all__ = [
     "BodySizeLimit",
-    "DepthLimit",
+    "CheckedDocuments",
+    "DocumentCache",
     "ErrorCodes",
     "HideSuggestions",
     "batching_config",

@@ -14,7 +14,13 @@ from strawberry.types.base import get_object_definition
 from api.config import ApiConfig
 from api.context import FreshReads, WebSocketOperationReads
 from api.errors import ApiError, is_expected, log_errors
-from api.limits import ErrorCodes, HideSuggestions, batching_config, graphql_limits
+from api.limits import (
+    DocumentCache,
+    ErrorCodes,
+    HideSuggestions,
+    batching_config,
+    graphql_limits,
+)
 from api.observability import OperationMetrics
 from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
@@ -84,26 +90,29 @@ for _field in get_object_definition(Mutation, strict=True).fields:
 
 
 class LoyaltySchema(strawberry.Schema):
+    documents: DocumentCache  # parsed and validated documents (api.limits.CheckedDocuments)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_errors(errors)  # expected errors: one line; unexpected: ERROR with the traceback
 
 
-def build_schema(config: ApiConfig) -> strawberry.Schema:
+def build_schema(config: ApiConfig) -> LoyaltySchema:
+    documents = DocumentCache()
     extensions: list[Any] = [
         ErrorCodes,
         lambda: MaskErrors(should_mask_error=lambda e: not is_expected(e)),
         OperationMetrics,
         WebSocketOperationReads,
         AuditActor,
-        *graphql_limits(),
-        CheckInputs,  # after ValidationCache (see CheckInputs)
+        *graphql_limits(documents),
+        CheckInputs,  # after CheckedDocuments (see CheckInputs)
     ]
     if not config.introspection:
         extensions.append(DisableIntrospection)
         extensions.append(HideSuggestions)
-    return LoyaltySchema(
+    schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -112,6 +121,8 @@ def build_schema(config: ApiConfig) -> strawberry.Schema:
             auto_camel_case=True, scalar_map=SCALARS, batching_config=batching_config()
         ),
     )
+    schema.documents = documents
+    return schema
 
 
 __all__ = ["ApiError", "build_schema"]

@@ -156,7 +156,7 @@ def check_document(
 
 
 class CheckInputs(SchemaExtension):
-    """Runs with validation (listed after ValidationCache): a bad value replaces GraphQL's own
+    """Runs with validation (listed after CheckedDocuments): a bad value replaces GraphQL's own
     errors, so a literal is named by its field too (the scalars' parse_literal would refuse it
     without a field)."""
 
