@@ -26,6 +26,7 @@ from api.config import ApiConfig
 from api.context import Context
 from api.dashboard import dashboard_routes
 from api.errors import ApiError
+from api.export import export_routes
 from api.gauges import DatabaseCollector
 from api.graphiql import graphiql_routes
 from api.graphiql import page as graphiql_page
@@ -142,6 +143,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             if owned:
                 await state.pop("runtime").aclose()
 
+    authenticator = Authenticator(
+        engine_getter=lambda: state["runtime"].async_engine,
+        admin_api_key=config.admin_api_key,
+        member_jwt_secret=config.member_jwt_secret,
+        member_jwt_max_lifetime=config.member_jwt_max_lifetime,
+        member_jwt_audience=config.member_jwt_audience,
+        member_jwt_issuer=config.member_jwt_issuer,
+    )
     graphql_app = LoyaltyGraphQL(
         lambda: state["runtime"],
         config=config,
@@ -152,14 +161,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         connection_init_wait_timeout=timedelta(seconds=10),
         max_subscriptions_per_connection=config.ws_max_subscriptions,
         max_connections=config.ws_max_connections,
-        authenticator=Authenticator(
-            engine_getter=lambda: state["runtime"].async_engine,
-            admin_api_key=config.admin_api_key,
-            member_jwt_secret=config.member_jwt_secret,
-            member_jwt_max_lifetime=config.member_jwt_max_lifetime,
-            member_jwt_audience=config.member_jwt_audience,
-            member_jwt_issuer=config.member_jwt_issuer,
-        ),
+        authenticator=authenticator,
     )
 
     app = Starlette(
@@ -174,6 +176,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *dashboard_routes(),
             *(graphiql_routes() if config.graphiql else []),
             *webhook_routes(config, lambda: state["runtime"], inbox=processor),
+            *export_routes(lambda: state["runtime"], lambda: authenticator),
         ],
         middleware=[
             Middleware(ObservabilityMiddleware),

@@ -23,9 +23,7 @@ def _instant(text: str) -> datetime:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    import csv  # here, like every heavy import of this module: `loyalty --help` stays fast
-    import json
-
+    # here, like every heavy import of this module: `loyalty --help` stays fast
     from loyalty.db.engine import make_engine
     from loyalty.services import export
 
@@ -42,14 +40,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 fields = export.TRANSACTION_FIELDS
                 rows = export.transaction_rows(conn, start=args.start, end=args.end)
-            if args.format == "csv":
-                writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow(row)
-            else:
-                for row in rows:
-                    out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            encoder = export.Encoder(fields, args.format)
+            out.write(encoder.header())
+            for row in rows:
+                out.write(encoder.rows((row,)))
             out.flush()
     finally:
         engine.dispose()

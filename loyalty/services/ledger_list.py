@@ -115,6 +115,33 @@ class LedgerEntry:
         )
 
 
+def entry_conditions(f: TransactionFilter, member_pk: int | None) -> list[Any]:
+    """The WHERE of a normalized filter; `member_pk`: the filter's member, looked up."""
+    e = ledger_entries.c
+    conditions: list[Any] = []
+    if member_pk is not None:
+        conditions.append(e.member_pk == member_pk)
+    if f.types is not None:
+        conditions.append(e.type.in_(f.types))
+    if f.rule_id is not None:
+        conditions.append(e.rule_id == f.rule_id)
+    if f.campaign_id is not None:
+        conditions.append(e.campaign_id == f.campaign_id)
+    if f.start is not None:
+        conditions.append(e.created_at >= f.start)
+    if f.end is not None:
+        conditions.append(e.created_at < f.end)
+    if f.order_id is not None:
+        conditions.append(
+            e.order_pk.in_(
+                select(orders.c.id).where(
+                    or_(orders.c.order_key == f.order_id, orders.c.external_id == f.order_id)
+                )
+            )
+        )
+    return conditions
+
+
 @dataclass(frozen=True)
 class EntryPage:
     items: Sequence[tuple[LedgerEntry, str]]  # each entry and its cursor
@@ -136,27 +163,8 @@ async def list_entries(
     order = keyset.Ordering("transactions", "CREATED", descending, f.fingerprint(), int)
     seek_after = keyset.decode_cursor(order, after) if after is not None else None
     e = ledger_entries.c
-    conditions: list[Any] = []
-    if f.member_id is not None:
-        conditions.append(e.member_pk == (await get_member(conn, f.member_id)).pk)
-    if f.types is not None:
-        conditions.append(e.type.in_(f.types))
-    if f.rule_id is not None:
-        conditions.append(e.rule_id == f.rule_id)
-    if f.campaign_id is not None:
-        conditions.append(e.campaign_id == f.campaign_id)
-    if f.start is not None:
-        conditions.append(e.created_at >= f.start)
-    if f.end is not None:
-        conditions.append(e.created_at < f.end)
-    if f.order_id is not None:
-        conditions.append(
-            e.order_pk.in_(
-                select(orders.c.id).where(
-                    or_(orders.c.order_key == f.order_id, orders.c.external_id == f.order_id)
-                )
-            )
-        )
+    member_pk = (await get_member(conn, f.member_id)).pk if f.member_id is not None else None
+    conditions = entry_conditions(f, member_pk)
     if seek_after is not None:
         conditions.append(keyset.seek(e.id, e.id, order, seek_after))
     query = (

@@ -112,7 +112,7 @@ def like_prefix(text: str) -> str:
     return escaped + "%"
 
 
-def _conditions(f: AccountFilter) -> list[Any]:
+def member_conditions(f: AccountFilter) -> list[Any]:
     c = members.c
     conditions: list[Any] = []
     if f.tier_id is not None:
@@ -176,7 +176,7 @@ async def list_members(
         if known is None:
             raise NotFound(f"no tier {f.tier_id!r}", field="tierId")
     key = _sort_key(order_field)
-    conditions = _conditions(f)
+    conditions = member_conditions(f)
     if seek_after is not None:
         conditions.append(keyset.seek(key, members.c.id, order, seek_after))
     query = (
