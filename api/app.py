@@ -31,6 +31,7 @@ from api.gauges import DatabaseCollector
 from api.graphiql import graphiql_routes
 from api.graphiql import page as graphiql_page
 from api.health import healthz, readyz_endpoint
+from api.job_runner import job_runner
 from api.limits import BodySizeLimit
 from api.live import ConnectionGate, LimitedTransportWS
 from api.live import authenticate as authenticate_ws
@@ -136,9 +137,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             state["runtime"] = Runtime.start(settings)
         if config.inbox_concurrency:
             processor.start()
+        # Bulk adjustments and imports a stopped or killed process left unfinished carry on.
+        runner = job_runner(state["runtime"], config.custody)
+        await runner.resume()
         try:
             yield
         finally:
+            await runner.stop()
             await processor.stop()
             if owned:
                 await state.pop("runtime").aclose()

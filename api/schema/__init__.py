@@ -29,6 +29,7 @@ from api.schema.audit_log import AuditActor, AuditLogQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery, LimitsMutation, LimitsQuery
 from api.schema.chain import ChainQuery
 from api.schema.inputs import CheckInputs
+from api.schema.jobs import JobsMutation, JobsQuery
 from api.schema.ledger_list import LedgerListQuery
 from api.schema.member_list import MemberListQuery
 from api.schema.minting import MintingMutation, MintingQuery
@@ -65,6 +66,7 @@ class Query(
     LedgerListQuery,
     AuditLogQuery,
     ProgramTotalsQuery,
+    JobsQuery,
 ):
     pass
 
@@ -80,6 +82,7 @@ class Mutation(
     CampaignsMutation,
     MintingMutation,
     LimitsMutation,
+    JobsMutation,
 ):
     pass
 

@@ -46,7 +46,7 @@ def require_member_self_or_admin(principal: Principal, member_id: str) -> None:
 
 @strawberry.enum(
     description="What a ledger entry did (Wix's types plus REVERSE, and the member's own "
-    "transfers on chain, TRANSFER_OUT / TRANSFER_IN)."
+    "transfers on chain, TRANSFER_OUT / TRANSFER_IN, and IMPORT)."
 )
 class TransactionType(Enum):
     EARN = "EARN"
@@ -57,6 +57,9 @@ class TransactionType(Enum):
     EXPIRE = "EXPIRE"
     TRANSFER_OUT = "TRANSFER_OUT"
     TRANSFER_IN = "TRANSFER_IN"
+    IMPORT = strawberry.enum_value(
+        "IMPORT", description="A balance brought from the program this one replaced."
+    )
 
 
 @strawberry.type(description="One append-only ledger entry.")

@@ -53,6 +53,8 @@ class AuditKind(Enum):
     PROGRAM = "program"
     API_KEY = "api_key"
     ADJUSTMENT = "adjustment"
+    BULK_ADJUSTMENT = "bulk_adjustment"
+    IMPORT = "import"
 
 
 @strawberry.type(description="Who made a change: the API key (id and name), or the system.")
@@ -69,7 +71,8 @@ class AuditLogEntry:
     kind: AuditKind
     entity_id: str
     action: str = strawberry.field(
-        description="create, update, delete, set_limits, revoke or adjust."
+        description="create, update, delete, set_limits, revoke or adjust; for a bulk "
+        "adjustment or import also done (its totals) or refuse (an import with invalid rows)."
     )
     before: JSON | None
     after: JSON | None

@@ -155,6 +155,7 @@ ENTRY_TYPES = (
     "EXPIRE",
     "TRANSFER_OUT",
     "TRANSFER_IN",
+    "IMPORT",
 )
 ENTRY_TYPES_CHECK = "type IN (" + ", ".join(f"'{t}'" for t in ENTRY_TYPES) + ")"
 

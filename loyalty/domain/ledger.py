@@ -33,6 +33,9 @@ class EntryType(StrEnum):
     # address, final): the chain moved already, so no mint or burn follows.
     TRANSFER_OUT = "TRANSFER_OUT"
     TRANSFER_IN = "TRANSFER_IN"
+    # The balance a member brought from the program this one replaced (`loyalty import`): minted
+    # like an earn, counted in `earned` (and what left the old program since, see import_totals).
+    IMPORT = "IMPORT"
 
 
 ON_CHAIN_ALREADY = frozenset({EntryType.TRANSFER_OUT, EntryType.TRANSFER_IN})
@@ -209,6 +212,18 @@ def post(
         taken = min(-points, ledger_balance)
         return Posting(type_, points, -taken, 0, replace(totals, adjusted=totals.adjusted - taken))
     raise InvalidInput(f"unknown entry type {type_!r}")  # pragma: no cover - enum is closed
+
+
+def import_totals(balance: int, earned: int) -> Totals:
+    """The totals of a member imported with `balance` points held and `earned` points earned
+    over its life in the old program: earned as given; what it earned and no longer holds
+    counts as redeemed (spent or lost there, the old program does not say which), and a balance
+    above what it earned (the old program's corrections) as adjusted."""
+    if balance < 0 or earned < 0 or balance > BALANCE_MAX or earned > BALANCE_MAX:
+        raise InvalidInput(f"balance and earned must be from 0 to {BALANCE_MAX:,}", field="balance")
+    return Totals(
+        earned=earned, adjusted=max(0, balance - earned), redeemed=max(0, earned - balance)
+    )
 
 
 def adjustment_to_balance(totals: Totals, target: int) -> int:

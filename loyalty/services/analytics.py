@@ -145,6 +145,7 @@ _SIGN = {
     EntryType.EXPIRE: -1,
     EntryType.TRANSFER_OUT: -1,  # in net_change only (no column of its own)
     EntryType.TRANSFER_IN: 1,
+    EntryType.IMPORT: 1,  # in net_change only: a balance brought from the old program
 }
 
 

@@ -38,6 +38,7 @@ EVENT_TYPES = {
     "ADJUST": "points.adjusted",
     "TRANSFER_OUT": "points.transferred_out",
     "TRANSFER_IN": "points.transferred_in",
+    "IMPORT": "points.imported",
 }
 TIER_CHANGED = "tier.changed"
 THANK_YOU_EVENTS = frozenset({"points.earned"})  # the e-mail thanks a member for earning
