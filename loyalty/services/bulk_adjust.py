@@ -26,6 +26,7 @@ from loyalty.db.rules import tiers
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput, NotFound
 from loyalty.domain.ledger import EntryType
+from loyalty.domain.lifecycle import require_active
 from loyalty.domain.values import POINTS_MAX
 from loyalty.services import audit
 from loyalty.services.adjustments import REASON_MAX
@@ -33,6 +34,7 @@ from loyalty.services.jobs import ItemError, Job, StepResult, create_job
 from loyalty.services.ledger import post_entry
 from loyalty.services.member_list import AccountFilter, member_conditions
 from loyalty.services.members import check_member_id, member_from_row
+from loyalty.services.program import get_program
 from loyalty.services.uow import AbstractUnitOfWork
 
 MEMBER_IDS_MAX = 10_000  # a larger set is chosen by a filter
@@ -117,6 +119,8 @@ async def start_bulk_adjust(uow: AbstractUnitOfWork, inp: BulkAdjustInput) -> tu
     _check(inp)
     async with uow:
         conn = uow.conn
+        # Like adjustPoints; a job accepted before a pause still runs to its end.
+        require_active((await get_program(conn)).status, "adjusting points")
         request: dict[str, Any] = {"amount": inp.amount, "reason": inp.reason}
         params: dict[str, Any] = {"amount": inp.amount, "reason": inp.reason}
         if inp.member_ids is not None:

@@ -119,7 +119,6 @@ async def test_filter_adjusts_each_matching_member_once(api: Api) -> None:
         )
     )["bulkAdjustPoints"]
     assert again["id"] == started["id"] and again["state"] == "DONE"
-    await asyncio.sleep(0.1)
     assert await balances(api) == after
     async with api.runtime.async_engine.connect() as conn:
         entries = (
@@ -216,14 +215,14 @@ async def test_bad_input_changes_nothing(api: Api) -> None:
         assert error["extensions"]["code"] == code, (changes, error)
         assert error["extensions"].get("field") == field, (changes, error)
     # A key reused for another request is a DUPLICATE.
-    await api.ok(
+    once = await api.ok(
         BULK, {"i": {"idempotencyKey": "once", "amount": 1, "reason": "r", "memberIds": ["m001"]}}
     )
     error = await api.error(
         BULK, {"i": {"idempotencyKey": "once", "amount": 2, "reason": "r", "memberIds": ["m001"]}}
     )
     assert error["extensions"]["code"] == "DUPLICATE"
-    await asyncio.sleep(0.2)
+    await wait_done(api, once["bulkAdjustPoints"]["id"])
     after = await balances(api)
     assert after == {**before, "m001": before["m001"] + 1}
     async with api.runtime.async_engine.connect() as conn:
@@ -248,3 +247,15 @@ async def test_who_may_adjust_and_read_jobs(api: Api) -> None:
         assert (await api.error(JOB, {"id": job_id}, token))["extensions"]["code"] == code
     for bad in ("999999", "x", "-1", "1" * 40):
         assert (await api.error(JOB, {"id": bad}))["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_paused_program_refuses_a_bulk_adjustment(api: Api) -> None:
+    await seed(api, 2)
+    rev = (await api.ok("{ loyaltyProgram { revision } }"))["loyaltyProgram"]["revision"]
+    await api.ok(
+        "mutation($rev: Long!) { pauseLoyaltyProgram(revision: $rev) { status } }", {"rev": rev}
+    )
+    inp = {"i": {"idempotencyKey": "k", "amount": 1, "reason": "r", "memberIds": ["m001"]}}
+    assert (await api.error(BULK, inp))["extensions"]["code"] == "PROGRAM_NOT_ACTIVE"
+    async with api.runtime.async_engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(jobs)) == 0
