@@ -8,6 +8,11 @@ address's claimed requests go into one batch, so for every (batch, address) the 
 (signed by the batch kind) equals the signed sum of the requests the batch covers, and for a
 netted batch every address's sum is 0; the audit checks exactly that. Netting pending requests
 only is safe: a net burn needs the same balance as the mint-then-burn it replaces.
+
+With a committing token (issue 17, `plan_settle_batches`) a batch is a SETTLE batch instead: a
+run of consecutive requests (in id order) with at most `max_recipients` addresses, minted and
+burned in one `settle` call that also commits the ledger root as of that batch; its entries are
+signed nets (mints positive, burns negative). A run whose addresses all net to zero is netted.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
-MINT, BURN = "MINT", "BURN"
+MINT, BURN, SETTLE = "MINT", "BURN", "SETTLE"
 
 
 @dataclass(frozen=True)
@@ -37,14 +42,16 @@ class Request:
 
 @dataclass
 class PlannedBatch:
-    kind: str  # MINT | BURN; a netted batch is recorded as MINT and never sent
-    # On-chain entries, in order of each address's first request: (address, positive amount).
+    kind: str  # MINT | BURN | SETTLE; a netted batch is recorded as MINT (SETTLE) and never sent
+    # On-chain entries, in order of each address's first request: (address, positive amount);
+    # for SETTLE (address, signed net).
     entries: list[tuple[str, int]] = field(default_factory=list)
     request_ids: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return sum(amount for _, amount in self.entries)
+        """The points the batch moves (minted plus burned)."""
+        return gross(self.entries)
 
     @property
     def netted(self) -> bool:
@@ -102,12 +109,54 @@ def plan_batches(requests: Sequence[Request], *, max_recipients: int) -> list[Pl
     return batches
 
 
+def gross(entries: Iterable[tuple[str, int]]) -> int:
+    """Points minted plus burned by a batch's entries (SETTLE entries are signed)."""
+    return sum(abs(amount) for _, amount in entries)
+
+
+def plan_settle_batches(requests: Sequence[Request], *, max_recipients: int) -> list[PlannedBatch]:
+    """Consecutive runs of the requests (in id order), each with at most `max_recipients`
+    addresses, all of an address's requests of the run in it: SETTLE batches, or netted ones
+    where every address of the run nets to zero."""
+    if max_recipients < 1:
+        raise ValueError("max_recipients must be at least 1")
+    batches: list[PlannedBatch] = []
+    run: list[Request] = []
+    addresses: set[str] = set()
+    for r in sorted(requests, key=lambda r: r.id):
+        if r.address not in addresses and len(addresses) >= max_recipients:
+            batches.append(_settle_batch(run))
+            run, addresses = [], set()
+        run.append(r)
+        addresses.add(r.address)
+    if run:
+        batches.append(_settle_batch(run))
+    return batches
+
+
+def _settle_batch(run: Sequence[Request]) -> PlannedBatch:
+    planned = PlannedBatch(SETTLE, batch_entries(SETTLE, run), [r.id for r in run])
+    return planned
+
+
+def settle_order(entries: Sequence[tuple[str, int]]) -> tuple[list[str], list[int], int]:
+    """A SETTLE batch's call arguments: accounts and positive amounts, mints first, and the
+    number of mints."""
+    mints = [(a, n) for a, n in entries if n > 0]
+    burns = [(a, -n) for a, n in entries if n < 0]
+    ordered = mints + burns
+    return [a for a, _ in ordered], [n for _, n in ordered], len(mints)
+
+
 def batch_entries(kind: str, requests: Sequence[Request]) -> list[tuple[str, int]]:
     """The on-chain entries of a batch, recomputed from the requests it covers (so a re-signed
     transaction carries exactly what the first one did)."""
     entries = []
     for address, net in net_by_address(requests).items():
         if net == 0:
+            continue
+        if kind == SETTLE:
+            entries.append((address, net))
             continue
         if (net > 0) != (kind == MINT):
             raise ValueError(f"address {address} nets {net}, which a {kind} batch cannot carry")

@@ -24,6 +24,8 @@ class MinterConfig:
     min_priority_fee_gwei: Decimal  # smallest tip offered
     retry: dt.timedelta  # first wait before a refused batch is tried again (then doubled)
     finality_depth: int  # blocks below the head counted final where the node has no tag
+    # Each batch a SETTLE: mints, burns and the ledger root with the committed supply, one call.
+    commit: bool
     fault: str  # test only: where the minter kills itself (LOYALTY_MINTER_FAULT), or ""
 
     @classmethod
@@ -39,5 +41,6 @@ class MinterConfig:
             min_priority_fee_gwei=settings.minter_min_priority_fee_gwei,
             retry=dt.timedelta(seconds=float(settings.minter_retry_seconds)),
             finality_depth=settings.finality_depth,
+            commit=settings.minter_commit,
             fault=settings.minter_fault,
         )

@@ -17,7 +17,8 @@ from eth_utils.crypto import keccak
 
 import contracts
 from contracts.revert import ErrorDecoder
-from minter.batching import MINT
+from minter.batching import MINT, SETTLE, settle_order
+from minter.commitment import Commitment, move_to
 from minter.config import MinterConfig
 from minter.fees import FeePolicy
 from minter.node import BatchLog, Node
@@ -27,9 +28,14 @@ log = logging.getLogger("minter")
 
 BATCH_MINTED_TOPIC = "0x" + keccak(text="BatchMinted(bytes32,uint256,uint256)").hex()
 BATCH_BURNED_TOPIC = "0x" + keccak(text="BatchBurned(bytes32,uint256,uint256)").hex()
+BATCH_SETTLED_TOPIC = (
+    "0x" + keccak(text="BatchSettled(bytes32,uint256,uint256,uint256,bytes32,uint256)").hex()
+)
+SUPPLY_MISMATCH = "CommittedSupplyMismatch"
 MAX_BACKOFF = dt.timedelta(minutes=5)
 _MINT_SELECTOR = keccak(text="mintBatch(bytes32,address[],uint256[])")[:4]
 _BURN_SELECTOR = keccak(text="burnBatch(bytes32,address[],uint256[])")[:4]
+_SETTLE_SELECTOR = keccak(text="settle(bytes32,address[],uint256[],uint256,bytes32,uint256)")[:4]
 
 
 def process_name() -> str:
@@ -65,8 +71,31 @@ class MinterContext:
             logging.shutdown()
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def calldata(self, kind: str, batch_id: str, entries: list[tuple[str, int]]) -> str:
+    def calldata(
+        self,
+        kind: str,
+        batch_id: str,
+        entries: list[tuple[str, int]],
+        root: str | None = None,
+        supply: int | None = None,
+    ) -> str:
         # eth_abi directly: web3's encode_abi spends ~0.2 s on a 200-recipient batch.
+        if kind == SETTLE:
+            if root is None or supply is None:
+                raise ValueError("a SETTLE batch needs its root and committed supply")
+            accounts, amounts, mints = settle_order(entries)
+            args = encode(
+                ["bytes32", "address[]", "uint256[]", "uint256", "bytes32", "uint256"],
+                [
+                    bytes.fromhex(batch_id[2:]),
+                    accounts,
+                    amounts,
+                    mints,
+                    bytes.fromhex(root[2:]),
+                    supply,
+                ],
+            )
+            return "0x" + (_SETTLE_SELECTOR + args).hex()
         selector = _MINT_SELECTOR if kind == MINT else _BURN_SELECTOR
         args = encode(
             ["bytes32", "address[]", "uint256[]"],
@@ -88,7 +117,9 @@ class MinterContext:
     def landed(self, batch: Any) -> BatchLog | None:
         """Where the batch id was used on chain, if it was: the contract's event says so,
         whichever transaction (ours, replaced, re-broadcast) carried it."""
-        topic = BATCH_MINTED_TOPIC if batch.kind == MINT else BATCH_BURNED_TOPIC
+        topic = {MINT: BATCH_MINTED_TOPIC, SETTLE: BATCH_SETTLED_TOPIC}.get(
+            batch.kind, BATCH_BURNED_TOPIC
+        )
         logs = self.node.batch_logs(
             self.token_address, topic, batch.batch_id, self.deployment_block
         )
@@ -117,6 +148,19 @@ class MinterContext:
             gas_used=None,
             winner_tx=None,
         )
+
+    def commit(self, batch: Any) -> Commitment:
+        """Moves the committed tree to `batch` and records its root and supply on the batch."""
+        now = self.clock()
+        found = move_to(
+            self.store.engine,
+            int(batch.id),
+            now,
+            token=self.token_address,
+            chain_id=self.store.chain_id,
+        )
+        self.store.set_batch(batch.id, now, root=found.root_hex, committed_supply=found.supply)
+        return found
 
     def backoff(self, attempts: int) -> dt.timedelta:
         wait: dt.timedelta = min(self.config.retry * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)

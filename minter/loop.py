@@ -78,6 +78,7 @@ class Minter:
             max_recipients=config.batch_size,
             max_age=config.batch_age,
             limit=config.batch_size * 10,
+            settle=config.commit,
         )
         sent = self.sender.send_pending(head)
         return StepReport(formed=len(formed), sent=sent, finalized=finalized)

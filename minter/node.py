@@ -223,10 +223,18 @@ class RpcNode:
                     block_number=_int(log["blockNumber"]),
                     block_hash=_h(log["blockHash"]),
                     count=int.from_bytes(data[:32], "big"),
-                    total=int.from_bytes(data[32:64], "big"),
+                    total=_log_total(data),
                 )
             )
         return logs
+
+
+def _log_total(data: bytes) -> int:
+    """The points a batch event moved: `total` of BatchMinted/BatchBurned(count, total); of
+    BatchSettled(count, minted, burned, root, supply), minted plus burned."""
+    if len(data) >= 160:
+        return int.from_bytes(data[32:64], "big") + int.from_bytes(data[64:96], "big")
+    return int.from_bytes(data[32:64], "big")
 
 
 class _RpcError(Exception):
@@ -340,7 +348,7 @@ class Web3Node(RpcNode):
                     block_number=int(log["blockNumber"]),
                     block_hash=_h(log["blockHash"]),
                     count=int.from_bytes(data[:32], "big"),
-                    total=int.from_bytes(data[32:64], "big"),
+                    total=_log_total(data),
                 )
             )
         return out

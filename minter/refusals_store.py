@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from loyalty.db.outbox import REFUSED, chain_requests
 from loyalty.db.times import utc
-from minter.batching import Request, batch_entries, derive_batch_id
+from minter.batching import Request, batch_entries, derive_batch_id, gross
 from minter.tables import B_PENDING, B_REFUSED, B_SENT, mint_batches
 
 
@@ -61,7 +61,7 @@ def refuse(
                     kind=batch.kind,
                     status=B_REFUSED,
                     recipients=len(entries),
-                    total=sum(n for _, n in entries),
+                    total=gross(entries),
                     attempts=0,
                     reorgs=0,
                     last_error=f"refused by the token, taken out of batch {pk}: {summary}",
@@ -81,7 +81,7 @@ def refuse(
                 .where(mint_batches.c.id == pk)
                 .values(
                     recipients=len(kept),
-                    total=sum(n for _, n in kept),
+                    total=gross(kept),
                     last_error=None,
                     retry_at=None,
                     updated_at=now,
@@ -130,3 +130,20 @@ def unmined_addresses(engine: Engine, token: str, chain_id: int, except_batch: i
             .distinct()
         ).all()
     return {r.address.lower() for r in rows}
+
+
+def earlier_unmined(engine: Engine, token: str, chain_id: int, batch_pk: int) -> bool:
+    """A batch before `batch_pk` is signed but not mined yet: the chain's state at the latest
+    block does not count it (a SETTLE batch behind it is simulated accordingly)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(mint_batches.c.id)
+            .where(
+                mint_batches.c.id < batch_pk,
+                mint_batches.c.status == B_SENT,
+                mint_batches.c.chain_id == chain_id,
+                mint_batches.c.token_address == token,
+            )
+            .limit(1)
+        ).first()
+    return found is not None

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.outbox import PENDING, REFUSED, chain_requests
 from loyalty.domain.errors import InvalidInput, NotFound
-from minter.batching import Request, batch_entries
+from minter.batching import Request, batch_entries, gross
 from minter.tables import mint_batches
 
 
@@ -65,5 +65,5 @@ async def requeue_refused(conn: AsyncConnection, request_id: int, now: dt.dateti
     await conn.execute(
         update(mint_batches)
         .where(mint_batches.c.id == row.batch_id)
-        .values(recipients=len(entries), total=sum(n for _, n in entries), updated_at=now)
+        .values(recipients=len(entries), total=gross(entries), updated_at=now)
     )

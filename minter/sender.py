@@ -12,8 +12,9 @@ from web3 import Web3
 
 from contracts.revert import DecodedError
 from loyalty.db.times import utc as _aware
-from minter.batching import batch_entries
-from minter.context import MinterContext, log
+from minter.batching import SETTLE, batch_entries
+from minter.commitment import CommitmentError
+from minter.context import SUPPLY_MISMATCH, MinterContext, log
 from minter.fees import Fees, initial_fees
 from minter.node import Block, Reverted, SendOutcome
 from minter.refusals import Entry, SimulationUnclear, isolate
@@ -28,8 +29,13 @@ class Sender:
     def send_pending(self, head: Block) -> int:
         """Sends the PENDING batches that are due; returns how many went out."""
         ctx, now, sent = self.ctx, self.ctx.clock(), 0
+        # Committing, a batch's supply counts every batch before it: one that waits holds the
+        # ones after it (signed past it they would revert on the token's supply check).
+        in_order = ctx.config.commit
         for batch in ctx.store.batches(B_PENDING):
             if batch.retry_at is not None and _aware(batch.retry_at) > now:
+                if in_order:
+                    break
                 continue
             if self._resend_saved(batch, head):
                 sent += 1
@@ -38,6 +44,8 @@ class Sender:
                 break  # never sign ahead of a nonce the node has not taken
             if self._send_new(batch, head):
                 sent += 1
+            elif in_order and ctx.store.batch(batch.id).status == B_PENDING:
+                break
         return sent
 
     def _resend_saved(self, batch: Any, head: Block) -> bool:
@@ -59,10 +67,22 @@ class Sender:
     def _send_new(self, batch: Any, head: Block, *, isolated: bool = False) -> bool:
         ctx = self.ctx
         now = ctx.clock()
+        if batch.kind == SETTLE:
+            try:
+                ctx.commit(batch)
+            except CommitmentError as exc:
+                attempts = batch.attempts + 1
+                retry = ctx.backoff(attempts)
+                message = f"cannot commit the ledger: {exc}"
+                ctx.store.set_batch(
+                    batch.id, now, attempts=attempts, last_error=message, retry_at=now + retry
+                )
+                log.warning("batch %s: %s; retrying in %s", batch.id, message, retry)
+                return False
+            batch = ctx.store.batch(batch.id)
         data = self.calldata(batch)
-        call = {"from": ctx.sender, "to": ctx.token_address, "data": data}
         try:
-            gas = ctx.node.estimate_gas(call)
+            gas = self._estimate(batch, data)
         except Reverted as exc:
             if ctx.is_already_processed(exc.data):
                 found = ctx.landed(batch)
@@ -95,6 +115,28 @@ class Sender:
         self.broadcast(tx_pk, batch.id, raw, head)
         return True
 
+    def _estimate(self, batch: Any, data: str) -> int:
+        """Gas for the batch. A SETTLE batch behind batches signed but not mined yet is
+        simulated with the supply the chain shows without them (the token's error says it);
+        it is signed with the supply of the books, which holds once they have landed."""
+        ctx = self.ctx
+        call = {"from": ctx.sender, "to": ctx.token_address, "data": data}
+        try:
+            return ctx.node.estimate_gas(call)
+        except Reverted as exc:
+            decoded = ctx.decoder.decode(exc.data)
+            if (
+                batch.kind != SETTLE
+                or decoded is None
+                or decoded.name != SUPPLY_MISMATCH
+                or not ctx.store.earlier_unmined(batch.id)
+            ):
+                raise
+            entries = batch_entries(batch.kind, ctx.store.batch_requests(batch.id))
+            shown = int(decoded.args[2])
+            simulated = ctx.calldata(SETTLE, batch.batch_id, entries, batch.root, shown)
+            return ctx.node.estimate_gas({**call, "data": simulated})
+
     def _isolate(self, batch: Any, error: DecodedError) -> bool:
         """Takes the addresses the token refuses out of the batch (minter.refusals), when that
         is safe: no other batch that is not mined yet touches them (the simulation could not see
@@ -108,7 +150,10 @@ class Sender:
         entries = batch_entries(batch.kind, requests)
 
         def simulate(subset: Sequence[Entry]) -> DecodedError | None:
-            data = ctx.calldata(batch.kind, batch.batch_id, list(subset))
+            # A SETTLE subset is checked against an impossible supply: reaching the token's
+            # supply check (the last one) means every address of the subset went through.
+            root = batch.root or "0x" + "00" * 32
+            data = ctx.calldata(batch.kind, batch.batch_id, list(subset), root, 2**256 - 1)
             answer = ctx.node.call(
                 {"from": ctx.sender, "to": ctx.token_address, "data": data}, "latest"
             )
@@ -117,6 +162,8 @@ class Sender:
             decoded = ctx.decoder.decode(answer)
             if decoded is None:
                 raise SimulationUnclear(f"simulation failed: {answer}"[:300])
+            if batch.kind == SETTLE and decoded.name == SUPPLY_MISMATCH:
+                return None
             return decoded
 
         result = isolate(entries, error, simulate)
@@ -141,8 +188,11 @@ class Sender:
         return True
 
     def calldata(self, batch: Any) -> str:
+        """The batch's call. A SETTLE batch carries the root and supply it was committed with
+        (ctx.commit), so a replacement carries the same commitment."""
         entries = batch_entries(batch.kind, self.ctx.store.batch_requests(batch.id))
-        return self.ctx.calldata(batch.kind, batch.batch_id, entries)
+        supply = None if batch.committed_supply is None else int(batch.committed_supply)
+        return self.ctx.calldata(batch.kind, batch.batch_id, entries, batch.root, supply)
 
     def sign_and_save(
         self, batch_pk: int, nonce: int, data: str, gas_limit: int, fees: Fees

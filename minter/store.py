@@ -23,8 +23,9 @@ from minter.batching import (
     derive_batch_id,
     is_ready,
     plan_batches,
+    plan_settle_batches,
 )
-from minter.refusals_store import refuse, unmined_addresses
+from minter.refusals_store import earlier_unmined, refuse, unmined_addresses
 from minter.tables import (
     B_FINAL,
     B_INCLUDED,
@@ -80,10 +81,12 @@ class MinterStore:
     # --- forming batches -------------------------------------------------------------------
 
     def form_batches(
-        self, now: dt.datetime, *, max_recipients: int, max_age: dt.timedelta, limit: int
-    ) -> list[int]:
-        """Claims unbatched pending requests and, when a batch is due, groups them into batches.
-        Returns the new batch ids (rows). Requests stay PENDING, now linked to their batch."""
+        self, now: dt.datetime, *, max_recipients: int, max_age: dt.timedelta, limit: int,
+        settle: bool = False,
+    ) -> list[int]:  # fmt: skip
+        """Claims unbatched pending requests and, when a batch is due, groups them into batches
+        (SETTLE batches of consecutive requests with `settle`). Returns the new batch ids
+        (rows). Requests stay PENDING, now linked to their batch."""
         query = (
             select(
                 chain_requests.c.id,
@@ -106,7 +109,8 @@ class MinterStore:
             ]
             if not is_ready(requests, now, max_recipients=max_recipients, max_age=max_age):
                 return []
-            plans = plan_batches(requests, max_recipients=max_recipients)
+            plan = plan_settle_batches if settle else plan_batches
+            plans = plan(requests, max_recipients=max_recipients)
             return [self._insert_batch(conn, plan, now) for plan in plans]
 
     def _insert_batch(self, conn: Connection, plan: PlannedBatch, now: dt.datetime) -> int:
@@ -229,6 +233,10 @@ class MinterStore:
     def unmined_addresses(self, except_batch: int) -> set[str]:
         """See minter.refusals_store.unmined_addresses."""
         return unmined_addresses(self.engine, self.token, self.chain_id, except_batch)
+
+    def earlier_unmined(self, batch_pk: int) -> bool:
+        """See minter.refusals_store.earlier_unmined."""
+        return earlier_unmined(self.engine, self.token, self.chain_id, batch_pk)
 
     def max_batch_nonce(self, batch_pk: int) -> int | None:
         """The highest nonce any transaction of the batch was signed for."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
@@ -84,7 +85,11 @@ mint_batches = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("final_at", DateTime(timezone=True), nullable=True),
-    CheckConstraint("kind IN ('MINT', 'BURN')", name="ck_mint_batches_kind"),
+    # SETTLE batches (issue 17): the ledger root (0x-hex) and the supply committed with them,
+    # kept from the first signature so a replacement carries the same commitment.
+    Column("root", String(66), nullable=True),
+    Column("committed_supply", _wei, nullable=True),
+    CheckConstraint("kind IN ('MINT', 'BURN', 'SETTLE')", name="ck_mint_batches_kind"),
     CheckConstraint(
         "status IN ('PENDING', 'SENT', 'INCLUDED', 'FINAL', 'NETTED', 'REFUSED')",
         name="ck_mint_batches_status",
@@ -118,6 +123,38 @@ minter_txs = Table(
     UniqueConstraint("tx_hash", name="uq_minter_txs_hash"),
     Index("ix_minter_txs_batch", "batch_pk"),
     Index("ix_minter_txs_sender_nonce", "chain_id", "sender", "nonce"),
+)
+
+# The committed tree (minter.commitment): its nodes by (level, index), its leaves by member, and
+# the one row saying which batch it stands at. Nodes of empty subtrees are not stored.
+commit_tree_nodes = Table(
+    "commit_tree_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
+    Column("hash", LargeBinary(32), nullable=False),
+    Column("balance", _wei, nullable=False),
+)
+commit_tree_leaves = Table(
+    "commit_tree_leaves",
+    metadata,
+    Column("member_pk", BigInteger, primary_key=True),
+    Column("address", String(42), nullable=True),
+    Column("balance", _wei, nullable=False),
+)
+commit_tree_state = Table(
+    "commit_tree_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("position", BigInteger, nullable=False),  # the batch (row id) the tree stands at
+    # Requests in batches from here on may still change what they count for (refusals): the
+    # next update looks at them again.
+    Column("floor", BigInteger, nullable=False),
+    Column("top", Integer, nullable=False),  # the highest level whose nodes are stored
+    Column("depth", Integer, nullable=False),
+    Column("root", String(66), nullable=False),
+    Column("supply", _wei, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Defined here because the minter's migration creates it: requests of a batch, for the minter

@@ -133,6 +133,13 @@ class Settings:
         "5",
         "First wait before a refused (reverted) batch is tried again; doubles up to 5 minutes.",
     )
+    minter_commit: bool = var(
+        "LOYALTY_MINTER_COMMIT",
+        p.boolean,
+        "false",
+        "`true`: every batch is one `settle` call that mints, burns and commits the ledger's "
+        "Merkle-sum root with the supply the token checks (issue 17; a token with `settle`).",
+    )
     minter_in_serve: bool = var(
         "LOYALTY_MINTER_IN_SERVE",
         p.boolean,

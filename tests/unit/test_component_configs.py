@@ -75,6 +75,7 @@ def test_minter_config_is_what_the_minter_reads_of_the_settings() -> None:
             "LOYALTY_MINTER_RETRY_SECONDS": "7",
             "LOYALTY_FINALITY_DEPTH": "256",
             "LOYALTY_MINTER_FAULT": "after_save",
+            "LOYALTY_MINTER_COMMIT": "true",
         }
     )
     config = MinterConfig.from_settings(settings)
@@ -88,6 +89,7 @@ def test_minter_config_is_what_the_minter_reads_of_the_settings() -> None:
         min_priority_fee_gwei=Decimal(2),
         retry=dt.timedelta(seconds=7),
         finality_depth=256,
+        commit=True,
         fault="after_save",
     )
     assert "ab" * 32 not in repr(config)

@@ -9,7 +9,14 @@ from eth_utils import keccak
 
 from audit.check import OnChainBatch, digest, ledger_findings
 from audit.ledger import InMemoryLedger, LedgerBatch
-from indexer.decode import BATCH_BURNED, BATCH_MINTED, TRANSFER, bloom_may_contain, decode_logs
+from indexer.decode import (
+    BATCH_BURNED,
+    BATCH_MINTED,
+    BATCH_SETTLED,
+    TRANSFER,
+    bloom_may_contain,
+    decode_logs,
+)
 from indexer.errors import NodeInconsistent, RpcError, TooManyResults
 from indexer.finality import Finality
 from indexer.ranges import AdaptiveRange
@@ -40,6 +47,18 @@ def test_topics_are_the_event_signatures() -> None:
     assert "0x" + keccak(text="Transfer(address,address,uint256)").hex() == TRANSFER
     assert "0x" + keccak(text="BatchMinted(bytes32,uint256,uint256)").hex() == BATCH_MINTED
     assert "0x" + keccak(text="BatchBurned(bytes32,uint256,uint256)").hex() == BATCH_BURNED
+    settled = "BatchSettled(bytes32,uint256,uint256,uint256,bytes32,uint256)"
+    assert "0x" + keccak(text=settled).hex() == BATCH_SETTLED
+
+
+def test_decodes_a_settle_as_one_batch_of_its_minted_and_burned_points() -> None:
+    words = [3, 12, 5, int("ab" * 32, 16), 40]
+    data = "0x" + "".join(f"{w:064x}" for w in words)
+    decoded = decode_logs([_log([BATCH_SETTLED, "0x" + "ee" * 32], data)], TOKEN, 1, 9)
+    b = decoded.batches[0]
+    assert (b.kind, b.count, b.total, b.batch_id) == ("SETL", 3, 17, "0x" + "ee" * 32)
+    with pytest.raises(NodeInconsistent):
+        decode_logs([_log([BATCH_SETTLED, "0x" + "ee" * 32], data[:-64])], TOKEN, 1, 9)
 
 
 def test_decodes_transfers_and_batches_including_huge_amounts() -> None:
