@@ -1,9 +1,10 @@
 """The program's periodic jobs, and the `loyalty expire` command.
 
 `run_program_jobs` is what a long-running process (the minter's loop) calls every so often:
-tiers whose rolling window passed old points are recomputed, due points expire, and queued
-notifications are delivered. Each step runs in its own transactions; a failed step is logged
-and tried at the next call, and never blocks the others.
+tiers whose rolling window passed old points are recomputed, due points expire, referral
+rewards whose hold has passed are granted, and queued notifications are delivered. Each step
+runs in its own transactions; a failed step is logged and tried at the next call, and never
+blocks the others.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class JobsReport:
     expired_members: int
     expired_points: int
     notifications_delivered: int
+    referrals_rewarded: int = 0
 
 
 async def run_program_jobs(
@@ -39,11 +41,12 @@ async def run_program_jobs(
     from loyalty.notify.loop import deliver_due, transports_for
     from loyalty.services.bootstrap import unit_of_work_factory
     from loyalty.services.expiry import run_expiry
+    from loyalty.services.referral_rewards import grant_due
     from loyalty.services.tiers import roll_tiers
 
     now = now or datetime.now(UTC)
     new_uow = unit_of_work_factory(engine)
-    changes = expired = points = delivered = 0
+    changes = expired = points = delivered = referred = 0
     try:
         changes = len(await roll_tiers(new_uow(), now=now))
     except Exception:
@@ -54,10 +57,14 @@ async def run_program_jobs(
     except Exception:
         log.exception("points expiry failed; it is tried again at the next run")
     try:
+        referred = await grant_due(new_uow(), now=now)
+    except Exception:
+        log.exception("granting referral rewards failed; it is tried again at the next run")
+    try:
         delivered = await deliver_due(new_uow(), transports_for(notify), now=now)
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
-    return JobsReport(changes, expired, points, delivered)
+    return JobsReport(changes, expired, points, delivered, referred)
 
 
 def run_jobs_forever(

@@ -37,6 +37,7 @@ from api.schema.preview import PreviewQuery
 from api.schema.program import ProgramMutation, ProgramQuery
 from api.schema.program_totals import ProgramTotalsQuery
 from api.schema.proofs import ProofsQuery
+from api.schema.referrals import ReferralsMutation, ReferralsQuery
 from api.schema.rewards import RewardsMutation, RewardsQuery
 from api.schema.rules import RulesMutation, RulesQuery
 from api.schema.scalars import SCALARS
@@ -67,6 +68,7 @@ class Query(
     AuditLogQuery,
     ProgramTotalsQuery,
     JobsQuery,
+    ReferralsQuery,
 ):
     pass
 
@@ -83,6 +85,7 @@ class Mutation(
     MintingMutation,
     LimitsMutation,
     JobsMutation,
+    ReferralsMutation,
 ):
     pass
 

@@ -24,6 +24,7 @@ from loyalty.custody import Custody
 from loyalty.domain.expiry import Expiration
 from loyalty.services import members as svc
 from loyalty.services.adjustments import AdjustInput, adjust_points
+from loyalty.services.referral_reads import code_of
 from loyalty.services.spendable import spendable_points
 from loyalty.services.wallets import issue_challenge, link_wallet
 from minter.status import refused_points, refused_requests
@@ -207,6 +208,14 @@ class LoyaltyAccount:
     async def tier(self, info: Info[Context, None]) -> Tier | None:
         tier = await info.context.loaders.member_tier.load(self.member.pk)
         return Tier.from_row(tier) if tier else None
+
+    @strawberry.field(
+        description="The member's referral code (issue 15): a friend who arrives with it "
+        "refers to this member. Stable until regenerateReferralCode; matched in any case."
+    )
+    async def referral_code(self, info: Info[Context, None]) -> str | None:
+        async with info.context.connection() as conn:
+            return await code_of(conn, self.member.pk)
 
     @strawberry.field(description="When and how many points will expire; null: none will.")
     async def points_expiration(self, info: Info[Context, None]) -> PointsExpiration | None:

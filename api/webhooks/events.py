@@ -3,10 +3,12 @@
     {"type": "<activity type, e.g. reviews/ReviewCreated>",
      "data": {"memberId": "…", "triggerAppId": "…",
               "orderId": "…"?, "amount": {"value": "12.50", "currency": "USD"}?,
-              "occurredAt": "2025-01-31T12:00:00Z"?, "referredMemberId": "…"?}}
+              "occurredAt": "2025-01-31T12:00:00Z"?, "referredMemberId": "…"?,
+              "referralCode": "…"?, "email": "…"?, "ip": "…"?}}
 
 or, to take an order's points back, {"type": "orders/Refunded", "data": {"orderId", "amount"}}.
 The webhook-id is the idempotency key. A referral earns once per referred member and rule.
+`referralCode` (issue 15): the member arrived with a friend's code (docs/program.md#referrals).
 Amounts are decimal strings or JSON numbers, both parsed exactly (a number is never read as a
 binary float) and held to the money limits of loyalty.domain.values; `occurredAt` carries a time
 zone. No string anywhere in the body (object keys included) may hold a NUL or a lone surrogate:
@@ -22,8 +24,10 @@ from typing import Any
 
 from api.webhooks.errors import WebhookRefused, malformed
 from loyalty.domain import values
+from loyalty.domain.errors import InvalidInput
 from loyalty.domain.points import Money
 from loyalty.services.activity_model import ActivityInput
+from loyalty.services.referrals import check_sender
 from loyalty.services.refunds import RefundInput
 
 REFUND_TYPE = "orders/Refunded"
@@ -50,6 +54,24 @@ def _str(data: dict[str, Any], key: str, *, required: bool = True) -> str | None
     if not isinstance(value, str) or not value.strip():
         raise invalid(f"data.{key} must be a non-blank string", f"data.{key}")
     return value
+
+
+def _referral_details(data: dict[str, Any]) -> dict[str, Any]:
+    """A sign-up or an order may carry the referral code it arrived with (issue 15), with the
+    friend's e-mail and the sender's IP for the fraud limits; they are checked here (422)."""
+    found: dict[str, Any] = {}
+    for key in ("referralCode", "email", "ip"):
+        value = _str(data, key, required=False)
+        if value is not None:
+            found[key] = value
+    if not found.get("referralCode"):
+        return {}
+    try:
+        # A malformed code is not a bad body: the referral's answer says it is unknown.
+        check_sender(found.get("email"), found.get("ip"))
+    except InvalidInput as exc:
+        raise invalid(str(exc), f"data.{exc.field}") from None
+    return found
 
 
 def parse(msg_id: str, body: bytes) -> SourceEvent:
@@ -89,6 +111,8 @@ def parse(msg_id: str, body: bytes) -> SourceEvent:
     referred = _str(data, "referredMemberId", required=False)
     if referred is not None:
         values.check_identifier("referredMemberId", referred, 256)
+    details: dict[str, Any] = {"referredMemberId": referred} if referred else {}
+    details.update(_referral_details(data))
     member_id = _str(data, "memberId")
     trigger_app = _str(data, "triggerAppId")
     assert member_id is not None and trigger_app is not None
@@ -102,6 +126,6 @@ def parse(msg_id: str, body: bytes) -> SourceEvent:
             amount=amount,
             occurred_at=occurred,
             dedupe_ref=f"referral:{referred}" if referred else None,
-            details={"referredMemberId": referred} if referred else {},
+            details=details,
         )
     )

@@ -26,6 +26,7 @@ from loyalty.domain.errors import InvalidInput
 from loyalty.domain.lifecycle import ProgramStatus, ignored_reason, require_active
 from loyalty.domain.members import Member
 from loyalty.domain.points import Activity, awards_for
+from loyalty.domain.referrals import ProgramStatus as ReferralStatus
 from loyalty.domain.tiers import (
     TIER_TYPES,
     KnownTierState,
@@ -34,7 +35,7 @@ from loyalty.domain.tiers import (
     tier_points,
     window_start,
 )
-from loyalty.services import inbound
+from loyalty.services import inbound, referrals
 from loyalty.services.activity_model import (
     ActivityInput,
     ActivityOutcome,
@@ -302,6 +303,18 @@ async def apply_activity(
                 limit_reason=done.limit_reason,
             )
         )
+    referral = None
+    if config.referrals.status is not ReferralStatus.DRAFT:
+        member, referral = await referrals.on_activity(
+            uow,
+            config.referrals,
+            member,
+            details=inp.details,
+            order_key=inp.order_id,
+            amount=inp.amount.value if inp.amount else None,
+            custody=custody,
+            now=now,
+        )
     if not any(r.entry_id for r in results) and not any(c.entry_id for c in campaign_results):
         await conn.execute(
             members.update().where(members.c.id == member.pk).values(last_activity_at=now)
@@ -313,6 +326,7 @@ async def apply_activity(
         tuple(results),
         member_pk=member.pk,
         campaign_awards=tuple(campaign_results),
+        referral=referral,
     )
     if store_answer:
         await inbound.answer(

@@ -192,6 +192,7 @@ class ActivityOutcome:
     duplicate: bool = False
     member_pk: int | None = field(default=None, compare=False)  # not part of the answer
     campaign_awards: tuple[CampaignAwardResult, ...] = ()
+    referral: Mapping[str, Any] | None = None  # what the referral program did (issue 15)
 
     def to_json(self) -> dict[str, Any]:
         answer: dict[str, Any] = {
@@ -216,6 +217,8 @@ class ActivityOutcome:
         }
         if self.campaign_awards:  # answers without campaigns keep their shape
             answer["campaignAwards"] = [a.to_json() for a in self.campaign_awards]
+        if self.referral is not None:
+            answer["referral"] = dict(self.referral)
         return answer
 
     @classmethod
@@ -241,4 +244,5 @@ class ActivityOutcome:
             campaign_awards=tuple(
                 CampaignAwardResult.from_json(a) for a in data.get("campaignAwards", [])
             ),
+            referral=data.get("referral"),
         )

@@ -31,11 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loyalty.db.tables import metadata
 from loyalty.domain.campaigns import Campaign, time_zone
 from loyalty.domain.limits import Limits
+from loyalty.domain.referrals import Settings as ReferralSettings
 from loyalty.domain.rules import EarningRule
 from loyalty.domain.tiers import Tier
 from loyalty.services.campaigns import active_campaigns
 from loyalty.services.limits import Owner, all_limits
 from loyalty.services.program import Program, get_program
+from loyalty.services.referral_program import get_settings as referral_settings
 from loyalty.services.rules import active_rules
 from loyalty.services.tiers import list_tiers
 
@@ -60,6 +62,7 @@ class EarningConfig:
     rules: Mapping[tuple[str, str], tuple[EarningRule, ...]]  # (trigger app, activity type)
     campaigns: tuple[Campaign, ...] = ()  # the ACTIVE ones (windows are checked per activity)
     limits: Mapping[Owner, Limits] = field(default_factory=dict)  # rules' and campaigns'
+    referrals: ReferralSettings = field(default_factory=ReferralSettings)  # the referral program
 
     @property
     def zone(self) -> ZoneInfo:
@@ -99,6 +102,7 @@ async def earning_config(conn: AsyncConnection, *, version: int | None = None) -
         rules={k: tuple(v) for k, v in by_trigger.items()},
         campaigns=tuple(await active_campaigns(conn)),
         limits=await all_limits(conn),
+        referrals=await referral_settings(conn),
     )
     _cache[key] = config
     return config

@@ -18,6 +18,7 @@ from loyalty.custody import AddressBook
 from loyalty.db.ledger import insert_or_skip, ledger_entries, members
 from loyalty.db.locks import sqlite_member_lock
 from loyalty.db.outbox import MINT, SETTLED, chain_requests
+from loyalty.db.referrals import add_code
 from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain import values
@@ -114,6 +115,7 @@ async def ensure_member(
             .where(members.c.id == created)
             .values(custodial_address=custody.address_for(created))
         )
+        await add_code(conn, int(created), now=now)  # every member can refer (issue 15)
     member = await find_member(conn, member_id, lock=lock)
     assert member is not None  # inserted above or by a committed concurrent transaction
     return member, created is not None

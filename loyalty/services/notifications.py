@@ -89,6 +89,22 @@ async def _queue(
     )
 
 
+async def queue_event(
+    conn: AsyncConnection,
+    *,
+    event_id: str,
+    event_type: str,
+    member_id: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """An event of another area (e.g. referral.rewarded), for the channels turned on;
+    `event_id` makes it unique (receivers dedupe on it)."""
+    await _queue(
+        conn, event_id=event_id, event_type=event_type, member_id=member_id, data=data, now=now
+    )
+
+
 async def queue_entry(
     conn: AsyncConnection,
     member: Member,

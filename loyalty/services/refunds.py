@@ -21,7 +21,7 @@ from loyalty.db.times import utc
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput, NotFound
 from loyalty.domain.ledger import EntryType, check_refund, points_to_reverse
-from loyalty.services import inbound
+from loyalty.services import inbound, referral_rewards
 from loyalty.services.earning_config import earning_config
 from loyalty.services.ledger import post_entry
 from loyalty.services.limits import Owner, OwnerKind, give_back
@@ -191,6 +191,9 @@ async def apply_refund(
     total = before + refund
     await conn.execute(
         orders.update().where(orders.c.id == order.id).values(refunded=total, updated_at=now)
+    )
+    await referral_rewards.after_refund(
+        uow, order_key=order.order_key, amount=order.amount, refunded=total, now=now
     )
     asked = taken = 0
     for earn, already in await _awards_of(conn, order.id):
