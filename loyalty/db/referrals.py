@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    select,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -107,3 +108,27 @@ async def add_code(conn: AsyncConnection, member_pk: int, *, now: datetime) -> s
         )
         if inserted is not None:
             return code
+
+
+async def add_codes(conn: AsyncConnection, member_pks: list[int], *, now: datetime) -> None:
+    """A code each for many new members (an import): one statement per round; the rare clash
+    is drawn again in the next round."""
+    missing = list(member_pks)
+    while missing:
+        await conn.execute(
+            insert_or_skip(conn.dialect.name, referral_codes, ["code"]),
+            [
+                {"code": new_code(), "member_pk": pk, "active": True, "created_at": now}
+                for pk in missing
+            ],
+        )
+        have = set(
+            (
+                await conn.execute(
+                    select(referral_codes.c.member_pk).where(
+                        referral_codes.c.member_pk.in_(missing), referral_codes.c.active.is_(True)
+                    )
+                )
+            ).scalars()
+        )
+        missing = [pk for pk in missing if pk not in have]

@@ -22,6 +22,7 @@ from loyalty.db.jobs import import_rows
 from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.outbox import MINT, PENDING, chain_requests
 from loyalty.db.program import member_contacts, member_tiers
+from loyalty.db.referrals import add_codes
 from loyalty.domain.ledger import EntryType, import_totals
 from loyalty.services import audit
 from loyalty.services.jobs import Job, StepResult
@@ -71,6 +72,7 @@ def import_step_for(custody: AddressBook) -> Any:
             members.insert().returning(members.c.id, sort_by_parameter_order=True), new_members
         )
         pks = [row[0] for row in inserted.all()]
+        await add_codes(conn, pks, now=now)  # every member can refer (issue 15)
         custodial = _addresses(custody, pks)
         await conn.execute(
             members.update()

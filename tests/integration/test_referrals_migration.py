@@ -11,8 +11,8 @@ from sqlalchemy import Engine, inspect, select, text
 
 from cli.migrate import version_locations
 from loyalty.db import migrate
-from loyalty.db.engine import make_engine
-from loyalty.db.referrals import referral_codes, referral_program
+from loyalty.db.engine import make_async_engine, make_engine
+from loyalty.db.referrals import add_codes, referral_codes, referral_program
 from loyalty.domain.referrals import normalise_code
 
 
@@ -57,3 +57,30 @@ def test_existing_members_get_codes_and_the_branch_goes_down_and_up(database_url
         )
     finally:
         engine.dispose()
+
+
+async def test_members_created_in_bulk_get_a_code_each(database_url: str) -> None:
+    """The import creates members without ensure_member: add_codes gives each one code."""
+    engine = make_async_engine(database_url)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    try:
+        async with engine.begin() as conn:
+            pks = []
+            for i in range(50):
+                pk = await conn.scalar(
+                    text(
+                        "INSERT INTO members (member_id, earned, adjusted, redeemed, expired, "
+                        "reversed, debt, revision, created_at, updated_at) "
+                        "VALUES (:m, 0, 0, 0, 0, 0, 0, 1, :now, :now) RETURNING id"
+                    ),
+                    {"m": f"bulk-{i}", "now": now},
+                )
+                pks.append(int(pk))
+            await add_codes(conn, pks, now=now)
+            rows = (
+                await conn.execute(select(referral_codes.c.member_pk, referral_codes.c.code))
+            ).all()
+        assert sorted(pk for pk, _ in rows) == sorted(pks)
+        assert len({code for _, code in rows}) == 50
+    finally:
+        await engine.dispose()
