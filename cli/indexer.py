@@ -218,6 +218,9 @@ def register(sub: Any) -> None:
         "and the root, the root's sums against the ledger, custodial addresses against the index",
     )
     p.set_defaults(handler=_cmd_audit)
+    from cli.audit_digest import register as register_digest  # `audit bisect`, `audit recompute`
+
+    register_digest(p)
 
 
 def start_in_serve(runtime: Any) -> Callable[[], None]:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from indexer.decode import Transfer
 from indexer.errors import ConcurrentWriter, NodeInconsistent
-from indexer.tables import amount_literal, balance_history, balances, transfers
+from indexer.tables import amount_literal, balance_history, balances, digests, transfers
 
 CHUNK = 900  # bound on bind parameters per IN (...) for SQLite
 
@@ -24,6 +24,7 @@ BalanceRow = tuple[str, int, int]  # (address, balance, block of its last change
 
 _TRANSFER_COLUMNS = ("tx_hash", "log_index", "block_number", "from_address", "to_address", "value")
 _HISTORY_COLUMNS = ("address", "block_number", "balance")
+_DIGEST_COLUMNS = ("block_number", "digest", "changes")
 
 
 def is_postgresql(conn: Connection) -> bool:
@@ -82,6 +83,17 @@ def insert_transfers(
         _HISTORY_COLUMNS,
         [(a, n, amount_literal(b, "sqlite")) for (a, n), b in history.items()],
     )
+
+
+def insert_digests(conn: Connection, rows: Sequence[tuple[int, str, int]]) -> None:
+    """A range's digest rows (block, digest, changes): COPY on PostgreSQL (the backfill writes
+    one per block that changed a balance), executemany on SQLite."""
+    if not rows:
+        return
+    if is_postgresql(conn):
+        _copy_text(conn, digests, _DIGEST_COLUMNS, [f"{n}\t{d}\t{c}\n" for n, d, c in rows])
+        return
+    _insert_many(conn, digests, _DIGEST_COLUMNS, list(rows))
 
 
 def write_balances(conn: Connection, rows: list[BalanceRow], stored: set[str]) -> None:

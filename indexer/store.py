@@ -13,6 +13,8 @@ from sqlalchemy import Connection, delete, insert, update
 from indexer import dialect
 from indexer.balances import fold, touched, undo, undone
 from indexer.decode import Block, Decoded
+from indexer.digest import chain_digests
+from indexer.digest_reads import digest_before
 from indexer.errors import ConcurrentWriter
 from indexer.queries import (
     State,
@@ -25,6 +27,7 @@ from indexer.tables import (
     ALL,
     balance_history,
     batch_events,
+    digests,
     indexer_blocks,
     indexer_state,
     supply_history,
@@ -114,6 +117,9 @@ def apply_range(
         rows = [(a, current[a], last_change[a]) for a in last_change]
         dialect.write_balances(conn, rows, stored)
         data.balances_after = {a: current[a] for a in last_change}
+        # The bisectable digest of each block that changed a balance (indexer/digest.py).
+        previous = digest_before(conn, state.indexed_block, state.chain_id, state.token)
+        dialect.insert_digests(conn, chain_digests(previous, history))
     if supply_rows:
         conn.execute(
             insert(supply_history),
@@ -171,7 +177,7 @@ def rollback_to(conn: Connection, state: State, ancestor: Block) -> State:
     above = transfers_above(conn, ancestor.number)
     deltas, supply = undo(above, state.total_supply)
     removed_batches = batch_events_above(conn, ancestor.number)
-    for table in (transfers, batch_events, balance_history, supply_history):
+    for table in (transfers, batch_events, balance_history, supply_history, digests):
         conn.execute(delete(table).where(table.c.block_number > ancestor.number))
     conn.execute(delete(indexer_blocks).where(indexer_blocks.c.number > ancestor.number))
     if deltas:

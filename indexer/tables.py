@@ -100,6 +100,16 @@ batch_events = Table(
     Index("ix_indexer_batch_events_block", "block_number"),
 )
 
+# The bisectable digest (indexer/digest.py) after each block that changed a balance: a block
+# without a row has the digest of the newest row below it (the seed if none).
+digests = Table(
+    "indexer_digests",
+    metadata,
+    Column("block_number", BigInteger, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),
+    Column("changes", Integer, nullable=False),
+)
+
 __all__ = ["ALL", "AMOUNT_DIGITS", "Amount", "amount_literal", "balances"]
 
 ALL = (
@@ -110,4 +120,5 @@ ALL = (
     balance_history,
     supply_history,
     batch_events,
+    digests,
 )

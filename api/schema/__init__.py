@@ -28,6 +28,7 @@ from api.schema.analytics import AnalyticsQuery
 from api.schema.audit_log import AuditActor, AuditLogQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery, LimitsMutation, LimitsQuery
 from api.schema.chain import ChainQuery
+from api.schema.indexer_digest import IndexerDigestQuery
 from api.schema.inputs import CheckInputs
 from api.schema.jobs import JobsMutation, JobsQuery
 from api.schema.ledger_list import LedgerListQuery
@@ -50,6 +51,7 @@ from api.schema.webhooks import WebhooksQuery
 @strawberry.type
 class Query(
     ChainQuery,
+    IndexerDigestQuery,
     TokenQuery,
     RulesQuery,
     PreviewQuery,
