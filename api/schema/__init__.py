@@ -42,6 +42,7 @@ from api.schema.referrals import ReferralsMutation, ReferralsQuery
 from api.schema.rewards import RewardsMutation, RewardsQuery
 from api.schema.rules import RulesMutation, RulesQuery
 from api.schema.scalars import SCALARS
+from api.schema.statements import StatementsQuery
 from api.schema.subscriptions import Subscription
 from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
@@ -66,6 +67,7 @@ class Query(
     LimitsQuery,
     MemberListQuery,
     ProofsQuery,
+    StatementsQuery,
     LedgerListQuery,
     AuditLogQuery,
     ProgramTotalsQuery,

@@ -23,7 +23,7 @@ from loyalty.services.proofs import ProofBooks, member_proof
 _BOOKS: weakref.WeakKeyDictionary[AsyncEngine, ProofBooks] = weakref.WeakKeyDictionary()
 
 
-def _books(engine: AsyncEngine) -> ProofBooks:
+def proof_books(engine: AsyncEngine) -> ProofBooks:
     books = _BOOKS.get(engine)
     if books is None:
         books = _BOOKS[engine] = ProofBooks()
@@ -88,7 +88,9 @@ class ProofsQuery:
     async def member_proof(self, info: Info[Context, None], member_id: str) -> MemberProof:
         require_member_or_admin(info.context.principal, member_id)
         runtime = info.context.runtime
-        proof = await member_proof(runtime.unit_of_work(), _books(runtime.async_engine), member_id)
+        proof = await member_proof(
+            runtime.unit_of_work(), proof_books(runtime.async_engine), member_id
+        )
         d = proof.document
         leaf = cast(dict[str, Any], d["leaf"])
         return MemberProof(

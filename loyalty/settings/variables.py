@@ -22,6 +22,8 @@ from loyalty.settings.variable import Variable, var, variables_of
 # 2). They are only used when no RPC URL is set, i.e. against a throw-away in-process chain.
 DEV_DEPLOYER_KEY = "0x" + "0" * 63 + "1"
 DEV_MINTER_KEY = "0x" + "0" * 63 + "2"
+# The embedded chain's statement key (eth-tester's key 3): it signs nothing of value.
+DEV_STATEMENT_KEY = "0x" + "0" * 63 + "3"
 # Hardhat/anvil's well-known test mnemonic, for custodial addresses on the embedded chain only.
 DEV_CUSTODY_MNEMONIC = "test test test test test test test test test test test junk"
 
@@ -74,6 +76,15 @@ class Settings:
         "",
         "Hex private key of the hot wallet granted MINTER_ROLE and BURNER_ROLE. Required with "
         "an RPC URL; the embedded chain uses a development key.",
+        secret=True,
+    )
+    statement_key: str = var(
+        "LOYALTY_STATEMENT_KEY",
+        p.optional_key,
+        "",
+        "Hex private key that signs members' statements (EIP-712, `memberStatement`); the "
+        "token records its address as `statementSigner`. Statements need it with an RPC URL; "
+        "the embedded chain uses a development key.",
         secret=True,
     )
     token_name: str = var("LOYALTY_TOKEN_NAME", p.text, "Loyalty Points", "ERC-20 name at deploy.")
@@ -326,6 +337,11 @@ class Settings:
         if not self.minter_key and self.embedded_chain:
             return DEV_MINTER_KEY
         return p.parse_private_key("LOYALTY_MINTER_KEY", self.minter_key)
+
+    def statement_private_key(self) -> str:
+        if not self.statement_key and self.embedded_chain:
+            return DEV_STATEMENT_KEY
+        return p.parse_private_key("LOYALTY_STATEMENT_KEY", self.statement_key)
 
     def custody_mnemonic_or_dev(self) -> str:
         """The custody mnemonic; on the embedded chain a documented development one when unset."""

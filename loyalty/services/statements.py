@@ -1,0 +1,54 @@
+"""`memberStatement`: what the service states about a member — their balance, held points and
+debt as the ledger holds them now, and the root of the books — for the caller to sign
+(loyalty.domain.statement; docs/proofs.md, "Signed statements").
+
+The figures are the member's leaf in the ledger's Merkle-sum tree (the same read as
+`memberProof`, so the statement and the proof agree). The root is the newest one committed on
+chain when the caller knows one (the minter's settle batches), else the tree's own root, which
+the service publishes through `memberProof`; the statement says which (`rootStatus`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from loyalty.domain.statement import COMMITTED, PUBLISHED, Statement
+from loyalty.services.proofs import ProofBooks, member_proof
+from loyalty.services.uow import AbstractUnitOfWork
+
+
+@dataclass(frozen=True)
+class CommittedRoot:
+    """The newest ledger root the token accepted with a batch, and the block that holds it."""
+
+    root: str  # 0x + 64 hex digits
+    block: int
+
+
+async def member_statement(
+    uow: AbstractUnitOfWork,
+    books: ProofBooks,
+    member_id: str,
+    *,
+    committed: CommittedRoot | None = None,
+) -> Statement:
+    """The statement of `member_id` as of now. NotFound for an unknown member."""
+    proof = await member_proof(uow, books, member_id)
+    leaf = cast(dict[str, Any], proof.document["leaf"])
+    root = cast(dict[str, Any], proof.document["root"])
+    return Statement(
+        member_id=cast(str, proof.document["memberId"]),
+        account=leaf["address"],
+        balance=int(leaf["balance"]),
+        # Held points are not a ledger figure yet (a separate piece of work adds them): 0.
+        held_points=0,
+        debt=int(leaf["debt"]),
+        root=committed.root if committed is not None else root["hash"],
+        root_status=COMMITTED if committed is not None else PUBLISHED,
+        root_block=committed.block if committed is not None else None,
+        ledger_entry=proof.last_entry,
+        issued_at=int(uow.clock.now().timestamp()),
+    )
+
+
+__all__ = ["CommittedRoot", "member_statement"]
