@@ -1,10 +1,11 @@
-"""The program's periodic jobs, and the `loyalty expire` command.
+"""The program's periodic jobs, and the `loyalty expire` and `loyalty activate-held` commands.
 
 `run_program_jobs` is what a long-running process (the minter's loop) calls every so often:
-tiers whose rolling window passed old points are recomputed, due points expire, referral
-rewards whose hold has passed are granted, and queued notifications are delivered. Each step
-runs in its own transactions; a failed step is logged and tried at the next call, and never
-blocks the others.
+held points whose window passed are activated (and so minted), tiers whose rolling window
+passed old points are recomputed, due points expire, referral rewards whose hold has passed
+are granted, and queued notifications are delivered. Each step runs in its own
+transactions; a failed step is logged and tried at the next call, and never blocks the
+others.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class JobsReport:
     expired_points: int
     notifications_delivered: int
     referrals_rewarded: int = 0
+    held_activated: int = 0  # holds activated (loyalty.services.holds)
+    held_points_activated: int = 0
 
 
 async def run_program_jobs(
@@ -41,12 +44,18 @@ async def run_program_jobs(
     from loyalty.notify.loop import deliver_due, transports_for
     from loyalty.services.bootstrap import unit_of_work_factory
     from loyalty.services.expiry import run_expiry
+    from loyalty.services.holds import activate_held
     from loyalty.services.referral_rewards import grant_due
     from loyalty.services.tiers import roll_tiers
 
     now = now or datetime.now(UTC)
     new_uow = unit_of_work_factory(engine)
-    changes = expired = points = delivered = referred = 0
+    changes = expired = points = delivered = referred = held = held_points = 0
+    try:  # first: activated points then count for expiry from now on, and get minted
+        run_held = await activate_held(new_uow(), now=now)
+        held, held_points = len(run_held.activated), run_held.total
+    except Exception:
+        log.exception("activating held points failed; it is tried again at the next run")
     try:
         changes = len(await roll_tiers(new_uow(), now=now))
     except Exception:
@@ -64,7 +73,7 @@ async def run_program_jobs(
         delivered = await deliver_due(new_uow(), transports_for(notify), now=now)
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
-    return JobsReport(changes, expired, points, delivered, referred)
+    return JobsReport(changes, expired, points, delivered, referred, held, held_points)
 
 
 def run_jobs_forever(
@@ -124,6 +133,42 @@ def _cmd_expire(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_activate_held(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from loyalty.db.engine import make_async_engine
+    from loyalty.services.bootstrap import unit_of_work_factory
+    from loyalty.services.holds import activate_held
+
+    async def main() -> Any:
+        engine = make_async_engine(settings.database_url)
+        try:
+            return await activate_held(unit_of_work_factory(engine)(), dry_run=args.dry_run)
+        finally:
+            await engine.dispose()
+
+    run = asyncio.run(main())
+    rows = [
+        {
+            "entryId": d.entry_id,
+            "memberId": d.member_id,
+            "points": d.points,
+            "availableAt": d.available_at.isoformat(),
+        }
+        for d in run.activated
+    ]
+    if args.json:
+        print(json.dumps({"dryRun": run.dry_run, "total": run.total, "activations": rows}))
+    else:
+        for row in rows:
+            print(
+                f"{row['memberId']}\t{row['points']}\t{row['availableAt']}\tentry {row['entryId']}"
+            )
+        verb = "would activate" if run.dry_run else "activated"
+        print(f"{verb} {run.total} held points of {len(rows)} awards")
+    return 0
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "expire", help="expire the points of inactive members (the program's pointsExpiration)"
@@ -131,3 +176,11 @@ def register(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="list what would expire; change nothing")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=_cmd_expire)
+    p = sub.add_parser(
+        "activate-held",
+        help="activate held points whose window passed (they are then minted); the minter's "
+        "process does it every minute",
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what is due; change nothing")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=_cmd_activate_held)

@@ -46,8 +46,9 @@ def require_member_self_or_admin(principal: Principal, member_id: str) -> None:
 
 
 @strawberry.enum(
-    description="What a ledger entry did (Wix's types plus REVERSE, and the member's own "
-    "transfers on chain, TRANSFER_OUT / TRANSFER_IN, and IMPORT)."
+    description="What a ledger entry did (Wix's types plus REVERSE, the member's own "
+    "transfers on chain, TRANSFER_OUT / TRANSFER_IN, IMPORT, and ACTIVATE: held points "
+    "that became available)."
 )
 class TransactionType(Enum):
     EARN = "EARN"
@@ -61,6 +62,7 @@ class TransactionType(Enum):
     IMPORT = strawberry.enum_value(
         "IMPORT", description="A balance brought from the program this one replaced."
     )
+    ACTIVATE = "ACTIVATE"
 
 
 @strawberry.type(description="One append-only ledger entry.")

@@ -156,6 +156,7 @@ ENTRY_TYPES = (
     "TRANSFER_OUT",
     "TRANSFER_IN",
     "IMPORT",
+    "ACTIVATE",
 )
 ENTRY_TYPES_CHECK = "type IN (" + ", ".join(f"'{t}'" for t in ENTRY_TYPES) + ")"
 

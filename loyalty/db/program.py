@@ -48,6 +48,7 @@ program_settings = Table(
     Column("point_name", String(50), nullable=False, server_default="Points"),
     Column("point_icon_url", String(2000), nullable=True),
     Column("resumed_at", DateTime(timezone=True), nullable=True),
+    Column("hold_days", Integer, nullable=False, server_default="0"),  # migration held_0001
     Column("revision", BigInteger, nullable=False),
     Column("updated_date", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="ck_program_settings_single"),

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     String,
     Table,
@@ -86,6 +87,8 @@ earning_rules = Table(
     Column("deleted", Boolean, nullable=False, server_default="0"),
     Column("created_date", DateTime(timezone=True), nullable=False),
     Column("updated_date", DateTime(timezone=True), nullable=False),
+    # Days the rule's awards are held (NULL: the program's holdDays). Migration held_0001.
+    Column("hold_days", Integer, nullable=True),
     CheckConstraint("status IN ('ACTIVE', 'PAUSED')", name="ck_earning_rules_status"),
     CheckConstraint(
         "method IN ('FIXED_AMOUNT', 'CONVERSION_RATE')", name="ck_earning_rules_method"

@@ -5,6 +5,11 @@ Transfers a member makes on chain themselves (TRANSFER_IN / TRANSFER_OUT entries
 `adjusted`: corrections the chain made, not the program (tiers and analytics tell them apart by
 the entry type).
 
+An EARN made with a hold (`held=True`, loyalty.domain.holds) records the award and moves nothing:
+no balance, no debt netting, no tokens; ACTIVATE later posts what is still held, as an EARN would
+(netting a debt first). A REVERSE of held points (`held=True`) cancels them the same way: nothing
+was in the balance, so nothing is taken and nothing is owed.
+
 A REVERSE (points taken back after an order refund) takes what the member still holds; the rest
 becomes a debt. The debt is netted against later earnings: an EARN of 100 with a debt of 30
 raises the balance by 70 and counts the 30 as reversed. So `delta`, the change of the balance
@@ -14,6 +19,7 @@ raises the balance by 70 and counts the 30 as reversed. So `delta`, the change o
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -36,6 +42,9 @@ class EntryType(StrEnum):
     # The balance a member brought from the program this one replaced (`loyalty import`): minted
     # like an earn, counted in `earned` (and what left the old program since, see import_totals).
     IMPORT = "IMPORT"
+    # Held points (loyalty.domain.holds) whose window passed: an earlier EARN made with a hold
+    # moved nothing; this entry brings what is still held into the balance (and is minted).
+    ACTIVATE = "ACTIVATE"
 
 
 ON_CHAIN_ALREADY = frozenset({EntryType.TRANSFER_OUT, EntryType.TRANSFER_IN})
@@ -113,6 +122,7 @@ class PostedEntry:
     balance_after: int
     rule_id: str | None
     rule_revision: int | None
+    available_at: datetime | None = None  # an EARN with a hold: when its points become available
 
 
 def _check_held(holding: Holding | None, balance: int, needed: int, what: str) -> None:
@@ -131,11 +141,31 @@ def _require(condition: bool, message: str) -> None:
         raise InvalidInput(message, field="amount")
 
 
+def _earned(totals: Totals, type_: EntryType, points: int) -> Posting:
+    """EARN and ACTIVATE: a debt is settled first, the rest raises the balance."""
+    settled = min(points, totals.debt)
+    new = replace(
+        totals,
+        earned=totals.earned + points,
+        reversed=totals.reversed + settled,
+        debt=totals.debt - settled,
+    )
+    return Posting(type_, points, points - settled, -settled, new)
+
+
 def post(
-    totals: Totals, type_: EntryType, points: int, *, holding: Holding | None = None
+    totals: Totals,
+    type_: EntryType,
+    points: int,
+    *,
+    holding: Holding | None = None,
+    held: bool = False,
 ) -> Posting:
     """Applies one entry. Raises InvalidInput for a sign that does not fit the type and
     InsufficientPoints where the balance would go below zero (ADJUST, REDEEM).
+
+    `held`: an EARN awarded with a hold, or a REVERSE cancelling held points: recorded with its
+    points, moving nothing (see the module's docstring). Other types cannot be held.
 
     `holding`: the member's own wallet (None for a custodial address). A burn never takes more
     than it covers: ADJUST and REDEEM beyond it raise NotHeldOnChain; REVERSE and EXPIRE take at
@@ -144,8 +174,11 @@ def post(
         raise InvalidInput("points must be an integer", field="amount")
     ledger_balance = totals.balance
     balance = spendable(ledger_balance, holding)
-    if type_ is EntryType.EARN:
-        _require(points > 0, "an earn must be more than 0 points")
+    if held and type_ not in (EntryType.EARN, EntryType.REVERSE):
+        raise InvalidInput(f"a {type_.value} entry cannot be held")
+    if type_ in (EntryType.EARN, EntryType.ACTIVATE):
+        what = "an earn" if type_ is EntryType.EARN else "an activation"
+        _require(points > 0, f"{what} must be more than 0 points")
         if points > POINTS_MAX:
             raise InvalidInput(
                 f"this earns {points:,} points; one earn is at most {POINTS_MAX:,}",
@@ -153,14 +186,9 @@ def post(
             )
         if ledger_balance + points > BALANCE_MAX:
             raise InvalidInput(f"a balance is at most {BALANCE_MAX:,} points", field="amount")
-        settled = min(points, totals.debt)
-        new = replace(
-            totals,
-            earned=totals.earned + points,
-            reversed=totals.reversed + settled,
-            debt=totals.debt - settled,
-        )
-        return Posting(type_, points, points - settled, -settled, new)
+        if held:
+            return Posting(type_, points, 0, 0, totals)
+        return _earned(totals, type_, points)
     if type_ is EntryType.ADJUST:
         _require(points != 0, "an adjustment must not be 0 points")
         if abs(points) > POINTS_MAX:
@@ -193,6 +221,8 @@ def post(
         return Posting(type_, points, points, 0, replace(totals, redeemed=totals.redeemed - points))
     if type_ is EntryType.REVERSE:
         _require(points < 0, "a reversal takes points: give a negative amount")
+        if held:
+            return Posting(type_, points, 0, 0, totals)
         taken = min(-points, balance)
         owed = -points - taken
         new = replace(totals, reversed=totals.reversed + taken, debt=totals.debt + owed)

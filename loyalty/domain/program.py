@@ -26,3 +26,4 @@ class Program:
     point_definition: PointDefinition = field(default_factory=PointDefinition)
     # When the program was last activated after a pause (the inactivity clock starts again).
     resumed_at: datetime | None = None
+    hold_days: int = 0  # days earned points are held (loyalty.domain.holds); a rule may override

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from enum import StrEnum
 
 from loyalty.domain import values
 from loyalty.domain.errors import DomainError, InvalidInput
+from loyalty.domain.holds import available_by
 from loyalty.domain.revisions import check_revision as _check_revision
 
 NAME_MAX = 50
@@ -43,6 +45,13 @@ class InsufficientPoints(DomainError):
     """The member's balance does not cover the reward's cost; nothing was spent."""
 
     code = "INSUFFICIENT_POINTS"
+
+
+class PointsHeld(InsufficientPoints):
+    """The balance does not cover the cost, but with points still held (the return window,
+    loyalty.domain.holds) it would: they cannot be spent until they become available."""
+
+    code = "POINTS_HELD"
 
 
 class RewardUnavailable(DomainError):
@@ -200,12 +209,24 @@ def config_for(reward: Reward, tier_id: str | None) -> RewardConfig:
     return base
 
 
-def check_affordable(balance: int, cost: int) -> None:
-    if balance < cost:
-        raise InsufficientPoints(
-            f"the reward costs {cost} points but the balance is {balance}: nothing was spent",
+def check_affordable(balance: int, cost: int, held: Sequence[tuple[int, datetime]] = ()) -> None:
+    """`held`: the member's held points (points, available at), which never pay: PointsHeld
+    says when enough of them will be available, if they would cover the cost."""
+    if balance >= cost:
+        return
+    ready = available_by(balance, cost, held)
+    if ready is not None:
+        raise PointsHeld(
+            f"the reward costs {cost} points but the balance is {balance}; "
+            f"{sum(p for p, _ in held)} more are held (the return window) and cannot be spent "
+            f"before they become available: enough will be by {ready.isoformat()}. "
+            "Nothing was spent",
             field="rewardId",
         )
+    raise InsufficientPoints(
+        f"the reward costs {cost} points but the balance is {balance}: nothing was spent",
+        field="rewardId",
+    )
 
 
 def check_idempotency_key(key: str) -> str:

@@ -16,6 +16,7 @@ from loyalty.domain.errors import (
     NotDeletable,
     UnsupportedPointMethod,
 )
+from loyalty.domain.holds import check_hold_days
 from loyalty.domain.revisions import check_revision as _check_revision
 
 
@@ -126,6 +127,7 @@ class EarningRule:
     can_be_deleted: bool
     created_date: datetime
     updated_date: datetime
+    hold_days: int | None = None  # days its awards are held (None: the program's holdDays)
 
     @property
     def method(self) -> PointMethod:
@@ -157,6 +159,7 @@ class RuleInput:
     status: RuleStatus = RuleStatus.ACTIVE
     fixed_amount: tuple[FixedAmountConfig, ...] | None = None
     conversion_rate: tuple[ConversionRateConfig, ...] | None = None
+    hold_days: int | None = None  # None: the program's
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ class RuleChanges:
     status: RuleStatus | None = None
     fixed_amount: tuple[FixedAmountConfig, ...] | None = None
     conversion_rate: tuple[ConversionRateConfig, ...] | None = None
+    hold_days: int | None = None
+    program_hold_days: bool | None = None  # True: the rule's awards take the program's hold
 
     @property
     def is_empty(self) -> bool:
@@ -259,6 +264,7 @@ def new_rule(data: RuleInput, *, rule_id: str, now: datetime) -> EarningRule:
     trigger_app_id = _text("triggerAppId", data.trigger_app_id, ID_FIELD_MAX)
     activity_type = _text("triggerActivityType", data.trigger_activity_type, ID_FIELD_MAX)
     validate_configs(activity_type, data.fixed_amount, data.conversion_rate)
+    check_hold_days(data.hold_days)
     return EarningRule(
         id=rule_id,
         revision=1,
@@ -272,6 +278,7 @@ def new_rule(data: RuleInput, *, rule_id: str, now: datetime) -> EarningRule:
         can_be_deleted=True,
         created_date=now,
         updated_date=now,
+        hold_days=data.hold_days,
     )
 
 
@@ -313,6 +320,16 @@ def updated_rule(
     else:
         fixed, conversion = rule.fixed_amount, rule.conversion_rate
     validate_configs(activity_type, fixed, conversion)
+    hold_days = rule.hold_days
+    if changes.program_hold_days:
+        if changes.hold_days is not None:
+            raise InvalidInput(
+                "give holdDays, or null for the program's, not both", field="holdDays"
+            )
+        hold_days = None
+    elif changes.hold_days is not None:
+        check_hold_days(changes.hold_days, nullable=False)
+        hold_days = changes.hold_days
     return dataclasses.replace(
         rule,
         revision=rule.revision + 1,
@@ -326,6 +343,7 @@ def updated_rule(
         fixed_amount=fixed,
         conversion_rate=conversion,
         updated_date=now,
+        hold_days=hold_days,
     )
 
 

@@ -23,6 +23,7 @@ from loyalty.db.program import member_tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
+from loyalty.domain.holds import activity_hold_days, effective_hold_days
 from loyalty.domain.lifecycle import ProgramStatus, ignored_reason, require_active
 from loyalty.domain.members import Member
 from loyalty.domain.points import Activity, awards_for
@@ -239,6 +240,8 @@ async def apply_activity(
     ]
     order_pk = await _order_pk(conn, inp, member, now)
     ref = inp.dedupe_ref or inp.order_id
+    program_hold = config.program.hold_days
+    holds = {r.id: effective_hold_days(r.hold_days, program_hold) for r in matched}
     results = []
     for award in awards:
         done = await post_limited(
@@ -254,6 +257,7 @@ async def apply_activity(
             rule_revision=award.rule_revision,
             inbound_event_id=event_id,
             order_pk=order_pk,
+            hold_days=holds.get(award.rule_id, program_hold),
         )
         member = done.member
         results.append(
@@ -290,6 +294,7 @@ async def apply_activity(
             campaign_revision=extra.campaign_revision,
             inbound_event_id=event_id,
             order_pk=order_pk,
+            hold_days=activity_hold_days((r.hold_days for r in matched), program_hold),
         )
         member = done.member
         campaign_results.append(

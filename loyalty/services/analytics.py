@@ -146,6 +146,8 @@ _SIGN = {
     EntryType.TRANSFER_OUT: -1,  # in net_change only (no column of its own)
     EntryType.TRANSFER_IN: 1,
     EntryType.IMPORT: 1,  # in net_change only: a balance brought from the old program
+    # Held points becoming available: in net_change only (their EARN counted when awarded).
+    EntryType.ACTIVATE: 1,
 }
 
 

@@ -5,7 +5,12 @@ member's totals, all in the unit of work's transaction, so they commit (or roll 
 and publishes `EntryPosted`: its handlers (loyalty.services.handlers: the tier recompute, the
 notifications) run there too. Every entry type goes through it: EARN from activities, ADJUST,
 REVERSE from refunds, REDEEM / REFUND from redemptions, EXPIRE from expiry, TRANSFER_OUT /
-TRANSFER_IN from the chain's transfers (services.transfers: no request, the chain moved already).
+TRANSFER_IN from the chain's transfers (services.transfers: no request, the chain moved already),
+ACTIVATE from the activation of held points (services.holds).
+
+An EARN with `hold_days` > 0 is held (loyalty.domain.holds): the entry moves nothing, writes no
+chain request, and gets its held_points row in the same transaction; a REVERSE with `held=True`
+cancels held points the same way (the caller updates the hold).
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loyalty.db.holds import H_HELD, held_points
 from loyalty.db.ledger import insert_or_skip, ledger_entries
 from loyalty.db.outbox import BURN, MINT, PENDING, chain_requests
 from loyalty.db.statements import once
 from loyalty.domain.events import EntryPosted
+from loyalty.domain.holds import available_at as hold_ends
 from loyalty.domain.ledger import ON_CHAIN_ALREADY, EntryType, PostedEntry, post
 from loyalty.domain.members import Member
 from loyalty.services.members import save_totals
@@ -44,6 +51,8 @@ async def post_entry(
     activity: bool = True,
     campaign_id: str | None = None,
     campaign_revision: int | None = None,
+    hold_days: int = 0,
+    held: bool = False,
 ) -> tuple[Member, PostedEntry | None]:
     """Appends one entry for a member the caller has locked (`find_member(lock=True)`).
 
@@ -54,13 +63,16 @@ async def post_entry(
     NotHeldOnChain for a redemption or adjustment beyond it.
     `activity=False` leaves lastActivityDate alone (expiry must not count as activity).
     A new entry publishes EntryPosted on `uow` (its handlers run before this returns).
+    `hold_days` (EARN): held that many days; `held` (REVERSE): cancels held points.
     """
     conn = uow.conn
     holding = None
-    if points < 0 and member.wallet_address is not None and type_ not in ON_CHAIN_ALREADY:
+    held = held or (type_ is EntryType.EARN and hold_days > 0)
+    burn = points < 0 and not held and type_ not in ON_CHAIN_ALREADY
+    if burn and member.wallet_address is not None:
         # A burn from the member's own wallet: planned against what it holds.
         holding = await holding_of(conn, member)
-    posting = post(member.totals, type_, points, holding=holding)
+    posting = post(member.totals, type_, points, holding=holding, held=held)
     values = {
         "member_pk": member.pk,
         "type": type_.value,
@@ -91,6 +103,24 @@ async def post_entry(
     entry_id = (await conn.execute(statement, values)).scalar()
     if entry_id is None:
         return member, None
+    ends = None
+    if held and type_ is EntryType.EARN:
+        ends = hold_ends(now, hold_days)
+        await conn.execute(
+            once("held_point", held_points.insert),
+            {
+                "entry_id": entry_id,
+                "member_pk": member.pk,
+                "points": points,
+                "remaining": points,
+                "hold_days": hold_days,
+                "available_at": ends,
+                "status": H_HELD,
+                "activation_entry_id": None,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
     if posting.delta and type_ not in ON_CHAIN_ALREADY:
         await queue_chain_request(
             conn,
@@ -112,6 +142,7 @@ async def post_entry(
         balance_after=posting.totals.balance,
         rule_id=rule_id,
         rule_revision=rule_revision,
+        available_at=ends,
     )
     await uow.publish(EntryPosted(member, entry, now))
     return member, entry

@@ -39,6 +39,7 @@ EVENT_TYPES = {
     "TRANSFER_OUT": "points.transferred_out",
     "TRANSFER_IN": "points.transferred_in",
     "IMPORT": "points.imported",
+    "ACTIVATE": "points.activated",  # held points became available (and are minted)
 }
 TIER_CHANGED = "tier.changed"
 THANK_YOU_EVENTS = frozenset({"points.earned"})  # the e-mail thanks a member for earning
@@ -126,6 +127,8 @@ async def queue_entry(
             "balanceChange": entry.delta,
             "balance": entry.balance_after,
             "tierId": tier_id,
+            # An award held by the return window: earned, not in the balance until then.
+            **({"availableAt": entry.available_at.isoformat()} if entry.available_at else {}),
         },
         now=now,
         program=program,

@@ -17,6 +17,7 @@ from loyalty.db.times import utc
 from loyalty.domain.campaigns import time_zone
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.expiry import ExpirationPolicy, ExpirationStatus, validate_policy
+from loyalty.domain.holds import check_hold_days
 from loyalty.domain.lifecycle import (
     PointDefinition,
     ProgramStatus,
@@ -54,6 +55,7 @@ class ProgramChanges:
     webhook_url: str | None = None  # "" removes it
     time_zone: str | None = None  # IANA name
     point_definition: PointDefinition | None = None
+    hold_days: int | None = None  # days earned points are held (0: none)
 
 
 def _from_row(row: Any) -> Program:
@@ -76,6 +78,7 @@ def _from_row(row: Any) -> Program:
         status=ProgramStatus(row.status),
         point_definition=PointDefinition(row.point_name, row.point_icon_url),
         resumed_at=utc(row.resumed_at),
+        hold_days=int(row.hold_days),
     )
 
 
@@ -166,6 +169,9 @@ async def _update_program(
         new = replace(new, time_zone=time_zone(changes.time_zone).key)
     if changes.point_definition is not None:
         new = replace(new, point_definition=validate_point_definition(changes.point_definition))
+    if changes.hold_days is not None:
+        check_hold_days(changes.hold_days, nullable=False)
+        new = replace(new, hold_days=changes.hold_days)
     await _write(conn, new)
     return current, new
 
@@ -190,6 +196,7 @@ async def _write(conn: AsyncConnection, new: Program) -> None:
             point_name=new.point_definition.name,
             point_icon_url=new.point_definition.icon_url,
             resumed_at=new.resumed_at,
+            hold_days=new.hold_days,
             revision=new.revision,
             updated_date=new.updated_date,
         )

@@ -30,6 +30,7 @@ from loyalty.domain.rewards import (
     config_for,
     new_coupon_code,
 )
+from loyalty.services.holds import held_lists
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import get_member
 from loyalty.services.program import get_program
@@ -115,7 +116,11 @@ async def redeem_reward(
             return Redemption.from_row(earlier, member.member_id)
         reward = await get_reward(conn, reward_id)
         config = config_for(reward, await tier_at(conn, member.pk, now))
-        check_affordable(member.totals.balance, config.cost_in_points)
+        held: list[tuple[int, datetime]] = []
+        if member.totals.balance < config.cost_in_points:  # which error: held points or none
+            found = (await held_lists(conn, [member.pk]))[member.pk]
+            held = [(h.points, h.available_at) for h in found]
+        check_affordable(member.totals.balance, config.cost_in_points, held)
         # Beyond what the member's own wallet holds: NotHeldOnChain (services.spendable).
         member, entry = await post_entry(
             uow,

@@ -3,7 +3,9 @@
 Per award (EARN entry) of the order: reverse floor(award * refunded so far / order amount) minus
 what earlier reversals of that award took, so partials never add up to more than the award and a
 full refund takes all of it. A member who no longer holds the points gives what is there; the
-rest is a debt netted against later earnings (see loyalty.domain.ledger).
+rest is a debt netted against later earnings (see loyalty.domain.ledger). An award still held
+(loyalty.domain.holds) has its share cancelled instead: a REVERSE that moves nothing and writes
+no chain request, and the hold keeps what is left.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from loyalty.db.ledger import ledger_entries, members, orders
 from loyalty.db.times import utc
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput, NotFound
+from loyalty.domain.holds import HoldState
 from loyalty.domain.ledger import EntryType, check_refund, points_to_reverse
 from loyalty.services import inbound, referral_rewards
 from loyalty.services.earning_config import earning_config
+from loyalty.services.holds import cancel_held, held_of_entries
 from loyalty.services.ledger import post_entry
 from loyalty.services.limits import Owner, OwnerKind, give_back
 from loyalty.services.members import member_from_row
@@ -84,6 +88,8 @@ class RefundOutcome:
     points_taken: int  # of which the member still held
     debt: int  # the member's debt afterwards
     duplicate: bool = False
+    # Of points_reversed, held points cancelled inside their window (no chain request).
+    points_cancelled: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,7 @@ class RefundOutcome:
             "pointsReversed": self.points_reversed,
             "pointsTaken": self.points_taken,
             "debt": self.debt,
+            "pointsCancelled": self.points_cancelled,
         }
 
     @classmethod
@@ -109,6 +116,7 @@ class RefundOutcome:
             points_taken=data["pointsTaken"],
             debt=data["debt"],
             duplicate=duplicate,
+            points_cancelled=data.get("pointsCancelled", 0),
         )
 
 
@@ -195,11 +203,15 @@ async def apply_refund(
     await referral_rewards.after_refund(
         uow, order_key=order.order_key, amount=order.amount, refunded=total, now=now
     )
-    asked = taken = 0
-    for earn, already in await _awards_of(conn, order.id):
+    asked = taken = cancelled = 0
+    awards = await _awards_of(conn, order.id)
+    holds = await held_of_entries(conn, [earn.id for earn, _ in awards])
+    for earn, already in awards:
         points = points_to_reverse(earn.points, order.amount, total, already)
         if not points:
             continue
+        hold = holds.get(earn.id)
+        held = hold is not None and hold.state is HoldState.HELD
         member, entry = await post_entry(
             uow,
             member,
@@ -216,8 +228,13 @@ async def apply_refund(
             reverses_entry_id=earn.id,
             business_key=f"reverse:{event_id}:{earn.id}",
             activity=False,
+            held=held,
         )
         assert entry is not None  # the key names this claim, which is new
+        if held:
+            assert hold is not None
+            await cancel_held(conn, hold, points, now=now)
+            cancelled += points
         await _give_budget_back(conn, earn, points)
         asked += points
         taken += -entry.delta
@@ -230,6 +247,7 @@ async def apply_refund(
         points_reversed=asked,
         points_taken=taken,
         debt=member.totals.debt,
+        points_cancelled=cancelled,
     )
     await inbound.answer(conn, event_id, outcome.to_json(), member_pk=member.pk, **answer_fields)
     return outcome

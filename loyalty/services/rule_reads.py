@@ -55,6 +55,7 @@ def _from_rows(row: Row[Any], configs: Sequence[Row[Any]]) -> EarningRule:
         can_be_deleted=not row.pre_installed,
         created_date=_utc(row.created_date),
         updated_date=_utc(row.updated_date),
+        hold_days=None if row.hold_days is None else int(row.hold_days),
     )
 
 

@@ -130,6 +130,7 @@ def _rule_values(rule: EarningRule) -> dict[str, Any]:
         "status": rule.status.value,
         "method": rule.method.value,
         "updated_date": rule.updated_date,
+        "hold_days": rule.hold_days,
     }
 
 
