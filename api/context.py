@@ -54,19 +54,32 @@ class Reads:
         self._dropped: list[AsyncConnection] = []  # cancelled mid-statement: closed at the end
         self.loaders: Loaders = make_loaders(self.connection)
 
+    async def _connect(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await self._engine.connect()
+            try:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    @contextlib.asynccontextmanager
+    async def before_snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """The request's connection for one statement that must run before its snapshot is
+        taken (what the snapshot then reads is at least as new); inside the snapshot if one
+        is already open. Statements here are autocommit reads of their own."""
+        async with self._lock:
+            yield await self._connect()
+
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """The request's connection, for one block of statements. Do not await a loader inside
         the block: its batch needs the connection too."""
         async with self._lock:
-            if self._conn is None:
-                conn = await self._engine.connect()
-                try:
-                    await conn.execution_options(isolation_level="AUTOCOMMIT")
-                except BaseException:
-                    await conn.close()
-                    raise
-                self._conn = conn
+            await self._connect()
+            assert self._conn is not None
             if self._stale and self._snapshot:
                 await self._end(self._conn)
             self._stale = False

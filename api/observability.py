@@ -101,12 +101,14 @@ def _root_fields(ctx: Any) -> str:
     document = getattr(ctx, "graphql_document", None)
     if document is None:
         return "unparsed"
+    return root_fields_label(document, ctx.operation_name)
+
+
+def root_fields_label(document: Any, operation_name: str | None) -> str:
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
-        if ctx.operation_name and (
-            definition.name is None or definition.name.value != ctx.operation_name
-        ):
+        if operation_name and (definition.name is None or definition.name.value != operation_name):
             continue
         names = sorted(
             {
@@ -117,3 +119,8 @@ def _root_fields(ctx: Any) -> str:
         )
         return ",".join(names[:4]) or "none"
     return "none"
+
+
+def observe_cached(label: str, started: float) -> None:
+    """An operation answered from api.response_cache, labelled as OperationMetrics labels it."""
+    GRAPHQL_OPERATIONS.labels(label, "ok").observe(time.perf_counter() - started)
