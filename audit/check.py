@@ -10,7 +10,9 @@
    Refused batches are listed in the report (`ledger.refused`): they are expected, not findings;
 4. every member's receiving address holds what their ledger balance says, beyond what is
    pending (requests not on chain yet or refused, transfers not posted yet):
-   MEMBER_BALANCE_MISMATCH.
+   MEMBER_BALANCE_MISMATCH;
+5. the commitment (audit.commitment): the latest root committed on chain at or before B against
+   the ledger's committed tree at that batch, its supply against totalSupply() right after it.
 
 The digest is sha256 over the lines `address:balance` (lower-case 0x-hex address, decimal
 balance, holders with a balance > 0 only, sorted by address, joined with "\\n", no trailing
@@ -26,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, or_, select
 
+from audit.commitment import CommitmentCheck, check_commitment
 from audit.finding import Finding
 from audit.ledger import LedgerView
 from audit.members import member_findings
@@ -62,6 +65,7 @@ class AuditReport:
     ledger_reason: str | None = None
     # Ledger batches the token refused (expected off chain): batch id → signed nets per address.
     refused: dict[str, dict[str, int]] = field(default_factory=dict)
+    commitment: CommitmentCheck | None = None  # None: not checked (adopted token, no ledger)
 
     @property
     def clean(self) -> bool:
@@ -84,6 +88,7 @@ class AuditReport:
                     for bid, nets in sorted(self.refused.items())
                 ],
             },
+            "commitment": None if self.commitment is None else self.commitment.to_json(),
             "findings": [asdict(f) for f in self.findings],
         }
 
@@ -344,6 +349,7 @@ def run_audit(
     # Mints and burns outside any batch need no ledger to be wrong: always reported.
     findings.extend(unbatched)
     refused: dict[str, dict[str, int]] = {}
+    commitment: CommitmentCheck | None = None
     if reason is not None:
         ledger_status = NOT_AVAILABLE
     else:
@@ -362,6 +368,8 @@ def run_audit(
             if b.refused and any(b.nets.values())
         }
         ledger_status = MISMATCH if ledger_issues or unbatched else CLEAN
+        commitment = check_commitment(engine, rpc, token, block, policy)
+        findings.extend(commitment.findings)
     AUDIT_MISMATCHES.set(len(findings))
     return AuditReport(
         block=block,
@@ -373,4 +381,5 @@ def run_audit(
         ledger_status=ledger_status,
         ledger_reason=reason,
         refused=refused,
+        commitment=commitment,
     )

@@ -12,6 +12,15 @@ From the database alone (no node needed), the tree is rebuilt from the members' 
 4. where a member receives on their custodial address, the address's indexed balance equals the
    leaf's balance less what is not final on chain yet (mints minus burns still pending, batched
    or refused) (INDEXED_MISMATCH). An address with a batch in flight is counted, not compared.
+
+With a node (`rpc`, the CLI's default) and a root committed on chain (LOYALTY_MINTER_COMMIT), also
+the committed tree (audit.commitment): the latest BatchSettled at or before the indexed block,
+its root against the ledger's committed tree at that batch (COMMITTED_ROOT_MISMATCH), every
+committed leaf's proof against the root read from the chain, the committed supply against
+totalSupply() (COMMITTED_SUPPLY_MISMATCH), every chain request against its ledger entry
+(REQUEST_MISMATCH, naming the member), and each committed leaf against its address's indexed
+balance at that block (COMMITTED_BALANCE_MISMATCH) where transfers cannot have moved it: every
+address on a non-transferable token, custodial addresses on a transferable one.
 """
 
 from __future__ import annotations
@@ -22,14 +31,20 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
+from audit.commitment import check_commitment
+from audit.rpc import RetryPolicy, call_one
+from indexer.queries import balances_at_stmt, load_state
+from indexer.rpc import RpcTransport, quantity
 from loyalty.db.ledger import ledger_entries
 from loyalty.db.onchain import balances
 from loyalty.db.outbox import BATCHED, FINAL, MINT, chain_requests
 from loyalty.db.proofs import book_rows, figures
-from loyalty.domain.merkle import Book, verify
+from loyalty.domain.merkle import Book, fold, verify
 
 LEDGER_MISMATCH, NO_SALT, PROOF_FAILED = "LEDGER_MISMATCH", "NO_SALT", "PROOF_FAILED"
 ROOT_SUM, INDEXED_MISMATCH = "ROOT_SUM", "INDEXED_MISMATCH"
+COMMITTED_BALANCE_MISMATCH = "COMMITTED_BALANCE_MISMATCH"
+TRANSFERABLE = "0x92ff0d31"  # transferable()
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,9 @@ class ProofsReport:
     last_entry: int | None = None
     custodial_compared: int = 0
     custodial_in_flight: int = 0
+    committed: dict[str, Any] | None = None  # the commitment checked (None: no node given)
+    committed_verified: int = 0  # committed leaves whose proof verifies against the chain's root
+    committed_compared: int = 0  # committed leaves compared with their indexed balance
     findings: list[ProofFinding] = field(default_factory=list)
 
     @property
@@ -95,7 +113,7 @@ def _unsettled(conn: Any) -> tuple[dict[str, int], set[str]]:
     return net, in_flight
 
 
-def audit_proofs(engine: Engine) -> ProofsReport:
+def audit_proofs(engine: Engine, rpc: RpcTransport | None = None) -> ProofsReport:
     report = ProofsReport()
     with engine.connect() as conn:
         # One snapshot for every read below, so that a ledger written meanwhile cannot show up
@@ -173,4 +191,61 @@ def audit_proofs(engine: Engine) -> ProofsReport:
                     f"yet final on chain is {expected}",
                 )
             )
+    if rpc is not None:
+        _committed(engine, rpc, report, {row.id: row for row in salted})
     return report
+
+
+def _committed(
+    engine: Engine, rpc: RpcTransport, report: ProofsReport, rows: dict[int, Any]
+) -> None:
+    with engine.connect() as conn:
+        state = load_state(conn)
+    if state is None:
+        return  # nothing indexed: no commitment to read
+    check = check_commitment(engine, rpc, state.token, state.indexed_block)
+    report.committed = check.to_json()
+    for f in check.findings:
+        member = f.detail.get("memberId")
+        report.findings.append(ProofFinding(f.code, member, f.message))
+    if check.tree is None or check.root is None or check.block is None:
+        return
+    chain_root = bytes.fromhex(check.root[2:])
+    for leaf in check.leaves:
+        if fold(check.tree.proof(leaf.slot)).hash == chain_root:
+            report.committed_verified += 1
+    transferable = _transferable(rpc, state.token, check.block)
+    with engine.connect() as conn:
+        indexed = {a.lower(): int(b) for a, b in conn.execute(balances_at_stmt(check.block))}
+    for leaf in check.leaves:
+        row = rows.get(leaf.member_pk)
+        custodial = (
+            row is not None
+            and not row.wallet_address
+            and leaf.address == ((row.custodial_address or "").lower())
+        )
+        if leaf.address is None or (transferable and not custodial):
+            continue
+        report.committed_compared += 1
+        held = indexed.get(leaf.address, 0)
+        if held != leaf.balance:
+            report.findings.append(
+                ProofFinding(
+                    COMMITTED_BALANCE_MISMATCH,
+                    leaf.member_id,
+                    f"member {leaf.member_id!r}: the committed leaf holds {leaf.balance} on "
+                    f"{leaf.address}; it is indexed with {held} at block {check.block}",
+                )
+            )
+
+
+def _transferable(rpc: RpcTransport, token: str, block: int) -> bool:
+    answer = call_one(
+        rpc,
+        "eth_call",
+        [{"to": token, "data": TRANSFERABLE}, hex(block)],
+        what="eth_call transferable",
+        block=block,
+        policy=RetryPolicy(),
+    )
+    return quantity(answer, "transferable()") != 0

@@ -111,13 +111,16 @@ def _run_indexer(args: argparse.Namespace, settings: Settings, runtime: Any, ind
 
 def _cmd_audit_proofs(args: argparse.Namespace, settings: Settings) -> int:
     from audit.proofs import audit_proofs
-    from loyalty.db.engine import make_engine
+    from indexer.rpc import rpc_for
+    from loyalty.runtime import Runtime
 
-    engine = make_engine(settings.database_url)
+    runtime = Runtime.start(settings, deploy_if_missing=False)
+    rpc = rpc_for(settings, runtime.chain)  # the committed root is read from the chain
     try:
-        report = audit_proofs(engine)
+        report = audit_proofs(runtime.engine, rpc)
     finally:
-        engine.dispose()
+        rpc.close()
+        runtime.close()
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -131,6 +134,13 @@ def _cmd_audit_proofs(args: argparse.Namespace, settings: Settings) -> int:
             f"  custodial      {report.custodial_compared} compared with the index, "
             f"{report.custodial_in_flight} with a batch in flight"
         )
+        c = report.committed
+        if c is not None and c["status"] != "NONE":
+            print(
+                f"  committed      batch {c['batch']} (block {c['block']}) root {c['root']}: "
+                f"{report.committed_verified} of {c['members']} leaves verify against it, "
+                f"{report.committed_compared} compared with the index"
+            )
         for f in report.findings:
             print(f"  {f.code}: {f.message}")
     return 0 if report.clean else EXIT_MISMATCH
@@ -182,6 +192,14 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"  ledger check   {ledger}")
         print(f"  digest         {report.digest}")
+        c = report.commitment
+        if c is not None and c.status != "NONE":
+            print(
+                f"  commitment     {c.status}: batch {c.batch} (block {c.block}) root {c.root}, "
+                f"supply {c.supply}, totalSupply {c.chain_supply}"
+            )
+        elif c is not None:
+            print("  commitment     none on chain yet (LOYALTY_MINTER_COMMIT)")
         for f in report.findings:
             print(f"  {f.check} {f.code}: {f.message}")
     return 0 if report.clean else EXIT_MISMATCH
@@ -215,7 +233,8 @@ def register(sub: Any) -> None:
         "--proofs",
         action="store_true",
         help="check the ledger's Merkle-sum tree instead: every leaf against its ledger entries "
-        "and the root, the root's sums against the ledger, custodial addresses against the index",
+        "and the root, the root's sums against the ledger, custodial addresses against the index, "
+        "and every committed leaf against the latest root committed on chain",
     )
     p.set_defaults(handler=_cmd_audit)
     from cli.audit_digest import register as register_digest  # `audit bisect`, `audit recompute`
