@@ -25,10 +25,30 @@ log = logging.getLogger("indexer")
 EXIT_MISMATCH = 1
 
 
+class FeedAfterFirstStep:
+    """The transfer feed (cli.transfer_feed), built when the first step has committed: it loads
+    the service layer and an async engine (~0.3 s), which the indexer's first eth_getLogs need
+    not wait for."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.feed: Any = None
+
+    def __call__(self, step: Any = None) -> None:
+        if self.feed is None:
+            from cli.transfer_feed import TransferFeed  # here: see the class's docstring
+
+            self.feed = TransferFeed(self.database_url)
+        self.feed(step)
+
+    def close(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
+
+
 def build_indexer(
     runtime: Any, *, progress: Progress | None = None, max_range: int | None = None
 ) -> Indexer:
-    from cli.transfer_feed import TransferFeed
     from indexer.rpc import rpc_for
     from indexer.sync import Indexer  # here, not at the top: `loyalty --help` needs no indexer
 
@@ -46,15 +66,13 @@ def build_indexer(
         progress=progress,
     )
     # Members' own transfers, once final, become ledger entries after each step.
-    indexer.after_step = TransferFeed(runtime.settings.database_url)
+    indexer.after_step = FeedAfterFirstStep(runtime.settings.database_url)
     return indexer
 
 
 def close_indexer(indexer: Indexer) -> None:
-    from cli.transfer_feed import TransferFeed
-
     indexer.rpc.close()
-    if isinstance(indexer.after_step, TransferFeed):
+    if isinstance(indexer.after_step, FeedAfterFirstStep):
         indexer.after_step.close()
 
 

@@ -35,7 +35,8 @@ def cmd_minter(args: argparse.Namespace, settings: Settings) -> int:
     from cli.migrate import upgrade
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
-    from loyalty.deploy import current_deployment, minting_refusal
+    from loyalty.deploy import minting_refusal
+    from loyalty.deployment import current_deployment
     from minter.config import MinterConfig
     from minter.loop import Minter, run_forever
 

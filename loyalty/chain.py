@@ -1,6 +1,9 @@
 """Chain access: a connected web3 client for the embedded in-process chain or a JSON-RPC node.
 
 The rest of the code asks `connect(settings)` for a `Chain` and never builds providers itself.
+For a JSON-RPC node, connecting asks the chain id over plain HTTP (httpx) and web3 is imported
+only when `chain.w3` is first used: `loyalty indexer` and `loyalty audit` talk raw JSON-RPC and
+never pay web3's import (~1 s, most of the indexer's start-up before).
 The embedded chain (eth-tester + py-evm) keeps its blocks in a SQLite key-value file
 (LOYALTY_CHAIN_STATE) so that a contract deployed on first start is still there after a restart.
 """
@@ -11,18 +14,19 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from web3 import HTTPProvider, Web3
+import httpx
 
 from loyalty.errors import ChainError, ChainUnreachable, WrongChain
 from loyalty.metrics import RPC_ERRORS
 from loyalty.settings import Settings
 
 if TYPE_CHECKING:
+    from web3 import Web3
+
     from loyalty.embedded_chain import SqliteKV
 
 log = logging.getLogger("loyalty.chain")
@@ -31,15 +35,32 @@ log = logging.getLogger("loyalty.chain")
 @dataclass
 class Chain:
     """A connected client. `request` is the raw JSON-RPC path used where web3's formatting costs
-    too much (the indexer); `w3` is for everything else."""
+    too much (the indexer); `w3` is for everything else (built on first use for a node)."""
 
-    w3: Web3
     chain_id: int
     embedded: bool
+    rpc_url: str = ""
+    timeout: float = 10.0
     _kv: SqliteKV | None = None
+    _w3: Web3 | None = field(default=None, repr=False)
+
+    @property
+    def w3(self) -> Web3:
+        if self._w3 is None:
+            # Here, not at the top: web3 takes ~1 s to import, and the raw JSON-RPC users of a
+            # node (indexer, audit) never need it.
+            from web3 import HTTPProvider, Web3
+
+            kwargs = {"timeout": self.timeout}
+            self._w3 = Web3(HTTPProvider(self.rpc_url, request_kwargs=kwargs))
+        return self._w3
 
     def request(self, method: str, params: list[Any]) -> Any:
-        response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if self._w3 is None and not self.embedded:  # a node: plain JSON-RPC, no web3 loaded
+            body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+            response = httpx.post(self.rpc_url, json=body, timeout=self.timeout).json()
+        else:
+            response = self.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
             raise RuntimeError(f"{method}: {response['error']}")
         return response["result"]
@@ -53,18 +74,18 @@ class Chain:
 def connect(settings: Settings, *, timeout: float = 10.0) -> Chain:
     """Connects and checks the chain id against LOYALTY_CHAIN_ID; raises a ChainError subclass."""
     if settings.embedded_chain:
-        # py-evm takes a second to import: only processes on the embedded chain pay for it.
+        # py-evm and web3 take seconds to import: only processes on the embedded chain pay.
         from eth_tester import EthereumTester
+        from web3 import Web3
 
         from loyalty.embedded_chain import LockedTesterProvider, embedded_backend
 
         backend, kv = embedded_backend(settings.chain_state)
         w3 = Web3(LockedTesterProvider(EthereumTester(backend)))
-        chain = Chain(w3=w3, chain_id=w3.eth.chain_id, embedded=True, _kv=kv)
+        chain = Chain(chain_id=w3.eth.chain_id, embedded=True, _kv=kv, _w3=w3)
     else:
-        w3 = Web3(HTTPProvider(settings.rpc_url, request_kwargs={"timeout": timeout}))
         chain_id = _remote_chain_id(settings.rpc_url, timeout=timeout)
-        chain = Chain(w3=w3, chain_id=chain_id, embedded=False)
+        chain = Chain(chain_id=chain_id, embedded=False, rpc_url=settings.rpc_url, timeout=timeout)
     if settings.chain_id is not None and settings.chain_id != chain.chain_id:
         chain.close()
         raise WrongChain(
@@ -129,11 +150,11 @@ def _remote_chain_id(
 def _chain_id_once(url: str, where: str, timeout: float) -> int:
     body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
     try:
-        reply = requests.post(url, json=body, timeout=timeout)
+        reply = httpx.post(url, json=body, timeout=timeout)
         content = reply.content
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except (httpx.ConnectError, httpx.TimeoutException) as exc:
         raise _Transient(type(exc).__name__) from None
-    except requests.RequestException as exc:  # a reply cut short (ChunkedEncodingError, …)
+    except httpx.TransportError as exc:  # a reply cut short or dropped (RemoteProtocolError, …)
         raise _Transient(f"incomplete reply: {type(exc).__name__}") from None
     if reply.status_code == 429 or reply.status_code >= 500:
         raise _Transient(f"HTTP {reply.status_code}")

@@ -13,12 +13,6 @@ import hmac
 from collections.abc import Iterable
 from typing import Protocol
 
-import coincurve
-from eth_account import Account
-from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
-from eth_account.hdaccount.deterministic import HDPath, derive_child_key
-from eth_hash.auto import keccak
-
 from loyalty.errors import ConfigError
 
 PATH = "m/44'/60'/0'/0/{index}"
@@ -34,6 +28,10 @@ class AddressBook(Protocol):
 
 class Custody:
     def __init__(self, mnemonic: str) -> None:
+        # Here: eth_account takes ~0.5 s to import, and most importers of this module want
+        # only AddressBook (the service layer, loaded by the indexer's transfer feed).
+        from eth_account.hdaccount import seed_from_mnemonic
+
         words = " ".join(mnemonic.split())
         try:
             self._seed = seed_from_mnemonic(words, "")
@@ -47,6 +45,10 @@ class Custody:
     def _derive(self, index: int) -> str:
         if index < 0 or index >= 2**31:
             raise ValueError(f"custody index out of range: {index}")
+        # Loaded by __init__ already (see there): a dictionary lookup each.
+        from eth_account import Account
+        from eth_account.hdaccount import key_from_seed
+
         key = key_from_seed(self._seed, PATH.format(index=index))
         return str(Account.from_key(key).address).lower()
 
@@ -57,6 +59,11 @@ class Custody:
         """The addresses of many indexes (an import of a million members): one soft BIP-32
         step from the parent node each, with coincurve's secp256k1, ~0.1 ms against ~1 ms for
         a full path derivation; the same addresses as address_for (a test compares them)."""
+        # Loaded with eth_account by __init__ (see there), coincurve with it.
+        import coincurve
+        from eth_account.hdaccount.deterministic import HDPath, derive_child_key
+        from eth_hash.auto import keccak
+
         if not hasattr(self, "_parent"):
             node = hmac.new(b"Bitcoin seed", self._seed, hashlib.sha512).digest()
             key, chain_code = node[:32], node[32:]

@@ -1,11 +1,12 @@
-"""Deploys the LoyaltyPoints token, grants roles, and records the deployment in the database."""
+"""Deploys the LoyaltyPoints token, grants roles, and records the deployment in the database; adopts
+a token deployed elsewhere. Reading the recorded deployment is loyalty.deployment's (no web3),
+re-exported here."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -18,37 +19,9 @@ from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFou
 import contracts
 from loyalty.chain import Chain
 from loyalty.db.tables import deployments
+from loyalty.deployment import ADOPTED, Deployment, current_deployment
 from loyalty.errors import ChainError, ChainUnreachable, ConfigError, NotDeployed, StateMismatch
 from loyalty.settings import Settings
-
-
-@dataclass(frozen=True)
-class Deployment:
-    chain_id: int
-    address: str  # checksummed
-    deployment_block: int
-    tx_hash: str
-    deployer: str
-    minter: str
-    name: str
-    symbol: str
-    transferable: bool
-    adopted: bool = False  # recorded by `loyalty deploy --adopt`: another issuer's token
-
-    @classmethod
-    def from_row(cls, row: Any) -> Deployment:
-        return cls(
-            chain_id=row.chain_id,
-            address=Web3.to_checksum_address(row.address),
-            deployment_block=row.deployment_block,
-            tx_hash=row.tx_hash,
-            deployer=Web3.to_checksum_address(row.deployer),
-            minter=Web3.to_checksum_address(row.minter),
-            name=row.name,
-            symbol=row.symbol,
-            transferable=row.transferable,
-            adopted=getattr(row, "compiler_version", "") == ADOPTED,
-        )
 
 
 @contextmanager
@@ -167,20 +140,6 @@ def deploy_token(chain: Chain, engine: Engine, settings: Settings) -> Deployment
     return deployment
 
 
-def current_deployment(engine: Engine, chain_id: int) -> Deployment:
-    """The latest recorded deployment on this chain; NotDeployed if there is none."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(deployments)
-            .where(deployments.c.chain_id == chain_id)
-            .order_by(deployments.c.id.desc())
-            .limit(1)
-        ).first()
-    if row is None:
-        raise NotDeployed(f"no token is deployed on chain {chain_id}: run `loyalty deploy`")
-    return Deployment.from_row(row)
-
-
 def existing_deployment(chain: Chain, engine: Engine) -> Deployment | None:
     """The recorded deployment on this chain if its code is still there (a reset dev chain
     loses it), else None."""
@@ -230,7 +189,6 @@ def _on_chain(chain: Chain, deployment: Deployment) -> bool:
 
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-ADOPTED = "adopted"  # compiler_version of a token this service did not deploy
 
 
 def _call(chain: Chain, address: str, signature: str, kind: str) -> Any:
@@ -349,3 +307,18 @@ def minting_refusal(chain: Chain, deployment: Deployment, minter: str) -> str | 
                 "(grantRole from the token's admin) before starting the minter"
             )
     return None
+
+
+__all__ = [  # Deployment and current_deployment live in loyalty.deployment (no web3)
+    "ADOPTED",
+    "Deployment",
+    "adopt_token",
+    "chain_errors",
+    "current_deployment",
+    "deploy_keys",
+    "deploy_token",
+    "ensure_deployed",
+    "existing_deployment",
+    "minting_refusal",
+    "send_transaction",
+]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from loyalty.chain import Chain
-from loyalty.deploy import Deployment
+from loyalty.deployment import Deployment
 from loyalty.errors import ConfigError
 from minter.config import MinterConfig
 from minter.context import MinterContext

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.schema.scalars import BigInt, Long
 from indexer.queries import holder_count, indexed_total_supply
-from loyalty.deploy import Deployment
+from loyalty.deployment import Deployment
 
 
 @strawberry.type(description="The LoyaltyPoints ERC-20 token this service mints.")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from loyalty.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def _normalise(url: str, *, asynchronous: bool) -> str:
@@ -57,6 +60,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
 
 def make_async_engine(url: str, **kwargs: object) -> AsyncEngine:
+    # Here: sqlalchemy.ext.asyncio (~0.1 s) loads only in processes that use an async engine,
+    # not in `loyalty indexer` before its first step.
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     async_url = _normalise(url, asynchronous=True)
     if async_url.startswith("sqlite"):
         engine = create_async_engine(async_url, **kwargs)

@@ -105,7 +105,7 @@ def light_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         engine=make_engine(settings.database_url),
-        async_engine=make_async_engine(settings.database_url),
+        _async_engine=make_async_engine(settings.database_url),
         chain=None,  # type: ignore[arg-type]
         deployment=None,  # type: ignore[arg-type]
     )
