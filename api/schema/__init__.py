@@ -32,6 +32,7 @@ from api.schema.indexer_digest import IndexerDigestQuery
 from api.schema.inputs import CheckInputs
 from api.schema.jobs import JobsMutation, JobsQuery
 from api.schema.ledger_list import LedgerListQuery
+from api.schema.member_data import MemberDataMutation, MemberDataQuery
 from api.schema.member_list import MemberListQuery
 from api.schema.minting import MintingMutation, MintingQuery
 from api.schema.preview import PreviewQuery
@@ -73,6 +74,7 @@ class Query(
     ProgramTotalsQuery,
     JobsQuery,
     ReferralsQuery,
+    MemberDataQuery,
 ):
     pass
 
@@ -90,6 +92,7 @@ class Mutation(
     LimitsMutation,
     JobsMutation,
     ReferralsMutation,
+    MemberDataMutation,
 ):
     pass
 

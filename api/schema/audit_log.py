@@ -55,6 +55,7 @@ class AuditKind(Enum):
     ADJUSTMENT = "adjustment"
     BULK_ADJUSTMENT = "bulk_adjustment"
     IMPORT = "import"
+    ERASURE = "erasure"
 
 
 @strawberry.type(description="Who made a change: the API key (id and name), or the system.")
@@ -100,7 +101,12 @@ class AuditLogEntry:
 @strawberry.input(description="Every given condition must hold.")
 class AuditLogFilter:
     kind: AuditKind | None = None
-    entity_id: str | None = None
+    entity_id: str | None = strawberry.field(
+        default=None, description="A member is `member:<row id>` (see memberId)."
+    )
+    member_id: str | None = strawberry.field(
+        default=None, description="A member's entries (adjustments, erasure), by member id."
+    )
     actor_key_id: str | None = None
     from_: datetime | None = strawberry.field(name="from", default=None, description="Inclusive.")
     to: datetime | None = strawberry.field(default=None, description="Exclusive.")
@@ -140,6 +146,7 @@ class AuditLogQuery:
         where = svc.AuditFilter(
             kind=f.kind.value if f.kind else None,
             entity_id=f.entity_id,
+            member_id=f.member_id,
             actor_key_id=f.actor_key_id,
             start=f.from_,
             end=f.to,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -117,14 +118,17 @@ async def adjust_points(uow: AbstractUnitOfWork, inp: AdjustInput) -> AdjustOutc
         await audit.changed(
             uow,
             "adjustment",
-            member.member_id,
+            audit.audit_subject(member.pk),  # never the member id: see loyalty.services.erasure
             "adjust",
             {"balance": member.totals.balance - points},
             {
                 "balance": member.totals.balance,
                 "points": points,
-                "reason": inp.reason,
-                "idempotencyKey": inp.idempotency_key,
+                # Neither the reason nor the idempotency key, which may name the member (their
+                # name in a reason, their id in a key): the ledger entry (transactionId) and the
+                # request keep them, where an erasure can scrub them; the log keeps the reason's
+                # SHA-256, which shows the entry's description is the one given then.
+                "reasonSha256": hashlib.sha256(inp.reason.encode()).hexdigest(),
                 "transactionId": entry_id,
             },
         )

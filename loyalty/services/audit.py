@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.audit import audit_head, audit_log
+from loyalty.db.ledger import members
 from loyalty.db.rules import api_keys
 from loyalty.db.times import utc
 from loyalty.domain.audit import (
@@ -34,7 +35,7 @@ from loyalty.domain.audit import (
     entry_hash,
     snapshot,
 )
-from loyalty.domain.errors import InvalidInput
+from loyalty.domain.errors import InvalidInput, NotFound
 from loyalty.services import keyset
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -48,6 +49,12 @@ class Actor:
 SYSTEM = Actor(None, "system")
 BOOTSTRAP_NAME = "bootstrap admin key (LOYALTY_ADMIN_API_KEY)"
 _actor: ContextVar[Actor] = ContextVar("audit_actor", default=SYSTEM)
+
+
+def audit_subject(member_pk: int) -> str:
+    """How the log names a member (its entity id): the row id, never the member id, so that
+    erasing the member (loyalty.services.erasure) leaves the hash-chained log as it is."""
+    return f"member:{member_pk}"
 
 
 def current_actor() -> Actor:
@@ -158,13 +165,14 @@ def entry_from_row(row: Any) -> AuditEntry:
     )
 
 
-KINDS = ("rule", "campaign", "tier", "reward", "program", "api_key", "adjustment")
+KINDS = ("rule", "campaign", "tier", "reward", "program", "api_key", "adjustment", "erasure")
 
 
 @dataclass(frozen=True)
 class AuditFilter:
     kind: str | None = None
     entity_id: str | None = None
+    member_id: str | None = None  # resolved to the member's entity id, member:<row id>
     actor_key_id: str | None = None
     start: datetime | None = None  # inclusive
     end: datetime | None = None  # exclusive
@@ -172,7 +180,13 @@ class AuditFilter:
     def checked(self) -> AuditFilter:
         if self.kind is not None and self.kind not in KINDS:
             raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
-        for name, value in (("entityId", self.entity_id), ("actorKeyId", self.actor_key_id)):
+        if self.member_id is not None and self.entity_id is not None:
+            raise InvalidInput("give entityId or memberId, not both", field="memberId")
+        for name, value in (
+            ("entityId", self.entity_id),
+            ("memberId", self.member_id),
+            ("actorKeyId", self.actor_key_id),
+        ):
             if value is not None and not 1 <= len(value) <= 256:
                 raise InvalidInput(f"{name} must be 1 to 256 characters", field=name)
         for name, when in (("from", self.start), ("to", self.end)):
@@ -187,6 +201,7 @@ class AuditFilter:
             {
                 "k": self.kind,
                 "e": self.entity_id,
+                "m": self.member_id,
                 "a": self.actor_key_id,
                 "from": self.start,
                 "to": self.end,
@@ -218,6 +233,11 @@ async def list_audit(
         conditions.append(c.kind == f.kind)
     if f.entity_id is not None:
         conditions.append(c.entity_id == f.entity_id)
+    if f.member_id is not None:
+        pk = await conn.scalar(select(members.c.id).where(members.c.member_id == f.member_id))
+        if pk is None:
+            raise NotFound(f"no member {f.member_id!r}", field="memberId")
+        conditions.append(c.entity_id == audit_subject(pk))
     if f.actor_key_id is not None:
         conditions.append(c.actor_key_id == f.actor_key_id)
     if f.start is not None:

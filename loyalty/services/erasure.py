@@ -1,0 +1,213 @@
+"""Erasing a member (GDPR, issue 16): after `erase_member` no table holds the member id, the
+e-mail or the contact's name, and the books still add up.
+
+In one transaction, under the member's row lock:
+- members: the member id becomes a random pseudonym (loyalty.domain.erasure); the row, its
+  totals, its ledger entries and its chain requests stay, so program totals, analytics, the
+  ledger audit and the proofs' sums are unchanged. The addresses stay too: the points are on
+  chain at them, and the audit compares them with the ledger; with the member id gone, nothing
+  says whose they are (docs/program.md#gdpr).
+- member_contacts: deleted. notifications to the member: deleted (undelivered ones would carry
+  the id out after the erasure).
+- member_salts: a new salt, so the leaf commitments H(salt ‖ id) published before cannot be
+  tied to the pseudonym.
+- chain_requests.member_id: the pseudonym.
+- Text that may carry the id, e-mail or name (idempotency keys, descriptions, wallet challenge
+  messages, business keys, order keys; the inbound events' stored JSON) is redacted in the
+  member's own rows, and in the inbound events with no member (ignored webhooks) that mention
+  them. Idempotency keys of the member's requests are replaced by random ones: a redelivery
+  after the erasure is taken as new.
+- Pending webhook events of the member are failed (ERASED) rather than applied later.
+
+The admin audit log is hash-chained and is not rewritten: it names members by row id
+(`member:<id>`, loyalty.services.audit.audit_subject), never by member id, and adjustments
+record no idempotency key, so there is nothing in it to erase; the erasure itself is appended
+to it (kind `erasure`, the counts of what was scrubbed, nothing personal). Entries recorded
+before this rule (kind adjustment, entity id = the member id) are counted in the outcome as
+`legacyAuditEntries` and cannot be erased without breaking the chain.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from loyalty.db.audit import audit_log
+from loyalty.db.ledger import (
+    IN_FAILED,
+    IN_PENDING,
+    inbound_events,
+    ledger_entries,
+    members,
+    orders,
+    wallet_challenges,
+)
+from loyalty.db.outbox import chain_requests
+from loyalty.db.program import member_contacts, notifications, redemptions
+from loyalty.db.proofs import member_salts, new_salts
+from loyalty.domain.erasure import Redaction, is_pseudonym, new_pseudonym
+from loyalty.domain.errors import InvalidInput
+from loyalty.services import audit
+from loyalty.services.member_list import like_prefix
+from loyalty.services.members import check_member_id, get_member
+from loyalty.services.uow import AbstractUnitOfWork
+
+INBOUND_JSON = ("details", "response", "payload", "error")
+
+
+@dataclass(frozen=True)
+class Erasure:
+    pseudonym: str
+    scrubbed: dict[str, int] = field(default_factory=dict)  # table → rows changed or deleted
+    legacy_audit_entries: int = 0
+
+
+def _contains(column: Any, value: str) -> Any:
+    """Case-insensitive substring match (LIKE with the value escaped)."""
+    return func.lower(column).like("%" + like_prefix(value), escape="\\")
+
+
+async def _redact_columns(
+    conn: AsyncConnection,
+    table: Table,
+    where: Any,
+    columns: tuple[str, ...],
+    redaction: Redaction,
+    *,
+    json_columns: tuple[str, ...] = (),
+) -> int:
+    """Rewrites the given text columns of the matching rows where they hold personal data."""
+    pk = next(iter(table.primary_key.columns))
+    wanted = [table.c[name] for name in (*columns, *json_columns)]
+    rows = (await conn.execute(select(pk, *wanted).where(where))).all()
+    changed = 0
+    for row in rows:
+        values: dict[str, Any] = {}
+        for name in columns:
+            old = row._mapping[name]
+            if redaction.holds(old):
+                values[name] = redaction.text(old)
+        for name in json_columns:
+            old = row._mapping[name]
+            if redaction.holds(old):
+                values[name] = redaction.json(old)
+        if values:
+            await conn.execute(update(table).where(pk == row[0]).values(values))
+            changed += 1
+    return changed
+
+
+async def _erase_inbound(conn: AsyncConnection, pk: int, redaction: Redaction) -> int:
+    e = inbound_events.c
+    await conn.execute(
+        update(inbound_events)
+        .where(e.member_pk == pk, e.state == IN_PENDING)
+        .values(
+            state=IN_FAILED,
+            payload=None,
+            error=json.dumps({"code": "ERASED", "message": "the member was erased"}),
+        )
+    )
+    own = (await conn.execute(select(e.id).where(e.member_pk == pk))).scalars().all()
+    for event_id in own:  # a random key: the old one may be built from the member id
+        await conn.execute(
+            update(inbound_events)
+            .where(e.id == event_id)
+            .values(event_key="erased-" + secrets.token_hex(16))
+        )
+    mentions = or_(
+        *(_contains(e[name], value) for name in INBOUND_JSON for value in _needles(redaction))
+    )
+    changed = await _redact_columns(
+        conn,
+        inbound_events,
+        or_(e.member_pk == pk, and_(e.member_pk.is_(None), mentions)),
+        ("order_key",),
+        redaction,
+        json_columns=INBOUND_JSON,
+    )
+    return max(changed, len(own))
+
+
+def _needles(redaction: Redaction) -> list[str]:
+    return [v for v in (redaction.member_id, *redaction.personal) if v]
+
+
+async def erase_member(uow: AbstractUnitOfWork, member_id: str, *, confirm: str) -> Erasure:
+    """Erases the member (NotFound if unknown). `confirm` must repeat the member id: an erasure
+    cannot be undone."""
+    member_id = check_member_id(member_id)
+    if confirm != member_id:
+        raise InvalidInput("confirm must repeat the member id exactly", field="confirm")
+    if is_pseudonym(member_id):
+        raise InvalidInput("this account is already erased", field="memberId")
+    async with uow:
+        conn = uow.conn
+        member = await get_member(conn, member_id, lock=True)
+        pk = member.pk
+        contact = (
+            await conn.execute(
+                select(member_contacts.c.email, member_contacts.c.name).where(
+                    member_contacts.c.member_id == member_id
+                )
+            )
+        ).first()
+        personal = tuple(v for v in (contact or ()) if v)
+        pseudonym = new_pseudonym()
+        redaction = Redaction(member_id, pseudonym, personal)
+        scrubbed: dict[str, int] = {}
+        now = uow.clock.now()
+        await conn.execute(
+            update(members)
+            .where(members.c.id == pk)
+            .values(member_id=pseudonym, revision=members.c.revision + 1, updated_at=now)
+        )
+        scrubbed["members"] = 1
+        scrubbed["member_contacts"] = (
+            await conn.execute(
+                delete(member_contacts).where(member_contacts.c.member_id == member_id)
+            )
+        ).rowcount
+        scrubbed["notifications"] = (
+            await conn.execute(delete(notifications).where(notifications.c.member_id == member_id))
+        ).rowcount
+        scrubbed["chain_requests"] = (
+            await conn.execute(
+                update(chain_requests)
+                .where(chain_requests.c.member_id == member_id)
+                .values(member_id=pseudonym)
+            )
+        ).rowcount
+        await conn.execute(delete(member_salts).where(member_salts.c.member_pk == pk))
+        await conn.execute(member_salts.insert(), new_salts([pk]))
+        scrubbed["member_salts"] = 1
+        scrubbed["inbound_events"] = await _erase_inbound(conn, pk, redaction)
+        for table, where, columns in (
+            (ledger_entries, ledger_entries.c.member_pk == pk, ("description", "business_key")),
+            (redemptions, redemptions.c.member_pk == pk, ("idempotency_key",)),
+            (orders, orders.c.member_pk == pk, ("order_key", "external_id")),
+            (wallet_challenges, wallet_challenges.c.member_pk == pk, ("message",)),
+        ):
+            scrubbed[table.name] = await _redact_columns(conn, table, where, columns, redaction)
+        legacy = int(
+            await conn.scalar(
+                select(func.count())
+                .select_from(audit_log)
+                .where(audit_log.c.kind == "adjustment", audit_log.c.entity_id == member_id)
+            )
+            or 0
+        )
+        await audit.changed(
+            uow,
+            "erasure",
+            audit.audit_subject(pk),
+            "erase",
+            None,
+            {"scrubbed": scrubbed, "legacyAuditEntries": legacy},
+        )
+    return Erasure(pseudonym, scrubbed, legacy)
