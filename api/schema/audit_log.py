@@ -55,6 +55,7 @@ class AuditKind(Enum):
     ADJUSTMENT = "adjustment"
     BULK_ADJUSTMENT = "bulk_adjustment"
     IMPORT = "import"
+    REFERRAL_PROGRAM = "referral_program"
     ERASURE = "erasure"
 
 

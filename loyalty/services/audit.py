@@ -165,7 +165,19 @@ def entry_from_row(row: Any) -> AuditEntry:
     )
 
 
-KINDS = ("rule", "campaign", "tier", "reward", "program", "api_key", "adjustment", "erasure")
+KINDS = (
+    "rule",
+    "campaign",
+    "tier",
+    "reward",
+    "program",
+    "api_key",
+    "adjustment",
+    "bulk_adjustment",
+    "import",
+    "referral_program",
+    "erasure",
+)
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,15 @@ async def _member_pks(conn: AsyncConnection, member_ids: Sequence[str]) -> list[
     return sorted(found.values())
 
 
+def _audited(request: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The request as the hash-chained audit log keeps it: member ids become the members' audit
+    subjects (member:<row id>), which an erasure leaves in place."""
+    if "memberIds" not in request:
+        return request
+    kept = {k: v for k, v in request.items() if k != "memberIds"}
+    return {**kept, "members": [audit.audit_subject(pk) for pk in params["memberPks"]]}
+
+
 async def start_bulk_adjust(uow: AbstractUnitOfWork, inp: BulkAdjustInput) -> tuple[Job, bool]:
     """Creates the job (or returns the one of this idempotency key); True when created. The
     caller runs it (loyalty.services.job_kinds.run)."""
@@ -162,7 +171,12 @@ async def start_bulk_adjust(uow: AbstractUnitOfWork, inp: BulkAdjustInput) -> tu
                 str(job.id),
                 "create",
                 None,
-                {**request, "total": total, "idempotencyKey": inp.idempotency_key},
+                # members by row id, never by member id (loyalty.services.erasure)
+                {
+                    **_audited(request, params),
+                    "total": total,
+                    "idempotencyKey": inp.idempotency_key,
+                },
             )
     return job, created
 

@@ -18,6 +18,8 @@ In one transaction, under the member's row lock:
   them. Idempotency keys of the member's requests are replaced by random ones: a redelivery
   after the erasure is taken as new.
 - Pending webhook events of the member are failed (ERASED) rather than applied later.
+- Jobs: the member's refused items (job_errors) name the pseudonym, id lists in a job's
+  parameters are redacted, and import rows of the member still waiting are dropped.
 
 The admin audit log is hash-chained and is not rewritten: it names members by row id
 (`member:<id>`, loyalty.services.audit.audit_subject), never by member id, and adjustments
@@ -38,6 +40,7 @@ from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.audit import audit_log
+from loyalty.db.jobs import import_rows, job_errors, jobs
 from loyalty.db.ledger import (
     IN_FAILED,
     IN_PENDING,
@@ -194,6 +197,19 @@ async def erase_member(uow: AbstractUnitOfWork, member_id: str, *, confirm: str)
             (wallet_challenges, wallet_challenges.c.member_pk == pk, ("message",)),
         ):
             scrubbed[table.name] = await _redact_columns(conn, table, where, columns, redaction)
+        # Jobs: the member's refused items and id lists; rows of an import still to come are
+        # dropped (the erased person is not imported again).
+        scrubbed["job_errors"] = (
+            await conn.execute(
+                update(job_errors).where(job_errors.c.item == member_id).values(item=pseudonym)
+            )
+        ).rowcount
+        scrubbed["jobs"] = await _redact_columns(
+            conn, jobs, _contains(jobs.c.params, member_id), (), redaction, json_columns=("params",)
+        )
+        scrubbed["import_rows"] = (
+            await conn.execute(delete(import_rows).where(import_rows.c.member_id == member_id))
+        ).rowcount
         legacy = int(
             await conn.scalar(
                 select(func.count())

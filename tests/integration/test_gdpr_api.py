@@ -6,6 +6,7 @@ do what, and bad input refused with a typed code, changing nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ AUDIT = """query($f: AuditLogFilter) { auditLog(filter: $f, first: 100) {
   nodes { seq kind entityId action after } } }"""
 ADJUST = """mutation($i: AdjustPointsInput!) { adjustPoints(input: $i) { transactionId } }"""
 
+BULK = """mutation($i: BulkAdjustPointsInput!) { bulkAdjustPoints(input: $i) { id } }"""
+JOB = """query($id: ID!) { job(id: $id) { state errors } }"""
+
 NEEDLES = (SUBJECT, SUBJECT_EMAIL, SUBJECT_NAME)
 
 
@@ -57,6 +61,20 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
             "amount": 3,
         }
         await running.ok(ADJUST, {"i": adjust})
+        # a bulk adjustment naming the member: refused for them (balance 3), done for OTHER
+        bulk = {
+            "idempotencyKey": "bulk-1",
+            "amount": -10,
+            "reason": "correction",
+            "memberIds": [SUBJECT, OTHER],
+        }
+        job = (await running.ok(BULK, {"i": bulk}))["bulkAdjustPoints"]["id"]
+        for _ in range(400):
+            state = (await running.ok(JOB, {"id": job}))["job"]
+            if state["state"] in ("DONE", "FAILED"):
+                break
+            await asyncio.sleep(0.05)
+        assert (state["state"], state["errors"]) == ("DONE", 1), state
         yield running
 
 
@@ -107,6 +125,7 @@ async def test_erasure_leaves_no_trace_and_the_books_unchanged(api: Api) -> None
         "wallet_challenges",
         "ledger_entries",
         "redemptions",
+        "job_errors",
     }, before
     books_before = await books(api)
     assert books_before["proofs"][0] and books_before["auditLogBroken"] is None
@@ -139,7 +158,7 @@ async def test_erasure_leaves_no_trace_and_the_books_unchanged(api: Api) -> None
     ]
     assert log[0]["entityId"] == log[1]["entityId"] == f"member:{account_pk(api, pseudonym)}"
     # the other member is untouched
-    assert (await api.ok(ACCOUNT, {"m": OTHER}))["account"]["points"]["balance"] == 55
+    assert (await api.ok(ACCOUNT, {"m": OTHER}))["account"]["points"]["balance"] == 45
     # erasing again: the id is gone (NOT_FOUND); the pseudonym is refused
     error = await api.error(ERASE, {"m": SUBJECT, "c": SUBJECT})
     assert error["extensions"]["code"] == "NOT_FOUND"
