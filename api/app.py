@@ -34,6 +34,7 @@ from api.gauges import DatabaseCollector
 from api.graphiql import graphiql_routes
 from api.graphiql import page as graphiql_page
 from api.health import healthz, readyz_endpoint
+from api.imports import IMPORT_MAX_BYTES, import_routes
 from api.job_runner import job_runner
 from api.limits import BodySizeLimit
 from api.live import ConnectionGate, LimitedTransportWS
@@ -229,10 +230,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *(graphiql_routes() if config.graphiql else []),
             *webhook_routes(config, lambda: state["runtime"], inbox=processor),
             *export_routes(lambda: state["runtime"], lambda: authenticator),
+            *import_routes(lambda: state["runtime"], lambda: authenticator, config),
         ],
         middleware=[
             Middleware(ObservabilityMiddleware),
-            Middleware(BodySizeLimit, max_bytes=config.max_body_bytes),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=config.max_body_bytes,
+                streamed={"/import": IMPORT_MAX_BYTES},
+            ),
         ],
         lifespan=lifespan,
     )

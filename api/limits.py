@@ -38,15 +38,24 @@ MAX_BATCH = 10  # operations in one batched HTTP request
 CLOSE_MESSAGE_TOO_BIG = 1009  # RFC 6455
 
 
+class _TooLarge(Exception):
+    """A streamed body passed its cap (BodySizeLimit.streamed)."""
+
+
 class BodySizeLimit:
     """Refuses (413) a request body over `max_bytes`, whether announced by Content-Length or
     streamed in chunks, and closes a WebSocket whose message is over it. The body is read here,
     up to the cap, and replayed to the app, so that no route (GraphQL, webhooks) ever holds
     more than the cap."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, streamed: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths whose body is streamed to the app (an import's upload, to a temporary file)
+        # under a cap of their own: counted as it arrives, never held here.
+        self.streamed = streamed or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -54,6 +63,10 @@ class BodySizeLimit:
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        cap = self.streamed.get(scope.get("path", ""))
+        if cap is not None:
+            await self._streamed(scope, receive, send, cap)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
@@ -85,6 +98,33 @@ class BodySizeLimit:
             return message if message is not None else await receive()
 
         await self.app(scope, replayed, send)
+
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            await self._refuse(send, message=f"upload too large: at most {cap} bytes")
+            return
+        seen, started = 0, False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > cap:
+                    raise _TooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send, message=f"upload too large: at most {cap} bytes")
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket message over the cap closes the connection (1009, "message too big")

@@ -435,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.export import register as register_export
 
     register_export(sub)
+
+    from cli.importing import register as register_importing
+
+    register_importing(sub)
     return parser
 
 

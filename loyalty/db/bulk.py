@@ -38,3 +38,21 @@ async def insert_rows(
             await copy.write(data.encode())
         return
     await conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+async def allocate_ids(conn: AsyncConnection, table: Table, n: int) -> list[int]:
+    """`n` new ids of `table`'s integer primary key `id`, for rows inserted (with them) in this
+    transaction: PostgreSQL draws them from the column's sequence; SQLite, whose writer holds
+    the whole database (the caller has written already), counts on from the largest."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        rows = await conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+            f"FROM generate_series(1, {int(n)})"
+        )
+        return sorted(int(r[0]) for r in rows.all())
+    start = int(
+        (await conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one()
+    )
+    return list(range(start + 1, start + 1 + n))

@@ -266,6 +266,16 @@ def _ndjson_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, object] 
         if missing:
             yield row, RowError(row, missing[0], f"{missing[0]} is required")
             continue
+        # JSON has types: points are numbers there, not strings of digits.
+        wrong = [
+            c
+            for c in ("balance", "earned")
+            if values.get(c) is not None and (type(values[c]) is not int)
+        ]
+        if wrong:
+            shown = json.dumps(values[wrong[0]])[:40]
+            yield row, RowError(row, wrong[0], f"{wrong[0]} must be a JSON integer, not {shown}")
+            continue
         yield row, values
 
 

@@ -6,18 +6,20 @@ its stored tier, and, for a balance above 0, one IMPORT ledger entry (business k
 `import:<member id>`) with its MINT request in the outbox: the minter sends them in its usual
 batches, so the balances arrive on chain as batch mints tagged by the entry type. The batch and
 the job's cursor commit together (loyalty.services.jobs), so a killed run resumes after the
-last committed row and no row is applied twice. Statements are set-wise (executemany, one
-round trip per table and batch): no per-row handlers run, so an import sends no notifications;
-the stored tier is the file's until the member's next entry or the periodic tier roll.
+last committed row and no row is applied twice. Writes are set-wise, one statement per table
+and batch (COPY on PostgreSQL, with the ids drawn ahead; executemany on SQLite): no per-row
+handlers run, so an import sends no notifications, and the stored tier is the file's until the
+member's next entry or the periodic tier roll.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 
 from loyalty.custody import AddressBook
+from loyalty.db.bulk import allocate_ids, insert_rows
 from loyalty.db.jobs import import_rows
 from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.outbox import MINT, PENDING, chain_requests
@@ -29,6 +31,42 @@ from loyalty.services.jobs import Job, StepResult
 from loyalty.services.uow import AbstractUnitOfWork
 
 BATCH = 2_000  # rows per transaction
+IMPORT = EntryType.IMPORT.value
+MEMBER_COLUMNS = (
+    "id",
+    "member_id",
+    "custodial_address",
+    "wallet_address",
+    "wallet_linked_at",
+    "earned",
+    "adjusted",
+    "redeemed",
+    "last_activity_at",
+    "created_at",
+    "updated_at",
+)
+ENTRY_COLUMNS = (
+    "id",
+    "member_pk",
+    "type",
+    "points",
+    "delta",
+    "debt_change",
+    "balance_after",
+    "business_key",
+    "description",
+    "created_at",
+)
+REQUEST_COLUMNS = (
+    "kind",
+    "address",
+    "amount",
+    "member_id",
+    "ledger_entry_id",
+    "status",
+    "created_at",
+    "updated_at",
+)
 
 
 def _addresses(custody: AddressBook, pks: list[int]) -> list[str]:
@@ -52,96 +90,86 @@ def import_step_for(custody: AddressBook) -> Any:
         ).all()
         if not rows:
             return StepResult(job.cursor, 0, (), done=True)
-        new_members = []
-        for r in rows:
-            t = import_totals(r.balance, r.earned)
-            new_members.append(
-                {
-                    "member_id": r.member_id,
-                    "wallet_address": r.wallet_address,
-                    "wallet_linked_at": now if r.wallet_address else None,
-                    "earned": t.earned,
-                    "adjusted": t.adjusted,
-                    "redeemed": t.redeemed,
-                    "last_activity_at": r.last_activity_at,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        inserted = await conn.execute(
-            members.insert().returning(members.c.id, sort_by_parameter_order=True), new_members
-        )
-        pks = [row[0] for row in inserted.all()]
-        await add_codes(conn, pks, now=now)  # every member can refer (issue 15)
+        pks = await allocate_ids(conn, members, len(rows))
         custodial = _addresses(custody, pks)
-        await conn.execute(
-            members.update()
-            .where(members.c.id == bindparam("_pk"))
-            .values(custodial_address=bindparam("_address")),
-            [{"_pk": pk, "_address": a} for pk, a in zip(pks, custodial, strict=True)],
-        )
-        contacts = [
-            {"member_id": r.member_id, "email": r.email, "updated_at": now} for r in rows if r.email
-        ]
+        member_rows = []
+        for pk, address, r in zip(pks, custodial, rows, strict=True):
+            t = import_totals(r.balance, r.earned)
+            member_rows.append(
+                (
+                    pk,
+                    r.member_id,
+                    address,
+                    r.wallet_address,
+                    now if r.wallet_address else None,
+                    t.earned,
+                    t.adjusted,
+                    t.redeemed,
+                    r.last_activity_at,
+                    now,
+                    now,
+                )
+            )
+        await insert_rows(conn, members, MEMBER_COLUMNS, member_rows)
+        await add_codes(conn, pks, now=now)  # every member can refer (issue 15)
+        contacts = [(r.member_id, r.email, now) for r in rows if r.email]
         if contacts:
             # An e-mail set ahead of the member (setMemberContact) is replaced by the file's.
             await conn.execute(
                 delete(member_contacts).where(
-                    member_contacts.c.member_id.in_([c["member_id"] for c in contacts])
+                    member_contacts.c.member_id.in_([c[0] for c in contacts])
                 )
             )
-            await conn.execute(member_contacts.insert(), contacts)
+            await insert_rows(conn, member_contacts, ("member_id", "email", "updated_at"), contacts)
         tiered = [
-            {
-                "member_pk": pk,
-                "tier_id": r.tier_id,
-                "tier_points": r.earned,
-                "next_check_at": None,
-                "updated_at": now,
-            }
+            (pk, r.tier_id, r.earned, now)
             for pk, r in zip(pks, rows, strict=True)
             if r.tier_id is not None
         ]
-        if tiered:
-            await conn.execute(member_tiers.insert(), tiered)
+        await insert_rows(
+            conn, member_tiers, ("member_pk", "tier_id", "tier_points", "updated_at"), tiered
+        )
         funded = [(pk, a, r) for pk, a, r in zip(pks, custodial, rows, strict=True) if r.balance]
-        if funded:
-            entries = await conn.execute(
-                ledger_entries.insert().returning(
-                    ledger_entries.c.id, sort_by_parameter_order=True
-                ),
-                [
-                    {
-                        "member_pk": pk,
-                        "type": EntryType.IMPORT.value,
-                        "points": r.balance,
-                        "delta": r.balance,
-                        "debt_change": 0,
-                        "balance_after": r.balance,
-                        "business_key": f"import:{r.member_id}",
-                        "description": f"imported (job {job.id})",
-                        "created_at": now,
-                    }
-                    for pk, _a, r in funded
-                ],
-            )
-            entry_ids = [row[0] for row in entries.all()]
-            await conn.execute(
-                chain_requests.insert(),
-                [
-                    {
-                        "kind": MINT,
-                        "address": (r.wallet_address or address).lower(),
-                        "amount": r.balance,
-                        "member_id": r.member_id,
-                        "ledger_entry_id": entry_id,
-                        "status": PENDING,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for (_pk, address, r), entry_id in zip(funded, entry_ids, strict=True)
-                ],
-            )
+        entry_ids = await allocate_ids(conn, ledger_entries, len(funded))
+        description = f"imported (job {job.id})"
+        await insert_rows(
+            conn,
+            ledger_entries,
+            ENTRY_COLUMNS,
+            [
+                (
+                    eid,
+                    pk,
+                    IMPORT,
+                    r.balance,
+                    r.balance,
+                    0,
+                    r.balance,
+                    f"import:{r.member_id}",
+                    description,
+                    now,
+                )
+                for eid, (pk, _a, r) in zip(entry_ids, funded, strict=True)
+            ],
+        )
+        await insert_rows(
+            conn,
+            chain_requests,
+            REQUEST_COLUMNS,
+            [
+                (
+                    MINT,
+                    (r.wallet_address or address).lower(),
+                    r.balance,
+                    r.member_id,
+                    eid,
+                    PENDING,
+                    now,
+                    now,
+                )
+                for eid, (_pk, address, r) in zip(entry_ids, funded, strict=True)
+            ],
+        )
         last = rows[-1].row
         await conn.execute(delete(import_rows).where(s.job_id == job.id, s.row <= last))
         return StepResult(last, len(rows), (), done=len(rows) < batch)

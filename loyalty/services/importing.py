@@ -201,6 +201,7 @@ async def validate(
     if chunk:
         await flush()
     report.rows = len(rows_seen)
+    report.errors.sort(key=lambda e: e.row)  # the database's checks come a chunk later
     if not report.rows and not report.error_count:
         report.add_error(RowError(0, "file", "the file has no rows"))
     return report

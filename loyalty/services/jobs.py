@@ -209,6 +209,18 @@ async def list_errors(
     return [ItemError(r.row, r.field, r.reason, r.item) for r in rows]
 
 
+async def all_errors(conn: AsyncConnection, job_id: int) -> list[ItemError]:
+    """Every stored error of the job (at most ERRORS_KEPT), in row order: the error file."""
+    rows = (
+        await conn.execute(
+            select(job_errors)
+            .where(job_errors.c.job_id == job_id)
+            .order_by(job_errors.c.row, job_errors.c.id)
+        )
+    ).all()
+    return [ItemError(r.row, r.field, r.reason, r.item) for r in rows]
+
+
 async def count_errors_kept(conn: AsyncConnection, job_id: int) -> int:
     found = await conn.scalar(
         select(func.count()).select_from(job_errors).where(job_errors.c.job_id == job_id)
