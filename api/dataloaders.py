@@ -20,6 +20,7 @@ from indexer.queries import indexed_balances
 from loyalty.domain.expiry import Expiration
 from loyalty.domain.lifecycle import ProgramStatus
 from loyalty.domain.rules import EarningRule
+from loyalty.domain.tier_program import TierProgramStatus
 from loyalty.domain.tiers import Tier
 from loyalty.services.expiry import upcoming_for_members
 from loyalty.services.members import Member, find_members, pending_points_of
@@ -65,7 +66,10 @@ def make_loaders(connect: Connect) -> Loaders:
         return [program for _ in ids]
 
     async def member_tiers(pks: Sequence[int]) -> list[Tier | None]:
-        months = (await loaders.program.load(PROGRAM)).tiers_window_months
+        program = await loaders.program.load(PROGRAM)
+        if program.tier_program.status is TierProgramStatus.DISABLED:
+            return [None for _ in pks]  # a disabled tier program shows everyone the base tier
+        months = program.tiers_window_months
         async with connect() as conn:
             found = await tiers_at(conn, pks, datetime.now(UTC), months=months)
         return [found[pk] for pk in pks]

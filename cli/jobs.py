@@ -2,10 +2,10 @@
 
 `run_program_jobs` is what a long-running process (the minter's loop) calls every so often:
 held points whose window passed are activated (and so minted), tiers whose rolling window
-passed old points are recomputed, due points expire, referral rewards whose hold has passed
-are granted, and queued notifications are delivered. Each step runs in its own
-transactions; a failed step is logged and tried at the next call, and never blocks the
-others.
+passed old points are recomputed, due "will downgrade" notices are queued, due points expire,
+due expiry reminders are queued, referral rewards whose hold has passed are granted, and
+queued notifications are delivered. Each step runs in its own transactions; a failed step is
+logged and tried at the next call, and never blocks the others.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class JobsReport:
     referrals_rewarded: int = 0
     held_activated: int = 0  # holds activated (loyalty.services.holds)
     held_points_activated: int = 0
+    downgrade_notices: int = 0
+    expiry_reminders: int = 0
 
 
 async def run_program_jobs(
@@ -44,13 +46,16 @@ async def run_program_jobs(
     from loyalty.notify.loop import deliver_due, transports_for
     from loyalty.services.bootstrap import unit_of_work_factory
     from loyalty.services.expiry import run_expiry
+    from loyalty.services.expiry_reminders import send_expiry_reminders
     from loyalty.services.holds import activate_held
     from loyalty.services.referral_rewards import grant_due
+    from loyalty.services.tier_notices import send_downgrade_notices
     from loyalty.services.tiers import roll_tiers
 
     now = now or datetime.now(UTC)
     new_uow = unit_of_work_factory(engine)
     changes = expired = points = delivered = referred = held = held_points = 0
+    notices = reminders = 0
     try:  # first: activated points then count for expiry from now on, and get minted
         run_held = await activate_held(new_uow(), now=now)
         held, held_points = len(run_held.activated), run_held.total
@@ -61,10 +66,18 @@ async def run_program_jobs(
     except Exception:
         log.exception("tier roll failed; it is tried again at the next run")
     try:
+        notices = await send_downgrade_notices(new_uow(), now=now)
+    except Exception:
+        log.exception("tier downgrade notices failed; they are tried again at the next run")
+    try:
         run = await run_expiry(new_uow(), now=now)
         expired, points = len(run.expirations), run.total
     except Exception:
         log.exception("points expiry failed; it is tried again at the next run")
+    try:
+        reminders = await send_expiry_reminders(new_uow(), now=now)
+    except Exception:
+        log.exception("expiry reminders failed; they are tried again at the next run")
     try:
         referred = await grant_due(new_uow(), now=now)
     except Exception:
@@ -73,7 +86,9 @@ async def run_program_jobs(
         delivered = await deliver_due(new_uow(), transports_for(notify), now=now)
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
-    return JobsReport(changes, expired, points, delivered, referred, held, held_points)
+    return JobsReport(
+        changes, expired, points, delivered, referred, held, held_points, notices, reminders
+    )
 
 
 def run_jobs_forever(

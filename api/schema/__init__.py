@@ -45,6 +45,7 @@ from api.schema.rules import RulesMutation, RulesQuery
 from api.schema.scalars import SCALARS
 from api.schema.statements import StatementsQuery
 from api.schema.subscriptions import Subscription
+from api.schema.tier_program import TierProgramMutation, TierProgramQuery
 from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
 from api.schema.webhooks import WebhooksQuery
@@ -59,6 +60,7 @@ class Query(
     PreviewQuery,
     AccountsQuery,
     TiersQuery,
+    TierProgramQuery,
     RewardsQuery,
     ProgramQuery,
     MintingQuery,
@@ -85,6 +87,7 @@ class Mutation(
     AccountsMutation,
     ActivitiesMutation,
     TiersMutation,
+    TierProgramMutation,
     RewardsMutation,
     ProgramMutation,
     CampaignsMutation,

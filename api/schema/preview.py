@@ -30,7 +30,7 @@ from loyalty.services.earning_config import earning_config
 from loyalty.services.limits import Owner, OwnerKind, preview_cut
 from loyalty.services.members import find_member
 from loyalty.services.rules import matching_rules
-from loyalty.services.tiers import current_tier_id
+from loyalty.services.tiers import rate_tier_at
 
 _TEXT_MAX = 80
 
@@ -186,8 +186,10 @@ class PreviewQuery:
                     f"unknown tier id {tier_id[:36]!r}: use an existing tier's id", field="tierId"
                 )
             member = None if member_id is None else await find_member(conn, member_id)
+            at = activity.occurred_at or info.context.runtime.clock.now()
             if tier_id is None and member is not None:
-                tier_id = await current_tier_id(conn, member.pk)
+                # The tier program decides: base rates while it is not ACTIVE.
+                tier_id = await rate_tier_at(conn, member.pk, at)
             rules = await matching_rules(
                 conn,
                 trigger_app_id=domain_activity.trigger_app_id,
@@ -197,7 +199,6 @@ class PreviewQuery:
                 conn, (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
             )
             config = await earning_config(conn)
-            at = activity.occurred_at or info.context.runtime.clock.now()
 
             async def limited(owner: Owner, points: int) -> tuple[int, str | None]:
                 limits = config.limits.get(owner)

@@ -32,6 +32,10 @@ class PointsExpirationSettings:
     status: PointsExpirationStatus
     months_of_inactivity: int
     expiring_points_percentage: int
+    reminder_days: int | None = strawberry.field(
+        description="A points.expiring reminder (webhook and e-mail) this many days before "
+        "points expire, once per expiry (null: none)."
+    )
 
 
 @strawberry.enum(
@@ -98,6 +102,7 @@ class LoyaltyProgram:
                 status=PointsExpirationStatus(exp.status.value),
                 months_of_inactivity=exp.months_of_inactivity,
                 expiring_points_percentage=exp.expiring_points_percentage,
+                reminder_days=exp.reminder_days,
             ),
             point_value=plain_money(p.point_value),
             email_enabled=p.email_enabled,
@@ -113,6 +118,9 @@ class PointsExpirationInput:
     status: PointsExpirationStatus
     months_of_inactivity: int
     expiring_points_percentage: int
+    reminder_days: int | None = strawberry.field(
+        default=None, description="1 to 365 days before (Wix sends one 14 days before); null: none."
+    )
 
 
 @strawberry.input
@@ -169,6 +177,7 @@ class ProgramMutation:
                     ExpirationStatus(exp.status.value),
                     exp.months_of_inactivity,
                     exp.expiring_points_percentage,
+                    exp.reminder_days,
                 )
                 if exp
                 else None

@@ -49,6 +49,11 @@ program_settings = Table(
     Column("point_icon_url", String(2000), nullable=True),
     Column("resumed_at", DateTime(timezone=True), nullable=True),
     Column("hold_days", Integer, nullable=False, server_default="0"),  # migration held_0001
+    # lifecycle_0002: the tier program (loyalty.domain.tier_program) and expiry reminders
+    Column("tier_program_status", String(8), nullable=False, server_default="ACTIVE"),
+    Column("tier_downgrade_policy", String(16), nullable=False, server_default="ROLLING_WINDOW"),
+    Column("tier_downgrade_notice_days", Integer, nullable=True),
+    Column("expiry_reminder_days", Integer, nullable=True),
     Column("revision", BigInteger, nullable=False),
     Column("updated_date", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="ck_program_settings_single"),
@@ -64,7 +69,13 @@ member_tiers = Table(
     Column("tier_points", BigInteger, nullable=False),
     Column("next_check_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # lifecycle_0002: the tier's period start, and the projected downgrade and its notice
+    Column("tier_since", DateTime(timezone=True), nullable=True),
+    Column("downgrade_at", DateTime(timezone=True), nullable=True),
+    Column("downgrade_to", String(36), nullable=True),
+    Column("downgrade_notice_at", DateTime(timezone=True), nullable=True),
     Index("ix_member_tiers_next_check", "next_check_at"),
+    Index("ix_member_tiers_downgrade_notice", "downgrade_notice_at"),
 )
 
 rewards = Table(

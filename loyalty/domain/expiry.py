@@ -11,13 +11,14 @@ only after another full period.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.tiers import add_months
 
 MONTHS_MAX = 120
+REMINDER_DAYS_MAX = 365
 
 
 class ExpirationStatus(StrEnum):
@@ -30,6 +31,7 @@ class ExpirationPolicy:
     status: ExpirationStatus = ExpirationStatus.DISABLED
     months_of_inactivity: int = 12
     expiring_points_percentage: int = 100
+    reminder_days: int | None = None  # a reminder this many days before (Wix: 14); None: none
 
     @property
     def enabled(self) -> bool:
@@ -49,7 +51,16 @@ def validate_policy(policy: ExpirationPolicy) -> ExpirationPolicy:
             "pointsExpiration.expiringPointsPercentage must be a whole number from 1 to 100",
             field="pointsExpiration.expiringPointsPercentage",
         )
-    return ExpirationPolicy(ExpirationStatus(policy.status), months, pct)
+    days = policy.reminder_days
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= REMINDER_DAYS_MAX
+    ):
+        raise InvalidInput(
+            f"pointsExpiration.reminderDays must be a whole number from 1 to {REMINDER_DAYS_MAX} "
+            "(null: no reminder)",
+            field="pointsExpiration.reminderDays",
+        )
+    return ExpirationPolicy(ExpirationStatus(policy.status), months, pct, days)
 
 
 @dataclass(frozen=True)
@@ -102,5 +113,30 @@ def due(
     for member in members:
         exp = upcoming(policy, member, resumed_at=resumed_at)
         if exp is not None and exp.expiration_date <= now:
+            result.append(exp)
+    return result
+
+
+def reminder_due(policy: ExpirationPolicy, expiration: Expiration, *, now: datetime) -> bool:
+    """A points.expiring reminder is due from `reminderDays` days before the expiration until it
+    happens (a job that runs late still reminds, a member already expired is not reminded)."""
+    if policy.reminder_days is None:
+        return False
+    starts = expiration.expiration_date - timedelta(days=policy.reminder_days)
+    return starts <= now < expiration.expiration_date
+
+
+def reminders(
+    policy: ExpirationPolicy,
+    members: list[MemberActivity],
+    *,
+    now: datetime,
+    resumed_at: datetime | None = None,
+) -> list[Expiration]:
+    """The upcoming expirations whose reminder is due at `now`, in member order."""
+    result = []
+    for member in members:
+        exp = upcoming(policy, member, resumed_at=resumed_at)
+        if exp is not None and reminder_due(policy, exp, now=now):
             result.append(exp)
     return result

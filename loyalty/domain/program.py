@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from loyalty.domain.expiry import ExpirationPolicy
 from loyalty.domain.lifecycle import PointDefinition, ProgramStatus
+from loyalty.domain.tier_program import TierProgram
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,4 @@ class Program:
     # When the program was last activated after a pause (the inactivity clock starts again).
     resumed_at: datetime | None = None
     hold_days: int = 0  # days earned points are held (loyalty.domain.holds); a rule may override
+    tier_program: TierProgram = field(default_factory=TierProgram)

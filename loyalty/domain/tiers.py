@@ -218,3 +218,4 @@ class KnownTierState:
     stored_tier_id: str | None
     tiers: Sequence[Tier]
     months: int
+    tier_since: datetime | None = None  # when the stored tier's period started

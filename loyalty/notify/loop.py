@@ -26,6 +26,7 @@ from loyalty.domain.templates import render
 from loyalty.notify import webhook
 from loyalty.notify.config import NotifyConfig
 from loyalty.notify.mail import MailTransport, SmtpTransport, build_message
+from loyalty.notify.reminders import reminder_message
 from loyalty.notify.webhook import DeliveryFailed, HttpWebhookSender, WebhookSender
 from loyalty.services.notifications import DELIVERED, EMAIL, FAILED, PENDING, WEBHOOK
 from loyalty.services.program import Program, get_program
@@ -93,14 +94,25 @@ async def _send_email(conn: AsyncConnection, t: Transports, program: Program, ro
         "event": row.event_type,
         "tier": tier_name or "",
     }
-    await t.mail.send(
-        build_message(
-            sender=t.mail_from,
-            to=contact.email,
-            subject=render(program.email_subject, values),
-            body=render(program.email_body, values),
-        )
+    reminder = await _reminder(conn, row.event_type, data, values)
+    subject, body = reminder or (
+        render(program.email_subject, values),
+        render(program.email_body, values),
     )
+    await t.mail.send(
+        build_message(sender=t.mail_from, to=contact.email, subject=subject, body=body)
+    )
+
+
+async def _reminder(
+    conn: AsyncConnection, event_type: str, data: dict[str, Any], values: dict[str, Any]
+) -> tuple[str, str] | None:
+    when = data.get("expirationDate") or data.get("downgradeAt") or ""
+    new_tier = "the base tier"
+    if data.get("toTierId"):
+        found = await conn.scalar(select(tiers.c.name).where(tiers.c.id == data["toTierId"]))
+        new_tier = found or new_tier
+    return reminder_message(event_type, {**values, "date": when[:10], "new_tier": new_tier})
 
 
 async def _deliver_one(uow: AbstractUnitOfWork, t: Transports, row_id: int, now: datetime) -> bool:

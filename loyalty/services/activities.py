@@ -28,6 +28,7 @@ from loyalty.domain.lifecycle import ProgramStatus, ignored_reason, require_acti
 from loyalty.domain.members import Member
 from loyalty.domain.points import Activity, awards_for
 from loyalty.domain.referrals import ProgramStatus as ReferralStatus
+from loyalty.domain.tier_program import rate_tier
 from loyalty.domain.tiers import (
     TIER_TYPES,
     KnownTierState,
@@ -54,7 +55,7 @@ from loyalty.services.uow import AbstractUnitOfWork
 
 async def _locked_with_tier_state(
     conn: AsyncConnection, member_id: str, *, since: datetime
-) -> tuple[Member, str | None, list[Movement]] | None:
+) -> tuple[Member, tuple[str | None, datetime | None], list[Movement]] | None:
     """The member locked (as `find_member(lock=True)` does), its stored tier and its tier
     movements after `since`, in one statement (one row per movement, at least one row)."""
     await sqlite_member_lock(conn, member_id)
@@ -67,6 +68,7 @@ async def _locked_with_tier_state(
         select(
             members,
             member_tiers.c.tier_id.label("stored_tier_id"),
+            member_tiers.c.tier_since.label("stored_tier_since"),
             ledger_entries.c.type.label("move_type"),
             ledger_entries.c.points.label("move_points"),
             ledger_entries.c.created_at.label("move_at"),
@@ -87,7 +89,8 @@ async def _locked_with_tier_state(
         for r in rows
         if r.move_type is not None
     ]
-    return member_from_row(rows[0]), rows[0].stored_tier_id, movements
+    stored = (rows[0].stored_tier_id, utc(rows[0].stored_tier_since))
+    return member_from_row(rows[0]), stored, movements
 
 
 async def _order_pk(
@@ -214,18 +217,20 @@ async def apply_activity(
     locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
     if locked is None:
         member, created = await ensure_member(conn, inp.member_id, custody, now=now)
-        locked = (member, None, []) if created else None
+        locked = (member, (None, None), []) if created else None
         if locked is None:  # created meanwhile by a concurrent transaction
             locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
         assert locked is not None
-    member, stored_tier_id, movements = locked
+    member, (stored_tier_id, tier_since), movements = locked
     uow.cache.tier_states[member.pk] = KnownTierState(
-        movements, stored_tier_id, config.tiers, months
+        movements, stored_tier_id, config.tiers, months, tier_since
     )
     uow.cache.program = config.program
     at_since = window_start(at, months)
     tier = tier_for(config.tiers, tier_points([m for m in movements if m.at <= at], since=at_since))
-    tier_id = tier.id if tier else None
+    tier_id = rate_tier(
+        config.program.tier_program, config.tiers, computed=tier, stored_id=stored_tier_id
+    )
     if rules is matching_rules:
         matched = config.matching(
             trigger_app_id=inp.trigger_app_id, activity_type=inp.activity_type

@@ -85,16 +85,8 @@ async def upcoming_for_members(
     }
 
 
-async def plan(
-    conn: AsyncConnection,
-    policy: ExpirationPolicy,
-    *,
-    now: datetime,
-    resumed_at: datetime | None = None,
-) -> list[Expiration]:
-    """Every expiration due at `now`, by member id."""
-    if not policy.enabled:
-        return []
+async def member_activity(conn: AsyncConnection) -> list[MemberActivity]:
+    """Every member with points: balance, last activity and last expiry, by member id."""
     balance = (
         members.c.earned
         + members.c.adjusted
@@ -123,11 +115,23 @@ async def plan(
             .order_by(members.c.member_id)
         )
     ).all()
-    activity = [
+    return [
         MemberActivity(r.member_id, int(r.balance), _utc(r.last_activity_at), _utc(r.last_expiry))
         for r in rows
     ]
-    return due(policy, activity, now=now, resumed_at=resumed_at)
+
+
+async def plan(
+    conn: AsyncConnection,
+    policy: ExpirationPolicy,
+    *,
+    now: datetime,
+    resumed_at: datetime | None = None,
+) -> list[Expiration]:
+    """Every expiration due at `now`, by member id."""
+    if not policy.enabled:
+        return []
+    return due(policy, await member_activity(conn), now=now, resumed_at=resumed_at)
 
 
 @dataclass(frozen=True)

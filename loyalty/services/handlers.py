@@ -27,7 +27,14 @@ async def recompute_tier(event: EntryPosted, uow: AbstractUnitOfWork) -> None:
     known = uow.cache.tier_states.get(pk)
     if known is not None:
         known.movements.append(Movement(event.entry.type.value, event.entry.points, event.at))
-    tier = await tiers.recompute_member(uow.conn, pk, now=event.at, known=known)
+    tier = await tiers.recompute_member(
+        uow.conn,
+        pk,
+        now=event.at,
+        known=known,
+        program=uow.cache.program,
+        balance=event.entry.balance_after,
+    )
     uow.cache.tier_ids[pk] = tier.tier_id
     if tier.changed:
         await uow.publish(TierChanged(tier, event.at, member_id=event.member.member_id))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loyalty.db.ledger import dialect_insert, members
+from loyalty.db.ledger import dialect_insert, insert_or_skip, members
 from loyalty.db.program import member_contacts, notifications
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.ledger import PostedEntry
@@ -42,7 +42,11 @@ EVENT_TYPES = {
     "ACTIVATE": "points.activated",  # held points became available (and are minted)
 }
 TIER_CHANGED = "tier.changed"
+WILL_DOWNGRADE = "tier.will_downgrade"  # N days before a projected downgrade
+POINTS_EXPIRING = "points.expiring"  # N days before points expire
 THANK_YOU_EVENTS = frozenset({"points.earned"})  # the e-mail thanks a member for earning
+# Reminders are e-mailed too, with their own text (loyalty.notify.reminders).
+EMAILED_EVENTS = THANK_YOU_EVENTS | {WILL_DOWNGRADE, POINTS_EXPIRING}
 
 
 async def _queue(
@@ -54,39 +58,73 @@ async def _queue(
     data: dict[str, Any],
     now: datetime,
     program: Program | None = None,
-) -> None:
+    once: bool = False,
+) -> int:
+    """Queues the event for each channel turned on; returns how many rows were written. `once`:
+    an event id queued before is skipped (a reminder the job reaches again)."""
     if program is None:
         program = await get_program(conn)
     channels = []
     if program.webhook_url:
         channels.append(WEBHOOK)
-    if program.email_enabled and event_type in THANK_YOU_EVENTS:
+    if program.email_enabled and event_type in EMAILED_EVENTS:
         email = await conn.scalar(
             select(member_contacts.c.email).where(member_contacts.c.member_id == member_id)
         )
         if email:
             channels.append(EMAIL)
     if not channels:
-        return
+        return 0
     payload = json.dumps(
         {"type": event_type, "timestamp": now.isoformat(), "data": {"memberId": member_id, **data}}
     )
-    await conn.execute(
-        notifications.insert(),
-        [
-            {
-                "event_id": event_id,
-                "channel": channel,
-                "event_type": event_type,
-                "member_id": member_id,
-                "payload": payload,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for channel in channels
-        ],
+    rows = [
+        {
+            "event_id": event_id,
+            "channel": channel,
+            "event_type": event_type,
+            "member_id": member_id,
+            "payload": payload,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for channel in channels
+    ]
+    if not once:
+        await conn.execute(notifications.insert(), rows)
+        return len(rows)
+    skip = insert_or_skip(conn.dialect.name, notifications, ["event_id", "channel"]).returning(
+        notifications.c.id
+    )
+    written = 0
+    for row in rows:  # one by one, counting what RETURNING gives (rowcount varies by driver)
+        written += len((await conn.execute(skip, row)).all())
+    return written
+
+
+async def queue_reminder(
+    conn: AsyncConnection,
+    *,
+    event_id: str,
+    event_type: str,
+    member_id: str,
+    data: dict[str, Any],
+    now: datetime,
+    program: Program,
+) -> int:
+    """A reminder (points expiring, tier will downgrade), queued once per `event_id` however
+    often the job that finds it runs: the rows written (0 when queued before)."""
+    return await _queue(
+        conn,
+        event_id=event_id,
+        event_type=event_type,
+        member_id=member_id,
+        data=data,
+        now=now,
+        program=program,
+        once=True,
     )
 
 

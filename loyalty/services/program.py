@@ -28,6 +28,7 @@ from loyalty.domain.lifecycle import (
 from loyalty.domain.program import Program
 from loyalty.domain.revisions import check_revision
 from loyalty.domain.templates import validate_template
+from loyalty.domain.tier_program import DowngradePolicy, TierProgram, TierProgramStatus
 from loyalty.domain.tiers import validate_window
 from loyalty.services import audit
 from loyalty.services.uow import AbstractUnitOfWork
@@ -39,6 +40,7 @@ __all__ = [
     "get_program",
     "pause_program",
     "update_program",
+    "write_program",
 ]
 
 POINT_VALUE_MAX = Decimal("1000000")
@@ -66,6 +68,7 @@ def _from_row(row: Any) -> Program:
             ExpirationStatus(row.expiration_status),
             int(row.months_of_inactivity),
             int(row.expiring_points_percentage),
+            row.expiry_reminder_days,
         ),
         point_value=row.point_value,
         email_subject=row.email_subject,
@@ -79,6 +82,11 @@ def _from_row(row: Any) -> Program:
         point_definition=PointDefinition(row.point_name, row.point_icon_url),
         resumed_at=utc(row.resumed_at),
         hold_days=int(row.hold_days),
+        tier_program=TierProgram(
+            TierProgramStatus(row.tier_program_status),
+            DowngradePolicy(row.tier_downgrade_policy),
+            row.tier_downgrade_notice_days,
+        ),
     )
 
 
@@ -172,11 +180,11 @@ async def _update_program(
     if changes.hold_days is not None:
         check_hold_days(changes.hold_days, nullable=False)
         new = replace(new, hold_days=changes.hold_days)
-    await _write(conn, new)
+    await write_program(conn, new)
     return current, new
 
 
-async def _write(conn: AsyncConnection, new: Program) -> None:
+async def write_program(conn: AsyncConnection, new: Program) -> None:
     exp = new.points_expiration
     await conn.execute(
         program_settings.update()
@@ -197,6 +205,10 @@ async def _write(conn: AsyncConnection, new: Program) -> None:
             point_icon_url=new.point_definition.icon_url,
             resumed_at=new.resumed_at,
             hold_days=new.hold_days,
+            tier_program_status=new.tier_program.status.value,
+            tier_downgrade_policy=new.tier_program.downgrade_policy.value,
+            tier_downgrade_notice_days=new.tier_program.downgrade_notice_days,
+            expiry_reminder_days=exp.reminder_days,
             revision=new.revision,
             updated_date=new.updated_date,
         )
@@ -237,7 +249,7 @@ async def _set_status(
             revision=current.revision + 1,
             updated_date=now,
         )
-        await _write(uow.conn, new)
+        await write_program(uow.conn, new)
         await audit.changed(uow, "program", "1", action, current, new)
         uow.cache.program = new
         return new

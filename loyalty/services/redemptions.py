@@ -35,7 +35,7 @@ from loyalty.services.ledger import post_entry
 from loyalty.services.members import get_member
 from loyalty.services.program import get_program
 from loyalty.services.rewards import get_reward
-from loyalty.services.tiers import tier_at
+from loyalty.services.tiers import rate_tier_at
 from loyalty.services.uow import AbstractUnitOfWork
 
 
@@ -115,7 +115,7 @@ async def redeem_reward(
                 )
             return Redemption.from_row(earlier, member.member_id)
         reward = await get_reward(conn, reward_id)
-        config = config_for(reward, await tier_at(conn, member.pk, now))
+        config = config_for(reward, await rate_tier_at(conn, member.pk, now))
         held: list[tuple[int, datetime]] = []
         if member.totals.balance < config.cost_in_points:  # which error: held points or none
             found = (await held_lists(conn, [member.pk]))[member.pk]

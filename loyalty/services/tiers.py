@@ -23,6 +23,13 @@ from loyalty.db.statements import once
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound, UnknownTier
 from loyalty.domain.events import TierChanged
+from loyalty.domain.tier_program import (
+    DowngradePolicy,
+    next_check,
+    notice_at,
+    projected_downgrade,
+    settle,
+)
 from loyalty.domain.tiers import (
     TIER_TYPES,
     KnownTierState,
@@ -33,32 +40,19 @@ from loyalty.domain.tiers import (
     TierInput,
     check_revision,
     new_tier,
-    next_drop,
-    tier_for,
     tier_points,
     updated_tier,
     window_start,
 )
 from loyalty.services import audit
-from loyalty.services.program import get_program
+from loyalty.services.program import Program, get_program
+from loyalty.services.tier_reads import current_tier_id as current_tier_id
+from loyalty.services.tier_reads import list_tiers as list_tiers
+from loyalty.services.tier_reads import rate_tier_at as rate_tier_at
+from loyalty.services.tier_reads import tier_at as tier_at
+from loyalty.services.tier_reads import tier_from_row as tier_from_row
+from loyalty.services.tier_reads import tiers_at as tiers_at
 from loyalty.services.uow import AbstractUnitOfWork
-
-
-def tier_from_row(row: Any) -> Tier:
-    return Tier(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        required_points=int(row.required_points),
-        revision=int(row.revision),
-        created_date=_utc(row.created_date),
-        updated_date=_utc(row.updated_date),
-    )
-
-
-async def list_tiers(conn: AsyncConnection) -> list[Tier]:
-    rows = (await conn.execute(select(tiers).order_by(tiers.c.required_points))).all()
-    return [tier_from_row(r) for r in rows]
 
 
 async def get_tier(conn: AsyncConnection, tier_id: str, *, lock: bool = False) -> Tier:
@@ -185,68 +179,32 @@ async def _movements(
     return [Movement(r.type, int(r.points), _utc(r.created_at)) for r in rows]
 
 
-async def tier_at(conn: AsyncConnection, member_pk: int, at: datetime) -> str | None:
-    """The member's tier at `at`, from the entries in the window ending then: this picks the
-    earning rule's (and reward's) per-tier config."""
-    tier = (await tiers_at(conn, [member_pk], at))[member_pk]
-    return tier.id if tier else None
-
-
-async def tiers_at(
-    conn: AsyncConnection,
-    member_pks: Sequence[int],
-    at: datetime,
-    *,
-    months: int | None = None,
-) -> dict[int, Tier | None]:
-    """`tier_at` for several members: their movements in one statement (None: the base tier).
-    A caller that has read the program's window already passes it."""
-    if months is None:
-        months = (await get_program(conn)).tiers_window_months
-    since = window_start(at, months)
-    wanted = sorted(set(member_pks))
-    rows = (
-        await conn.execute(
-            select(
-                ledger_entries.c.member_pk,
-                ledger_entries.c.type,
-                ledger_entries.c.points,
-                ledger_entries.c.created_at,
-            ).where(
-                ledger_entries.c.member_pk.in_(wanted),
-                ledger_entries.c.type.in_(sorted(TIER_TYPES)),
-                ledger_entries.c.created_at > since,
-                ledger_entries.c.created_at <= at,
-            )
-        )
-    ).all()
-    movements: dict[int, list[Movement]] = {pk: [] for pk in wanted}
-    for r in rows:
-        movements[r.member_pk].append(Movement(r.type, int(r.points), _utc(r.created_at)))
-    tier_list = await list_tiers(conn)
-    return {
-        pk: tier_for(tier_list, tier_points(found, since=since)) for pk, found in movements.items()
-    }
-
-
-async def current_tier_id(conn: AsyncConnection, member_pk: int) -> str | None:
-    """The stored tier (None when the member has none yet: the base tier)."""
-    return await conn.scalar(
-        select(member_tiers.c.tier_id).where(member_tiers.c.member_pk == member_pk)
-    )
-
-
 def _upsert(dialect: str) -> Any:
     statement = dialect_insert(dialect, member_tiers)
     return statement.on_conflict_do_update(
         index_elements=["member_pk"],
         set_={
-            "tier_id": statement.excluded.tier_id,
-            "tier_points": statement.excluded.tier_points,
-            "next_check_at": statement.excluded.next_check_at,
-            "updated_at": statement.excluded.updated_at,
+            name: getattr(statement.excluded, name)
+            for name in (
+                "tier_id",
+                "tier_points",
+                "next_check_at",
+                "updated_at",
+                "tier_since",
+                "downgrade_at",
+                "downgrade_to",
+                "downgrade_notice_at",
+            )
         },
     )
+
+
+async def _balance(conn: AsyncConnection, member_pk: int) -> int:
+    m = members.c
+    value = await conn.scalar(
+        select(m.earned + m.adjusted - m.redeemed - m.expired - m.reversed).where(m.id == member_pk)
+    )
+    return int(value or 0)
 
 
 async def recompute_member(
@@ -257,36 +215,67 @@ async def recompute_member(
     tier_list: Sequence[Tier] | None = None,
     months: int | None = None,
     known: KnownTierState | None = None,
+    program: Program | None = None,
+    balance: int | None = None,
 ) -> MemberTier:
-    """Recomputes and stores the member's tier; the caller decides what a change means."""
+    """Recomputes and stores the member's tier under the tier program's downgrade policy
+    (loyalty.domain.tier_program), with its period and any projected downgrade and notice; the
+    caller decides what a change means. `balance` (the member's, for BALANCE_BASED) is read
+    when needed and not given."""
+    if program is None:
+        program = await get_program(conn)
     if known is not None:
         months, tier_list = known.months, known.tiers
     if months is None:
-        months = (await get_program(conn)).tiers_window_months
+        months = program.tiers_window_months
     if tier_list is None:
         tier_list = await list_tiers(conn)
     since = window_start(now, months)
     if known is not None:
         moves = [m for m in known.movements if m.at > since]
-        previous_tier_id = known.stored_tier_id
+        previous_tier_id, tier_since = known.stored_tier_id, known.tier_since
     else:
         moves = await _movements(conn, member_pk, since=since)
         previous = await conn.execute(
-            select(member_tiers.c.tier_id).where(member_tiers.c.member_pk == member_pk)
+            select(member_tiers.c.tier_id, member_tiers.c.tier_since).where(
+                member_tiers.c.member_pk == member_pk
+            )
         )
         prev_row = previous.first()
         previous_tier_id = prev_row.tier_id if prev_row else None
+        tier_since = _utc(prev_row.tier_since) if prev_row else None
     points = tier_points(moves, since=since)
-    tier = tier_for(tier_list, points)
+    policy = program.tier_program.downgrade_policy
+    current = next((t for t in tier_list if t.id == previous_tier_id), None)
+    if (
+        policy is DowngradePolicy.BALANCE_BASED or program.tier_program.downgrade_notice_days
+    ) and balance is None:
+        balance = await _balance(conn, member_pk)
+    settled = settle(
+        policy,
+        tier_list,
+        current=current,
+        since=tier_since,
+        points=points,
+        balance=balance or 0,
+        now=now,
+        months=months,
+    )
+    downgrade = None
+    if program.tier_program.downgrade_notice_days and settled.tier is not None:
+        downgrade = projected_downgrade(
+            policy, tier_list, settled, moves, balance=balance or 0, now=now, months=months
+        )
     result = MemberTier(
         member_pk=member_pk,
-        tier_id=tier.id if tier else None,
+        tier_id=settled.tier.id if settled.tier else None,
         tier_points=points,
         previous_tier_id=previous_tier_id,
-        next_check_at=next_drop(moves, now=now, months=months),
+        next_check_at=next_check(policy, settled, moves, now=now, months=months),
     )
     if known is not None:
         known.stored_tier_id = result.tier_id
+        known.tier_since = settled.since
     dialect = conn.dialect.name
     await conn.execute(
         once(("member_tier", dialect), lambda: _upsert(dialect)),
@@ -296,6 +285,10 @@ async def recompute_member(
             "tier_points": points,
             "next_check_at": result.next_check_at,
             "updated_at": now,
+            "tier_since": settled.since,
+            "downgrade_at": downgrade.at if downgrade else None,
+            "downgrade_to": downgrade.to.id if downgrade and downgrade.to else None,
+            "downgrade_notice_at": notice_at(program.tier_program, downgrade),
         },
     )
     return result
@@ -306,13 +299,16 @@ async def _recompute_many(
 ) -> list[MemberTier]:
     """Each member's tier recomputed under its lock; a change publishes TierChanged."""
     conn = uow.conn
-    months = (await get_program(conn)).tiers_window_months
+    program = await get_program(conn)
+    months = program.tiers_window_months
     tier_list = await list_tiers(conn)
     changes = []
     for pk in member_pks:
         # The member's row lock orders this with concurrent postings (no-op on SQLite).
         await conn.execute(select(members.c.id).where(members.c.id == pk).with_for_update())
-        result = await recompute_member(conn, pk, now=now, tier_list=tier_list, months=months)
+        result = await recompute_member(
+            conn, pk, now=now, tier_list=tier_list, months=months, program=program
+        )
         uow.cache.tier_states.pop(pk, None)  # read before this recompute: stale now
         uow.cache.tier_ids[pk] = result.tier_id
         if result.changed:

@@ -194,13 +194,17 @@ async def test_pause_and_activate_check_state_revision_and_role(api: Api) -> Non
     assert diff["status"] == {"before": "ACTIVE", "after": "PAUSED"}
 
 
-def test_the_migration_makes_an_existing_program_active(database_url: str) -> None:
+def test_the_migrations_make_an_existing_program_active_with_todays_tiers(
+    database_url: str,
+) -> None:
     engine = make_engine(database_url)
     try:
         cfg = migrate.alembic_config(engine, version_locations())
-        command.downgrade(cfg, "lifecycle@-1")
+        command.downgrade(cfg, "lifecycle@-2")  # lifecycle_0002, then lifecycle_0001
         names = {c["name"] for c in inspect(engine).get_columns("program_settings")}
-        assert "status" not in names and "time_zone" in names  # campaigns' columns kept
+        assert "status" not in names and "tier_program_status" not in names
+        assert "time_zone" in names  # campaigns' columns kept
+        assert "tier_since" not in {c["name"] for c in inspect(engine).get_columns("member_tiers")}
         command.upgrade(cfg, "heads")
         with engine.connect() as conn:
             row = conn.execute(
@@ -208,9 +212,15 @@ def test_the_migration_makes_an_existing_program_active(database_url: str) -> No
                     program_settings.c.status,
                     program_settings.c.point_name,
                     program_settings.c.resumed_at,
+                    program_settings.c.tier_program_status,
+                    program_settings.c.tier_downgrade_policy,
+                    program_settings.c.tier_downgrade_notice_days,
+                    program_settings.c.expiry_reminder_days,
                 )
             ).one()
-        assert tuple(row) == ("ACTIVE", "Points", None)
+        assert tuple(row) == ("ACTIVE", "Points", None, "ACTIVE", "ROLLING_WINDOW", None, None)
+        columns = {c["name"] for c in inspect(engine).get_columns("member_tiers")}
+        assert {"tier_since", "downgrade_at", "downgrade_to", "downgrade_notice_at"} <= columns
     finally:
         engine.dispose()
 

@@ -219,6 +219,7 @@ REVIEWED = set(
         "PointDefinition.name",
         "PointsExpirationSettings.expiringPointsPercentage",
         "PointsExpirationSettings.monthsOfInactivity",
+        "PointsExpirationSettings.reminderDays",
         "PointsExpirationSettings.status",
         "Tier.createdDate",
         "Tier.description",

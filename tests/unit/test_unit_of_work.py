@@ -46,7 +46,13 @@ class Program:
         self.calls: list[tuple[Any, ...]] = []
 
     async def recompute_member(
-        self, conn: Any, member_pk: int, *, now: datetime, known: KnownTierState | None = None
+        self,
+        conn: Any,
+        member_pk: int,
+        *,
+        now: datetime,
+        known: KnownTierState | None = None,
+        **_: Any,  # the program and balance the handler passes along
     ) -> MemberTier:
         self.calls.append(("recompute", member_pk, known))
         return MemberTier(member_pk, self.new_tier, 100, self.previous_tier, None)
