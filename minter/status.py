@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.outbox import BATCHED, MINT, PENDING, REFUSED, SETTLED, chain_requests
 from loyalty.db.times import utc as _aware
-from minter.tables import BATCH_STATUSES, SETTLED_STATUSES, mint_batches, minter_txs
+from minter.tables import B_FINAL, BATCH_STATUSES, SETTLED_STATUSES, mint_batches, minter_txs
 
 # How many refused requests `mintingStatus` lists (newest first); the counts cover them all.
 REFUSED_LISTED = 50
+SETTLE_KIND = "SETTLE"  # minter.batching.SETTLE (batching imports more than a status read needs)
 
 
 @dataclass(frozen=True)
@@ -187,3 +188,31 @@ async def minting_status(conn: AsyncConnection) -> MintingStatus:
         refused_points=int(refused_sum),
         refused=tuple(refused),
     )
+
+
+@dataclass(frozen=True)
+class CommittedBatch:
+    """The newest SETTLE batch final on chain: the ledger root the token accepted with it."""
+
+    batch: int  # its row id, as in mintingStatus
+    batch_id: str
+    root: str  # 0x + 64 hex digits
+    tx_hash: str
+    block_number: int
+
+
+async def latest_committed(conn: AsyncConnection) -> CommittedBatch | None:
+    """None while no settle batch is final (a token without `settle`, or LOYALTY_MINTER_COMMIT
+    off)."""
+    b = mint_batches.c
+    row = (
+        await conn.execute(
+            select(b.id, b.batch_id, b.root, b.tx_hash, b.block_number)
+            .where(b.kind == SETTLE_KIND, b.status == B_FINAL, b.root.is_not(None))
+            .order_by(b.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    return CommittedBatch(row.id, row.batch_id, row.root, row.tx_hash, int(row.block_number))

@@ -18,8 +18,9 @@ from api.schema.proofs import proof_books
 from api.schema.scalars import Long
 from loyalty.domain.statement import as_json, typed_data
 from loyalty.errors import ConfigError
-from loyalty.services.statements import member_statement
+from loyalty.services.statements import CommittedRoot, member_statement
 from loyalty.statement_signer import StatementSigner
+from minter.status import latest_committed
 
 _SIGNERS: dict[str, StatementSigner] = {}  # by private key: Account.from_key costs ~1 ms
 
@@ -52,12 +53,17 @@ class MemberStatement:
     balance: str = strawberry.field(description="points, a decimal string")
     held_points: str = strawberry.field(description="points held back, not yet spendable")
     debt: str
-    root: str = strawberry.field(description="0x + 64 hex digits: the books' root")
+    root: str = strawberry.field(
+        description="0x + 64 hex digits: the newest root committed on chain, else publishedRoot"
+    )
     root_status: str = strawberry.field(
         description="'committed on chain', or 'published by the service; not committed on "
-        "chain' while the token holds no commitment"
+        "chain' while no batch has committed one"
     )
     root_block: Long | None = strawberry.field(description="the block that committed the root")
+    published_root: str = strawberry.field(
+        description="the root of the tree the figures are in (memberProof proves them in it)"
+    )
     ledger_entry_id: Long | None = strawberry.field(
         description="the last ledger entry the figures include"
     )
@@ -76,8 +82,14 @@ class StatementsQuery:
         require_member_or_admin(info.context.principal, member_id)
         signer = _signer(info)
         runtime = info.context.runtime
+        async with info.context.connection() as conn:
+            batch = await latest_committed(conn)
+        committed = None if batch is None else CommittedRoot(batch.root, batch.block_number)
         s = await member_statement(
-            runtime.unit_of_work(), proof_books(runtime.async_engine), member_id
+            runtime.unit_of_work(),
+            proof_books(runtime.async_engine),
+            member_id,
+            committed=committed,
         )
         d = runtime.deployment
         document = typed_data(s, d.chain_id, d.address)
@@ -91,6 +103,7 @@ class StatementsQuery:
             root=s.root,
             root_status=s.root_status,
             root_block=None if s.root_block is None else Long(s.root_block),
+            published_root=s.published_root,
             ledger_entry_id=None if s.ledger_entry is None else Long(s.ledger_entry),
             issued_at=Long(s.issued_at),
             signer=signer.address,

@@ -39,6 +39,7 @@ TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "root", "type": "bytes32"},
         {"name": "rootStatus", "type": "string"},
         {"name": "rootBlock", "type": "uint256"},
+        {"name": "publishedRoot", "type": "bytes32"},
         {"name": "ledgerEntry", "type": "uint256"},
         {"name": "issuedAt", "type": "uint256"},
     ],
@@ -52,9 +53,10 @@ class Statement:
     balance: int
     held_points: int
     debt: int
-    root: str  # 0x + 64 hex digits
+    root: str  # 0x + 64 hex digits: the newest root committed on chain, else published_root
     root_status: str  # COMMITTED or PUBLISHED
     root_block: int | None  # the block that committed the root (None: not on chain)
+    published_root: str  # the root of the live tree the figures are in (memberProof's)
     ledger_entry: int | None  # the last ledger entry the figures include
     issued_at: int  # unix seconds
 
@@ -62,8 +64,9 @@ class Statement:
         for name in ("balance", "held_points", "debt", "issued_at"):
             if getattr(self, name) < 0:
                 raise ValueError(f"a statement's {name} cannot be negative")
-        if len(self.root) != 66 or not self.root.startswith("0x"):
-            raise ValueError(f"not a 32-byte root: {self.root!r}")
+        for root in (self.root, self.published_root):
+            if len(root) != 66 or not root.startswith("0x"):
+                raise ValueError(f"not a 32-byte root: {root!r}")
 
 
 def typed_data(statement: Statement, chain_id: int, token: str) -> dict[str, Any]:
@@ -87,6 +90,7 @@ def typed_data(statement: Statement, chain_id: int, token: str) -> dict[str, Any
             "root": s.root,
             "rootStatus": s.root_status,
             "rootBlock": s.root_block or 0,
+            "publishedRoot": s.published_root,
             "ledgerEntry": s.ledger_entry or 0,
             "issuedAt": s.issued_at,
         },

@@ -3,9 +3,10 @@ debt as the ledger holds them now, and the root of the books — for the caller 
 (loyalty.domain.statement; docs/proofs.md, "Signed statements").
 
 The figures are the member's leaf in the ledger's Merkle-sum tree (the same read as
-`memberProof`, so the statement and the proof agree). The root is the newest one committed on
-chain when the caller knows one (the minter's settle batches), else the tree's own root, which
-the service publishes through `memberProof`; the statement says which (`rootStatus`)."""
+`memberProof`, so the statement and the proof agree): `publishedRoot` is that tree's root. The
+statement's `root` is the newest one committed on chain when the caller knows one (the minter's
+final settle batches: the ledger as the chain holds it at that batch, debt 0), else the
+published root; `rootStatus` says which."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ async def member_statement(
         root=committed.root if committed is not None else root["hash"],
         root_status=COMMITTED if committed is not None else PUBLISHED,
         root_block=committed.block if committed is not None else None,
+        published_root=root["hash"],
         ledger_entry=proof.last_entry,
         issued_at=int(uow.clock.now().timestamp()),
     )
