@@ -40,11 +40,11 @@ def _print_bisect(result: Any, ours: str, theirs: str) -> None:
         )
         return
     print(
-        f"bisect: FIRST DIVERGENT BLOCK {result.divergent} "
-        f"(searched through block {result.through}, {result.queries} queries each)"
+        f"bisect: FIRST DIVERGENT BLOCK {result.divergent} ({ours} here, {theirs} there; "
+        f"searched through block {result.through}, {result.queries} queries each)"
     )
-    print(f"  {ours:<28} {result.ours}")
-    print(f"  {theirs:<28} {result.theirs}")
+    print(f"  here   {result.ours}")
+    print(f"  there  {result.theirs}")
     for address, (mine, other) in sorted(result.differences.items()):
         print(f"  {address}  {_amount(mine)} here, {_amount(other)} there")
 
@@ -115,10 +115,10 @@ def _cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
     )
     for label, found in (("stored digests", report.stored), ("balance history", report.history)):
         if found is None:
-            print(f"  {label:<15}agree with the chain at every block")
+            print(f"  {label:<16}agree with the chain at every block")
         else:
             print(
-                f"  {label:<15}first differ at block {found.block}: chain "
+                f"  {label:<16}first differ at block {found.block}: chain "
                 f"{found.ours or '(no change)'}, index {found.theirs or '(no change)'}"
             )
     for address, (on_chain, indexed) in sorted(report.differences.items()):
