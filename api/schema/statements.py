@@ -51,7 +51,7 @@ class MemberStatement:
     member_id: str
     account: str = strawberry.field(description="the receiving address (zero address: none)")
     balance: str = strawberry.field(description="points, a decimal string")
-    held_points: str = strawberry.field(description="points held back, not yet spendable")
+    held_points: str = strawberry.field(description="points of awards still held (in no balance)")
     debt: str
     root: str = strawberry.field(
         description="0x + 64 hex digits: the newest root committed on chain, else publishedRoot"

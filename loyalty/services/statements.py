@@ -2,11 +2,12 @@
 debt as the ledger holds them now, and the root of the books — for the caller to sign
 (loyalty.domain.statement; docs/proofs.md, "Signed statements").
 
-The figures are the member's leaf in the ledger's Merkle-sum tree (the same read as
-`memberProof`, so the statement and the proof agree): `publishedRoot` is that tree's root. The
-statement's `root` is the newest one committed on chain when the caller knows one (the minter's
-final settle batches: the ledger as the chain holds it at that batch, debt 0), else the
-published root; `rootStatus` says which."""
+The balance and debt are the member's leaf in the ledger's Merkle-sum tree (the same read as
+`memberProof`, so the statement and the proof agree): `publishedRoot` is that tree's root. Held
+points (awards not available yet, loyalty.services.holds) are in no balance and so in no leaf:
+they are stated beside it. The statement's `root` is the newest one committed on chain when the
+caller knows one (the minter's final settle batches: the ledger as the chain holds it at that
+batch, debt 0), else the published root; `rootStatus` says which."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from loyalty.domain.statement import COMMITTED, PUBLISHED, Statement
+from loyalty.services.holds import held_totals
+from loyalty.services.members import find_member, no_member
 from loyalty.services.proofs import ProofBooks, member_proof
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -36,13 +39,17 @@ async def member_statement(
     """The statement of `member_id` as of now. NotFound for an unknown member."""
     proof = await member_proof(uow, books, member_id)
     leaf = cast(dict[str, Any], proof.document["leaf"])
+    async with uow.read() as conn:
+        member = await find_member(conn, cast(str, proof.document["memberId"]))
+        if member is None:  # pragma: no cover - memberProof has just found them
+            raise no_member(member_id)
+        held = (await held_totals(conn, [member.pk]))[member.pk]
     root = cast(dict[str, Any], proof.document["root"])
     return Statement(
         member_id=cast(str, proof.document["memberId"]),
         account=leaf["address"],
         balance=int(leaf["balance"]),
-        # Held points are not a ledger figure yet (a separate piece of work adds them): 0.
-        held_points=0,
+        held_points=held,
         debt=int(leaf["debt"]),
         root=committed.root if committed is not None else root["hash"],
         root_status=COMMITTED if committed is not None else PUBLISHED,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from loyalty.domain.rules import ConversionRateConfig, RuleInput
 from loyalty.domain.statement import PUBLISHED
 from loyalty.services.api_keys import create_key
+from loyalty.services.rules import create_rule
 from tests.integration._rules_client import Api, member_jwt, running_api
 
 KEY = "0x" + "5a" * 32
@@ -88,6 +91,27 @@ async def test_a_statement_follows_the_ledger(api: Api) -> None:
     assert after["root"] != before["root"]
     assert after["ledgerEntryId"] > before["ledgerEntryId"]
     assert recover(after) == Account.from_key(KEY).address
+
+
+BUY = """mutation($k: String!, $m: String!) { recordActivity(input: {idempotencyKey: $k,
+  memberId: $m, activityType: "stores/OrderPaid", triggerAppId: "stores", orderId: $k,
+  amount: {value: "30", currency: "USD"}}) { awards { points } } }"""
+
+
+async def test_held_points_are_stated_beside_the_balance(api: Api) -> None:
+    rule = RuleInput(
+        title="Held purchase",
+        trigger_app_id="stores",
+        trigger_activity_type="stores/OrderPaid",
+        conversion_rate=(ConversionRateConfig(None, Decimal(1), 1),),
+        hold_days=14,
+    )
+    await create_rule(api.runtime.unit_of_work(), rule)
+    await api.ok(BUY, {"k": "order-1", "m": "bob"})
+    s = (await api.ok(STATEMENT, {"m": "bob"}))["memberStatement"]
+    assert (s["balance"], s["heldPoints"]) == ("7", "30")  # held: in no balance yet
+    assert json.loads(s["typedData"])["message"]["heldPoints"] == "30"
+    assert recover(s) == Account.from_key(KEY).address
 
 
 async def test_who_may_read_a_statement(api: Api) -> None:
