@@ -46,18 +46,30 @@ class NodeReader:
         self._lock = threading.Lock()
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        answers: list[Any] = self._retrying(calls[0][0], lambda: self.rpc.batch(calls))
+        return answers
+
+    def _retrying(self, method: str, send: Callable[[], Any]) -> Any:
         delay = self.retry_delay
         for attempt in range(self.retries + 1):
             try:
                 with self._lock:
-                    return self.rpc.batch(calls)
+                    return send()
             except (RpcUnavailable, RpcTimeout) as exc:
                 if attempt == self.retries:
                     raise
-                log_retry(calls[0][0], attempt + 1, exc)
+                log_retry(method, attempt + 1, exc)
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)
         raise AssertionError("unreachable")
+
+    def _get_logs(self, params: list[Any]) -> Any:
+        """eth_getLogs typed where the transport can (HttpRpc.get_logs: RawLog structs), else as
+        any call (dicts, converted when decoded)."""
+        get_logs = getattr(self.rpc, "get_logs", None)
+        if get_logs is None:
+            return self.call("eth_getLogs", params)
+        return self._retrying("eth_getLogs", lambda: get_logs(params))
 
     def call(self, method: str, params: list[Any]) -> Any:
         answer = self.batch([(method, params)])[0]
@@ -84,7 +96,7 @@ class NodeReader:
                 sent.append(params)
             try:
                 with gc_paused():
-                    logs = self.call("eth_getLogs", params)
+                    logs = self._get_logs(params)
             except (TooManyResults, RpcTimeout) as exc:
                 hint = exc.hint if isinstance(exc, TooManyResults) else None
                 if not self.ranges.refused(last - first + 1, hint):

@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import httpx
+import msgspec
 import orjson
 
+from indexer.decode import RawLog
 from indexer.errors import NodeInconsistent, RpcError, RpcTimeout, RpcUnavailable, TooManyResults
 from loyalty.metrics import RPC_ERRORS
 
@@ -82,8 +84,17 @@ class RpcTransport(Protocol):
     def close(self) -> None: ...
 
 
+class _LogsReply(msgspec.Struct, gc=False):
+    result: list[RawLog] | None = None
+    error: Any = None
+
+
+_LOGS_REPLY = msgspec.json.Decoder(_LogsReply)
+
+
 class HttpRpc:
-    """JSON-RPC over HTTP with one keep-alive connection."""
+    """JSON-RPC over HTTP with one keep-alive connection. eth_getLogs replies are parsed typed
+    (`get_logs`, msgspec), everything else with orjson."""
 
     def __init__(self, url: str, *, timeout: float = 30.0, max_batch: int = 500) -> None:
         self.url = url
@@ -92,7 +103,7 @@ class HttpRpc:
         self._client = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
         self._id = 0
 
-    def _post(self, body: Any, method: str) -> Any:
+    def _post_raw(self, body: Any, method: str) -> bytes:
         try:
             reply = self._client.post(self.url, content=orjson.dumps(body))
         except httpx.TimeoutException as exc:
@@ -101,10 +112,34 @@ class HttpRpc:
             raise RpcUnavailable(f"{method}: {type(exc).__name__}: {exc}") from None
         if reply.status_code >= 400 and not reply.content.startswith((b"{", b"[")):
             raise RpcUnavailable(f"{method}: HTTP {reply.status_code}")
+        return reply.content
+
+    def _post(self, body: Any, method: str) -> Any:
         try:
-            return orjson.loads(reply.content)
+            return orjson.loads(self._post_raw(body, method))
         except orjson.JSONDecodeError:
             raise RpcUnavailable(f"{method}: the node sent a reply that is not JSON") from None
+
+    def get_logs(self, params: list[Any]) -> list[RawLog]:
+        """One eth_getLogs, its reply parsed into RawLog structs. A log that is not one is the
+        node contradicting the protocol (NodeInconsistent); a reply that is not a JSON-RPC
+        answer at all is RpcUnavailable, like any broken transport."""
+        self._id += 1
+        body = {"jsonrpc": "2.0", "id": self._id, "method": "eth_getLogs", "params": params}
+        content = self._post_raw(body, "eth_getLogs")
+        try:
+            reply = _LOGS_REPLY.decode(content)
+        except msgspec.ValidationError as exc:
+            if "$.result" in str(exc):
+                raise NodeInconsistent(f"malformed log from the node: {exc}") from None
+            raise RpcUnavailable(f"eth_getLogs: unexpected reply {content[:100]!r}") from None
+        except msgspec.DecodeError:
+            raise RpcUnavailable("eth_getLogs: the node sent a reply that is not JSON") from None
+        if reply.error is not None:
+            raise error_from_reply("eth_getLogs", reply.error)
+        if reply.result is None:
+            raise RpcUnavailable("eth_getLogs: reply without a result")
+        return reply.result
 
     def call(self, method: str, params: list[Any]) -> Any:
         self._id += 1

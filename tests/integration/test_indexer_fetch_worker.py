@@ -124,6 +124,10 @@ def test_other_transports_read_ahead_in_a_thread(chain, postgres_url):
             Counting.logs_calls += sum(1 for m, _p in calls if m == "eth_getLogs")
             return super().batch(calls)
 
+        def get_logs(self, params):
+            Counting.logs_calls += 1
+            return super().get_logs(params)
+
     indexer = make_indexer(postgres_url, activity, **RANGES)
     indexer.rpc.close()
     indexer.rpc = indexer.reader.rpc = Counting(activity.node.url)
