@@ -23,6 +23,13 @@ from loyalty.domain.rules import EarningRule
 from loyalty.domain.tier_program import TierProgramStatus
 from loyalty.domain.tiers import Tier
 from loyalty.services.expiry import upcoming_for_members
+from loyalty.services.holds import (
+    EntryHold,
+    HeldPoints,
+    held_lists,
+    held_totals,
+    holds_of_entries,
+)
 from loyalty.services.members import Member, find_members, pending_points_of
 from loyalty.services.program import Program, get_program
 from loyalty.services.rules import load_rules
@@ -42,6 +49,9 @@ class Loaders:
     member_tier: DataLoader[int, Tier | None]  # a member's tier now, by Member.pk; None: base
     expiration: DataLoader[Member, Expiration | None]  # a member's next expiry (key: Member.pk)
     onchain: DataLoader[str, int]  # an address's indexed balance
+    held: DataLoader[int, int]  # a member's points still held (return window), by Member.pk
+    held_points: DataLoader[int, list[HeldPoints]]  # a member's held awards, by Member.pk
+    entry_hold: DataLoader[int, EntryHold | None]  # a ledger entry's hold, by entry id
 
 
 def make_loaders(connect: Connect) -> Loaders:
@@ -89,6 +99,21 @@ def make_loaders(connect: Connect) -> Loaders:
             found = await indexed_balances(conn, addresses)
         return [found[a] for a in addresses]
 
+    async def held(pks: Sequence[int]) -> list[int]:
+        async with connect() as conn:
+            found = await held_totals(conn, pks)
+        return [found[pk] for pk in pks]
+
+    async def held_points(pks: Sequence[int]) -> list[list[HeldPoints]]:
+        async with connect() as conn:
+            found = await held_lists(conn, pks)
+        return [found[pk] for pk in pks]
+
+    async def entry_holds(ids: Sequence[int]) -> list[EntryHold | None]:
+        async with connect() as conn:
+            found = await holds_of_entries(conn, ids)
+        return [found.get(i) for i in ids]
+
     loaders = Loaders(
         earning_rule=DataLoader(load_fn=rules),
         member=DataLoader(load_fn=members),
@@ -97,5 +122,8 @@ def make_loaders(connect: Connect) -> Loaders:
         member_tier=DataLoader(load_fn=member_tiers),
         expiration=DataLoader(load_fn=expirations, cache_key_fn=lambda m: m.pk),
         onchain=DataLoader(load_fn=onchain),
+        held=DataLoader(load_fn=held),
+        held_points=DataLoader(load_fn=held_points),
+        entry_hold=DataLoader(load_fn=entry_holds),
     )
     return loaders

@@ -16,6 +16,7 @@ from strawberry.types import Info
 from api.auth import Principal, Role, require_admin, require_member_or_admin
 from api.context import Context
 from api.errors import Forbidden, Unauthenticated
+from api.schema.holds import HeldAward, TransactionHold
 from api.schema.minting import RefusedChainRequest
 from api.schema.pagination import PageInfo
 from api.schema.scalars import Long
@@ -80,6 +81,14 @@ class LoyaltyTransaction:
     description: str
     created_date: datetime
 
+    @strawberry.field(
+        description="For an EARN awarded with a hold (the return window) and the ACTIVATE that "
+        "made it available: the hold's state; null for every other entry."
+    )
+    async def hold(self, info: Info[Context, None]) -> TransactionHold | None:
+        found = await info.context.loaders.entry_hold.load(int(self.id))
+        return TransactionHold.from_row(found) if found else None
+
     @classmethod
     def from_row(cls, t: svc.Transaction) -> LoyaltyTransaction:
         return cls(
@@ -138,6 +147,13 @@ class Points:
     async def spendable(self, info: Info[Context, None]) -> Long:
         async with info.context.connection() as conn:
             return Long(await spendable_points(conn, self.member))
+
+    @strawberry.field(
+        description="Points earned but still held (the return window, holdDays): not in the "
+        "balance, not spendable, not on chain until they become available (heldPoints)."
+    )
+    async def held(self, info: Info[Context, None]) -> Long:
+        return Long(await info.context.loaders.held.load(self.member.pk))
 
     @strawberry.field(
         description="Signed sum of this member's mints (+) and burns (-) not yet final on chain."
@@ -218,6 +234,14 @@ class LoyaltyAccount:
     async def referral_code(self, info: Info[Context, None]) -> str | None:
         async with info.context.connection() as conn:
             return await code_of(conn, self.member.pk)
+
+    @strawberry.field(
+        description="The awards still held (the return window), soonest available first; "
+        "their sum is points.held."
+    )
+    async def held_points(self, info: Info[Context, None]) -> list[HeldAward]:
+        found = await info.context.loaders.held_points.load(self.member.pk)
+        return [HeldAward.from_row(h) for h in found]
 
     @strawberry.field(description="When and how many points will expire; null: none will.")
     async def points_expiration(self, info: Info[Context, None]) -> PointsExpiration | None:

@@ -125,6 +125,10 @@ class RecordRefundResult:
     order_refunded: Money = strawberry.field(description="The order's refunded total so far.")
     points_reversed: Long = strawberry.field(description="Points asked back by this refund.")
     points_taken: Long = strawberry.field(description="Of which the member still held.")
+    points_cancelled: Long = strawberry.field(
+        description="Of pointsReversed, points still held (the return window) that were "
+        "cancelled: nothing had been minted, so no chain transaction follows for them."
+    )
     debt: Long = strawberry.field(description="The member's debt afterwards.")
     member_id: strawberry.Private[str]
 
@@ -182,6 +186,7 @@ class ActivitiesMutation:
             order_refunded=Money(o.order_refunded),
             points_reversed=Long(o.points_reversed),
             points_taken=Long(o.points_taken),
+            points_cancelled=Long(o.points_cancelled),
             debt=Long(o.debt),
             member_id=o.member_id,
         )

@@ -22,6 +22,12 @@ from loyalty.domain.campaigns import (
     apply_campaigns,
 )
 from loyalty.domain.errors import UnknownTier
+from loyalty.domain.holds import (
+    activity_hold_days,
+    available_at,
+    describe_hold,
+    effective_hold_days,
+)
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
 from loyalty.domain.rules import is_plain_id
@@ -75,6 +81,14 @@ class PreviewAward:
     limit_reason: str | None = strawberry.field(
         description="Why the rule's limits or budget would cut the award, and what is left."
     )
+    hold_days: int = strawberry.field(
+        default=0,
+        description="Days the award would be held (the rule's holdDays, else the program's; "
+        "0: available at once). The reason says 'held N days' when it would be.",
+    )
+    available_at: datetime | None = strawberry.field(
+        default=None, description="When held points awarded now would become available."
+    )
 
     @strawberry.field(description="The rule that would award these points.")
     async def rule(self, info: Info[Context, None]) -> EarningRule | None:
@@ -83,15 +97,25 @@ class PreviewAward:
 
     @classmethod
     def from_row(
-        cls, award: Award, *, points: int | None = None, limit_reason: str | None = None
+        cls,
+        award: Award,
+        *,
+        points: int | None = None,
+        limit_reason: str | None = None,
+        hold_days: int = 0,
+        at: datetime | None = None,
     ) -> PreviewAward:
+        points = award.points if points is None else points
+        held = hold_days > 0 and points > 0 and at is not None
         return cls(
             rule_id=strawberry.ID(award.rule_id),
             rule_revision=Long(award.rule_revision),
-            points=BigInt(award.points if points is None else points),
-            reason=award.reason,
+            points=BigInt(points),
+            reason=f"{award.reason}; {describe_hold(hold_days)}" if held else award.reason,
             tier_id=None if award.tier_id is None else strawberry.ID(award.tier_id),
             limit_reason=limit_reason,
+            hold_days=hold_days,
+            available_at=available_at(at, hold_days) if held and at is not None else None,
         )
 
 
@@ -111,11 +135,20 @@ class PreviewCampaign:
     limit_reason: str | None = strawberry.field(
         description="Why the campaign's limits or budget would cut its extra, and what is left."
     )
+    hold_days: int = strawberry.field(
+        default=0,
+        description="Days its extra would be held: the longest hold of the rules the activity "
+        "matches (the order's return window).",
+    )
 
     @classmethod
     def from_outcome(
-        cls, o: CampaignOutcome, *, points: int, limit_reason: str | None
+        cls, o: CampaignOutcome, *, points: int, limit_reason: str | None, hold_days: int = 0
     ) -> PreviewCampaign:
+        applied = o.applied and points > 0
+        reason = o.reason
+        if applied and hold_days > 0:
+            reason = f"{reason}; {describe_hold(hold_days)}"
         return cls(
             campaign_id=strawberry.ID(o.campaign_id),
             campaign_revision=Long(o.campaign_revision),
@@ -123,9 +156,10 @@ class PreviewCampaign:
             combination=o.combination.value,
             priority=o.priority,
             points=BigInt(points),
-            applied=o.applied and points > 0,
-            reason=o.reason,
+            applied=applied,
+            reason=reason,
             limit_reason=limit_reason,
+            hold_days=hold_days,
         )
 
 
@@ -216,10 +250,21 @@ class PreviewQuery:
                 return cut.points, cut.reason
 
             awards = awards_for(rules, domain_activity, tier_id=tier_id, currency=currency)
+            program_hold = config.program.hold_days
+            holds = {r.id: effective_hold_days(r.hold_days, program_hold) for r in rules}
             previewed = []
             for award in awards:
                 points, why = await limited((OwnerKind.RULE, award.rule_id), award.points)
-                previewed.append(PreviewAward.from_row(award, points=points, limit_reason=why))
+                previewed.append(
+                    PreviewAward.from_row(
+                        award,
+                        points=points,
+                        limit_reason=why,
+                        hold_days=holds.get(award.rule_id, program_hold),
+                        at=at,
+                    )
+                )
+            extra_hold = activity_hold_days((r.hold_days for r in rules), program_hold)
             rule_points = sum(int(p.points) for p in previewed)
             facts = CampaignActivity(
                 activity_type=domain_activity.activity_type,
@@ -234,7 +279,11 @@ class PreviewQuery:
             explained = []
             for o in result.outcomes:
                 points, why = await limited((OwnerKind.CAMPAIGN, o.campaign_id), o.points)
-                explained.append(PreviewCampaign.from_outcome(o, points=points, limit_reason=why))
+                explained.append(
+                    PreviewCampaign.from_outcome(
+                        o, points=points, limit_reason=why, hold_days=extra_hold
+                    )
+                )
         for rule in rules:
             info.context.loaders.earning_rule.prime(rule.id, rule)
         campaign_points = sum(int(c.points) for c in explained if c.applied)

@@ -86,6 +86,10 @@ class LoyaltyProgram:
         description="IANA time zone (e.g. Europe/Paris): campaigns' days and hours and limits' "
         "periods are read on its wall clock. Default UTC."
     )
+    hold_days: int = strawberry.field(
+        description="Days earned points are held (the return window) before they can be spent "
+        "or are minted, for every rule without holdDays of its own; 0 (the default): no hold."
+    )
     updated_date: datetime
 
     @classmethod
@@ -109,6 +113,7 @@ class LoyaltyProgram:
             email_template=EmailTemplate(subject=p.email_subject, body=p.email_body),
             webhook_url=p.webhook_url,
             time_zone=p.time_zone,
+            hold_days=p.hold_days,
             updated_date=p.updated_date,
         )
 
@@ -143,6 +148,9 @@ class LoyaltyProgramUpdate:
         default=None, description="IANA time zone name, e.g. Europe/Paris."
     )
     point_definition: PointDefinitionInput | None = None
+    hold_days: int | None = strawberry.field(
+        default=None, description="Days earned points are held, 0 to 365 (0: no hold)."
+    )
 
 
 @strawberry.type
@@ -195,6 +203,7 @@ class ProgramMutation:
                 if program.point_definition
                 else None
             ),
+            hold_days=program.hold_days,
         )
         uow = info.context.runtime.unit_of_work()
         updated = await service.update_program(

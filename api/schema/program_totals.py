@@ -29,7 +29,8 @@ class ProgramTotals:
     reversed: Long = strawberry.field(description="Taken back after order refunds.")
     debt: Long = strawberry.field(description="Owed after reversals, netted against earnings.")
     held: Long = strawberry.field(
-        description="Set aside for redemptions not yet settled: 0 while the program holds none."
+        description="Earned but still held by the return window (holdDays): in no balance and "
+        "not on chain until available (account.points.held, summed)."
     )
     pending: Long = strawberry.field(
         description="Signed sum of mints (+) and burns (-) not yet final on chain."

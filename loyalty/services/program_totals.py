@@ -3,9 +3,8 @@ and the points still on their way to or from the chain. Exact integers: one stat
 member rows (the running totals the ledger keeps under each member's row lock, so their sums are
 the ledger's sums) and one over the chain requests not settled, in the caller's read snapshot.
 
-`held` is the points set aside for redemptions not yet settled. Nothing in the service holds
-points yet (no table records them), so it is 0; it is a field now so that clients need no
-change when holds arrive.
+`held` is the points earned but still held by the return window (loyalty.domain.holds): not in
+any balance and not on chain until they become available; one more sum, over the HELD rows.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from loyalty.db.holds import H_HELD, held_points
 from loyalty.db.ledger import members
 from loyalty.db.outbox import MINT, SETTLED, chain_requests
 
@@ -56,6 +56,9 @@ async def program_totals(conn: AsyncConnection) -> ProgramTotals:
     cr = chain_requests.c
     signed = case((cr.kind == MINT, cr.amount), else_=-cr.amount)
     pending = await conn.scalar(select(_sum(signed)).where(cr.status.not_in(SETTLED)))
+    held = await conn.scalar(
+        select(_sum(held_points.c.remaining)).where(held_points.c.status == H_HELD)
+    )
     # PostgreSQL sums BIGINTs as NUMERIC (a Decimal here): exact, made an int.
     count, earned, adjusted, redeemed, expired, reversed_, debt = (int(v) for v in row)
     return ProgramTotals(
@@ -67,6 +70,6 @@ async def program_totals(conn: AsyncConnection) -> ProgramTotals:
         expired=expired,
         reversed=reversed_,
         debt=debt,
-        held=0,
+        held=int(held or 0),
         pending=int(pending or 0),
     )

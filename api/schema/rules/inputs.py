@@ -73,6 +73,11 @@ class EarningRuleInput:
     status: EarningRuleStatus = EarningRuleStatus.ACTIVE
     fixed_amount: FixedAmountInput | None = None
     conversion_rate: ConversionRateInput | None = None
+    hold_days: int | None = strawberry.field(
+        default=None,
+        description="Days this rule's awards are held before they count (the return window, "
+        "0 to 365; 0: never held). Null or omitted: the program's holdDays.",
+    )
 
     def to_domain(self) -> domain.RuleInput:
         return domain.RuleInput(
@@ -82,6 +87,7 @@ class EarningRuleInput:
             status=domain.RuleStatus(self.status.value),
             fixed_amount=_fixed(self.fixed_amount),
             conversion_rate=_rate(self.conversion_rate),
+            hold_days=self.hold_days,
         )
 
 
@@ -96,8 +102,14 @@ class EarningRuleUpdate:
     status: EarningRuleStatus | None = None
     fixed_amount: FixedAmountInput | None = None
     conversion_rate: ConversionRateInput | None = None
+    hold_days: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Days the rule's awards are held (0 to 365). Unlike the other fields, an "
+        "explicit null is a change: the rule takes the program's holdDays again.",
+    )
 
     def to_domain(self) -> domain.RuleChanges:
+        inherit = self.hold_days is None  # given as null (omitted is UNSET)
         return domain.RuleChanges(
             title=self.title,
             trigger_app_id=self.trigger_app_id,
@@ -105,4 +117,6 @@ class EarningRuleUpdate:
             status=rule_status(self.status),
             fixed_amount=_fixed(self.fixed_amount),
             conversion_rate=_rate(self.conversion_rate),
+            hold_days=self.hold_days if isinstance(self.hold_days, int) else None,
+            program_hold_days=True if inherit else None,
         )

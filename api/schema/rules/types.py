@@ -73,6 +73,11 @@ class EarningRule:
     kind: EarningRuleKind
     created_date: datetime
     updated_date: datetime
+    hold_days: int | None = strawberry.field(
+        default=None,
+        description="Days the rule's awards are held (the return window) before they can be "
+        "spent or are minted; null: the program's holdDays (loyaltyProgram.holdDays).",
+    )
 
     @classmethod
     def from_row(cls, rule: domain.EarningRule) -> EarningRule:
@@ -108,6 +113,7 @@ class EarningRule:
             kind=EarningRuleKind(rule.kind.value),
             created_date=rule.created_date,
             updated_date=rule.updated_date,
+            hold_days=rule.hold_days,
         )
 
 
