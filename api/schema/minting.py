@@ -40,7 +40,7 @@ class MintingError:
 class RefusedChainRequest:
     id: Long = strawberry.field(description="the request's row id")
     member_id: str | None
-    kind: str = strawberry.field(description="MINT or BURN")
+    kind: str = strawberry.field(description="MINT, BURN or SETTLE (mints and burns in one call)")
     address: str
     amount: Long
     reason: str = strawberry.field(
