@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from eth_utils.crypto import keccak
 from sqlalchemy import Engine
 
 from loyalty.chain import Chain
@@ -58,6 +59,8 @@ class Minter:
                 f"LOYALTY_MINTER_KEY is the key of {self.ctx.sender}, but the token was deployed "
                 f"with minter {deployment.minter}: use that wallet's key"
             )
+        if config.commit:
+            _check_commits(self.ctx, deployment)
         self.engine = engine
         self.sender = Sender(self.ctx)
         self.watcher = Watcher(self.ctx, self.sender)
@@ -86,6 +89,24 @@ class Minter:
     def lock(self) -> MinterLock:
         return lock_for(self.engine, self.address)
 
+
+def _check_commits(ctx: MinterContext, deployment: Deployment) -> None:
+    """LOYALTY_MINTER_COMMIT needs a token with `settle` whose whole supply is the ledger's."""
+    if deployment.adopted:
+        raise ConfigError(
+            "LOYALTY_MINTER_COMMIT=true needs a token this service deployed: an adopted token's "
+            "supply is its issuer's, so no committed supply of this ledger can match it"
+        )
+    # statementSigner() came with settle: a token without it cannot settle either.
+    call = {"from": ctx.sender, "to": ctx.token_address, "data": STATEMENT_SIGNER}
+    if ctx.node.call(call, "latest") is not None:
+        raise ConfigError(
+            f"LOYALTY_MINTER_COMMIT=true, but the token at {ctx.token_address} has no settle() "
+            "(deployed before it existed): deploy a new token or leave LOYALTY_MINTER_COMMIT off"
+        )
+
+
+STATEMENT_SIGNER = "0x" + keccak(text="statementSigner()")[:4].hex()
 
 # After this many failed steps in a row the minter reports itself stuck (readiness fails);
 # one or two are a node's hiccup.

@@ -8,6 +8,7 @@ aside without wedging the guard."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,14 +20,18 @@ from web3 import Web3
 
 from api.app import create_app
 from loyalty.domain.merkle import proof_document
+from loyalty.errors import ConfigError
 from loyalty.runtime import Runtime
 from loyalty.settings import DEV_CUSTODY_MNEMONIC
 from minter.commitment import rebuild, stored_state
+from minter.config import MinterConfig
 from minter.context import BATCH_SETTLED_TOPIC
+from minter.loop import Minter
 from minter.tables import B_FINAL, B_REFUSED, mint_batches
 from tests.integration._rules_client import ADMIN_KEY, JWT_SECRET, Api
 from tests.support.anvil import ANVIL_KEYS, AnvilNode
 from tests.support.minter import MinterEnv, make_env, step_until_final
+from tests.support.token import Token
 from verifier import loyalty_verify
 
 pytestmark = pytest.mark.anvil
@@ -230,3 +235,19 @@ async def test_a_refused_burn_is_set_aside_and_the_guard_holds_for_the_rest(
 
 
 ANVIL_KEYS_ADDR = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # anvil's account 3
+
+
+async def test_committing_needs_a_token_of_this_service_with_settle(world: World) -> None:
+    env = world.env
+    config = MinterConfig.from_settings(env.settings)
+    adopted = dataclasses.replace(env.deployment, adopted=True)
+    with pytest.raises(ConfigError, match="adopted token"):
+        Minter(env.engine, env.chain, adopted, config)
+    # A token without settle (here the plain ERC-20 the gas bench compares with).
+    plain = Token.deploy(
+        env.chain, ANVIL_KEYS[0], env.deployment.deployer, artifact="ReferenceToken"
+    )
+    old = dataclasses.replace(env.deployment, address=Web3.to_checksum_address(plain.address))
+    with pytest.raises(ConfigError, match="has no settle"):
+        Minter(env.engine, env.chain, old, config)
+    Minter(env.engine, env.chain, env.deployment, config)  # this service's token: fine
