@@ -31,7 +31,12 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
     from cli.migrate import upgrade
     from loyalty.chain import connect
     from loyalty.db.engine import make_engine
-    from loyalty.deploy import deploy_keys, deploy_token, existing_deployment
+    from loyalty.deploy import (
+        deploy_keys,
+        deploy_token,
+        existing_deployment,
+        statement_key_or_none,
+    )
 
     if args.adopt is not None:
         return _adopt(args, settings)
@@ -59,6 +64,12 @@ def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
                     return 0
             if d is None:
                 d = deploy_token(chain, engine, settings)
+                if statement_key_or_none(settings) is None:
+                    print(
+                        "loyalty deploy: note: no LOYALTY_STATEMENT_KEY, so the token records no "
+                        "statement signer; set the key, then `loyalty statement-signer --set`",
+                        file=sys.stderr,
+                    )
                 if chain.w3.eth.get_balance(chain.w3.to_checksum_address(d.minter)) == 0:
                     print(
                         f"loyalty deploy: note: the minter {d.minter} has no funds on chain "
@@ -431,6 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.audit_log import register as register_audit_log
 
     register_audit_log(sub)
+
+    from cli.statement_signer import register as register_statement_signer
+
+    register_statement_signer(sub)
 
     from cli.export import register as register_export
 

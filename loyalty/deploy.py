@@ -107,6 +107,9 @@ def deploy_token(chain: Chain, engine: Engine, settings: Settings) -> Deployment
             role_id = token.functions[role]().call()
             call = token.functions.grantRole(role_id, minter)
             send_transaction(chain, deployer_key, call.build_transaction({"from": deployer}))
+    statement_key = statement_key_or_none(settings)
+    if statement_key is not None:
+        set_statement_signer(chain, address, deployer_key, Account.from_key(statement_key).address)
     # The hot wallet needs gas money; on the embedded dev chain the deployer gives it some.
     if chain.embedded and w3.eth.get_balance(minter) == 0:
         send_transaction(chain, deployer_key, {"to": minter, "value": 10**21, "gas": 21000})
@@ -138,6 +141,33 @@ def deploy_token(chain: Chain, engine: Engine, settings: Settings) -> Deployment
             )
         )
     return deployment
+
+
+def statement_key_or_none(settings: Settings) -> str | None:
+    """The statement key (a development one on the embedded chain); None when a node deployment
+    has none configured (statements are then refused until it is set)."""
+    try:
+        return settings.statement_private_key()
+    except ConfigError:
+        if settings.statement_key:
+            raise  # set but malformed: say so
+        return None
+
+
+def statement_signer(chain: Chain, token: str) -> str:
+    """The address the token records as `statementSigner()` (the zero address: none)."""
+    with chain_errors(f"reading statementSigner() of the token at {token}"):
+        return Web3.to_checksum_address(_call(chain, token, "statementSigner()", "address"))
+
+
+def set_statement_signer(chain: Chain, token: str, admin_key: str, signer: str) -> None:
+    """Records `signer` on the token (`setStatementSigner`, the admin role's)."""
+    artifact = contracts.load("LoyaltyPoints")
+    contract = chain.w3.eth.contract(address=Web3.to_checksum_address(token), abi=artifact.abi)
+    admin = Account.from_key(admin_key).address
+    call = contract.functions.setStatementSigner(Web3.to_checksum_address(signer))
+    with chain_errors(f"recording the statement signer {signer} on the token at {token}"):
+        send_transaction(chain, admin_key, dict(call.build_transaction({"from": admin})))
 
 
 def existing_deployment(chain: Chain, engine: Engine) -> Deployment | None:

@@ -17,6 +17,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from loyalty.deploy import statement_signer
 from loyalty.domain.rules import ConversionRateConfig, RuleInput
 from loyalty.domain.statement import PUBLISHED
 from loyalty.services.api_keys import create_key
@@ -54,6 +55,7 @@ async def test_a_statement_recovers_to_the_statement_key(api: Api) -> None:
     signer = Account.from_key(KEY).address
     assert s["signer"] == signer
     assert recover(s) == signer
+    assert statement_signer(api.runtime.chain, api.runtime.deployment.address) == signer
     proof = (await api.ok(PROOF, {"m": "ann"}))["memberProof"]
     assert (s["balance"], s["heldPoints"], s["debt"]) == ("120", "0", "0")
     assert s["account"].lower() == proof["leaf"]["address"].lower()

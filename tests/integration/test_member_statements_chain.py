@@ -1,7 +1,8 @@
 """Signed statements once the minter commits the ledger (LOYALTY_MINTER_COMMIT), on anvil,
 SQLite and PostgreSQL: the statement's root is the root of the newest BatchSettled event read
 from the node, at its block, said to be committed on chain; `publishedRoot` stays the root that
-memberProof proves the member's figures in; the signature recovers to the statement key."""
+memberProof proves the member's figures in; the signature recovers to the statement key, which
+is the token's `statementSigner()`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from api.app import create_app
+from loyalty.deploy import statement_signer
 from loyalty.domain.statement import COMMITTED, PUBLISHED
 from loyalty.runtime import Runtime
 from loyalty.settings import DEV_CUSTODY_MNEMONIC
@@ -92,3 +94,5 @@ async def test_the_statement_carries_the_root_committed_on_chain(
         encode_typed_data(full_message=typed), signature=s["signature"]
     )
     assert signer == Account.from_key(KEY).address
+    # ... and the token records it (`loyalty deploy` set it): what a member compares with.
+    assert statement_signer(env.chain, env.deployment.address) == signer
