@@ -5,11 +5,14 @@ program made through the real mutations; an empty program is all zeros; who may 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from loyalty.db.holds import H_ACTIVE, H_HELD, held_points
+from loyalty.db.ledger import ledger_entries
 from loyalty.db.outbox import FINAL, chain_requests
 from loyalty.services.api_keys import create_key
 from tests.integration._member_data import OTHER, SUBJECT, ledger_sums, seed
@@ -58,6 +61,37 @@ async def test_totals_equal_the_ledger(api: Api) -> None:
         )
     after = (await api.ok(TOTALS))["programTotals"]
     assert after == {**totals, "pending": totals["pending"] - 60 - 5}
+
+
+async def test_held_is_what_remains_of_the_holds_still_held(api: Api) -> None:
+    await seed(api, webhook_url=None)
+    now = datetime.now(UTC)
+    async with api.runtime.async_engine.begin() as conn:
+        entries = (
+            await conn.execute(
+                select(ledger_entries.c.id, ledger_entries.c.member_pk).where(
+                    ledger_entries.c.type == "EARN"
+                )
+            )
+        ).all()
+        for (entry, member), (status, points, remaining) in zip(
+            entries, [(H_HELD, 40, 30), (H_HELD, 9, 9), (H_ACTIVE, 20, 0)], strict=False
+        ):
+            await conn.execute(
+                held_points.insert().values(
+                    entry_id=entry,
+                    member_pk=member,
+                    points=points,
+                    remaining=remaining,
+                    hold_days=7,
+                    available_at=now,
+                    status=status,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    totals = (await api.ok(TOTALS))["programTotals"]
+    assert totals["held"] == 30 + 9
 
 
 async def test_who_may_read(api: Api) -> None:
