@@ -148,7 +148,7 @@ notifications = Table(
     Column("event_id", String(64), nullable=False),  # stable id sent to the receiver
     Column("channel", String(8), nullable=False),
     Column("event_type", String(40), nullable=False),
-    Column("member_id", String(256), nullable=False),
+    Column("member_id", String(256), nullable=True),  # None: a configuration change
     Column("payload", Text, nullable=False),  # JSON
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),

@@ -3,7 +3,8 @@
     EntryPosted  → the member's tier recomputed (a change publishes TierChanged),
                    then the entry's notification queued (with the tier it left)
     TierChanged  → the tier change's notification queued
-    AdminChanged → the admin audit log's entry appended (loyalty.services.audit)
+    AdminChanged → the admin audit log's entry appended (loyalty.services.audit), then
+                   the configuration webhook queued (loyalty.services.config_hooks)
 
 Nothing here is called by the use cases: they publish events, and `registry()` (built by the
 composition, loyalty.services.bootstrap) says who listens.
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from loyalty.domain.audit import AdminChanged
 from loyalty.domain.events import EntryPosted, InboundAccepted, TierChanged
 from loyalty.domain.tiers import Movement
-from loyalty.services import audit, notifications, tiers
+from loyalty.services import audit, config_hooks, notifications, tiers
 from loyalty.services.uow import AbstractUnitOfWork, AfterCommit, Handler, Handlers
 
 
@@ -68,7 +69,7 @@ def registry(*, wake_inbox: Callable[[], None] | None = None) -> Handlers:
     in_transaction: dict[type, list[Handler]] = {
         EntryPosted: [recompute_tier, notify_entry],
         TierChanged: [notify_tier_change],
-        AdminChanged: [audit.record_change],
+        AdminChanged: [audit.record_change, config_hooks.queue_config_change],
     }
     after_commit: dict[type, list[AfterCommit]] = {}
     if wake_inbox is not None:
