@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from loyalty.db.engine import make_async_engine
@@ -117,6 +117,10 @@ async def configure(engine: AsyncEngine, url: str | None, *, email: bool = False
             revision=rev,
             allow_private_webhooks=True,  # the receivers here listen on 127.0.0.1
         )
+    # The program.updated configuration webhook this queues is not these tests' subject
+    # (tests/integration/test_config_webhooks.py covers it): the members' events are.
+    async with engine.begin() as conn:
+        await conn.execute(delete(notifications).where(notifications.c.member_id.is_(None)))
 
 
 def transports(smtp_url: str | None = None) -> Transports:
