@@ -26,6 +26,7 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import Authenticator
 from api.config import ApiConfig
+from api.console import console_routes
 from api.context import Context
 from api.dashboard import dashboard_routes
 from api.errors import ApiError
@@ -227,6 +228,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             ),
             Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
+            *console_routes(),
             *(graphiql_routes() if config.graphiql else []),
             *webhook_routes(config, lambda: state["runtime"], inbox=processor),
             *export_routes(lambda: state["runtime"], lambda: authenticator),

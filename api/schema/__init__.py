@@ -48,6 +48,7 @@ from api.schema.subscriptions import Subscription
 from api.schema.tier_program import TierProgramMutation, TierProgramQuery
 from api.schema.tiers import TiersMutation, TiersQuery
 from api.schema.token import TokenQuery
+from api.schema.viewer import ViewerQuery
 from api.schema.webhooks import WebhooksQuery
 
 
@@ -77,6 +78,7 @@ class Query(
     JobsQuery,
     ReferralsQuery,
     MemberDataQuery,
+    ViewerQuery,
 ):
     pass
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.auth import require_admin
+from api.auth import require_auditor
 from api.context import Context
 from api.schema.scalars import Long, Money
 from loyalty.services import analytics as service
@@ -192,8 +192,8 @@ class Analytics:
 @strawberry.type
 class AnalyticsQuery:
     @strawberry.field(
-        description=f"Program analytics (admins). Days are UTC; the range defaults to the last "
-        f"{service.DEFAULT_DAYS} days and may span at most {service.MAX_DAYS}."
+        description="Program analytics (admins and auditors). Days are UTC; the range defaults "
+        f"to the last {service.DEFAULT_DAYS} days and may span at most {service.MAX_DAYS}."
     )
     def analytics(
         self,
@@ -201,6 +201,6 @@ class AnalyticsQuery:
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> Analytics:
-        require_admin(info.context.principal)
+        require_auditor(info.context.principal)
         period = service.date_range(from_, to, today=datetime.now(UTC).date())
         return Analytics(start=period.start, end=period.end)

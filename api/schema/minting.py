@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth import require_admin
+from api.auth import require_admin, require_auditor
 from api.context import Context
 from api.schema.scalars import BigInt, Long
 from minter.requeue import requeue_refused
@@ -88,9 +88,9 @@ class MintingStatus:
 
 @strawberry.type
 class MintingQuery:
-    @strawberry.field(description="The minter's state (admins only).")
+    @strawberry.field(description="The minter's state (admins and auditors).")
     async def minting_status(self, info: Info[Context, None]) -> MintingStatus:
-        require_admin(info.context.principal)
+        require_auditor(info.context.principal)
         async with info.context.connection() as conn:
             s = await minting_status(conn)
         error = None

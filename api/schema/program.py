@@ -9,7 +9,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from api.auth import require_admin
+from api.auth import require_admin, require_auditor
 from api.context import Context
 from api.schema.accounts import require_member_self_or_admin
 from api.schema.rules import plain_money
@@ -162,9 +162,9 @@ class MemberContact:
 
 @strawberry.type
 class ProgramQuery:
-    @strawberry.field(description="Program settings (admin).")
+    @strawberry.field(description="Program settings (admins and auditors).")
     async def loyalty_program(self, info: Info[Context, None]) -> LoyaltyProgram:
-        require_admin(info.context.principal)
+        require_auditor(info.context.principal)
         async with info.context.connection() as conn:
             return LoyaltyProgram.from_row(await service.get_program(conn))
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.auth import require_admin
+from api.auth import require_auditor
 from api.context import Context
 from api.schema.scalars import Long
 from loyalty.services import inbox_status as inbox
@@ -66,18 +66,20 @@ class WebhookInbox:
 
 @strawberry.type
 class WebhooksQuery:
-    @strawberry.field(description="One inbound webhook event by its sender's id (admins only).")
+    @strawberry.field(
+        description="One inbound webhook event by its sender's id (admins and auditors)."
+    )
     async def webhook_event(
         self, info: Info[Context, None], source: str, event_id: str
     ) -> WebhookEvent | None:
-        require_admin(info.context.principal)
+        require_auditor(info.context.principal)
         async with info.context.connection() as conn:
             found = await inbox.find_event(conn, source=source, key=event_id)
         return WebhookEvent.from_event(found) if found else None
 
-    @strawberry.field(description="The webhook inbox's backlog (admins only).")
+    @strawberry.field(description="The webhook inbox's backlog (admins and auditors).")
     async def webhook_inbox(self, info: Info[Context, None]) -> WebhookInbox:
-        require_admin(info.context.principal)
+        require_auditor(info.context.principal)
         async with info.context.connection() as conn:
             s = await inbox.inbox_status(conn)
         return WebhookInbox(
