@@ -12,6 +12,7 @@ from strawberry.types import Info
 from api.auth import require_admin
 from api.context import Context
 from api.schema.accounts import LoyaltyAccount, custody, load_account
+from api.schema.holds import TransactionHold
 from api.schema.preview import MoneyInput
 from api.schema.scalars import Long, Money
 from loyalty.domain import points as domain
@@ -34,6 +35,15 @@ class RecordActivityInput:
     occurred_at: datetime | None = None
 
 
+async def hold_of(
+    info: Info[Context, None], entry_id: strawberry.ID | None
+) -> TransactionHold | None:
+    if entry_id is None:
+        return None
+    found = await info.context.loaders.entry_hold.load(int(entry_id))
+    return TransactionHold.from_row(found) if found else None
+
+
 @strawberry.type
 class Award:
     earning_rule_id: strawberry.ID
@@ -47,6 +57,13 @@ class Award:
     limit_reason: str | None = strawberry.field(
         description="Why a limit or budget cut the points, when one did."
     )
+
+    @strawberry.field(
+        description="The award's hold (the return window, holdDays), as it stands now: null "
+        "when the points were not held."
+    )
+    async def hold(self, info: Info[Context, None]) -> TransactionHold | None:
+        return await hold_of(info, self.transaction_id)
 
 
 @strawberry.type(description="Extra points a campaign added (see campaigns).")
@@ -62,6 +79,13 @@ class CampaignAward:
     limit_reason: str | None = strawberry.field(
         description="Why a limit or budget cut the points, when one did."
     )
+
+    @strawberry.field(
+        description="The award's hold (the return window, holdDays), as it stands now: null "
+        "when the points were not held."
+    )
+    async def hold(self, info: Info[Context, None]) -> TransactionHold | None:
+        return await hold_of(info, self.transaction_id)
 
 
 @strawberry.type

@@ -28,7 +28,8 @@ PROGRAM = "{ loyaltyProgram { revision holdDays } }"
 UPDATE_PROGRAM = """mutation($rev: Long!, $p: LoyaltyProgramUpdate!) {
   updateLoyaltyProgram(revision: $rev, program: $p) { revision holdDays } }"""
 RECORD = """mutation($i: RecordActivityInput!) { recordActivity(input: $i) {
-  awards { points balanceChange } account { points { balance held pending } } } }"""
+  awards { points balanceChange hold { state availableAt holdDays } }
+  account { points { balance held pending } } } }"""
 ACCOUNT = """query($m: String!) { account(memberId: $m) {
   points { balance held pending onchain spendable }
   heldPoints { points availableAt holdDays awarded transactionId }
@@ -107,6 +108,10 @@ async def test_the_account_shows_held_points_apart_and_the_ledger_shows_each_hol
     await api.ok(RULE, {"r": rate_rule("Unheld", 0)})
     data = (await api.ok(RECORD, {"i": order("o1", "40")}))["recordActivity"]
     assert sorted(a["balanceChange"] for a in data["awards"]) == [0, 40]
+    holds = sorted((a["balanceChange"], a["hold"]) for a in data["awards"])
+    assert holds[1] == (40, None)
+    assert (holds[0][1]["state"], holds[0][1]["holdDays"]) == ("HELD", 14)
+    assert datetime.fromisoformat(holds[0][1]["availableAt"]) == T0 + 14 * DAY
     assert data["account"]["points"] == {"balance": 40, "held": 40, "pending": 40}
     account = (await api.ok(ACCOUNT, {"m": "ann"}))["account"]
     assert account["points"]["held"] == 40 and account["points"]["spendable"] == 40
@@ -213,3 +218,4 @@ async def test_a_stores_rule_without_hold_days_behaves_as_before(api: Api) -> No
     await api.ok(CREATE, {"r": stores_rule()})  # no holdDays anywhere: nothing is held
     data = (await api.ok(RECORD, {"i": order("o1", "10")}))["recordActivity"]
     assert data["account"]["points"] == {"balance": 20, "held": 0, "pending": 20}
+    assert [(a["balanceChange"], a["hold"]) for a in data["awards"]] == [(20, None)]
