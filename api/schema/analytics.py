@@ -13,6 +13,8 @@ from strawberry.types import Info
 
 from api.auth import require_auditor
 from api.context import Context
+from api.schema import campaign_analytics as campaign_figures
+from api.schema.campaign_analytics import BudgetUse, CampaignPoints
 from api.schema.scalars import Long, Money
 from loyalty.services import analytics as service
 
@@ -176,6 +178,14 @@ class Analytics:
             )
             for r in rows
         ]
+
+    @strawberry.field(description="Extra points per campaign (its own EARN entries), most first.")
+    async def points_per_campaign(self, info: Info[Context, None]) -> list[CampaignPoints]:
+        return await campaign_figures.points_per_campaign(info, self.start, self.end)
+
+    @strawberry.field(description="Every rule's and campaign's budget: used and left, now.")
+    async def budgets(self, info: Info[Context, None]) -> list[BudgetUse]:
+        return await campaign_figures.budgets(info)
 
     @strawberry.field
     async def liability(self, info: Info[Context, None]) -> Liability:

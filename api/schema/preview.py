@@ -28,6 +28,8 @@ from loyalty.domain.holds import (
     describe_hold,
     effective_hold_days,
 )
+from loyalty.domain.lifecycle import ProgramStatus, ignored_reason
+from loyalty.domain.limits import CapState, Cut
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
 from loyalty.domain.rules import is_plain_id
@@ -69,6 +71,29 @@ class ActivityInput:
     )
 
 
+@strawberry.type(description="A limit or budget an award is checked against, and what is left.")
+class PreviewCap:
+    kind: str = strawberry.field(description="MEMBER_PERIOD, BUDGET_PERIOD or BUDGET_TOTAL")
+    label: str = strawberry.field(description='e.g. "200 points per member per DAY"')
+    limit: BigInt
+    used: BigInt
+    left: BigInt
+
+    @classmethod
+    def from_row(cls, cap: CapState) -> PreviewCap:
+        return cls(
+            kind=cap.kind.value,
+            label=cap.label,
+            limit=BigInt(cap.limit),
+            used=BigInt(cap.used),
+            left=BigInt(cap.left),
+        )
+
+
+def _caps(cut: Cut | None) -> list[PreviewCap]:
+    return [] if cut is None else [PreviewCap.from_row(c) for c in cut.caps]
+
+
 @strawberry.type
 class PreviewAward:
     rule_id: strawberry.ID
@@ -89,6 +114,10 @@ class PreviewAward:
     available_at: datetime | None = strawberry.field(
         default=None, description="When held points awarded now would become available."
     )
+    caps: list[PreviewCap] = strawberry.field(
+        default_factory=list,
+        description="The rule's limits and budgets (empty: none), each with what it has left.",
+    )
 
     @strawberry.field(description="The rule that would award these points.")
     async def rule(self, info: Info[Context, None]) -> EarningRule | None:
@@ -101,7 +130,7 @@ class PreviewAward:
         award: Award,
         *,
         points: int | None = None,
-        limit_reason: str | None = None,
+        cut: Cut | None = None,
         hold_days: int = 0,
         at: datetime | None = None,
     ) -> PreviewAward:
@@ -113,9 +142,10 @@ class PreviewAward:
             points=BigInt(points),
             reason=f"{award.reason}; {describe_hold(hold_days)}" if held else award.reason,
             tier_id=None if award.tier_id is None else strawberry.ID(award.tier_id),
-            limit_reason=limit_reason,
+            limit_reason=None if cut is None else cut.reason,
             hold_days=hold_days,
             available_at=available_at(at, hold_days) if held and at is not None else None,
+            caps=_caps(cut),
         )
 
 
@@ -140,10 +170,14 @@ class PreviewCampaign:
         description="Days its extra would be held: the longest hold of the rules the activity "
         "matches (the order's return window).",
     )
+    caps: list[PreviewCap] = strawberry.field(
+        default_factory=list,
+        description="The campaign's limits and budgets (empty: none), each with what is left.",
+    )
 
     @classmethod
     def from_outcome(
-        cls, o: CampaignOutcome, *, points: int, limit_reason: str | None, hold_days: int = 0
+        cls, o: CampaignOutcome, *, points: int, cut: Cut | None, hold_days: int = 0
     ) -> PreviewCampaign:
         applied = o.applied and points > 0
         reason = o.reason
@@ -158,8 +192,9 @@ class PreviewCampaign:
             points=BigInt(points),
             applied=applied,
             reason=reason,
-            limit_reason=limit_reason,
+            limit_reason=None if cut is None else cut.reason,
             hold_days=hold_days,
+            caps=_caps(cut),
         )
 
 
@@ -173,6 +208,14 @@ class EarningPreview:
     campaigns: list[PreviewCampaign] = strawberry.field(
         description="Every ACTIVE or PAUSED campaign, in the order ties are broken by "
         "(priority, then startsAt, then id)."
+    )
+    combined: str = strawberry.field(
+        description="How the total is made, e.g. \"rules 30 + 'Double weekend' 30 (STACK) "
+        '= 60 points".'
+    )
+    not_earning_reason: str | None = strawberry.field(
+        description="Why nothing would be earned at all (the program is not ACTIVE); the "
+        "awards and campaigns still say what they would give once it is. null: it would earn."
     )
 
 
@@ -234,9 +277,9 @@ class PreviewQuery:
             )
             config = await earning_config(conn)
 
-            async def limited(owner: Owner, points: int) -> tuple[int, str | None]:
+            async def limited(owner: Owner, points: int) -> tuple[int, Cut | None]:
                 limits = config.limits.get(owner)
-                if limits is None or points == 0:
+                if limits is None:
                     return points, None
                 cut = await preview_cut(
                     conn,
@@ -247,19 +290,19 @@ class PreviewQuery:
                     now=at,
                     zone=config.zone,
                 )
-                return cut.points, cut.reason
+                return cut.points, cut
 
             awards = awards_for(rules, domain_activity, tier_id=tier_id, currency=currency)
             program_hold = config.program.hold_days
             holds = {r.id: effective_hold_days(r.hold_days, program_hold) for r in rules}
             previewed = []
             for award in awards:
-                points, why = await limited((OwnerKind.RULE, award.rule_id), award.points)
+                points, cut = await limited((OwnerKind.RULE, award.rule_id), award.points)
                 previewed.append(
                     PreviewAward.from_row(
                         award,
                         points=points,
-                        limit_reason=why,
+                        cut=cut,
                         hold_days=holds.get(award.rule_id, program_hold),
                         at=at,
                     )
@@ -278,20 +321,34 @@ class PreviewQuery:
             result = apply_campaigns(campaigns, facts, zone=config.zone)
             explained = []
             for o in result.outcomes:
-                points, why = await limited((OwnerKind.CAMPAIGN, o.campaign_id), o.points)
+                points, cut = await limited((OwnerKind.CAMPAIGN, o.campaign_id), o.points)
                 explained.append(
-                    PreviewCampaign.from_outcome(
-                        o, points=points, limit_reason=why, hold_days=extra_hold
-                    )
+                    PreviewCampaign.from_outcome(o, points=points, cut=cut, hold_days=extra_hold)
                 )
         for rule in rules:
             info.context.loaders.earning_rule.prime(rule.id, rule)
         campaign_points = sum(int(c.points) for c in explained if c.applied)
+        status = config.program.status
+        inactive = None if status is ProgramStatus.ACTIVE else ignored_reason(status)
         return EarningPreview(
             currency=currency,
-            total_points=BigInt(rule_points + campaign_points),
+            total_points=BigInt(0 if inactive else rule_points + campaign_points),
             awards=previewed,
             rule_points=BigInt(rule_points),
             campaign_points=BigInt(campaign_points),
             campaigns=explained,
+            combined=combined(rule_points, len(previewed), explained, inactive),
+            not_earning_reason=inactive,
         )
+
+
+def combined(
+    rule_points: int, rules: int, campaigns: list[PreviewCampaign], inactive: str | None
+) -> str:
+    """One line saying how the total is made (the campaigns' reasons say why each one did or
+    did not apply)."""
+    parts = [f"rules {rule_points}" if rules else "no matching rule"]
+    parts += [f"{c.title!r} {int(c.points)} ({c.combination})" for c in campaigns if c.applied]
+    total = rule_points + sum(int(c.points) for c in campaigns if c.applied)
+    line = f"{' + '.join(parts)} = {total} points"
+    return f"{line}, but 0 now: {inactive}" if inactive else line

@@ -224,6 +224,7 @@ class Cut:
     points: int  # what may be awarded: min(requested, every cap's left)
     cap: CapState | None  # the tightest cap, when it cut the award
     reason: str | None
+    caps: tuple[CapState, ...] = ()  # every cap looked at, with what it has left
 
     @property
     def was_cut(self) -> bool:
@@ -267,11 +268,12 @@ def cut_award(requested: int, caps: Iterable[CapState]) -> Cut:
     if requested < 0:
         raise ValueError("an award is 0 points or more")
     tightest: CapState | None = None
-    for cap in caps:
+    seen = tuple(caps)
+    for cap in seen:
         if tightest is None or cap.left < tightest.left:
             tightest = cap
     if tightest is None or tightest.left >= requested:
-        return Cut(requested, requested, None, None)
+        return Cut(requested, requested, None, None, seen)
     points = tightest.left
     verb = "reached" if points == 0 else f"leaves {points}"
     return Cut(
@@ -279,6 +281,7 @@ def cut_award(requested: int, caps: Iterable[CapState]) -> Cut:
         points,
         tightest,
         f"cut from {requested} to {points} points: {tightest.label} ({tightest.used} used, {verb})",
+        seen,
     )
 
 

@@ -131,7 +131,7 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _in_range(column: ColumnElement[datetime], period: DateRange) -> ColumnElement[bool]:
+def in_range(column: ColumnElement[datetime], period: DateRange) -> ColumnElement[bool]:
     low, high = period.bounds()
     return and_(column >= low, column < high)
 
@@ -158,7 +158,7 @@ async def points_per_day(conn: AsyncConnection, period: DateRange) -> list[Daily
     rows = (
         await conn.execute(
             select(day, le.type, func.sum(le.points), func.sum(le.delta))
-            .where(_in_range(le.created_at, period))
+            .where(in_range(le.created_at, period))
             .group_by(day, le.type)
         )
     ).all()
@@ -189,7 +189,7 @@ async def points_per_rule(conn: AsyncConnection, period: DateRange) -> list[Rule
         await conn.execute(
             select(le.rule_id, le.type, func.count(), func.sum(le.points))
             .where(
-                _in_range(le.created_at, period),
+                in_range(le.created_at, period),
                 le.rule_id.is_not(None),
                 le.type.in_([EntryType.EARN.value, EntryType.REVERSE.value]),
             )
@@ -241,7 +241,7 @@ async def purchases_per_day(conn: AsyncConnection, period: DateRange) -> list[Da
     )
     rows = (
         await conn.execute(
-            select(day, func.count(), *sums).where(_in_range(o.created_at, period)).group_by(day)
+            select(day, func.count(), *sums).where(in_range(o.created_at, period)).group_by(day)
         )
     ).all()
     found: dict[date, DailyAmount] = {}
