@@ -314,3 +314,30 @@ async def test_concurrent_activators_activate_each_hold_exactly_once_on_postgres
         assert {s for s, _, _ in await shop.holds()} == {"ACTIVE"}
     finally:
         await engine.dispose()
+
+
+async def test_a_refund_racing_the_activation_either_cancels_or_burns_never_both_on_postgresql(
+    postgres_url: str,
+) -> None:
+    engine = make_async_engine(postgres_url, pool_size=10, max_overflow=10)
+    shop = Shop(engine, FixedClock(T0))
+    try:
+        await shop.rule(1)
+        for i in range(8):
+            await shop.buy(f"p{i}", "10", order=f"o{i}", member=f"m{i}")
+        shop.clock.advance(DAY)  # every hold is due: the job and the refunds race for them
+        await asyncio.gather(
+            shop.activate(), *(shop.refund(f"r{i}", "10", order=f"o{i}") for i in range(8))
+        )
+        holds = await shop.holds()
+        requests = await shop.requests()
+        activated = sum(1 for state, _, _ in holds if state == "ACTIVE")
+        cancelled = sum(1 for state, _, _ in holds if state == "CANCELLED")
+        assert activated + cancelled == 8
+        # A cancelled hold wrote no request; an activated one a mint its refund burnt again.
+        assert sorted(requests) == sorted([("MINT", 10)] * activated + [("BURN", 10)] * activated)
+        for i in range(8):
+            totals = (await account_of(engine, f"m{i}")).member.totals
+            assert (totals.balance, totals.debt, await shop.held(f"m{i}")) == (0, 0, 0)
+    finally:
+        await engine.dispose()
