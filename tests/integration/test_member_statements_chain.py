@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from minter.context import BATCH_SETTLED_TOPIC
 from tests.integration._rules_client import ADMIN_KEY, JWT_SECRET, Api, member_jwt
 from tests.support.anvil import AnvilNode
 from tests.support.minter import MinterEnv, make_env, step_until_final
+from verifier import loyalty_statement
 
 pytestmark = pytest.mark.anvil
 
@@ -68,7 +70,7 @@ def newest_settled(env: MinterEnv) -> tuple[str, int]:
 
 
 async def test_the_statement_carries_the_root_committed_on_chain(
-    world: tuple[MinterEnv, Api],
+    world: tuple[MinterEnv, Api], tmp_path: Path
 ) -> None:
     env, api = world
     await api.ok(CREATE, {"m": "ann"})
@@ -96,3 +98,10 @@ async def test_the_statement_carries_the_root_committed_on_chain(
     assert signer == Account.from_key(KEY).address
     # ... and the token records it (`loyalty deploy` set it): what a member compares with.
     assert statement_signer(env.chain, env.deployment.address) == signer
+    # The standalone verifier, given the reply and a node, reads the signer from the token.
+    reply = tmp_path / "statement.json"
+    reply.write_text(json.dumps({"data": {"memberStatement": s}}))
+    assert loyalty_statement.main([str(reply), "--rpc", env.anvil.url]) == 0
+    forged = {**s, "typedData": s["typedData"].replace('"balance":"250"', '"balance":"2500"')}
+    reply.write_text(json.dumps({"data": {"memberStatement": forged}}))
+    assert loyalty_statement.main([str(reply), "--rpc", env.anvil.url]) == 1
