@@ -69,7 +69,7 @@ def _load_chain(state: Path, meta: dict[str, Any]) -> dict[str, Any]:
     from tests.support.token_activity import TokenActivity
 
     t0 = time.perf_counter()
-    node = start_anvil(*_ANVIL_ARGS, "--load-state", str(state))
+    node = start_anvil(*_ANVIL_ARGS, "--load-state", str(state), timeout=300)  # ~200 MB to load
     dbs = PostgresDatabases()
     url = dbs.fresh()
     row = meta["deployment"]

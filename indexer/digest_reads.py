@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from indexer.digest import DigestRow, block_digest, seed
 from indexer.errors import NotIndexedYet
 from indexer.tables import balance_history, digests, indexer_state
+
+if TYPE_CHECKING:
+    # Only in annotations: sqlalchemy.ext.asyncio loads sqlalchemy.orm (~0.1 s), which the
+    # indexer process never needs.
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 STREAM_ROWS = 10_000  # rows fetched at a time when walking a whole table
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from indexer.decode import ZERO_ADDRESS, Block
 from indexer.dialect import CHUNK, array_literal
@@ -24,6 +23,11 @@ from indexer.tables import (
     supply_history,
     transfers,
 )
+
+if TYPE_CHECKING:
+    # Only in annotations: sqlalchemy.ext.asyncio loads sqlalchemy.orm (~0.1 s), which the
+    # indexer process never needs.
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def _norm(address: str) -> str:

@@ -75,7 +75,7 @@ class AnvilNode:
                 self.process.wait()
 
 
-def start_anvil(*args: str, chain_id: int = 31337) -> AnvilNode:
+def start_anvil(*args: str, chain_id: int = 31337, timeout: float = 20.0) -> AnvilNode:
     """Anvil picks its own port (--port 0) and says which: a port probed free and then handed
     over can be taken in between by another test worker's node, which would then answer for
     this one."""
@@ -91,14 +91,14 @@ def start_anvil(*args: str, chain_id: int = 31337) -> AnvilNode:
     # Drains anvil's output for its whole life (a full pipe would stall it), noting the port.
     threading.Thread(target=_read_output, args=(process, ports, said), daemon=True).start()
     try:
-        port = ports.get(timeout=20)
+        port = ports.get(timeout=timeout)
     except queue.Empty:
         port = None
     if port is None:
         if process.poll() is None:
             process.kill()
         process.wait()
-        raise RuntimeError(f"anvil did not start within 20 s: {''.join(said[-20:])}")
+        raise RuntimeError(f"anvil did not start within {timeout} s: {''.join(said[-20:])}")
     node = AnvilNode(port=port, process=process, chain_id=chain_id)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
