@@ -18,6 +18,8 @@ In one transaction, under the member's row lock:
   them. Idempotency keys of the member's requests are replaced by random ones: a redelivery
   after the erasure is taken as new.
 - Pending webhook events of the member are failed (ERASED) rather than applied later.
+- Referrals made or received keep their figures; the hash of the IP the member was referred
+  from is dropped, and order keys redacted.
 - Jobs: the member's refused items (job_errors) name the pseudonym, id lists in a job's
   parameters are redacted, and import rows of the member still waiting are dropped.
 
@@ -53,6 +55,7 @@ from loyalty.db.ledger import (
 from loyalty.db.outbox import chain_requests
 from loyalty.db.program import member_contacts, notifications, redemptions
 from loyalty.db.proofs import member_salts, new_salts
+from loyalty.db.referrals import referrals
 from loyalty.domain.erasure import Redaction, is_pseudonym, new_pseudonym
 from loyalty.domain.errors import InvalidInput
 from loyalty.services import audit
@@ -195,8 +198,18 @@ async def erase_member(uow: AbstractUnitOfWork, member_id: str, *, confirm: str)
             (redemptions, redemptions.c.member_pk == pk, ("idempotency_key",)),
             (orders, orders.c.member_pk == pk, ("order_key", "external_id")),
             (wallet_challenges, wallet_challenges.c.member_pk == pk, ("message",)),
+            (
+                referrals,
+                or_(referrals.c.referrer_pk == pk, referrals.c.friend_pk == pk),
+                ("order_key",),
+            ),
         ):
             scrubbed[table.name] = await _redact_columns(conn, table, where, columns, redaction)
+        # The hash of the IP the member was referred from: personal data of theirs, kept only
+        # for the weekly per-IP limit of other referrals.
+        await conn.execute(
+            update(referrals).where(referrals.c.friend_pk == pk).values(ip_hash=None)
+        )
         # Jobs: the member's refused items and id lists; rows of an import still to come are
         # dropped (the erased person is not imported again).
         scrubbed["job_errors"] = (

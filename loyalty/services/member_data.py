@@ -1,7 +1,8 @@
 """Everything the service holds about one member, as one machine-readable document (GDPR
 access, issue 16): the account and its totals, contact, tier, salt, every ledger entry, chain
 request, redemption, order, inbound event (as received and as answered), wallet challenge and
-link, notification, and the audit-log entries about the member. Read-only, on the caller's
+link, held award, referral code and referral (made or received), notification, and the
+audit-log entries about the member. Read-only, on the caller's
 connection (one snapshot per request). JSON-ready values: datetimes ISO 8601 UTC, Decimals as
 strings, stored JSON documents parsed.
 """
@@ -17,6 +18,7 @@ from sqlalchemy import Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.audit import audit_log
+from loyalty.db.holds import held_points
 from loyalty.db.ledger import (
     inbound_events,
     ledger_entries,
@@ -27,6 +29,7 @@ from loyalty.db.ledger import (
 from loyalty.db.outbox import chain_requests
 from loyalty.db.program import member_contacts, member_tiers, notifications, redemptions
 from loyalty.db.proofs import member_salts
+from loyalty.db.referrals import referral_codes, referrals
 from loyalty.db.times import utc
 from loyalty.services.audit import audit_subject
 from loyalty.services.members import get_member
@@ -102,6 +105,11 @@ async def member_data(conn: AsyncConnection, member_id: str) -> dict[str, Any]:
             conn, wallet_challenges, wallet_challenges.c.member_pk == pk
         ),
         "walletLinks": await _rows(conn, wallet_links, wallet_links.c.member_pk == pk),
+        "heldPoints": await _rows(conn, held_points, held_points.c.member_pk == pk),
+        "referralCodes": await _rows(conn, referral_codes, referral_codes.c.member_pk == pk),
+        "referrals": await _rows(
+            conn, referrals, or_(referrals.c.referrer_pk == pk, referrals.c.friend_pk == pk)
+        ),
         "notifications": await _rows(
             conn, notifications, notifications.c.member_id == member.member_id
         ),

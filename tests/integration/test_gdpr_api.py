@@ -187,6 +187,11 @@ async def test_export_holds_everything_about_the_member_and_nothing_else(api: Ap
     assert {n["event_type"] for n in document["notifications"]} >= {"points.earned"}
     assert all(n["payload"]["data"]["memberId"] == SUBJECT for n in document["notifications"])
     assert len(document["inboundEvents"]) >= 4 and document["chainRequests"]
+    assert document["heldPoints"] == [] and document["referrals"] == []
+    assert all(
+        c["member_pk"] == document["ledgerEntries"][0]["member_pk"]
+        for c in document["referralCodes"]
+    )
     assert [e["action"] for e in document["auditLog"]] == ["adjust"]
     assert "idempotencyKey" not in document["auditLog"][0]["after"]
     text = str(document)
