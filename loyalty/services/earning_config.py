@@ -11,6 +11,7 @@ folds into the statement that claims the event, so a cache hit costs no round tr
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class EarningConfig:
 
 # Keyed by engine (one database per engine), so tests with many databases never mix them.
 _cache: weakref.WeakKeyDictionary[Engine, EarningConfig] = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[
+    Engine, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
 
 
 async def earning_config(conn: AsyncConnection, *, version: int | None = None) -> EarningConfig:
@@ -88,6 +92,26 @@ async def earning_config(conn: AsyncConnection, *, version: int | None = None) -
     cached = _cache.get(key)
     if cached is not None and cached.version == version:
         return cached
+    # One load at a time per process: a burst of requests that all miss (the first ones, or
+    # those right after a change) would otherwise each read every rule while holding a pooled
+    # connection (40 concurrent previews over 10,000 rules ran the pool dry for 30 s).
+    async with _load_lock(key):
+        cached = _cache.get(key)
+        if cached is not None and cached.version == version:
+            return cached
+        return await _load(conn, key, version)
+
+
+def _load_lock(engine: Engine) -> asyncio.Lock:
+    per_loop = _locks.setdefault(engine, weakref.WeakKeyDictionary())
+    loop = asyncio.get_running_loop()  # an asyncio.Lock serves one event loop
+    lock = per_loop.get(loop)
+    if lock is None:
+        lock = per_loop[loop] = asyncio.Lock()
+    return lock
+
+
+async def _load(conn: AsyncConnection, key: Engine, version: int) -> EarningConfig:
     # The version was read before the data, so the data are at least that new: caching them
     # under it can only cause one extra reload later, never a stale hit.
     program = await get_program(conn)
