@@ -10,9 +10,11 @@ microseconds per request.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Prepared = tuple[str, bytes, dict[str, str]]  # (path, body or b"" for GET, headers)
 
@@ -34,6 +36,7 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     failures: int = 0
     first_failure: str = ""
+    sent: int = 0  # answers read, warm-up included (run_for)
 
     @property
     def ok(self) -> int:
@@ -97,3 +100,50 @@ async def run(host: str, port: int, requests: Sequence[Prepared], senders: int) 
     await asyncio.gather(*(sender() for _ in range(senders)))
     result.elapsed = time.perf_counter() - began
     return result
+
+
+async def run_for(
+    host: str,
+    port: int,
+    request: Prepared,
+    senders: int,
+    seconds: float,
+    *,
+    warmup: float = 0.0,
+    refuse: bytes | None = b'"errors"',
+) -> Result:
+    """Sends `request` again and again over `senders` connections for `seconds` (after
+    `warmup` seconds not counted); an answer holding `refuse` (GraphQL's errors) is a failure."""
+    wire = encode(f"{host}:{port}", *request)
+    result = Result()
+    began = time.perf_counter()
+    measure_from = began + warmup
+    stop_at = measure_from + seconds
+
+    async def sender() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while (start := time.perf_counter()) < stop_at:
+                writer.write(wire)
+                status, body = await _read_answer(reader)
+                result.sent += 1
+                if start < measure_from:
+                    continue
+                result.latencies_ms.append((time.perf_counter() - start) * 1000)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+                if status != 200 or (refuse is not None and refuse in body):
+                    result.failures += 1
+                    result.first_failure = result.first_failure or f"{status} {body[:200]!r}"
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(sender() for _ in range(senders)))
+    result.elapsed = time.perf_counter() - max(began, measure_from)
+    return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc). Per request, it is
+    what a figure costs the server whatever else shares the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
