@@ -240,3 +240,42 @@ def test_a_refused_key_says_so_and_the_dashboard_still_answers(
     assert _ready(page, "overview") == "error"
     assert "UNAUTHENTICATED" in page.inner_text("#page")
     assert httpx.get(f"{server.base}/dashboard/", timeout=10).status_code == 200
+
+
+def test_an_import_is_checked_whole_then_run_with_progress(
+    chromium: Any, server: Server, tmp_path: Any
+) -> None:
+    page = chromium().new_page()
+    watch = PageWatch()
+    watch.attach(page)
+    _sign_in(page, server, ADMIN_KEY)
+    _open(page, server, "imports")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("externalId,email,balance\nimp-1,a@x.org,10\nimp-2,b@x.org,-5\n")
+    page.set_input_files("#import-form [name=file]", str(bad))
+    page.uncheck("#import-form [name=dryRun]")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-result table", timeout=SETTLE_MS)
+    text = page.inner_text("#import-result")
+    assert "Nothing was imported" in text and "balance" in text
+    refused = server.graphql('{ account(memberId: "imp-1") { memberId } }')
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    good = tmp_path / "good.csv"
+    good.write_text("externalId,email,balance\nimp-1,a@x.org,10\nimp-2,b@x.org,5\n")
+    page.set_input_files("#import-form [name=file]", str(good))
+    page.check("#import-form [name=dryRun]")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_function(
+        "() => document.getElementById('import-result').textContent.includes('The file is valid')",
+        timeout=SETTLE_MS,
+    )
+    page.uncheck("#import-form [name=dryRun]")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-job", timeout=SETTLE_MS)
+    page.click("#import-job")
+    page.wait_for_selector("#job[data-state=DONE]", timeout=SETTLE_MS)
+    imported = server.data('{ account(memberId: "imp-2") { points { balance } } }')
+    assert imported["account"]["points"]["balance"] == 5
+    # The refused upload's 422 is the one error Chromium logs (for any 4xx answer).
+    assert [e for e in watch.errors if "status of 422" not in e] == []
+    assert len(watch.errors) == 1

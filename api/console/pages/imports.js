@@ -1,7 +1,7 @@
 // Bulk changes as jobs: bulkAdjustPoints (e.g. 500 points to everyone in a tier) with its
 // progress (job(id)), and where the import of an existing program stands.
 
-import { field, gql, guarded, h, idempotencyKey, input, intValue, notice, points, section, select, table, value } from '../ui.js';
+import { download, field, gql, guarded, h, idempotencyKey, input, intValue, notice, points, section, select, storedKey, table, value } from '../ui.js';
 
 async function jobView(id) {
   const job = (await gql(`query($id: ID!) { job(id: $id) { id kind state total processed errors message
@@ -15,6 +15,43 @@ async function jobView(id) {
     setTimeout(() => { if (location.hash === '#/imports/' + id) window.dispatchEvent(new HashChangeEvent('hashchange')); }, 1000);
   }
   return box;
+}
+
+// POST /import (api/imports.py): the file is validated whole first; a refused row means nothing
+// is imported, and the report lists every bad row (row, field, reason) with the error file.
+function uploadForm() {
+  const out = h('div', { id: 'import-result' });
+  const form = h('form', { class: 'edit write', id: 'import-form' },
+    field('CSV or NDJSON file (externalId, email, walletAddress, balance, earned, tier, lastActivity)',
+      h('input', { type: 'file', name: 'file', accept: '.csv,.ndjson,.jsonl,text/csv', required: true }), true),
+    field('Only check it (dry run)', h('input', { type: 'checkbox', name: 'dryRun', checked: true })),
+    h('button', { class: 'primary', type: 'submit' }, 'Upload'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = form.elements.file.files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append('file', file, file.name);
+    out.replaceChildren(h('p', { class: 'muted' }, `Checking ${file.name}…`));
+    const reply = await fetch(`/import?dryRun=${value(form, 'dryRun') ? 'true' : 'false'}`, {
+      method: 'POST', headers: { Authorization: 'Bearer ' + storedKey() }, body });
+    let answer = {};
+    try { answer = await reply.json(); } catch (err) { /* not JSON */ }
+    if (answer.error) {
+      out.replaceChildren(h('p', { class: 'error' }, `${answer.error.code}: ${answer.error.message}`));
+      return;
+    }
+    const r = answer.report;
+    const errors = answer.errorItems || [];
+    out.replaceChildren(
+      r ? h('p', { id: 'import-report' }, `${points(r.rows)} rows, ${points(r.valid)} valid, ${points(r.errors)} refused · ${points(r.balance)} points · ${points(r.wallets)} wallets`) : null,
+      errors.length ? h('p', { class: 'error' }, 'Nothing was imported: fix these rows and upload again.') : null,
+      table([['Row', (x) => x.row, 'num'], ['Field', (x) => x.field], ['Reason', (x) => x.reason]], errors, ''),
+      answer.errorsUrl ? h('button', { type: 'button', onclick: () => download(answer.errorsUrl, 'import-errors.csv').catch((err) => notice(err.message)) }, 'Download the error file') : null,
+      answer.job && !errors.length ? h('p', {}, h('a', { href: `#/imports/${answer.job.id}`, id: 'import-job' }, `Job ${answer.job.id}: ${answer.job.state} →`)) : null,
+      !answer.job && r && !r.errors ? h('p', { class: 'ok' }, 'The file is valid. Untick “dry run” to import it.') : null);
+  });
+  return h('div', {}, form, out);
 }
 
 export async function render({ arg }) {
@@ -37,7 +74,5 @@ export async function render({ arg }) {
   return h('div', {},
     arg ? section('Job', await jobView(arg)) : null,
     section('Bulk adjust', form, h('p', { class: 'muted' }, 'Each member is adjusted once, even if the job is retried or the service restarts; the points are minted in batches.')),
-    section('Import an existing program', h('p', {}, 'Members and balances from another program are imported with ',
-      h('code', {}, 'loyalty import FILE --dry-run'), ' then ', h('code', {}, 'loyalty import FILE'),
-      ' (CSV or NDJSON; docs/program.md). The validation report lists each bad row with its field and reason; nothing is applied while a row is bad.')));
+    section('Import an existing program', uploadForm()));
 }
