@@ -38,6 +38,10 @@ class ApiConfig:
     # The custody mnemonic (the development one on the embedded chain), or why there is none.
     custody_mnemonic: str = field(repr=False)
     custody_missing: str = field(default="", repr=False)
+    # The key memberStatement signs with (the development one on the embedded chain), or why
+    # there is none (memberStatement then answers UNAVAILABLE with it).
+    statement_key: str = field(default="", repr=False)
+    statement_missing: str = field(default="", repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiConfig:
@@ -45,6 +49,10 @@ class ApiConfig:
             mnemonic, missing = settings.custody_mnemonic_or_dev(), ""
         except ConfigError as exc:  # refused when a member's address is first needed
             mnemonic, missing = "", str(exc)
+        try:
+            statement_key, statement_missing = settings.statement_private_key(), ""
+        except ConfigError as exc:
+            statement_key, statement_missing = "", str(exc)
         return cls(
             admin_api_key=settings.admin_api_key,
             member_jwt_secret=settings.member_jwt_secret,
@@ -65,6 +73,8 @@ class ApiConfig:
             rpc_url=settings.rpc_url,
             custody_mnemonic=mnemonic,
             custody_missing=missing,
+            statement_key=statement_key,
+            statement_missing=statement_missing,
         )
 
     def custody(self) -> Custody:

@@ -17,7 +17,6 @@ from api.errors import ApiError
 from api.schema.proofs import proof_books
 from api.schema.scalars import Long
 from loyalty.domain.statement import as_json, typed_data
-from loyalty.errors import ConfigError
 from loyalty.services.statements import CommittedRoot, member_statement
 from loyalty.statement_signer import StatementSigner
 from minter.status import latest_committed
@@ -30,10 +29,11 @@ class StatementsUnavailable(ApiError):
 
 
 def _signer(info: Info[Context, None]) -> StatementSigner:
-    try:
-        key = info.context.runtime.settings.statement_private_key()
-    except ConfigError as exc:
-        raise StatementsUnavailable(f"statements are not signed here: {exc}") from None
+    config = info.context.config
+    if config.statement_missing or not config.statement_key:
+        why = config.statement_missing or "LOYALTY_STATEMENT_KEY is not set"
+        raise StatementsUnavailable(f"statements are not signed here: {why}")
+    key = config.statement_key
     signer = _SIGNERS.get(key)
     if signer is None:
         signer = _SIGNERS[key] = StatementSigner(key)

@@ -13,10 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from api.app import create_app
 from loyalty.deploy import statement_signer
 from loyalty.domain.rules import ConversionRateConfig, RuleInput
 from loyalty.domain.statement import PUBLISHED
@@ -134,7 +136,10 @@ async def test_without_a_statement_key_on_a_node_statements_are_refused(
     async with running_api(database_url, tmp_path) as running:
         await running.ok(CREATE, {"m": "ann"})
         # What a deployment on a node without LOYALTY_STATEMENT_KEY has: no key to sign with.
-        running.runtime.settings = running.runtime.settings.with_(rpc_url="http://127.0.0.1:9")
-        refused = await running.error(STATEMENT, {"m": "ann"})
+        # The API reads its config once, at start: a second app over the same runtime.
+        node = running.runtime.settings.with_(rpc_url="http://127.0.0.1:9")
+        transport = httpx.ASGITransport(app=create_app(node, running.runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            refused = await Api(client, running.runtime).error(STATEMENT, {"m": "ann"})
     assert refused["extensions"]["code"] == "UNAVAILABLE"
     assert "LOYALTY_STATEMENT_KEY" in refused["message"]
