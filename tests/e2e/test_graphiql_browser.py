@@ -183,6 +183,7 @@ def test_graphiql_runs_a_query_offline_and_keeps_no_pasted_key(
     assert leaked == {}
 
     # After a reload the history is there, the key is not.
+    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)  # see the scrub test below
     page.reload()
     page.wait_for_selector(".graphiql-container .graphiql-execute-button", timeout=SETTLE_MS)
     stored = _storage(page)
@@ -207,6 +208,7 @@ def test_headers_persist_only_when_the_user_asks(
         timeout=SETTLE_MS,
     )
     # Kept across a reload, as asked.
+    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)  # see the scrub test below
     page.reload()
     page.wait_for_selector(".graphiql-container .graphiql-execute-button", timeout=SETTLE_MS)
     assert page.evaluate("localStorage.getItem('graphiql:shouldPersistHeaders')") == "true"
@@ -249,6 +251,9 @@ def test_headers_stored_by_an_earlier_page_are_scrubbed(
             json.dumps({"favorites": [{**item, "favorite": True}]}),
         ],
     )
+    # A reload while the first load's schema fetch is in flight aborts it (ERR_ABORTED, which
+    # the watch counts as a failed request): let the page finish first.
+    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
     page.reload()
     page.wait_for_selector(".graphiql-container .graphiql-execute-button", timeout=SETTLE_MS)
     stored = _storage(page)
