@@ -140,6 +140,7 @@ def test_a_shop_owner_runs_the_program_from_the_console(chromium: Any, server: S
         "() => (document.getElementById('preview-total') || {}).textContent?.includes('80 points')",
         timeout=SETTLE_MS,
     )
+    assert "null" not in page.inner_text("#preview-result")
 
     # A bad value: the API's typed error, on the form, and nothing created.
     page.fill("#rule-form [name=title]", "Broken")

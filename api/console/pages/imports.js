@@ -43,13 +43,14 @@ function uploadForm() {
     }
     const r = answer.report;
     const errors = answer.errorItems || [];
-    out.replaceChildren(
+    // Through h(): replaceChildren itself would write a skipped (null) part as the text "null".
+    out.replaceChildren(h('div', {},
       r ? h('p', { id: 'import-report' }, `${points(r.rows)} rows, ${points(r.valid)} valid, ${points(r.errors)} refused · ${points(r.balance)} points · ${points(r.wallets)} wallets`) : null,
       errors.length ? h('p', { class: 'error' }, 'Nothing was imported: fix these rows and upload again.') : null,
       table([['Row', (x) => x.row, 'num'], ['Field', (x) => x.field], ['Reason', (x) => x.reason]], errors, ''),
       answer.errorsUrl ? h('button', { type: 'button', onclick: () => download(answer.errorsUrl, 'import-errors.csv').catch((err) => notice(err.message)) }, 'Download the error file') : null,
       answer.job && !errors.length ? h('p', {}, h('a', { href: `#/imports/${answer.job.id}`, id: 'import-job' }, `Job ${answer.job.id}: ${answer.job.state} →`)) : null,
-      !answer.job && r && !r.errors ? h('p', { class: 'ok' }, 'The file is valid. Untick “dry run” to import it.') : null);
+      !answer.job && r && !r.errors ? h('p', { class: 'ok' }, 'The file is valid. Untick “dry run” to import it.') : null));
   });
   return h('div', {}, form, out);
 }

@@ -5,7 +5,8 @@
 import { field, gql, guarded, h, idempotencyKey, input, intValue, notice, points, section, select, table, value, when } from '../ui.js';
 
 const ACCOUNT = `memberId revision receivingAddress walletLinked lastActivityDate createdDate referralCode
-  points { balance earned adjusted redeemed expired debt pending onchain spendable }
+  points { balance earned adjusted redeemed expired debt held pending onchain spendable }
+  heldPoints { points availableAt }
   tier { id name } pointsExpiration { expirationDate expiringPointsAmount }`;
 
 function params(arg) {
@@ -95,13 +96,15 @@ async function member(memberId, refresh) {
   return h('div', {},
     section(`Member ${a.memberId}`,
       h('div', { class: 'figures', id: 'account' },
-        [['Balance', a.points.balance], ['Spendable', a.points.spendable], ['Not yet on chain', a.points.pending], ['On chain', a.points.onchain],
+        [['Balance', a.points.balance], ['Spendable', a.points.spendable], ['Held', a.points.held], ['Not yet on chain', a.points.pending], ['On chain', a.points.onchain],
           ['Earned', a.points.earned], ['Redeemed', a.points.redeemed], ['Debt', a.points.debt]]
           .map(([k, v]) => h('div', { class: 'figure' }, h('b', { 'data-figure': k }, points(v)), k))),
       h('p', {}, `Tier: ${a.tier ? a.tier.name : 'Base'}`, nextTier ? ` · ${points(nextTier.requiredPoints - a.points.earned)} more points to ${nextTier.name}` : '',
         ` · joined ${when(a.createdDate)} · last activity ${when(a.lastActivityDate)}`),
       h('p', { class: 'muted' }, `Receiving address ${a.receivingAddress}${a.walletLinked ? ' (linked wallet)' : ' (custodial)'} · referral code ${a.referralCode || '—'}`,
         a.pointsExpiration ? ` · ${points(a.pointsExpiration.expiringPointsAmount)} points expire on ${when(a.pointsExpiration.expirationDate)}` : ''),
+      a.heldPoints.length ? h('div', {}, h('h3', {}, 'Held points (the return window)'),
+        table([['Points', (x) => points(x.points), 'num'], ['Available', (x) => when(x.availableAt)]], a.heldPoints)) : null,
       actions(a, data.rewards, refresh)),
     section('Ledger', table([['When', (t) => when(t.createdDate)], ['Type', (t) => t.transactionType], ['Points', (t) => points(t.amount), 'num'],
       ['Balance after', (t) => points(t.balanceAfter), 'num'], ['Description', (t) => t.description],

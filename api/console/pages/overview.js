@@ -4,11 +4,12 @@
 import { bars, field, gql, h, input, points, section, table } from '../ui.js';
 
 const QUERY = `query($from: Date, $to: Date) {
-  programTotals { members balance earned redeemed expired pending }
+  programTotals { members balance earned redeemed expired held pending }
   analytics(from: $from, to: $to) {
     from to
     pointsIssuedPerDay { day issued redeemed expired netChange }
     pointsPerRule { ruleId title awards issued reversed }
+    pointsPerCampaign { campaignId title awards issued reversed }
     membersPerTier { tierId tierName requiredPoints members }
     topMembers(first: 10) { memberId balance earned }
     liability { pointsOutstanding pointValue amount currency }
@@ -32,7 +33,7 @@ export async function render({ arg }) {
   return h('div', {},
     section('Program', h('div', { class: 'figures', id: 'totals' },
       [['Members', t.members], ['Points outstanding', t.balance], ['Earned', t.earned],
-        ['Redeemed', t.redeemed], ['Expired', t.expired], ['Not yet on chain', t.pending]]
+        ['Redeemed', t.redeemed], ['Expired', t.expired], ['Held', t.held], ['Not yet on chain', t.pending]]
         .map(([k, v]) => h('div', { class: 'figure' }, h('b', { 'data-figure': k }, points(v)), k))),
     h('p', { id: 'liability' }, `Liability: ${a.liability.amount} ${a.liability.currency} `,
       h('span', { class: 'muted' }, `(${points(a.liability.pointsOutstanding)} points at ${a.liability.pointValue} each)`))),
@@ -50,6 +51,9 @@ export async function render({ arg }) {
         ['From', (r) => points(r.requiredPoints), 'num'], ['Members', (r) => r.members, 'num']], a.membersPerTier)),
       section('Top members', table([['Member', (r) => h('a', { href: `#/members/${encodeURIComponent(r.memberId)}` }, r.memberId)],
         ['Balance', (r) => points(r.balance), 'num'], ['Earned', (r) => points(r.earned), 'num']], a.topMembers))),
-    section('Points per rule', table([['Rule', (r) => r.title || r.ruleId], ['Awards', (r) => r.awards, 'num'],
-      ['Issued', (r) => points(r.issued), 'num'], ['Reversed', (r) => points(r.reversed), 'num']], a.pointsPerRule)));
+    h('div', { class: 'row' },
+      section('Points per rule', table([['Rule', (r) => r.title || r.ruleId], ['Awards', (r) => r.awards, 'num'],
+        ['Issued', (r) => points(r.issued), 'num'], ['Reversed', (r) => points(r.reversed), 'num']], a.pointsPerRule)),
+      section('Points per campaign', table([['Campaign', (r) => r.title || r.campaignId], ['Awards', (r) => r.awards, 'num'],
+        ['Issued', (r) => points(r.issued), 'num'], ['Reversed', (r) => points(r.reversed), 'num']], a.pointsPerCampaign, 'No campaign awarded anything in this range.'))));
 }

@@ -87,12 +87,13 @@ function preview(tiers) {
     if (!p) return;
     const r = p.previewEarning;
     const tier = tiers.find((t) => t.id === activity.tierId);
-    out.replaceChildren(
+    // Through h(): replaceChildren itself would write a skipped (null) part as the text "null".
+    out.replaceChildren(h('div', {},
       h('p', { id: 'preview-total' }, `A ${activity.amount ? activity.amount.value + ' ' + activity.amount.currency : ''} activity by a ${tier ? tier.name : 'base-tier'} member earns `,
         h('b', {}, `${points(r.totalPoints)} points`), ` (rules ${points(r.rulePoints)}, campaigns ${points(r.campaignPoints)}).`),
       table([['Rule', (a) => a.rule ? a.rule.title : '—'], ['Points', (a) => points(a.points), 'num'], ['Why', (a) => a.reason]], r.awards, 'No active rule matches.'),
       r.campaigns.length ? table([['Campaign', (c) => c.title], ['Points', (c) => points(c.points), 'num'],
-        ['Applied', (c) => (c.applied ? 'yes' : 'no')], ['Why', (c) => c.reason]], r.campaigns) : null);
+        ['Applied', (c) => (c.applied ? 'yes' : 'no')], ['Why', (c) => c.reason]], r.campaigns) : null));
   }
   form.addEventListener('input', run);
   form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
