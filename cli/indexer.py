@@ -132,7 +132,7 @@ def _cmd_audit_proofs(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.rpc import rpc_for
     from loyalty.runtime import Runtime
 
-    runtime = Runtime.start(settings, deploy_if_missing=False)
+    runtime = Runtime.start(settings, read_only=True)
     rpc = rpc_for(settings, runtime.chain)  # the committed root is read from the chain
     try:
         report = audit_proofs(runtime.engine, rpc)
@@ -174,7 +174,7 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.rpc import rpc_for
     from loyalty.runtime import Runtime
 
-    runtime = Runtime.start(settings, deploy_if_missing=False)
+    runtime = Runtime.start(settings, read_only=True)
     rpc = rpc_for(settings, runtime.chain)
     try:
         block = args.block

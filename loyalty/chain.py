@@ -27,7 +27,8 @@ from loyalty.settings import Settings
 if TYPE_CHECKING:
     from web3 import Web3
 
-    from loyalty.embedded_chain import SqliteKV
+    from loyalty.embedded_chain_kv import SqliteKV
+    from loyalty.embedded_reader import EmbeddedReader
 
 log = logging.getLogger("loyalty.chain")
 
@@ -43,9 +44,14 @@ class Chain:
     timeout: float = 10.0
     _kv: SqliteKV | None = None
     _w3: Web3 | None = field(default=None, repr=False)
+    _reader: EmbeddedReader | None = field(default=None, repr=False)
 
     @property
     def w3(self) -> Web3:
+        if self._reader is not None:
+            raise RuntimeError(
+                "a read-only embedded chain has no web3 client (connect(read_only=False))"
+            )
         if self._w3 is None:
             # Here, not at the top: web3 takes ~1 s to import, and the raw JSON-RPC users of a
             # node (indexer, audit) never need it.
@@ -55,8 +61,21 @@ class Chain:
             self._w3 = Web3(HTTPProvider(self.rpc_url, request_kwargs=kwargs))
         return self._w3
 
+    @property
+    def read_only(self) -> bool:
+        return self._reader is not None
+
+    def raw_request(self, method: str, params: list[Any]) -> dict[str, Any]:
+        """The JSON-RPC answer (`result` or `error`) from a read-only embedded chain."""
+        if self._reader is None:
+            raise RuntimeError("raw_request is for a read-only embedded chain")
+        return self._reader.make_request(method, params)
+
     def request(self, method: str, params: list[Any]) -> Any:
-        if self._w3 is None and not self.embedded:  # a node: plain JSON-RPC, no web3 loaded
+        response: Any
+        if self._reader is not None:
+            response = self._reader.make_request(method, params)
+        elif self._w3 is None and not self.embedded:  # a node: plain JSON-RPC, no web3 loaded
             body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
             response = httpx.post(self.rpc_url, json=body, timeout=self.timeout).json()
         else:
@@ -71,9 +90,16 @@ class Chain:
             self._kv = None
 
 
-def connect(settings: Settings, *, timeout: float = 10.0) -> Chain:
-    """Connects and checks the chain id against LOYALTY_CHAIN_ID; raises a ChainError subclass."""
-    if settings.embedded_chain:
+def connect(settings: Settings, *, timeout: float = 10.0, read_only: bool = False) -> Chain:
+    """Connects and checks the chain id against LOYALTY_CHAIN_ID; raises a ChainError subclass.
+
+    `read_only` on the embedded chain with a state file opens the stored blocks with py-evm
+    alone (no eth-tester, no web3: a third less start-up) for processes that only read; such a
+    chain answers `request` for the read methods and has no `w3`."""
+    chain = None
+    if settings.embedded_chain and read_only and settings.chain_state:
+        chain = _read_only_embedded(settings.chain_state)
+    if chain is None and settings.embedded_chain:
         # py-evm and web3 take seconds to import: only processes on the embedded chain pay.
         from eth_tester import EthereumTester
         from web3 import Web3
@@ -83,7 +109,7 @@ def connect(settings: Settings, *, timeout: float = 10.0) -> Chain:
         backend, kv = embedded_backend(settings.chain_state)
         w3 = Web3(LockedTesterProvider(EthereumTester(backend)))
         chain = Chain(chain_id=w3.eth.chain_id, embedded=True, _kv=kv, _w3=w3)
-    else:
+    elif chain is None:
         chain_id = _remote_chain_id(settings.rpc_url, timeout=timeout)
         chain = Chain(chain_id=chain_id, embedded=False, rpc_url=settings.rpc_url, timeout=timeout)
     if settings.chain_id is not None and settings.chain_id != chain.chain_id:
@@ -93,6 +119,21 @@ def connect(settings: Settings, *, timeout: float = 10.0) -> Chain:
             f"{settings.chain_id}: point LOYALTY_RPC_URL at the right network or fix the id"
         )
     return chain
+
+
+def _read_only_embedded(state_path: str) -> Chain | None:
+    """None when the file holds no chain yet: the full chain then makes its genesis."""
+    # Here, not at the top: py-evm takes most of a second to import; a node never needs it.
+    from loyalty.embedded_chain_kv import open_kv
+    from loyalty.embedded_reader import EmbeddedReader, NoStoredChain
+
+    kv = open_kv(state_path)
+    try:
+        reader = EmbeddedReader(kv)
+    except NoStoredChain:
+        kv.close()
+        return None
+    return Chain(chain_id=reader.chain_id, embedded=True, _kv=kv, _reader=reader)
 
 
 def redact_url(url: str) -> str:

@@ -7,13 +7,10 @@ real node has no use for it.
 from __future__ import annotations
 
 import ast
-import sqlite3
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 from eth.db.atomic import AtomicDB
-from eth.db.backends.base import BaseDB
 from eth_abi.abi import encode
 from eth_tester import PyEVMBackend
 from eth_tester.backends.pyevm.main import (
@@ -24,48 +21,7 @@ from eth_tester.backends.pyevm.main import (
 from eth_tester.exceptions import TransactionFailed
 from web3.providers.eth_tester import EthereumTesterProvider
 
-from loyalty.errors import ConfigError
-
-
-class SqliteKV(BaseDB):
-    """py-evm's key-value interface on a SQLite file; AtomicDB batches commit as one transaction."""
-
-    def __init__(self, path: str) -> None:
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
-        self._lock = threading.Lock()
-
-    def __getitem__(self, key: bytes) -> bytes:
-        with self._lock:
-            row = self._conn.execute("SELECT v FROM kv WHERE k = ?", (key,)).fetchone()
-        if row is None:
-            raise KeyError(key)
-        return bytes(row[0])
-
-    def __setitem__(self, key: bytes, value: bytes) -> None:
-        with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", (key, value))
-
-    def __delitem__(self, key: bytes) -> None:
-        with self._lock:
-            cur = self._conn.execute("DELETE FROM kv WHERE k = ?", (key,))
-        if cur.rowcount == 0:
-            raise KeyError(key)
-
-    def _exists(self, key: bytes) -> bool:
-        with self._lock:
-            return self._conn.execute("SELECT 1 FROM kv WHERE k = ?", (key,)).fetchone() is not None
-
-    def __iter__(self) -> Iterator[bytes]:
-        raise NotImplementedError
-
-    def __len__(self) -> int:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        self._conn.close()
+from loyalty.embedded_chain_kv import SqliteKV, open_kv
 
 
 def embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
@@ -73,14 +29,7 @@ def embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
     if not state_path:
         return backend, None
     chain_class = type(backend.chain)
-    try:
-        kv = SqliteKV(state_path)
-    except sqlite3.DatabaseError as exc:  # not SQLite at all, or damaged
-        raise ConfigError(
-            f"the chain state file {state_path} cannot be read ({exc}): restore it together "
-            "with the database from one backup, or move both away to start over "
-            "(see docs/operating.md)"
-        ) from None
+    kv = open_kv(state_path)
     db = AtomicDB(kv)
     try:
         backend.chain = chain_class(db)  # resumes from the stored head

@@ -63,13 +63,19 @@ class Runtime:
         return UnitOfWork(self.async_engine, self._handlers, clock=self.clock)
 
     @classmethod
-    def start(cls, settings: Settings, *, deploy_if_missing: bool | None = None) -> Runtime:
+    def start(
+        cls, settings: Settings, *, deploy_if_missing: bool | None = None, read_only: bool = False
+    ) -> Runtime:
         """Connects to the database and chain. On the embedded chain the token is deployed on
-        first start; on a real node it must have been deployed with `loyalty deploy`."""
+        first start; on a real node it must have been deployed with `loyalty deploy`.
+        `read_only` (never deploying) is for processes that only read the chain: on the
+        embedded chain they skip eth-tester and web3 (loyalty.chain.connect)."""
+        if read_only:
+            deploy_if_missing = False
         if deploy_if_missing is None:
             deploy_if_missing = settings.embedded_chain
         engine = make_engine(settings.database_url)
-        chain = connect(settings)
+        chain = connect(settings, read_only=read_only)
         try:
             if deploy_if_missing:
                 # Here: deploying needs web3, which only the embedded chain's processes load.
