@@ -46,7 +46,14 @@ from loyalty.services.activity_model import (
     RuleSource,
     check_activity,
 )
-from loyalty.services.awarding import campaign_extras, campaign_owner, post_limited, rule_owner
+from loyalty.services.awarding import (
+    campaign_extras,
+    campaign_owner,
+    capped_owners,
+    post_limited,
+    prefetch_used,
+    rule_owner,
+)
 from loyalty.services.earning_config import earning_config
 from loyalty.services.members import ensure_member, member_from_row
 from loyalty.services.rules import matching_rules
@@ -248,6 +255,13 @@ async def apply_activity(
     program_hold = config.program.hold_days
     holds = {r.id: effective_hold_days(r.hold_days, program_hold) for r in matched}
     results = []
+    used = await prefetch_used(
+        uow,
+        config,
+        member,
+        capped_owners(config, inp, awards, rules_matched=len(matched), tier_id=tier_id, at=at),
+        now=now,
+    )
     for award in awards:
         done = await post_limited(
             uow,
@@ -263,6 +277,7 @@ async def apply_activity(
             inbound_event_id=event_id,
             order_pk=order_pk,
             hold_days=holds.get(award.rule_id, program_hold),
+            used=used,
         )
         member = done.member
         results.append(
@@ -300,6 +315,7 @@ async def apply_activity(
             inbound_event_id=event_id,
             order_pk=order_pk,
             hold_days=activity_hold_days((r.hold_days for r in matched), program_hold),
+            used=used,
         )
         member = done.member
         campaign_results.append(

@@ -8,6 +8,7 @@ multiplied extra on it) and are cut by their own limits in turn.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,15 +16,61 @@ from typing import Any
 from sqlalchemy import select
 
 from loyalty.db.ledger import ledger_entries
-from loyalty.domain.campaigns import CampaignActivity, CampaignOutcome, apply_campaigns
+from loyalty.domain.campaigns import (
+    CampaignActivity,
+    CampaignOutcome,
+    apply_campaigns,
+    not_applying,
+)
 from loyalty.domain.ledger import EntryType, PostedEntry
+from loyalty.domain.limits import Limits
 from loyalty.domain.members import Member
 from loyalty.domain.points import Award
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.earning_config import EarningConfig
 from loyalty.services.ledger import post_entry
-from loyalty.services.limits import Owner, OwnerKind, give_back, take
+from loyalty.services.limit_take import member_starts, members_used, take
+from loyalty.services.limits import Owner, OwnerKind, give_back
 from loyalty.services.uow import AbstractUnitOfWork
+
+
+def _facts(
+    inp: ActivityInput, *, rule_points: int, rules_matched: int, tier_id: str | None, at: datetime
+) -> CampaignActivity:
+    return CampaignActivity(
+        activity_type=inp.activity_type,
+        trigger_app_id=inp.trigger_app_id,
+        amount=inp.amount.value if inp.amount else None,
+        tier_id=tier_id,
+        at=at,
+        rule_points=rule_points,
+        rules_matched=rules_matched,
+    )
+
+
+def capped_owners(
+    config: EarningConfig,
+    inp: ActivityInput,
+    awards: Iterable[Award],
+    *,
+    rules_matched: int,
+    tier_id: str | None,
+    at: datetime,
+) -> list[Owner]:
+    """The rules and campaigns with limits that this activity may award from: its rules' awards
+    and the campaigns whose window is open and conditions are met (which of them apply, and
+    for how much, depends on what the rules are granted; the others are skipped here, before
+    any statement)."""
+    owners = [rule_owner(a) for a in awards]
+    if config.campaigns and any(kind is OwnerKind.CAMPAIGN for kind, _ in config.limits):
+        facts = _facts(inp, rule_points=0, rules_matched=rules_matched, tier_id=tier_id, at=at)
+        owners += [
+            (OwnerKind.CAMPAIGN, c.id)
+            for c in config.campaigns
+            if (OwnerKind.CAMPAIGN, c.id) in config.limits
+            and not_applying(c, facts, zone=config.zone) is None
+        ]
+    return [o for o in owners if o in config.limits]
 
 
 def campaign_extras(
@@ -39,14 +86,8 @@ def campaign_extras(
     at the time it happened, on the program's clock."""
     if not config.campaigns:
         return ()
-    facts = CampaignActivity(
-        activity_type=inp.activity_type,
-        trigger_app_id=inp.trigger_app_id,
-        amount=inp.amount.value if inp.amount else None,
-        tier_id=tier_id,
-        at=at,
-        rule_points=rule_points,
-        rules_matched=rules_matched,
+    facts = _facts(
+        inp, rule_points=rule_points, rules_matched=rules_matched, tier_id=tier_id, at=at
     )
     return apply_campaigns(config.campaigns, facts, zone=config.zone).applied
 
@@ -70,16 +111,17 @@ async def post_limited(
     now: datetime,
     description: str,
     business_key: str | None,
+    used: dict[Owner, int] | None = None,
     **entry: Any,
 ) -> Posted:
     """Cuts `requested` by `owner`'s limits (if any), posts what is left as an EARN entry, and
     gives the budget back when the key had its entry already (nothing was awarded). A key seen
     before takes nothing from the limits and answers "already awarded", never "budget
-    reached"; a concurrent first award of the same key is caught by post_entry."""
+    reached": when a cap cut the award the key is looked up, otherwise the ledger's unique key
+    says so (and a concurrent first award of the same key is caught there too). `used`: what
+    the member used of each owner's member limit (`prefetch_used`), kept up to date."""
     limits = config.limits.get(owner)
     granted, reason = requested, None
-    if limits is not None and business_key is not None and await _has_entry(uow, business_key):
-        return Posted(member, None, requested, None, duplicate=True)  # takes nothing
     if limits is not None:
         cut = await take(
             uow.conn,
@@ -89,8 +131,12 @@ async def post_limited(
             requested=requested,
             now=now,
             zone=config.zone,
+            used=None if used is None else used.get(owner),
         )
         granted, reason = cut.points, cut.reason
+        if cut.was_cut and business_key is not None and await _has_entry(uow, business_key):
+            await _put_back(uow, config, owner, limits, granted, now=now)
+            return Posted(member, None, requested, None, duplicate=True)  # takes nothing
     if granted == 0:
         return Posted(member, None, 0, reason, duplicate=False)
     text = description if reason is None else f"{description}; {reason}"
@@ -104,9 +150,39 @@ async def post_limited(
         business_key=business_key,
         **entry,
     )
-    if posted is None and limits is not None and limits.budget is not None:
-        await give_back(uow.conn, owner, limits.budget, granted, earned_at=now, zone=config.zone)
+    if posted is None and limits is not None:
+        await _put_back(uow, config, owner, limits, granted, now=now)
+        return Posted(member, None, granted, None, duplicate=True)
+    if used is not None and owner in used:
+        used[owner] += granted  # should the owner come again in this activity
     return Posted(member, posted, granted, reason, duplicate=posted is None)
+
+
+async def prefetch_used(
+    uow: AbstractUnitOfWork,
+    config: EarningConfig,
+    member: Member,
+    owners: Iterable[Owner],
+    *,
+    now: datetime,
+) -> dict[Owner, int]:
+    """What the member used of the member limit of each of `owners` that has one, in one
+    statement (after the member's lock, before its first award)."""
+    starts = member_starts(config.limits, owners, now=now, zone=config.zone)
+    return await members_used(uow.conn, member.pk, starts) if starts else {}
+
+
+async def _put_back(
+    uow: AbstractUnitOfWork,
+    config: EarningConfig,
+    owner: Owner,
+    limits: Limits,
+    points: int,
+    *,
+    now: datetime,
+) -> None:
+    if limits.budget is not None and points > 0:
+        await give_back(uow.conn, owner, limits.budget, points, earned_at=now, zone=config.zone)
 
 
 async def _has_entry(uow: AbstractUnitOfWork, business_key: str) -> bool:

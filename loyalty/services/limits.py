@@ -1,12 +1,10 @@
 """Limits and budgets of earning rules and campaigns in the database (issue 14): set and read
-them, take an award from them (cut to what is left, with the reason), give budget back on a
-refund. The rules (periods, cuts, give-back) are loyalty.domain.limits.
+them, preview what an award would get, give budget back on a refund. Taking an award from them
+(cut to what is left, with the reason, never passed under concurrency) is
+loyalty.services.limit_take; the rules (periods, cuts, give-back) are loyalty.domain.limits.
 
-Never passed under concurrency: an award reads and updates its budget rows after locking them
-(PostgreSQL `FOR UPDATE`, in one order: owner, then period key; SQLite: the transaction already
-holds the database's write lock), and the member limit is read while the member row is locked
-by the activity. An award is judged in the period that holds the moment it is made (`now`, on
-the program's calendar); budget given back goes to the period the award was made in.
+An award is judged in the period that holds the moment it is made (`now`, on the program's
+calendar); budget given back goes to the period the award was made in.
 """
 
 from __future__ import annotations
@@ -21,8 +19,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.campaigns import budget_usage, earning_limits
-from loyalty.db.ledger import insert_or_skip, ledger_entries
-from loyalty.db.locks import sqlite_write_lock
+from loyalty.db.ledger import ledger_entries
 from loyalty.domain.ledger import EntryType
 from loyalty.domain.limits import (
     Budget,
@@ -128,6 +125,9 @@ async def set_limits(uow: AbstractUnitOfWork, owner: Owner, limits: Limits | Non
 # --- taking an award from its limits ------------------------------------------------------------
 
 
+_REVERSAL = ledger_entries.alias("reversal")  # built once: aliasing copies every column
+
+
 def _owner_column(kind: OwnerKind) -> Any:
     return ledger_entries.c.rule_id if kind is OwnerKind.RULE else ledger_entries.c.campaign_id
 
@@ -146,7 +146,7 @@ async def member_used(
     earned = await conn.scalar(
         select(func.coalesce(func.sum(ledger_entries.c.points), 0)).where(earns)
     )
-    reversal = ledger_entries.alias("reversal")
+    reversal = _REVERSAL
     taken = await conn.scalar(
         select(func.coalesce(func.sum(reversal.c.points), 0))
         .select_from(
@@ -173,68 +173,6 @@ def budget_keys(budget: Budget, at: datetime, zone: ZoneInfo) -> list[str]:
     if budget.total is not None:
         keys.append(TOTAL_KEY)
     return sorted(keys)
-
-
-async def _locked_usage(conn: AsyncConnection, owner: Owner, keys: list[str]) -> dict[str, int]:
-    dialect = conn.dialect.name
-    for key in keys:
-        await conn.execute(
-            insert_or_skip(dialect, budget_usage, ["owner_kind", "owner_id", "period_key"]),
-            {"owner_kind": owner[0].value, "owner_id": owner[1], "period_key": key, "used": 0},
-        )
-    where = and_(
-        budget_usage.c.owner_kind == owner[0].value,
-        budget_usage.c.owner_id == owner[1],
-        budget_usage.c.period_key.in_(keys),
-    )
-    await sqlite_write_lock(conn, budget_usage, where, "used")
-    rows = await conn.execute(
-        select(budget_usage.c.period_key, budget_usage.c.used)
-        .where(where)
-        .order_by(budget_usage.c.period_key)
-        .with_for_update()
-    )
-    return {r.period_key: int(r.used) for r in rows}
-
-
-async def take(
-    conn: AsyncConnection,
-    owner: Owner,
-    limits: Limits,
-    *,
-    member_pk: int,
-    requested: int,
-    now: datetime,
-    zone: ZoneInfo,
-) -> Cut:
-    """Takes `requested` points of `owner`'s limits for a member (cut to what is left); the
-    budget rows are updated by what was granted. The caller must hold the member's lock."""
-    caps: list[CapState] = []
-    if limits.per_member is not None:
-        since, _ = limits.per_member.period.bounds(now, zone)
-        used = await member_used(conn, owner, member_pk, since=since)
-        caps.append(member_cap(limits.per_member, used))
-    keys: list[str] = []
-    if limits.budget is not None and requested > 0:
-        keys = budget_keys(limits.budget, now, zone)
-        usage = await _locked_usage(conn, owner, keys)
-        period_key = next((k for k in keys if k != TOTAL_KEY), None)
-        caps.extend(
-            budget_caps(
-                limits.budget,
-                used_in_period=usage.get(period_key, 0) if period_key else 0,
-                used_in_total=usage.get(TOTAL_KEY, 0),
-            )
-        )
-    cut = cut_award(requested, caps)
-    if cut.points and keys:
-        for key in keys:
-            await conn.execute(
-                budget_usage.update()
-                .where(_usage_where(owner, key))
-                .values(used=budget_usage.c.used + cut.points)
-            )
-    return cut
 
 
 async def preview_cut(

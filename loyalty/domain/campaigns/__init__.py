@@ -43,6 +43,7 @@ from loyalty.domain.campaigns.combine import (
     active_now,
     apply_campaigns,
     extra_points,
+    not_applying,
     ranked,
     unmet_condition,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "check_revision",
     "extra_points",
     "new_campaign",
+    "not_applying",
     "parse_clock",
     "ranked",
     "time_zone",

@@ -84,6 +84,16 @@ def unmet_condition(campaign: Campaign, activity: CampaignActivity) -> str | Non
     return None
 
 
+def not_applying(campaign: Campaign, activity: CampaignActivity, *, zone: ZoneInfo) -> str | None:
+    """Why `campaign` adds nothing to `activity` whatever the rules award (its status, no rule
+    matched, its window, its conditions), or None when it may add points."""
+    if campaign.status is not CampaignStatus.ACTIVE:
+        return f"the campaign is {campaign.status.value}"
+    if activity.rules_matched == 0:
+        return "no active earning rule matches the activity"
+    return campaign.window.closed_reason(activity.at, zone) or unmet_condition(campaign, activity)
+
+
 def extra_points(effect: Effect, activity: CampaignActivity) -> tuple[int, str]:
     """The extra points of `effect` on top of the rules' R, and how they were worked out."""
     base = activity.rule_points
@@ -129,13 +139,7 @@ def apply_campaigns(
     outcomes: dict[str, CampaignOutcome] = {}
     candidates: list[tuple[Campaign, int, str]] = []
     for c in order:
-        why_not: str | None
-        if c.status is not CampaignStatus.ACTIVE:
-            why_not = f"the campaign is {c.status.value}"
-        elif activity.rules_matched == 0:
-            why_not = "no active earning rule matches the activity"
-        else:
-            why_not = c.window.closed_reason(activity.at, zone) or unmet_condition(c, activity)
+        why_not = not_applying(c, activity, zone=zone)
         if why_not is not None:
             outcomes[c.id] = _outcome(c, 0, False, why_not)
             continue
