@@ -48,9 +48,20 @@ ReferralRejection = strawberry.enum(
 )
 
 
-@strawberry.type
+@strawberry.type(description="What one side receives: points and/or a catalogue reward.")
 class ReferralReward:
     points: Long
+    reward_id: strawberry.ID | None = strawberry.field(
+        description="A reward of the rewards catalogue whose coupon is granted at no cost "
+        "(listed with the member's redemptions); null: none."
+    )
+
+    @classmethod
+    def from_domain(cls, r: domain.Reward) -> ReferralReward:
+        return cls(
+            points=Long(r.points),
+            reward_id=None if r.reward_id is None else strawberry.ID(r.reward_id),
+        )
 
 
 @strawberry.type
@@ -88,8 +99,8 @@ class ReferralProgram:
         return cls(
             revision=Long(s.revision),
             status=s.status,
-            referrer_reward=ReferralReward(points=Long(s.referrer_reward.points)),
-            friend_reward=ReferralReward(points=Long(s.friend_reward.points)),
+            referrer_reward=ReferralReward.from_domain(s.referrer_reward),
+            friend_reward=ReferralReward.from_domain(s.friend_reward),
             qualification=ReferralQualification(
                 trigger=s.trigger,
                 minimum_amount=None if s.minimum_amount is None else plain_money(s.minimum_amount),
@@ -108,6 +119,14 @@ class ReferralProgramUpdate:
     status: ReferralProgramStatus | None = None  # type: ignore[valid-type]
     referrer_points: int | None = None
     friend_points: int | None = None
+    referrer_reward_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A catalogue reward for the referring member: active, with a base config "
+        "(REFERRAL_REWARD_UNKNOWN, REFERRAL_REWARD_INACTIVE).",
+    )
+    friend_reward_id: strawberry.ID | None = None
+    clear_referrer_reward: bool = False
+    clear_friend_reward: bool = False
     trigger: ReferralTrigger | None = None  # type: ignore[valid-type]
     minimum_amount: Money | None = strawberry.field(
         default=None, description="A decimal string; see clearMinimumAmount."
@@ -123,6 +142,10 @@ class ReferralProgramUpdate:
             status=self.status,
             referrer_points=self.referrer_points,
             friend_points=self.friend_points,
+            referrer_reward_id=_id(self.referrer_reward_id),
+            friend_reward_id=_id(self.friend_reward_id),
+            clear_referrer_reward=self.clear_referrer_reward,
+            clear_friend_reward=self.clear_friend_reward,
             trigger=self.trigger,
             minimum_amount=self.minimum_amount,
             clear_minimum=self.clear_minimum_amount,
@@ -131,6 +154,10 @@ class ReferralProgramUpdate:
             per_ip_per_week=self.per_ip_per_week,
             clear_limits=self.clear_limits,
         )
+
+
+def _id(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @strawberry.input
@@ -156,6 +183,10 @@ class Referral:
     rewarded_date: datetime | None
     referrer_points: Long
     friend_points: Long
+    referrer_redemption_id: strawberry.ID | None = strawberry.field(
+        description="The catalogue reward granted to the referring member (a redemption)."
+    )
+    friend_redemption_id: strawberry.ID | None
 
     @classmethod
     def from_row(cls, r: referral_reads.Referral) -> Referral:
@@ -173,7 +204,13 @@ class Referral:
             rewarded_date=r.rewarded_at,
             referrer_points=Long(r.referrer_points),
             friend_points=Long(r.friend_points),
+            referrer_redemption_id=_redemption(r.referrer_redemption_id),
+            friend_redemption_id=_redemption(r.friend_redemption_id),
         )
+
+
+def _redemption(pk: int | None) -> strawberry.ID | None:
+    return None if pk is None else strawberry.ID(str(pk))
 
 
 @strawberry.type
@@ -217,6 +254,7 @@ class ReferralStats:
     rejected: int
     by_reason: list[ReasonCount]
     points_awarded: Long = strawberry.field(description="Both sides' rewards.")
+    coupons_granted: int = strawberry.field(description="Catalogue rewards granted, both sides.")
 
 
 def _require_reader(info: Info[Context, None]) -> None:
@@ -299,6 +337,7 @@ class ReferralsQuery:
             rejected=s.rejected,
             by_reason=[ReasonCount(reason=r, count=n) for r, n in sorted(s.by_reason.items())],
             points_awarded=Long(s.points_awarded),
+            coupons_granted=s.coupons_granted,
         )
 
 

@@ -83,7 +83,12 @@ class Redemption:
     cost_in_points: Long
     coupon_code: str
     status: RedemptionStatus
-    transaction_id: strawberry.ID = strawberry.field(description="The REDEEM ledger entry.")
+    transaction_id: strawberry.ID | None = strawberry.field(
+        description="The REDEEM ledger entry; null for a reward granted at no cost."
+    )
+    referral_id: strawberry.ID | None = strawberry.field(
+        description="The referral this reward was granted for (costInPoints 0), if any."
+    )
     refund_transaction_id: strawberry.ID | None
     created_date: datetime
     cancelled_date: datetime | None
@@ -101,7 +106,10 @@ class Redemption:
             cost_in_points=Long(r.cost_in_points),
             coupon_code=r.coupon_code,
             status=RedemptionStatus(r.status.value),
-            transaction_id=strawberry.ID(str(r.redeem_entry_id)),
+            transaction_id=(
+                strawberry.ID(str(r.redeem_entry_id)) if r.redeem_entry_id is not None else None
+            ),
+            referral_id=strawberry.ID(str(r.referral_id)) if r.referral_id is not None else None,
             refund_transaction_id=(
                 strawberry.ID(str(r.refund_entry_id)) if r.refund_entry_id else None
             ),

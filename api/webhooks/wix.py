@@ -12,7 +12,9 @@ Checkout completed: body.checkout {id, buyerInfo.memberId, priceSummary.total.am
 Payment status: body.order {id, checkoutId, buyerInfo.memberId, priceSummary.total.amount,
 currency, paymentStatus, balanceSummary.refunded.amount}. An order is keyed by its checkout id,
 so the two event types of one purchase earn once. The base `currency` is used, never the buyer's
-`conversionCurrency`.
+`conversionCurrency`. Member created (`wix.members.v1.member_created`, the member in
+data.createdEvent.entity or .entityAsJson): a sign-up. Where these carry a referral code:
+api.webhooks.wix_members.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from api.webhooks import wix_members
 from api.webhooks.errors import WebhookRefused, malformed, unauthenticated
 from loyalty.domain import values
 from loyalty.domain.points import Money
@@ -127,6 +130,9 @@ def parse(claims: dict[str, Any]) -> WixEvent:
         return _checkout(event_id, event_type, body)
     if event_type.endswith(PAYMENT_STATUS):
         return _payment(event_id, event_type, body)
+    if event_type.endswith(wix_members.MEMBER_CREATED):
+        activity = wix_members.member_created(event_id, event_type, event)
+        return WixEvent(event_id, event_type, activity=activity)
     return WixEvent(event_id, event_type, ignored=f"event type {event_type} earns nothing")
 
 
@@ -166,7 +172,7 @@ def _purchase(
             order_id=order_id,
             amount=amount,
             external_order_id=external_order_id,
-            details={"wixEventType": event_type},
+            details={"wixEventType": event_type, **wix_members.purchase_referral(source)},
         ),
     )
 

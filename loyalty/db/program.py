@@ -119,13 +119,20 @@ redemptions = Table(
     Column("coupon_code", String(32), nullable=False, unique=True),
     Column("idempotency_key", String(256), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("redeem_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=False),
+    # The REDEEM entry that paid for it; None for a reward granted at no cost (a referral's),
+    # which names its referral instead (refcoupons_0001).
+    Column("redeem_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=True),
     Column("refund_entry_id", BIG_ID, ForeignKey("ledger_entries.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("referral_id", BIG_ID, ForeignKey("referrals.id"), nullable=True),
     UniqueConstraint("member_pk", "idempotency_key", name="uq_redemptions_key"),
     CheckConstraint("status IN ('REDEEMED', 'CANCELLED')", name="ck_redemptions_status"),
+    CheckConstraint(
+        "redeem_entry_id IS NOT NULL OR referral_id IS NOT NULL", name="ck_redemptions_paid"
+    ),
     Index("ix_redemptions_member", "member_pk", "id"),
+    Index("ix_redemptions_referral", "referral_id"),
 )
 
 # Who to thank by e-mail. Keyed by the external member id so that a contact can be set before

@@ -4,7 +4,8 @@
 cached copy is never stale). A member's code lives in `referral_codes`: one active code per
 member (a partial unique index); a regenerated code retires the old one, which then refers
 nobody. `referrals` holds one row per referred friend (friend_pk is unique: a friend is referred
-once), with its status, the reason when it was rejected, and what each side was granted.
+once), with its status, the reason when it was rejected, and what each side was granted (a
+granted coupon is a redemption whose `referral_id` names the referral, see loyalty.db.program).
 The sender's IP address is kept only as a SHA-256 (what the weekly per-IP limit counts).
 """
 
@@ -41,6 +42,11 @@ referral_program = Table(
     Column("status", String(12), nullable=False),
     Column("referrer_points", BigInteger, nullable=False),
     Column("friend_points", BigInteger, nullable=False),
+    # A reward of the catalogue granted to each side (refcoupons_0001). No foreign key: the
+    # columns were added in place, so that SQLite keeps the table's config_version triggers;
+    # the service checks the reward, and a reward the program gives cannot be deleted.
+    Column("referrer_reward_id", String(36), nullable=True),
+    Column("friend_reward_id", String(36), nullable=True),
     Column("qualify_on", String(16), nullable=False),
     Column("minimum_amount", ExactDecimal(), nullable=True),
     Column("hold_days", Integer, nullable=False),

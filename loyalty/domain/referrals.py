@@ -66,9 +66,15 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Reward:
-    """What one side receives: points (0: nothing)."""
+    """What one side receives: points, a reward of the rewards catalogue (its coupon, granted
+    at no cost to the member), both, or nothing (0 and None)."""
 
     points: int = 0
+    reward_id: str | None = None
+
+    @property
+    def gives(self) -> bool:
+        return self.points > 0 or self.reward_id is not None
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,10 @@ class SettingsChanges:
     status: ProgramStatus | None = None
     referrer_points: int | None = None
     friend_points: int | None = None
+    referrer_reward_id: str | None = None  # a catalogue reward (checked by the service)
+    friend_reward_id: str | None = None
+    clear_referrer_reward: bool = False  # the side gets no catalogue reward any more
+    clear_friend_reward: bool = False
     trigger: Trigger | None = None
     minimum_amount: Decimal | None = None
     clear_minimum: bool = False
@@ -118,18 +128,41 @@ def _limit(field: str, value: int | None) -> int | None:
     return value
 
 
+def _side(
+    field: str, current: Reward, points: int | None, reward_id: str | None, *, clear: bool
+) -> Reward:
+    if clear and reward_id is not None:
+        raise InvalidInput(
+            f"{field}: give rewardId or clear it, not both", field=f"{field}.rewardId"
+        )
+    if reward_id is not None and not reward_id.strip():
+        raise InvalidInput(f"{field}.rewardId must be a reward id", field=f"{field}.rewardId")
+    return Reward(
+        current.points if points is None else _points(f"{field}.points", points),
+        None if clear else (reward_id or current.reward_id),
+    )
+
+
 def updated_settings(
     current: Settings, changes: SettingsChanges, *, revision: int, now: datetime
 ) -> Settings:
     """The settings after `changes`, validated; InvalidInput names the field, RevisionMismatch
     when `revision` is not the current one."""
     check_revision("the referral program settings", current.revision, revision, plural=True)
-    referrer = current.referrer_reward
-    if changes.referrer_points is not None:
-        referrer = Reward(_points("referrerReward.points", changes.referrer_points))
-    friend = current.friend_reward
-    if changes.friend_points is not None:
-        friend = Reward(_points("friendReward.points", changes.friend_points))
+    referrer = _side(
+        "referrerReward",
+        current.referrer_reward,
+        changes.referrer_points,
+        changes.referrer_reward_id,
+        clear=changes.clear_referrer_reward,
+    )
+    friend = _side(
+        "friendReward",
+        current.friend_reward,
+        changes.friend_points,
+        changes.friend_reward_id,
+        clear=changes.clear_friend_reward,
+    )
     minimum = None if changes.clear_minimum else current.minimum_amount
     if changes.minimum_amount is not None:
         if changes.minimum_amount < 0 or changes.minimum_amount > Decimal("1e12"):
@@ -169,7 +202,7 @@ def updated_settings(
         updated_at=now,
     )
     if settings.status is ProgramStatus.ACTIVE and not (
-        settings.referrer_reward.points or settings.friend_reward.points
+        settings.referrer_reward.gives or settings.friend_reward.gives
     ):
         raise InvalidInput(
             "an ACTIVE referral program rewards someone: set referrerReward or friendReward",
@@ -302,6 +335,19 @@ class AlreadyReferred(Conflict):
     """The friend was referred before, by another member (a friend is referred once)."""
 
     code = "ALREADY_REFERRED"
+
+
+class RewardUnknown(NotFound):
+    """The referral program names a reward the catalogue does not have (or deleted)."""
+
+    code = "REFERRAL_REWARD_UNKNOWN"
+
+
+class RewardInactive(DomainError):
+    """The referral program names an inactive reward, or one with no base config (which
+    members of every tier could be granted)."""
+
+    code = "REFERRAL_REWARD_INACTIVE"
 
 
 class ProgramNotActive(DomainError):

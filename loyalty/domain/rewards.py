@@ -54,6 +54,13 @@ class PointsHeld(InsufficientPoints):
     code = "POINTS_HELD"
 
 
+class RewardInUse(DomainError):
+    """The referral program gives this reward: it cannot be deleted, deactivated or lose its
+    base config until the program gives another (or none)."""
+
+    code = "REWARD_IN_USE"
+
+
 class RewardUnavailable(DomainError):
     """The reward is inactive, or has no config for the member's tier nor a base config."""
 

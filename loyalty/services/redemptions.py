@@ -1,9 +1,14 @@
-"""Redeeming rewards and cancelling redemptions, each in one unit of work.
+"""Redeeming rewards and cancelling redemptions, each in one unit of work; granting a reward
+at no cost (a referral's, in the caller's transaction).
 
 A redemption locks the member, checks the balance, posts a REDEEM entry (whose burn goes to the
 outbox: the exactly-once path) and records the coupon, all in one transaction. The member is
 locked before anything else is read (`get_member(lock=True)`: a row lock on PostgreSQL, the write
 lock on SQLite), so two redemptions can never both see the same balance.
+
+A granted reward is a redemption like any other (same coupon, listed with the member's
+redemptions) that cost 0 points: no REDEEM entry and nothing to burn; it names the referral it
+rewards. Its idempotency key (`referral:<id>:<side>`, unique per member) makes it once.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from loyalty.db.ledger import members
+from loyalty.db.ledger import insert_or_skip, members
 from loyalty.db.program import redemptions
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import Conflict, NotFound
@@ -25,6 +30,7 @@ from loyalty.domain.lifecycle import require_active
 from loyalty.domain.members import Member
 from loyalty.domain.rewards import (
     RedemptionStatus,
+    Reward,
     check_affordable,
     check_idempotency_key,
     config_for,
@@ -51,10 +57,11 @@ class Redemption:
     cost_in_points: int
     coupon_code: str
     status: RedemptionStatus
-    redeem_entry_id: int
+    redeem_entry_id: int | None  # None: granted at no cost (referral_id says why)
     refund_entry_id: int | None
     created_date: datetime
     cancelled_date: datetime | None
+    referral_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Any, member_id: str) -> Redemption:
@@ -69,10 +76,11 @@ class Redemption:
             cost_in_points=int(row.cost_in_points),
             coupon_code=row.coupon_code,
             status=RedemptionStatus(row.status),
-            redeem_entry_id=int(row.redeem_entry_id),
+            redeem_entry_id=None if row.redeem_entry_id is None else int(row.redeem_entry_id),
             refund_entry_id=row.refund_entry_id,
             created_date=_utc(row.created_at),  # NOT NULL
             cancelled_date=_utc(row.cancelled_at),
+            referral_id=None if row.referral_id is None else int(row.referral_id),
         )
 
 
@@ -153,6 +161,44 @@ async def redeem_reward(
         return Redemption.from_row(row, member.member_id)
 
 
+async def grant_reward(
+    conn: AsyncConnection,
+    member: Member,
+    reward: Reward,
+    *,
+    key: str,
+    referral_id: int,
+    now: datetime,
+) -> Redemption | None:
+    """The reward's coupon for the member at no cost, at their tier's config (else the base
+    one), in the caller's transaction; None when `key` granted it before (nothing changed).
+    The catalogue keeps a reward the referral program gives active and with a base config."""
+    config = config_for(reward, await rate_tier_at(conn, member.pk, now))
+    new_id = await conn.scalar(
+        insert_or_skip(conn.dialect.name, redemptions, ["member_pk", "idempotency_key"])
+        .values(
+            member_pk=member.pk,
+            reward_id=reward.id,
+            reward_revision=reward.revision,
+            reward_type=reward.type.value,
+            tier_id=config.tier_id,
+            amount=config.amount,
+            cost_in_points=0,
+            coupon_code=await _unique_code(conn),
+            idempotency_key=key,
+            status=RedemptionStatus.REDEEMED.value,
+            redeem_entry_id=None,
+            referral_id=referral_id,
+            created_at=now,
+        )
+        .returning(redemptions.c.id)
+    )
+    if new_id is None:
+        return None
+    row = (await conn.execute(select(redemptions).where(redemptions.c.id == new_id))).one()
+    return Redemption.from_row(row, member.member_id)
+
+
 def _redemption_pk(redemption_id: str) -> int:
     try:
         return int(redemption_id)
@@ -184,6 +230,13 @@ async def cancel_redemption(
         current = await get_redemption(conn, redemption_id)  # re-read under the lock
         if current.status is RedemptionStatus.CANCELLED:
             return current
+        if current.redeem_entry_id is None:  # granted at no cost: nothing to give back
+            await conn.execute(
+                redemptions.update()
+                .where(redemptions.c.id == int(current.id))
+                .values(status=RedemptionStatus.CANCELLED.value, cancelled_at=now)
+            )
+            return await get_redemption(conn, redemption_id)
         member, entry = await post_entry(
             uow,
             member,

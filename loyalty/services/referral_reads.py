@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.ledger import members
+from loyalty.db.program import redemptions
 from loyalty.db.referrals import referral_codes, referrals
 from loyalty.db.times import utc
 from loyalty.domain.errors import NotFound
@@ -36,6 +37,9 @@ class Referral:
     rewarded_at: datetime | None
     referrer_points: int
     friend_points: int
+    # The catalogue rewards granted to each side (their redemptions), if any.
+    referrer_redemption_id: int | None = None
+    friend_redemption_id: int | None = None
 
 
 async def code_of(conn: AsyncConnection, member_pk: int) -> str | None:
@@ -82,6 +86,8 @@ class ReferralPage:
 _PREFIX = "referral:"
 _referrer = members.alias("referrer")
 _friend = members.alias("friend")
+_referrer_coupon = redemptions.alias("referrer_coupon")
+_friend_coupon = redemptions.alias("friend_coupon")
 
 
 def _from_row(row: Any) -> Referral:
@@ -99,6 +105,8 @@ def _from_row(row: Any) -> Referral:
         rewarded_at=utc(row.rewarded_at),
         referrer_points=int(row.referrer_points),
         friend_points=int(row.friend_points),
+        referrer_redemption_id=row.referrer_redemption_id,
+        friend_redemption_id=row.friend_redemption_id,
     )
 
 
@@ -116,10 +124,19 @@ def _joined() -> Any:
             referrals,
             _referrer.c.member_id.label("referrer_id"),
             _friend.c.member_id.label("friend_id"),
+            _referrer_coupon.c.id.label("referrer_redemption_id"),
+            _friend_coupon.c.id.label("friend_redemption_id"),
         )
         .join(_referrer, _referrer.c.id == referrals.c.referrer_pk)
         .join(_friend, _friend.c.id == referrals.c.friend_pk)
+        .outerjoin(_referrer_coupon, _coupon_of(_referrer_coupon, referrals.c.referrer_pk))
+        .outerjoin(_friend_coupon, _coupon_of(_friend_coupon, referrals.c.friend_pk))
     )
+
+
+def _coupon_of(coupon: Any, member_pk: Any) -> ColumnElement[bool]:
+    # One per side at most: its idempotency key is referral:<id>:<side>, unique per member.
+    return and_(coupon.c.referral_id == referrals.c.id, coupon.c.member_pk == member_pk)
 
 
 async def get_referral(conn: AsyncConnection, referral_id: int) -> Referral:
@@ -167,6 +184,7 @@ class Stats:
     rejected: int
     by_reason: dict[Reason, int]
     points_awarded: int  # both sides'
+    coupons_granted: int = 0  # catalogue rewards granted to either side
 
 
 async def referral_stats(conn: AsyncConnection, *, referrer_id: str | None = None) -> Stats:
@@ -195,6 +213,11 @@ async def referral_stats(conn: AsyncConnection, *, referrer_id: str | None = Non
         if reason is not None:
             by_reason[Reason(reason)] = by_reason.get(Reason(reason), 0) + int(count)
         points += int(awarded)
+    coupons = await conn.scalar(
+        select(func.count())
+        .select_from(redemptions.join(referrals, referrals.c.id == redemptions.c.referral_id))
+        .where(and_(True, *conditions))
+    )
     return Stats(
         referrals=sum(by_status.values()),
         pending=by_status[Status.PENDING],
@@ -203,4 +226,5 @@ async def referral_stats(conn: AsyncConnection, *, referrer_id: str | None = Non
         rejected=by_status[Status.REJECTED],
         by_reason=by_reason,
         points_awarded=points,
+        coupons_granted=int(coupons or 0),
     )

@@ -1,16 +1,19 @@
-"""Referral rewards (issue 15): both sides' points posted in one transaction once a referral
-is QUALIFIED and its hold has passed (at once without a hold, else by the periodic job,
-`grant_due`), and the rejection of a QUALIFIED referral whose order was refunded meanwhile.
+"""Referral rewards (issue 15): both sides' points and catalogue rewards granted in one
+transaction once a referral is QUALIFIED and its hold has passed (at once without a hold, else
+by the periodic job, `grant_due`), and the rejection of a QUALIFIED referral whose order was
+refunded meanwhile (then nothing is ever granted: no points, no coupon).
 
-Exactly once: the rewards are ledger entries under the business keys `referral:<id>:referrer`
-and `referral:<id>:friend`, and the row moves to REWARDED in the transaction that posts them,
-under its row lock; a grant that finds it no longer QUALIFIED does nothing.
+Exactly once: points are ledger entries under the business keys `referral:<id>:referrer` and
+`referral:<id>:friend`, a coupon is a redemption under the same key as its idempotency key
+(unique per member), and the row moves to REWARDED in the transaction that grants them, under
+its row lock; a grant that finds it no longer QUALIFIED does nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,7 +27,9 @@ from loyalty.domain.referrals import Reason, Settings, Status, refund_rejects
 from loyalty.services import notifications
 from loyalty.services.ledger import post_entry
 from loyalty.services.members import member_from_row
+from loyalty.services.redemptions import grant_reward
 from loyalty.services.referral_program import get_settings
+from loyalty.services.rewards import get_reward
 from loyalty.services.uow import AbstractUnitOfWork
 
 REFERRAL_REWARDED = "referral.rewarded"
@@ -46,29 +51,44 @@ async def grant(
     locked = {pk: await lock_member(conn, pk) for pk in sorted({row.referrer_pk, row.friend_pk})}
     referrer, friend = locked[row.referrer_pk], locked[row.friend_pk]
     given = {}
-    for side, member, points, other in (
-        ("referrer", referrer, settings.referrer_reward.points, friend),
-        ("friend", friend, settings.friend_reward.points, referrer),
+    for side, member, reward, other in (
+        ("referrer", referrer, settings.referrer_reward, friend),
+        ("friend", friend, settings.friend_reward, referrer),
     ):
         given[side] = 0
-        if points <= 0:
-            continue
+        data: dict[str, Any] = {}
         why = (
             f"referral reward: {other.member_id} joined on your referral"
             if side == "referrer"
             else f"referral reward: referred by {other.member_id}"
         )
-        _, entry = await post_entry(
-            uow,
-            member,
-            EntryType.EARN,
-            points,
-            now=now,
-            description=why,
-            business_key=f"referral:{referral_id}:{side}",
-        )
-        if entry is not None:
-            given[side] = points
+        if reward.points > 0:
+            _, entry = await post_entry(
+                uow,
+                member,
+                EntryType.EARN,
+                reward.points,
+                now=now,
+                description=why,
+                business_key=f"referral:{referral_id}:{side}",
+            )
+            if entry is not None:
+                given[side] = reward.points
+                data.update(points=reward.points, entryId=entry.id)
+        if reward.reward_id is not None:
+            coupon = await grant_reward(
+                conn,
+                member,
+                await get_reward(conn, reward.reward_id),
+                key=f"referral:{referral_id}:{side}",
+                referral_id=referral_id,
+                now=now,
+            )
+            if coupon is not None:
+                data.update(
+                    redemptionId=coupon.id, rewardId=coupon.reward_id, couponCode=coupon.coupon_code
+                )
+        if data:
             await notifications.queue_event(
                 conn,
                 event_id=f"evt_referral_{referral_id}_{side}",
@@ -77,8 +97,8 @@ async def grant(
                 data={
                     "referralId": referral_id,
                     "side": side.upper(),
-                    "points": points,
-                    "entryId": entry.id,
+                    "points": 0,
+                    **data,
                     "referrerId": referrer.member_id,
                     "friendId": friend.member_id,
                 },

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.children import children_by_parent
 from loyalty.db.program import reward_configs, rewards
+from loyalty.db.referrals import referral_program
 from loyalty.db.times import utc as _utc
 from loyalty.domain.errors import NotFound
 from loyalty.domain.rewards import (
@@ -20,6 +21,7 @@ from loyalty.domain.rewards import (
     RewardChanges,
     RewardConfig,
     RewardInput,
+    RewardInUse,
     RewardType,
     check_revision,
     new_reward,
@@ -143,6 +145,8 @@ async def update_reward(
         conn = uow.conn
         current = await _locked(conn, reward_id)
         reward = updated_reward(current, changes, revision=revision, now=now or uow.clock.now())
+        if not reward.active or not any(c.tier_id is None for c in reward.configs_by_tier):
+            await _check_not_given(conn, reward_id, "deactivated or left without a base config")
         await check_tier_ids(conn, reward.tier_ids, field="configsByTier.tierId")
         await conn.execute(
             rewards.update().where(rewards.c.id == reward.id).values(**_values(reward))
@@ -159,9 +163,27 @@ async def delete_reward(
     async with uow:
         current = await _locked(uow.conn, reward_id)
         check_revision(current, revision)
+        await _check_not_given(uow.conn, reward_id, "deleted")
         await uow.conn.execute(
             rewards.update()
             .where(rewards.c.id == reward_id)
             .values(deleted=True, active=False, updated_date=now or uow.clock.now())
         )
         await audit.changed(uow, "reward", reward_id, "delete", current, None)
+
+
+async def _check_not_given(conn: AsyncConnection, reward_id: str, what: str) -> None:
+    """The referral program's rewards stay grantable (loyalty.services.referral_program): the
+    program row is read under the reward's row lock, which its update takes too."""
+    given = await conn.scalar(
+        select(referral_program.c.id).where(
+            (referral_program.c.referrer_reward_id == reward_id)
+            | (referral_program.c.friend_reward_id == reward_id)
+        )
+    )
+    if given is not None:
+        raise RewardInUse(
+            f"reward {reward_id} is a referral reward and cannot be {what}: change the "
+            "referral program first (updateReferralProgram)",
+            field="id",
+        )

@@ -193,6 +193,8 @@ async def test_a_refund_inside_the_hold_rejects_and_the_job_rewards_after_it(api
     assert await balance(api, "ann") == 500
     assert await balance(api, "cid") == 300 + 30
     assert await balance(api, "bob") == 0
+    refunded = ledger_entries.c.business_key.like(f"referral:{bob['id']}:%")
+    assert await count(api, ledger_entries, refunded) == 0  # the refunded one: nothing, ever
     stats = (await api.ok(STATS, {"m": "ann"}))["referralStats"]
     assert stats["rewarded"] == 1 and stats["rejected"] == 1
     assert stats["byReason"] == [{"reason": "ORDER_REFUNDED", "count": 1}]
@@ -235,9 +237,11 @@ async def test_each_fraud_limit_rejects_with_its_reason_and_awards_nothing(api: 
         (ann, "old", {}, "FRIEND_NOT_NEW"),
         (zed, "zed-twin", {}, "SAME_WALLET"),
     ]
+    rejected = []
     for code, friend, more, reason in cases:
         got = (await refer(api, code, friend, **more))["referral"]
         assert (got["status"], got["reason"]) == ("REJECTED", reason), friend
+        rejected.append(got["id"])
     ok = [await refer(api, ann, f"f{i}", ip="203.0.113.7") for i in range(2)]
     assert [r["referral"]["status"] for r in ok] == ["REWARDED", "REWARDED"]
     by_ip = (await refer(api, ann, "f2", ip="203.0.113.7"))["referral"]
@@ -246,6 +250,12 @@ async def test_each_fraud_limit_rejects_with_its_reason_and_awards_nothing(api: 
     assert third["status"] == "REWARDED"
     over = (await refer(api, ann, "f4"))["referral"]
     assert (over["status"], over["reason"]) == ("REJECTED", "REFERRER_WEEKLY_LIMIT")
+    rejected += [by_ip["id"], over["id"]]
+    # No ledger entry for any rejected referral (nor a mint); the three passed have two each.
+    for referral_id in rejected:
+        key = ledger_entries.c.business_key.like(f"referral:{referral_id}:%")
+        assert await count(api, ledger_entries, key) == 0, referral_id
+    assert await count(api, ledger_entries, ledger_entries.c.business_key.like("referral:%")) == 6
     assert await balance(api, "ann") == 3 * 500
     for friend in ("annie", "old", "zed-twin", "f2", "f4"):
         assert await balance(api, friend) == (10 if friend == "old" else 0)

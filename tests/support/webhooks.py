@@ -29,9 +29,16 @@ SECRET_OLD = "whsec_" + base64.b64encode(b"old-secret-0123456789abcdef").decode(
 SECRET_NEW = "whsec_" + base64.b64encode(b"new-secret-0123456789abcdef").decode()
 
 
-def wix_claims(event_type: str, event_id: str, body: dict[str, Any], *, ttl: int = 300) -> dict:  # type: ignore[type-arg]
+def wix_claims(
+    event_type: str,
+    event_id: str,
+    body: dict[str, Any],
+    *,
+    ttl: int = 300,
+    inner: dict[str, Any] | None = None,
+) -> dict:  # type: ignore[type-arg]
     """Wix's nesting: claims.data (a JSON string) holds eventType and data (a JSON string)."""
-    inner = {"id": event_id, "entityId": "e", "actionEvent": {"body": body}}
+    inner = inner or {"id": event_id, "entityId": "e", "actionEvent": {"body": body}}
     envelope = {"eventType": event_type, "instanceId": "site-1", "data": json.dumps(inner)}
     now = int(time.time())
     return {"data": json.dumps(envelope), "iat": now, "exp": now + ttl}
@@ -41,16 +48,30 @@ def wix_jwt(claims: dict, key: Any = WIX_PRIVATE_KEY, algorithm: str = "RS256") 
     return jwt.encode(claims, key, algorithm=algorithm).encode()
 
 
+def _referral_field(source: dict[str, Any], code: str | None) -> None:
+    """The site's own field for a referral code (a data extension schema, `_user_fields`)."""
+    if code is not None:
+        source["extendedFields"] = {"namespaces": {"_user_fields": {"referralCode": code}}}
+
+
 def checkout_completed(
-    event_id: str, checkout_id: str, member: str | None, total: str, currency: str = "USD"
+    event_id: str,
+    checkout_id: str,
+    member: str | None,
+    total: str,
+    currency: str = "USD",
+    *,
+    referral_code: str | None = None,
+    email: str | None = None,
 ) -> bytes:
-    checkout = {
+    checkout: dict[str, Any] = {
         "id": checkout_id,
-        "buyerInfo": {"memberId": member, "contactId": "c1"},
+        "buyerInfo": {"memberId": member, "contactId": "c1", "email": email},
         "priceSummary": {"subtotal": {"amount": total}, "total": {"amount": total}},
         "currency": currency,
         "conversionCurrency": "JPY",  # the buyer's display currency: must be ignored
     }
+    _referral_field(checkout, referral_code)
     return wix_jwt(wix_claims("wix.ecom.v1.checkout_completed", event_id, {"checkout": checkout}))
 
 
@@ -62,6 +83,8 @@ def payment_status(
     total: str,
     status: str,
     refunded: str | None = None,
+    *,
+    referral_code: str | None = None,
 ) -> bytes:
     order: dict[str, Any] = {
         "id": order_id,
@@ -73,9 +96,38 @@ def payment_status(
     }
     if refunded is not None:
         order["balanceSummary"] = {"refunded": {"amount": refunded}}
+    _referral_field(order, referral_code)
     return wix_jwt(
         wix_claims("wix.ecom.v1.order_payment_status_updated", event_id, {"order": order})
     )
+
+
+def member_created(
+    event_id: str,
+    member_id: str,
+    *,
+    email: str | None = None,
+    referral_code: str | None = None,
+    as_json: bool = True,
+) -> bytes:
+    """wix.members.v1.member_created: the member in createdEvent, as a JSON string (REST
+    webhooks) or an object; a referral code in the member's custom field "Referral code"."""
+    contact: dict[str, Any] = {"firstName": "New", "lastName": "Member"}
+    if referral_code is not None:
+        contact["customFields"] = {
+            "custom.referral-code": {"name": "Referral code", "value": referral_code}
+        }
+    entity = {"id": member_id, "loginEmail": email, "status": "APPROVED", "contact": contact}
+    created = {"entityAsJson": json.dumps(entity)} if as_json else {"entity": entity}
+    inner = {
+        "id": event_id,
+        "entityFqdn": "wix.members.v1.member",
+        "slug": "created",
+        "entityId": member_id,
+        "createdEvent": created,
+    }
+    claims = wix_claims("wix.members.v1.member_created", event_id, {}, inner=inner)
+    return wix_jwt(claims)
 
 
 def standard_request(

@@ -17,6 +17,7 @@ from loyalty.domain.referrals import (
     Limits,
     ProgramStatus,
     Reason,
+    Reward,
     Settings,
     SettingsChanges,
     Trigger,
@@ -162,3 +163,32 @@ def test_settings_are_validated_and_revisioned() -> None:
         limited, SettingsChanges(clear_limits=True, clear_minimum=True), revision=3, now=NOW
     )
     assert cleared.limits == Limits() and cleared.minimum_amount is None
+
+
+def test_a_side_may_get_a_catalogue_reward_with_or_without_points() -> None:
+    coupon_only = updated_settings(
+        Settings(),
+        SettingsChanges(status=ProgramStatus.ACTIVE, friend_reward_id="r-10"),
+        revision=1,
+        now=NOW,
+    )
+    assert coupon_only.friend_reward == Reward(0, "r-10") and coupon_only.friend_reward.gives
+    assert not coupon_only.referrer_reward.gives
+    both = updated_settings(coupon_only, SettingsChanges(friend_points=300), revision=2, now=NOW)
+    assert both.friend_reward == Reward(300, "r-10")  # points added, the reward kept
+    points_only = updated_settings(
+        both, SettingsChanges(clear_friend_reward=True), revision=3, now=NOW
+    )
+    assert points_only.friend_reward == Reward(300, None)
+    with pytest.raises(InvalidInput) as raised:  # the last reward of an ACTIVE program
+        updated_settings(
+            coupon_only, SettingsChanges(clear_friend_reward=True), revision=2, now=NOW
+        )
+    assert raised.value.field == "status"
+    for changes in (
+        SettingsChanges(friend_reward_id="r-10", clear_friend_reward=True),
+        SettingsChanges(friend_reward_id="  "),
+    ):
+        with pytest.raises(InvalidInput) as raised:
+            updated_settings(coupon_only, changes, revision=2, now=NOW)
+        assert raised.value.field == "friendReward.rewardId"
