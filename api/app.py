@@ -35,7 +35,7 @@ from api.gauges import DatabaseCollector
 from api.graphiql import graphiql_routes
 from api.graphiql import page as graphiql_page
 from api.health import healthz, readyz_endpoint
-from api.imports import IMPORT_MAX_BYTES, import_routes
+from api.imports import import_routes
 from api.job_runner import job_runner
 from api.limits import BodySizeLimit
 from api.live import ConnectionGate, LimitedTransportWS
@@ -44,6 +44,7 @@ from api.live_events import Hub
 from api.observability import ObservabilityMiddleware, metrics_endpoint, observe_cached
 from api.response_cache import ResponseCache
 from api.schema import build_schema
+from api.upload_csrf import has_preflight, refuse_without_preflight
 from api.webhooks.routes import webhook_routes
 from loyalty.runtime import Runtime
 from loyalty.services.inbox import InboxProcessor
@@ -76,6 +77,9 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             await self._gate(scope, receive, send, super().__call__)
+            return
+        if not has_preflight(scope):
+            await refuse_without_preflight(send)
             return
         try:
             await super().__call__(scope, receive, send)
@@ -210,6 +214,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         schema=schema,
         responses=ResponseCache(schema.documents),
         graphql_ide="graphiql" if config.graphiql else None,
+        # The GraphQL multipart request spec (importMembers' file), behind api.upload_csrf.
+        multipart_uploads_enabled=True,
         # Subscriptions: graphql-transport-ws only (the legacy graphql-ws protocol is not served).
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=10),
@@ -239,7 +245,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Middleware(
                 BodySizeLimit,
                 max_bytes=config.max_body_bytes,
-                streamed={"/import": IMPORT_MAX_BYTES},
+                streamed={"/import": config.import_max_bytes},
+                multipart={"/graphql": config.import_max_bytes},
             ),
         ],
         lifespan=lifespan,

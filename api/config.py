@@ -27,6 +27,7 @@ class ApiConfig:
     graphiql: bool
     introspection: bool
     max_body_bytes: int
+    import_max_bytes: int  # an import's upload (POST /import, importMembers)
     ws_max_connections: int
     ws_max_subscriptions: int
     inbox_concurrency: int  # webhook events applied at once after answering; 0: none here
@@ -63,6 +64,7 @@ class ApiConfig:
             graphiql=settings.graphiql,
             introspection=settings.introspection,
             max_body_bytes=settings.max_body_bytes,
+            import_max_bytes=settings.import_max_bytes,
             ws_max_connections=settings.ws_max_connections,
             ws_max_subscriptions=settings.ws_max_subscriptions,
             inbox_concurrency=settings.inbox_concurrency,

@@ -1,6 +1,9 @@
 """The import's HTTP upload (issue 16, item 4): `POST /import` with an admin key, the file as
 a multipart/form-data part named `file` or as the whole body (text/csv, application/x-ndjson),
-at most IMPORT_MAX_BYTES (256 MiB, about 3,000,000 rows of a typical export). Query parameters:
+at most LOYALTY_IMPORT_MAX_BYTES (256 MiB by default, about 3,000,000 rows of a typical export;
+api.limits refuses a bigger one with 413 as it arrives). The GraphQL mutation `importMembers`
+(api.schema.imports) takes the same file through the multipart request spec and answers the
+same way, through api.import_upload. Query parameters:
 `format` (csv or ndjson; default from the part's file name, else csv), `dryRun` (true: validate
 and report only), `key` (the job's idempotency key; default the file's SHA-256).
 
@@ -16,8 +19,7 @@ import csv
 import hashlib
 import io
 import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from starlette.requests import Request
@@ -27,17 +29,12 @@ from starlette.routing import Route
 from api.auth import Authenticator, Role, require_admin, require_auditor
 from api.config import ApiConfig
 from api.errors import ApiError, Forbidden
-from api.job_runner import job_runner
+from api.import_upload import INLINE_ERRORS, start_upload
 from api.schema.audit_log import actor_of
 from loyalty.domain.errors import DomainError, InvalidInput
-from loyalty.domain.import_rows import text_lines
 from loyalty.runtime import Runtime
 from loyalty.services import jobs as job_svc
-from loyalty.services.audit import acting_as
-from loyalty.services.importing import start_import
 
-IMPORT_MAX_BYTES = 256 * 1024 * 1024
-INLINE_ERRORS = 100
 STATUS = {"VALIDATION": 400, "UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
 CHUNK = 1 << 20
 
@@ -61,12 +58,6 @@ def _job_json(job: job_svc.Job) -> dict[str, Any]:
         "errors": job.errors,
         "message": job.message,
     }
-
-
-def _chunks(f: BinaryIO) -> Iterator[bytes]:
-    f.seek(0)
-    while chunk := f.read(CHUNK):
-        yield chunk
 
 
 async def _spool(request: Request, target: BinaryIO) -> tuple[str, str | None]:
@@ -119,20 +110,17 @@ def import_routes(
                 raise InvalidInput("format must be csv or ndjson", field="format")
             with tempfile.TemporaryFile() as spooled:
                 sha, given_name = await _spool(request, spooled)
-                if fmt is None:
-                    suffix = Path(given_name or "").suffix.lower()
-                    fmt = "ndjson" if suffix in (".ndjson", ".jsonl") else "csv"
-                assert fmt is not None
-                with acting_as(actor_of(principal)):
-                    started = await start_import(
-                        runtime().unit_of_work(),
-                        text_lines(_chunks(spooled)),
-                        fmt=fmt,
-                        key=params.get("key") or f"sha256:{sha}",
-                        file_name=given_name or "upload",
-                        sha256=sha,
-                        dry_run=dry_run,
-                    )
+                started = await start_upload(
+                    runtime(),
+                    config,
+                    actor_of(principal),
+                    spooled,
+                    sha256=sha,
+                    file_name=given_name,
+                    fmt=fmt,
+                    dry_run=dry_run,
+                    key=params.get("key"),
+                )
         except (ApiError, DomainError) as exc:
             code = exc.extensions.get("code", "VALIDATION")
             return _error(code, str(exc), exc.extensions.get("field"))
@@ -151,7 +139,6 @@ def import_routes(
             body["errorsUrl"] = f"/import/{job.id}/errors.csv"
             return JSONResponse(body, 422)
         if not job.finished:
-            job_runner(runtime(), config.custody).start(job.id)
             return JSONResponse(body, 202)
         return JSONResponse(body, 200)
 

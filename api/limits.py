@@ -49,13 +49,20 @@ class BodySizeLimit:
     more than the cap."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, streamed: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        streamed: dict[str, int] | None = None,
+        multipart: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # Paths whose body is streamed to the app (an import's upload, to a temporary file)
         # under a cap of their own: counted as it arrives, never held here.
         self.streamed = streamed or {}
+        # Paths streamed so only for a multipart/form-data body (/graphql's file uploads): a
+        # JSON operation there keeps the small cap.
+        self.multipart = multipart or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -64,7 +71,12 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = self.streamed.get(scope.get("path", ""))
+        path = scope.get("path", "")
+        cap = self.streamed.get(path)
+        if cap is None and path in self.multipart:
+            kind = dict(scope.get("headers") or []).get(b"content-type", b"")
+            if kind.lower().startswith(b"multipart/form-data"):
+                cap = self.multipart[path]
         if cap is not None:
             await self._streamed(scope, receive, send, cap)
             return

@@ -28,6 +28,7 @@ from api.schema.analytics import AnalyticsQuery
 from api.schema.audit_log import AuditActor, AuditLogQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery, LimitsMutation, LimitsQuery
 from api.schema.chain import ChainQuery
+from api.schema.imports import ImportsMutation
 from api.schema.indexer_digest import IndexerDigestQuery
 from api.schema.inputs import CheckInputs
 from api.schema.jobs import JobsMutation, JobsQuery
@@ -96,6 +97,7 @@ class Mutation(
     MintingMutation,
     LimitsMutation,
     JobsMutation,
+    ImportsMutation,
     ReferralsMutation,
     MemberDataMutation,
 ):

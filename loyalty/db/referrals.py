@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from loyalty.db.ledger import insert_or_skip
 from loyalty.db.rules import ExactDecimal
 from loyalty.db.tables import BIG_ID, metadata
-from loyalty.domain.referrals import new_code
+from loyalty.domain.referrals import new_code, new_codes
 
 referral_program = Table(
     "referral_program",
@@ -117,24 +117,41 @@ async def add_code(conn: AsyncConnection, member_pk: int, *, now: datetime) -> s
 
 
 async def add_codes(conn: AsyncConnection, member_pks: list[int], *, now: datetime) -> None:
-    """A code each for many new members (an import): one statement per round; the rare clash
-    is drawn again in the next round."""
+    """A code each for many new members (an import): one statement per round (on PostgreSQL
+    the codes as arrays, unnested by the server); the rare clash is drawn again the next round."""
     missing = list(member_pks)
     while missing:
-        await conn.execute(
-            insert_or_skip(conn.dialect.name, referral_codes, ["code"]),
-            [
-                {"code": new_code(), "member_pk": pk, "active": True, "created_at": now}
-                for pk in missing
-            ],
-        )
-        have = set(
-            (
-                await conn.execute(
-                    select(referral_codes.c.member_pk).where(
-                        referral_codes.c.member_pk.in_(missing), referral_codes.c.active.is_(True)
+        codes = new_codes(len(missing))
+        if conn.dialect.name == "postgresql":
+            have = set(
+                (
+                    await conn.execute(
+                        text(
+                            "INSERT INTO referral_codes (code, member_pk, active, created_at) "
+                            "SELECT c, pk, true, :now FROM unnest(CAST(:codes AS text[]), "
+                            "CAST(:pks AS bigint[])) AS b(c, pk) "
+                            "ON CONFLICT DO NOTHING RETURNING member_pk"
+                        ),
+                        {"codes": codes, "pks": missing, "now": now},
                     )
-                )
-            ).scalars()
-        )
+                ).scalars()
+            )
+        else:
+            await conn.execute(
+                insert_or_skip(conn.dialect.name, referral_codes, ["code"]),
+                [
+                    {"code": code, "member_pk": pk, "active": True, "created_at": now}
+                    for code, pk in zip(codes, missing, strict=True)
+                ],
+            )
+            have = set(
+                (
+                    await conn.execute(
+                        select(referral_codes.c.member_pk).where(
+                            referral_codes.c.member_pk.in_(missing),
+                            referral_codes.c.active.is_(True),
+                        )
+                    )
+                ).scalars()
+            )
         missing = [pk for pk in missing if pk not in have]

@@ -15,6 +15,7 @@ nothing; its reason stays on it for admins.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -216,6 +217,18 @@ def updated_settings(
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# Base32 spends 5 bits a character like the code's alphabet: one translation maps one onto the
+# other, so a code is 10 characters of one 10-byte draw (16 uniform characters, 6 unused).
+_FROM_BASE32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", CODE_ALPHABET)
+
+
+def new_codes(n: int) -> list[str]:
+    """`n` codes as new_code draws them, a million in about a second rather than a minute (an
+    import gives every member one)."""
+    drawn = base64.b32encode(secrets.token_bytes(10 * n)).decode().translate(_FROM_BASE32)
+    return [drawn[i : i + CODE_LENGTH] for i in range(0, 16 * n, 16)]
 
 
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})

@@ -7,19 +7,23 @@ its stored tier, and, for a balance above 0, one IMPORT ledger entry (business k
 batches, so the balances arrive on chain as batch mints tagged by the entry type. The batch and
 the job's cursor commit together (loyalty.services.jobs), so a killed run resumes after the
 last committed row and no row is applied twice. Writes are set-wise, one statement per table
-and batch (COPY on PostgreSQL, with the ids drawn ahead; executemany on SQLite): no per-row
+and batch (on PostgreSQL INSERT … SELECT from the staged rows, with the ids drawn ahead and
+only the ids and custodial addresses sent, loyalty.db.imports; executemany on SQLite): no per-row
 handlers run, so an import sends no notifications, and the stored tier is the file's until the
 member's next entry or the periodic tier roll.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.custody import AddressBook
 from loyalty.db.bulk import allocate_ids, insert_rows
+from loyalty.db.imports import apply_batch
 from loyalty.db.jobs import import_rows
 from loyalty.db.ledger import ledger_entries, members
 from loyalty.db.outbox import MINT, PENDING, chain_requests
@@ -80,6 +84,8 @@ def import_step_for(custody: AddressBook) -> Any:
     async def import_step(uow: AbstractUnitOfWork, job: Job, batch: int) -> StepResult:
         conn, now = uow.conn, uow.clock.now()
         s = import_rows.c
+        if conn.dialect.name == "postgresql":
+            return await _postgres_step(conn, custody, job, batch, now)
         rows = (
             await conn.execute(
                 select(import_rows)
@@ -175,6 +181,42 @@ def import_step_for(custody: AddressBook) -> Any:
         return StepResult(last, len(rows), (), done=len(rows) < batch)
 
     return import_step
+
+
+async def _postgres_step(
+    conn: AsyncConnection, custody: AddressBook, job: Job, batch: int, now: datetime
+) -> StepResult:
+    """The same batch set-wise (loyalty.db.imports): Python sends only ids and addresses."""
+    s = import_rows.c
+    numbers = list(
+        (
+            await conn.execute(
+                select(s.row)
+                .where(s.job_id == job.id, s.row > job.cursor)
+                .order_by(s.row)
+                .limit(batch)
+            )
+        ).scalars()
+    )
+    if not numbers:
+        return StepResult(job.cursor, 0, (), done=True)
+    pks = await allocate_ids(conn, members, len(numbers))
+    await apply_batch(
+        conn,
+        job_id=job.id,
+        rows=numbers,
+        pks=pks,
+        addresses=_addresses(custody, pks),
+        now=now,
+        entry_type=IMPORT,
+        description=f"imported (job {job.id})",
+        mint_kind=MINT,
+        mint_status=PENDING,
+    )
+    await add_codes(conn, pks, now=now)  # every member can refer (issue 15)
+    last = numbers[-1]
+    await conn.execute(delete(import_rows).where(s.job_id == job.id, s.row <= last))
+    return StepResult(last, len(numbers), (), done=len(numbers) < batch)
 
 
 async def import_finished(uow: AbstractUnitOfWork, job: Job) -> None:

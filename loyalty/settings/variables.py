@@ -221,6 +221,12 @@ class Settings:
         "262144",
         "Largest request body accepted by /graphql and the webhooks.",
     )
+    import_max_bytes: int = var(
+        "LOYALTY_IMPORT_MAX_BYTES",
+        p.integer(minimum=1024),
+        "268435456",
+        "Largest import file accepted by POST /import and the importMembers upload (256 MiB).",
+    )
     log_level: str = var(
         "LOYALTY_LOG_LEVEL", p.log_level, "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."
     )

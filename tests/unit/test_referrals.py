@@ -22,6 +22,7 @@ from loyalty.domain.referrals import (
     SettingsChanges,
     Trigger,
     new_code,
+    new_codes,
     normalise_code,
     normalise_email,
     qualifies,
@@ -38,6 +39,12 @@ def test_codes_are_unguessable_and_read_back_in_any_spelling() -> None:
     codes = {new_code() for _ in range(2000)}
     assert len(codes) == 2000
     assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
+    # The bulk draw of an import: the same form, every character of the alphabet in every place.
+    many = new_codes(5000)
+    assert len(set(many)) == 5000 and new_codes(0) == []
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in many)
+    for place in range(CODE_LENGTH):
+        assert {c[place] for c in many} == set(CODE_ALPHABET)
     code = "7K2M-9QXR 4T"
     assert normalise_code(code) == "7K2M9QXR4T"
     assert normalise_code("7k2m9qxr4t") == "7K2M9QXR4T"
