@@ -5,6 +5,17 @@ Each entry's hash is SHA-256 over the canonical JSON of everything stored in it,
 `prev_hash`, the hash of the entry before it (GENESIS for the first), and its chain position
 `seq` (1, 2, 3 … without gaps). Changing, removing or reordering any entry breaks the chain at
 that entry; `first_break` names it.
+
+Erasing a member (GDPR) must take their id, e-mail and name out of every table, this one too,
+while the chain still verifies. An entry that names them is redacted in place: the personal
+values are replaced (the member id by the member's row reference `member:<id>`), its `hash` and
+`prev_hash` stay as they were, so the links before and after it hold, and the erasure's own
+entry, appended to the chain, records each redacted entry's `seq` and the hash of its content
+as redacted (`redaction` below). A redacted entry is then checked against that recorded hash
+instead of its own: editing it afterwards still breaks the chain at it, and so does editing the
+erasure's record (its own hash). What can no longer be checked is the erased value itself,
+which is the point. An entry that did not match its hash already when it was redacted is
+recorded as such (`intact: false`) and stays a break.
 """
 
 from __future__ import annotations
@@ -126,15 +137,51 @@ class ChainBreak:
     reason: str
 
 
+@dataclass(frozen=True)
+class Redacted:
+    """What an erasure records of an entry it redacted."""
+
+    seq: int
+    content_hash: str  # entry_hash of the entry as redacted
+    intact: bool  # the entry matched its own hash when it was redacted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.content_hash, "intact": self.intact}
+
+
+def redaction(
+    before: AuditEntry, redacted: AuditEntry, previous: Redacted | None = None
+) -> Redacted:
+    """The record of redacting `before` into `redacted` (same seq, prev_hash and hash);
+    `previous`: an earlier erasure's record of the same entry (it named two members)."""
+    if previous is None:
+        intact = entry_hash(before) == before.hash
+    else:
+        intact = previous.intact and entry_hash(before) == previous.content_hash
+    return Redacted(before.seq, entry_hash(redacted), intact)
+
+
+def redactions_in(after: str | None) -> list[Redacted]:
+    """The redactions an erasure entry's `after` records (none if it cannot be read: then its
+    own hash check fails)."""
+    try:
+        found = json.loads(after or "{}").get("redacted", [])
+        return [Redacted(int(r["seq"]), str(r["hash"]), bool(r["intact"])) for r in found]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return []
+
+
 class ChainChecker:
     """Walks the entries in `seq` order, one at a time (constant memory): `check` returns the
     first break, `finish` compares the end of the chain with the head (the last position and
-    hash, kept apart), which catches entries removed from the end."""
+    hash, kept apart), which catches entries removed from the end. `redacted`: the redactions
+    the erasure entries record, in chain order (a later one of the same entry wins)."""
 
-    def __init__(self) -> None:
+    def __init__(self, redacted: Iterable[Redacted] = ()) -> None:
         self.expected_seq = 1
         self.prev = GENESIS
         self.checked = 0
+        self.redacted = {r.seq: r for r in redacted}
 
     def check(self, e: AuditEntry) -> ChainBreak | None:
         self.checked += 1
@@ -144,7 +191,15 @@ class ChainChecker:
             )
         if e.prev_hash != self.prev:
             return ChainBreak(e.seq, "its prev_hash is not the previous entry's hash")
-        if entry_hash(e) != e.hash:
+        record = self.redacted.get(e.seq)
+        if record is not None:
+            if not record.intact:
+                return ChainBreak(e.seq, "it did not match its hash when an erasure redacted it")
+            if entry_hash(e) != record.content_hash:
+                return ChainBreak(
+                    e.seq, "redacted by an erasure, its content no longer matches what it recorded"
+                )
+        elif entry_hash(e) != e.hash:
             return ChainBreak(e.seq, "its content does not match its hash")
         self.prev, self.expected_seq = e.hash, e.seq + 1
         return None

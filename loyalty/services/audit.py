@@ -30,9 +30,11 @@ from loyalty.domain.audit import (
     AuditEntry,
     ChainBreak,
     ChainChecker,
+    Redacted,
     canonical,
     diff,
     entry_hash,
+    redactions_in,
     snapshot,
 )
 from loyalty.domain.errors import InvalidInput, NotFound
@@ -298,12 +300,21 @@ async def _all_entries(conn: AsyncConnection) -> AsyncIterator[AuditEntry]:
         last = int(rows[-1].seq)
 
 
+async def redactions(conn: AsyncConnection) -> list[Redacted]:
+    """What the erasures recorded of the entries they redacted, in chain order (few rows: one
+    erasure entry per erased member)."""
+    rows = await conn.execute(
+        select(audit_log.c.after).where(audit_log.c.kind == "erasure").order_by(audit_log.c.seq)
+    )
+    return [r for (after,) in rows.all() for r in redactions_in(after)]
+
+
 async def verify(conn: AsyncConnection) -> Verification:
     """Recomputes the chain from the first entry; names the first entry that breaks it."""
     head_seq, head_hash = (
         await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))
     ).one()
-    checker = ChainChecker()
+    checker = ChainChecker(await redactions(conn))
     broken: ChainBreak | None = None
     async for e in _all_entries(conn):
         broken = checker.check(e)

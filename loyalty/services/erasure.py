@@ -23,12 +23,15 @@ In one transaction, under the member's row lock:
 - Jobs: the member's refused items (job_errors) name the pseudonym, id lists in a job's
   parameters are redacted, and import rows of the member still waiting are dropped.
 
-The admin audit log is hash-chained and is not rewritten: it names members by row id
-(`member:<id>`, loyalty.services.audit.audit_subject), never by member id, and adjustments
-record no idempotency key, so there is nothing in it to erase; the erasure itself is appended
-to it (kind `erasure`, the counts of what was scrubbed, nothing personal). Entries recorded
-before this rule (kind adjustment, entity id = the member id) are counted in the outcome as
-`legacyAuditEntries` and cannot be erased without breaking the chain.
+The admin audit log is hash-chained. It names members by row id (`member:<id>`,
+loyalty.services.audit.audit_subject), never by member id, and adjustments record no
+idempotency key; but entries recorded before that rule (kind adjustment, entity id = the member
+id: counted in the outcome as `legacyAuditEntries`) and any entry whose JSON holds the member id,
+e-mail or name (text an admin typed, such as a bulk adjustment's search filter) are redacted in
+place (loyalty.services.audit_redaction), and the erasure's own entry, appended last (kind
+`erasure`: the counts of what was scrubbed, nothing personal), records the hash of each
+redacted entry's new content, which the chain's verification then checks it against
+(loyalty.domain.audit): the chain stays verifiable and unbroken.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from loyalty.db.referrals import referrals
 from loyalty.domain.erasure import Redaction, is_pseudonym, new_pseudonym
 from loyalty.domain.errors import InvalidInput
 from loyalty.services import audit
+from loyalty.services.audit_redaction import redact_audit_log
 from loyalty.services.member_list import like_prefix
 from loyalty.services.members import check_member_id, get_member
 from loyalty.services.uow import AbstractUnitOfWork
@@ -218,7 +222,12 @@ async def erase_member(uow: AbstractUnitOfWork, member_id: str, *, confirm: str)
             )
         ).rowcount
         scrubbed["jobs"] = await _redact_columns(
-            conn, jobs, _contains(jobs.c.params, member_id), (), redaction, json_columns=("params",)
+            conn,
+            jobs,
+            or_(*(_contains(jobs.c.params, v) for v in _needles(redaction))),  # a search filter
+            (),
+            redaction,
+            json_columns=("params",),
         )
         scrubbed["import_rows"] = (
             await conn.execute(delete(import_rows).where(import_rows.c.member_id == member_id))
@@ -231,12 +240,19 @@ async def erase_member(uow: AbstractUnitOfWork, member_id: str, *, confirm: str)
             )
             or 0
         )
+        redacted = await redact_audit_log(conn, pk, redaction)
+        scrubbed["audit_log"] = len(redacted)
         await audit.changed(
             uow,
             "erasure",
             audit.audit_subject(pk),
             "erase",
             None,
-            {"scrubbed": scrubbed, "legacyAuditEntries": legacy},
+            {
+                "scrubbed": scrubbed,
+                "legacyAuditEntries": legacy,
+                # what `loyalty audit-log verify` checks the redacted entries against
+                "redacted": [r.to_json() for r in redacted],
+            },
         )
     return Erasure(pseudonym, scrubbed, legacy)

@@ -7,7 +7,9 @@ do what, and bad input refused with a typed code, changing nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,10 @@ import pytest
 from sqlalchemy import Engine, String, cast, column, func, inspect, select, table
 
 from audit.proofs import audit_proofs
+from loyalty.db.audit import audit_log
+from loyalty.domain.audit import AdminChanged
 from loyalty.services.api_keys import create_key
-from loyalty.services.audit import verify
+from loyalty.services.audit import Actor, append, verify
 from loyalty.services.proofs import ProofBooks, current_book
 from tests.integration._member_data import (
     OTHER,
@@ -75,6 +79,35 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
                 break
             await asyncio.sleep(0.05)
         assert (state["state"], state["errors"]) == ("DONE", 1), state
+        # a bulk adjustment whose filter an admin typed with the member's e-mail: its audit
+        # entry (and the job's parameters) hold it
+        search = {
+            "idempotencyKey": "bulk-2",
+            "amount": -10,
+            "reason": "correction",
+            "filter": {"search": SUBJECT_EMAIL.lower()},
+        }
+        job = (await running.ok(BULK, {"i": search}))["bulkAdjustPoints"]["id"]
+        for _ in range(400):
+            state = (await running.ok(JOB, {"id": job}))["job"]
+            if state["state"] in ("DONE", "FAILED"):
+                break
+            await asyncio.sleep(0.05)
+        # an entry as adjustments were logged before entries named members by row id only:
+        # the member id as entity id, the key and reason (naming them) in its JSON
+        async with running.runtime.async_engine.begin() as conn:
+            await append(
+                conn,
+                AdminChanged(
+                    kind="adjustment",
+                    entity_id=SUBJECT,
+                    action="adjust",
+                    before={"balance": 0},
+                    after={"idempotencyKey": f"old-{SUBJECT}", "reason": f"for {SUBJECT_NAME}"},
+                    at=datetime.now(UTC),
+                ),
+                Actor(None, "an older version"),
+            )
         yield running
 
 
@@ -126,6 +159,8 @@ async def test_erasure_leaves_no_trace_and_the_books_unchanged(api: Api) -> None
         "ledger_entries",
         "redemptions",
         "job_errors",
+        "jobs",
+        "audit_log",
     }, before
     books_before = await books(api)
     assert books_before["proofs"][0] and books_before["auditLogBroken"] is None
@@ -133,8 +168,9 @@ async def test_erasure_leaves_no_trace_and_the_books_unchanged(api: Api) -> None
     erased = (await api.ok(ERASE, {"m": SUBJECT, "c": SUBJECT}))["eraseMember"]
     pseudonym = erased["pseudonym"]
     assert pseudonym.startswith("erased-") and SUBJECT not in pseudonym
-    assert erased["legacyAuditEntries"] == 0
+    assert erased["legacyAuditEntries"] == 1
     assert erased["scrubbed"]["member_contacts"] == 1
+    assert erased["scrubbed"]["audit_log"] == 2  # the legacy entry and the search filter's
 
     assert holders(engine, NEEDLES) == []
     after = await books(api)
@@ -154,9 +190,12 @@ async def test_erasure_leaves_no_trace_and_the_books_unchanged(api: Api) -> None
     log = (await api.ok(AUDIT, {"f": {"memberId": pseudonym}}))["auditLog"]["nodes"]
     assert [(e["kind"], e["action"]) for e in log] == [
         ("ERASURE", "erase"),
+        ("ADJUSTMENT", "adjust"),  # the legacy entry, now by row reference
         ("ADJUSTMENT", "adjust"),
     ]
-    assert log[0]["entityId"] == log[1]["entityId"] == f"member:{account_pk(api, pseudonym)}"
+    subject = f"member:{account_pk(api, pseudonym)}"
+    assert {e["entityId"] for e in log} == {subject}
+    assert log[1]["after"] == {"idempotencyKey": f"old-{pseudonym}", "reason": "for [erased]"}
     # the other member is untouched
     assert (await api.ok(ACCOUNT, {"m": OTHER}))["account"]["points"]["balance"] == 45
     # erasing again: the id is gone (NOT_FOUND); the pseudonym is refused
@@ -164,6 +203,46 @@ async def test_erasure_leaves_no_trace_and_the_books_unchanged(api: Api) -> None
     assert error["extensions"]["code"] == "NOT_FOUND"
     error = await api.error(ERASE, {"m": pseudonym, "c": pseudonym})
     assert error["extensions"] == {"code": "VALIDATION", "field": "memberId"}
+
+
+async def test_redacted_audit_entries_still_detect_tampering(api: Api) -> None:
+    await api.ok(ERASE, {"m": SUBJECT, "c": SUBJECT})
+    engine = api.runtime.engine
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_log.c.seq, audit_log.c.kind, audit_log.c.after).order_by(audit_log.c.seq)
+        ).all()
+    erasure = rows[-1]
+    assert erasure.kind == "erasure"
+    recorded = json.loads(erasure.after)["redacted"]
+    assert len(recorded) == 2 and all(r["intact"] for r in recorded)
+    legacy = recorded[-1]["seq"]
+    async with api.runtime.async_engine.connect() as conn:
+        assert (await verify(conn)).broken is None
+    # editing a redacted entry breaks the chain at it, as at any entry
+    with engine.begin() as conn:
+        conn.execute(
+            audit_log.update().where(audit_log.c.seq == legacy).values(before='{"balance":9}')
+        )
+    async with api.runtime.async_engine.connect() as conn:
+        broken = (await verify(conn)).broken
+    assert broken is not None and broken.seq == legacy, broken
+    with engine.begin() as conn:
+        conn.execute(
+            audit_log.update().where(audit_log.c.seq == legacy).values(before='{"balance":0}')
+        )
+        # so does editing what the erasure recorded (its own hash covers it): here, pointing
+        # the record at the tampered content
+        forged = json.loads(erasure.after)
+        forged["redacted"][-1]["hash"] = "0" * 64
+        conn.execute(
+            audit_log.update()
+            .where(audit_log.c.seq == erasure.seq)
+            .values(after=json.dumps(forged, sort_keys=True, separators=(",", ":")))
+        )
+    async with api.runtime.async_engine.connect() as conn:
+        broken = (await verify(conn)).broken
+    assert broken is not None and broken.seq == legacy  # the forged record no longer matches
 
 
 def account_pk(api: Api, member_id: str) -> int:
@@ -192,8 +271,10 @@ async def test_export_holds_everything_about_the_member_and_nothing_else(api: Ap
         c["member_pk"] == document["ledgerEntries"][0]["member_pk"]
         for c in document["referralCodes"]
     )
-    assert [e["action"] for e in document["auditLog"]] == ["adjust"]
+    # the adjustment by row reference, and the legacy entry naming the member id
+    assert [e["action"] for e in document["auditLog"]] == ["adjust", "adjust"]
     assert "idempotencyKey" not in document["auditLog"][0]["after"]
+    assert document["auditLog"][1]["entity_id"] == SUBJECT
     text = str(document)
     assert OTHER not in text and "bystander" not in text
 
