@@ -13,15 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.custody import AddressBook
-from loyalty.db.ledger import insert_or_skip, ledger_entries, members, orders
-from loyalty.db.locks import sqlite_member_lock
-from loyalty.db.program import member_tiers
+from loyalty.db.ledger import insert_or_skip, orders
 from loyalty.db.statements import once
-from loyalty.db.times import utc
 from loyalty.domain.errors import InvalidInput
 from loyalty.domain.holds import activity_hold_days, effective_hold_days
 from loyalty.domain.lifecycle import ProgramStatus, ignored_reason, require_active
@@ -30,14 +27,13 @@ from loyalty.domain.points import Activity, awards_for
 from loyalty.domain.referrals import ProgramStatus as ReferralStatus
 from loyalty.domain.tier_program import rate_tier
 from loyalty.domain.tiers import (
-    TIER_TYPES,
     KnownTierState,
-    Movement,
     tier_for,
     tier_points,
     window_start,
 )
 from loyalty.services import inbound, referrals
+from loyalty.services.activity_members import held_state, locked_with_tier_state
 from loyalty.services.activity_model import (
     ActivityInput,
     ActivityOutcome,
@@ -55,49 +51,9 @@ from loyalty.services.awarding import (
     rule_owner,
 )
 from loyalty.services.earning_config import earning_config
-from loyalty.services.members import ensure_member, member_from_row
+from loyalty.services.members import ensure_member, save_activity_time
 from loyalty.services.rules import matching_rules
 from loyalty.services.uow import AbstractUnitOfWork
-
-
-async def _locked_with_tier_state(
-    conn: AsyncConnection, member_id: str, *, since: datetime
-) -> tuple[Member, tuple[str | None, datetime | None], list[Movement]] | None:
-    """The member locked (as `find_member(lock=True)` does), its stored tier and its tier
-    movements after `since`, in one statement (one row per movement, at least one row)."""
-    await sqlite_member_lock(conn, member_id)
-    moves = and_(
-        ledger_entries.c.member_pk == members.c.id,
-        ledger_entries.c.type.in_(sorted(TIER_TYPES)),
-        ledger_entries.c.created_at > since,
-    )
-    query = (
-        select(
-            members,
-            member_tiers.c.tier_id.label("stored_tier_id"),
-            member_tiers.c.tier_since.label("stored_tier_since"),
-            ledger_entries.c.type.label("move_type"),
-            ledger_entries.c.points.label("move_points"),
-            ledger_entries.c.created_at.label("move_at"),
-        )
-        .select_from(
-            members.outerjoin(member_tiers, member_tiers.c.member_pk == members.c.id).outerjoin(
-                ledger_entries, moves
-            )
-        )
-        .where(members.c.member_id == member_id)
-        .with_for_update(of=members)
-    )
-    rows = (await conn.execute(query)).all()
-    if not rows:
-        return None
-    movements = [
-        Movement(r.move_type, int(r.move_points), utc(r.move_at) or r.move_at)
-        for r in rows
-        if r.move_type is not None
-    ]
-    stored = (rows[0].stored_tier_id, utc(rows[0].stored_tier_since))
-    return member_from_row(rows[0]), stored, movements
 
 
 async def _order_pk(
@@ -221,12 +177,17 @@ async def apply_activity(
     months = config.program.tiers_window_months
     at = inp.occurred_at or received_at or now
     since = min(window_start(at, months), window_start(now, months))
-    locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
+    locked = held_state(uow, inp.member_id, since=since)
+    if locked is None:
+        locked = await locked_with_tier_state(conn, inp.member_id, since=since)
+        held = uow.cache.write_behind
+        if locked is not None and held is not None:
+            held.windows[locked[0].pk] = since
     if locked is None:
         member, created = await ensure_member(conn, inp.member_id, custody, now=now)
         locked = (member, (None, None), []) if created else None
         if locked is None:  # created meanwhile by a concurrent transaction
-            locked = await _locked_with_tier_state(conn, inp.member_id, since=since)
+            locked = await locked_with_tier_state(conn, inp.member_id, since=since)
         assert locked is not None
     member, (stored_tier_id, tier_since), movements = locked
     uow.cache.tier_states[member.pk] = KnownTierState(
@@ -342,9 +303,7 @@ async def apply_activity(
             now=now,
         )
     if not any(r.entry_id for r in results) and not any(c.entry_id for c in campaign_results):
-        await conn.execute(
-            members.update().where(members.c.id == member.pk).values(last_activity_at=now)
-        )
+        member = await save_activity_time(conn, member, now=now, held=uow.cache.write_behind)
     outcome = ActivityOutcome(
         event_id,
         member.member_id,

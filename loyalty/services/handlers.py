@@ -35,6 +35,7 @@ async def recompute_tier(event: EntryPosted, uow: AbstractUnitOfWork) -> None:
         known=known,
         program=uow.cache.program,
         balance=event.entry.balance_after,
+        held=uow.cache.write_behind,
     )
     uow.cache.tier_ids[pk] = tier.tier_id
     if tier.changed:
@@ -59,7 +60,7 @@ async def notify_entry(event: EntryPosted, uow: AbstractUnitOfWork) -> None:
 
 async def notify_tier_change(event: TierChanged, uow: AbstractUnitOfWork) -> None:
     await notifications.queue_tier_change(
-        uow.conn, event.change, now=event.at, member_id=event.member_id
+        uow.conn, event.change, now=event.at, member_id=event.member_id, program=uow.cache.program
     )
 
 

@@ -34,13 +34,14 @@ from loyalty.db.ledger import IN_DONE as DONE
 from loyalty.db.ledger import IN_FAILED as FAILED
 from loyalty.db.ledger import IN_PENDING as PENDING
 from loyalty.db.ledger import inbound_events
-from loyalty.db.locks import lock_members_in_order, sqlite_write_lock
+from loyalty.db.locks import sqlite_write_lock
 from loyalty.db.times import utc
 from loyalty.domain.errors import DomainError
 from loyalty.services import inbound
 from loyalty.services.activities import apply_activity
+from loyalty.services.activity_members import lock_batch_members
 from loyalty.services.activity_model import ActivityInput
-from loyalty.services.earning_config import version_subquery
+from loyalty.services.earning_config import earning_config, version_subquery
 from loyalty.services.refunds import RefundInput, apply_refund
 from loyalty.services.rules import matching_rules
 from loyalty.services.uow import AbstractUnitOfWork
@@ -253,9 +254,11 @@ async def process_batch(
                 return None
             version = await conn.scalar(select(version_subquery()))
             work = [(r, ActivityInput.from_payload(json.loads(r.payload))) for r in rows]
-            # The batch's members locked up front in one order; then the events applied in
-            # the order received.
-            await lock_members_in_order(conn, (inp.member_id for _, inp in work))
+            # The batch's members locked up front in one order, their writes held to the
+            # commit; then the events applied in the order received.
+            config = await earning_config(conn, version=version)
+            happened = [(i.member_id, i.occurred_at or utc(r.received_at) or now) for r, i in work]
+            await lock_batch_members(uow, config, happened, now=now)
             answers = []
             for row, inp in work:
                 outcome = await apply_activity(

@@ -23,6 +23,7 @@ from loyalty.db.holds import H_HELD, held_points
 from loyalty.db.ledger import insert_or_skip, ledger_entries
 from loyalty.db.outbox import BURN, MINT, PENDING, chain_requests
 from loyalty.db.statements import once
+from loyalty.db.write_behind import WriteBehind
 from loyalty.domain.events import EntryPosted
 from loyalty.domain.holds import available_at as hold_ends
 from loyalty.domain.ledger import ON_CHAIN_ALREADY, EntryType, PostedEntry, post
@@ -121,9 +122,11 @@ async def post_entry(
                 "updated_at": now,
             },
         )
+    held_writes = uow.cache.write_behind
     if posting.delta and type_ not in ON_CHAIN_ALREADY:
         await queue_chain_request(
             conn,
+            held=held_writes,
             kind=MINT if posting.delta > 0 else BURN,
             address=member.receiving_address,
             amount=abs(posting.delta),
@@ -131,8 +134,9 @@ async def post_entry(
             ledger_entry_id=entry_id,
             now=now,
         )
-    member = member.with_totals(posting.totals)
-    await save_totals(conn, member, now=now, activity=activity)
+    member = await save_totals(
+        conn, member.with_totals(posting.totals), now=now, activity=activity, held=held_writes
+    )
     entry = PostedEntry(
         id=entry_id,
         type=type_,
@@ -157,19 +161,23 @@ async def queue_chain_request(
     member_id: str,
     ledger_entry_id: int | None,
     now: datetime,
+    held: WriteBehind | None = None,
 ) -> None:
     """A PENDING mint or burn for the minter. Requests of one member must be sent in id order
-    (a burn may depend on an earlier mint to the same address)."""
-    await conn.execute(
-        once("chain_request", chain_requests.insert),
-        {
-            "kind": kind,
-            "address": address.lower(),
-            "amount": amount,
-            "member_id": member_id,
-            "ledger_entry_id": ledger_entry_id,
-            "status": PENDING,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    (a burn may depend on an earlier mint to the same address): held ones are inserted in the
+    order they were queued, by one multi-row INSERT."""
+    row = {
+        "kind": kind,
+        "address": address.lower(),
+        "amount": amount,
+        "member_id": member_id,
+        "ledger_entry_id": ledger_entry_id,
+        "status": PENDING,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = once("chain_request", chain_requests.insert)
+    if held is not None:
+        held.add(statement, row)
+    else:
+        await conn.execute(statement, row)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from loyalty.db.outbox import MINT, SETTLED, chain_requests
 from loyalty.db.referrals import add_code
 from loyalty.db.statements import once
 from loyalty.db.times import utc
+from loyalty.db.write_behind import WriteBehind
 from loyalty.domain import values
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound
 from loyalty.domain.ledger import Totals
@@ -132,8 +133,16 @@ async def create_member(uow: AbstractUnitOfWork, member_id: str, custody: Addres
 
 
 async def save_totals(
-    conn: AsyncConnection, member: Member, *, now: datetime, activity: bool = True
-) -> None:
+    conn: AsyncConnection,
+    member: Member,
+    *,
+    now: datetime,
+    activity: bool = True,
+    held: WriteBehind | None = None,
+) -> Member:
+    """Writes the member's totals (held to the end of the transaction with `held`, which then
+    also keeps the member's state for the transaction's later reads); returns the member as
+    stored."""
     values: dict[str, Any] = {
         "earned": member.totals.earned,
         "adjusted": member.totals.adjusted,
@@ -146,10 +155,37 @@ async def save_totals(
     }
     if activity:
         values["last_activity_at"] = now
+        member = replace(member, last_activity_at=now)
     statement = once(
         "member_totals", lambda: members.update().where(members.c.id == bindparam("_pk"))
     )
-    await conn.execute(statement, {**values, "_pk": member.pk})
+    if held is not None:
+        held.add(statement, {**values, "_pk": member.pk}, key=member.pk)
+        held.members[member.member_id] = member
+    else:
+        await conn.execute(statement, {**values, "_pk": member.pk})
+    return member
+
+
+async def save_activity_time(
+    conn: AsyncConnection, member: Member, *, now: datetime, held: WriteBehind | None = None
+) -> Member:
+    """An activity that posted nothing still counts as activity (lastActivityDate)."""
+    statement = once(
+        "member_activity",
+        lambda: (
+            members.update()
+            .where(members.c.id == bindparam("_pk"))
+            .values(last_activity_at=bindparam("_at"))
+        ),
+    )
+    member = replace(member, last_activity_at=now)
+    if held is not None:
+        held.add(statement, {"_pk": member.pk, "_at": now}, key=member.pk)
+        held.members[member.member_id] = member
+    else:
+        await conn.execute(statement, {"_pk": member.pk, "_at": now})
+    return member
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -174,7 +174,12 @@ async def queue_entry(
 
 
 async def queue_tier_change(
-    conn: AsyncConnection, change: MemberTier, *, now: datetime, member_id: str | None = None
+    conn: AsyncConnection,
+    change: MemberTier,
+    *,
+    now: datetime,
+    member_id: str | None = None,
+    program: Program | None = None,
 ) -> None:
     if member_id is None:
         member_id = await conn.scalar(
@@ -191,6 +196,7 @@ async def queue_tier_change(
             "tierPoints": change.tier_points,
         },
         now=now,
+        program=program,
     )
 
 

@@ -21,6 +21,7 @@ from loyalty.db.program import member_tiers, reward_configs
 from loyalty.db.rules import earning_rule_configs, tiers
 from loyalty.db.statements import once
 from loyalty.db.times import utc as _utc
+from loyalty.db.write_behind import WriteBehind
 from loyalty.domain.errors import Conflict, InvalidInput, NotFound, UnknownTier
 from loyalty.domain.events import TierChanged
 from loyalty.domain.tier_program import (
@@ -217,11 +218,13 @@ async def recompute_member(
     known: KnownTierState | None = None,
     program: Program | None = None,
     balance: int | None = None,
+    held: WriteBehind | None = None,
 ) -> MemberTier:
     """Recomputes and stores the member's tier under the tier program's downgrade policy
     (loyalty.domain.tier_program), with its period and any projected downgrade and notice; the
     caller decides what a change means. `balance` (the member's, for BALANCE_BASED) is read
-    when needed and not given."""
+    when needed and not given. With `held` and `known`, the write waits for the transaction's
+    end (loyalty.db.write_behind)."""
     if program is None:
         program = await get_program(conn)
     if known is not None:
@@ -277,20 +280,23 @@ async def recompute_member(
         known.stored_tier_id = result.tier_id
         known.tier_since = settled.since
     dialect = conn.dialect.name
-    await conn.execute(
-        once(("member_tier", dialect), lambda: _upsert(dialect)),
-        {
-            "member_pk": member_pk,
-            "tier_id": result.tier_id,
-            "tier_points": points,
-            "next_check_at": result.next_check_at,
-            "updated_at": now,
-            "tier_since": settled.since,
-            "downgrade_at": downgrade.at if downgrade else None,
-            "downgrade_to": downgrade.to.id if downgrade and downgrade.to else None,
-            "downgrade_notice_at": notice_at(program.tier_program, downgrade),
-        },
-    )
+    statement = once(("member_tier", dialect), lambda: _upsert(dialect))
+    row = {
+        "member_pk": member_pk,
+        "tier_id": result.tier_id,
+        "tier_points": points,
+        "next_check_at": result.next_check_at,
+        "updated_at": now,
+        "tier_since": settled.since,
+        "downgrade_at": downgrade.at if downgrade else None,
+        "downgrade_to": downgrade.to.id if downgrade and downgrade.to else None,
+        "downgrade_notice_at": notice_at(program.tier_program, downgrade),
+    }
+    if held is not None and known is not None:
+        # `known` carries the stored tier for this transaction's later reads.
+        held.add(statement, row, key=member_pk)
+    else:
+        await conn.execute(statement, row)
     return result
 
 

@@ -34,6 +34,7 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from loyalty.db.write_behind import WriteBehind
 from loyalty.domain.clock import SYSTEM_CLOCK, Clock
 from loyalty.domain.program import Program
 from loyalty.domain.tiers import KnownTierState
@@ -72,6 +73,9 @@ class TransactionCache:
     program: Program | None = None
     tier_states: dict[int, KnownTierState] = field(default_factory=dict)
     tier_ids: dict[int, str | None] = field(default_factory=dict)  # as last recomputed
+    # Writes held to the end of the transaction (loyalty.db.write_behind), when the use case
+    # asked for it (the inbox's batches: uow.hold_writes()); None: every write goes at once.
+    write_behind: WriteBehind | None = None
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -119,6 +123,11 @@ class AbstractUnitOfWork(abc.ABC):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def hold_writes(self) -> WriteBehind | None:
+        """Asks for the postings' writes to be held to the end of the transaction (see
+        UnitOfWork.hold_writes); None where the implementation does not (writes go at once)."""
+        return None
 
     def _check_open(self) -> None:
         if not self.is_open:
@@ -210,6 +219,14 @@ class UnitOfWork(AbstractUnitOfWork):
         async with self.engine.connect() as conn:
             yield conn
 
+    def hold_writes(self) -> WriteBehind:
+        """From now to the end of this transaction, the chain requests, member totals and tiers
+        that postings write are held and sent together before the commit (see
+        loyalty.db.write_behind); what commits is unchanged."""
+        if self.cache.write_behind is None:
+            self.cache.write_behind = WriteBehind(self.conn)
+        return self.cache.write_behind
+
     @property
     def conn(self) -> AsyncConnection:
         if self._conn is None:
@@ -242,9 +259,20 @@ class UnitOfWork(AbstractUnitOfWork):
         self._depth -= 1
         if self._depth:
             return  # joined: the outermost exit commits or rolls back
+        held, self.cache.write_behind = self.cache.write_behind, None
+        failed: BaseException | None = None
+        if held is not None and exc_type is None:
+            try:
+                await held.close()  # the held writes belong to this transaction: sent first
+            except BaseException as error:
+                failed, exc_type, exc, tb = error, type(error), error, error.__traceback__
+        elif held is not None:
+            held.discard()
         transaction, hooks = self._transaction, self.take_hooks()
         self._transaction, self._conn, self._owner = None, None, None
         await transaction.__aexit__(exc_type, exc, tb)  # COMMIT, or ROLLBACK and re-raise
+        if failed is not None:
+            raise failed
         if exc_type is None:
             await run_post_commit_hooks(hooks)
 
