@@ -3,9 +3,10 @@
 `run_program_jobs` is what a long-running process (the minter's loop) calls every so often:
 held points whose window passed are activated (and so minted), tiers whose rolling window
 passed old points are recomputed, due "will downgrade" notices are queued, due points expire,
-due expiry reminders are queued, referral rewards whose hold has passed are granted, and
-queued notifications are delivered. Each step runs in its own transactions; a failed step is
-logged and tried at the next call, and never blocks the others.
+due expiry reminders are queued, referral rewards whose hold has passed are granted, today's
+birthdays are awarded (once per member and year), and queued notifications are delivered.
+Each step runs in its own transactions; a failed step is logged and tried at the next call,
+and never blocks the others.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from loyalty.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from loyalty.custody import AddressBook
+
 log = logging.getLogger("cli.jobs")
 
 
@@ -38,12 +41,21 @@ class JobsReport:
     held_points_activated: int = 0
     downgrade_notices: int = 0
     expiry_reminders: int = 0
+    birthdays: int = 0
 
 
 async def run_program_jobs(
-    engine: AsyncEngine, notify: NotifyConfig, *, now: datetime | None = None
+    engine: AsyncEngine,
+    notify: NotifyConfig,
+    *,
+    now: datetime | None = None,
+    custody: AddressBook | None = None,
+    currency: str | None = None,
 ) -> JobsReport:
+    """`custody` and `currency` (the process's, from its settings) are what the birthday awards
+    need; without them that step is skipped."""
     from loyalty.notify.loop import deliver_due, transports_for
+    from loyalty.services.birthdays import award_birthdays
     from loyalty.services.bootstrap import unit_of_work_factory
     from loyalty.services.expiry import run_expiry
     from loyalty.services.expiry_reminders import send_expiry_reminders
@@ -55,7 +67,7 @@ async def run_program_jobs(
     now = now or datetime.now(UTC)
     new_uow = unit_of_work_factory(engine)
     changes = expired = points = delivered = referred = held = held_points = 0
-    notices = reminders = 0
+    notices = reminders = birthdays = 0
     try:  # first: activated points then count for expiry from now on, and get minted
         run_held = await activate_held(new_uow(), now=now)
         held, held_points = len(run_held.activated), run_held.total
@@ -82,12 +94,28 @@ async def run_program_jobs(
         referred = await grant_due(new_uow(), now=now)
     except Exception:
         log.exception("granting referral rewards failed; it is tried again at the next run")
+    if custody is not None and currency is not None:
+        try:
+            birthdays = await award_birthdays(
+                new_uow(), custody=custody, currency=currency, now=now
+            )
+        except Exception:
+            log.exception("birthday awards failed; they are tried again at the next run")
     try:
         delivered = await deliver_due(new_uow(), transports_for(notify), now=now)
     except Exception:
         log.exception("notification delivery failed; it is tried again at the next run")
     return JobsReport(
-        changes, expired, points, delivered, referred, held, held_points, notices, reminders
+        changes,
+        expired,
+        points,
+        delivered,
+        referred,
+        held,
+        held_points,
+        notices,
+        reminders,
+        birthdays,
     )
 
 
@@ -97,15 +125,24 @@ def run_jobs_forever(
     """For a worker thread of the minter process: runs the jobs every interval until `stop`."""
     import asyncio  # here, like every heavy import of this module: `loyalty --help` stays fast
 
+    from loyalty.custody import custody_for
     from loyalty.db.engine import make_async_engine
+    from loyalty.errors import ConfigError
 
     notify = NotifyConfig.from_settings(settings)
+    try:
+        custody: AddressBook | None = custody_for(settings.custody_mnemonic_or_dev())
+    except ConfigError as exc:  # the other jobs need no custody: they still run
+        log.warning("birthday awards are off in this process: %s", exc)
+        custody = None
 
     async def loop() -> None:
         engine = make_async_engine(settings.database_url)
         try:
             while not stop.is_set():
-                report = await run_program_jobs(engine, notify)
+                report = await run_program_jobs(
+                    engine, notify, custody=custody, currency=settings.currency
+                )
                 if report != JobsReport(0, 0, 0, 0):
                     log.info("program jobs: %s", report)
                 await asyncio.to_thread(stop.wait, interval_seconds)

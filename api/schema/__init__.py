@@ -26,6 +26,7 @@ from api.schema.accounts import AccountsMutation, AccountsQuery
 from api.schema.activities import ActivitiesMutation
 from api.schema.analytics import AnalyticsQuery
 from api.schema.audit_log import AuditActor, AuditLogQuery
+from api.schema.birthdays import BirthdaysMutation, BirthdaysQuery
 from api.schema.campaigns import CampaignsMutation, CampaignsQuery, LimitsMutation, LimitsQuery
 from api.schema.chain import ChainQuery
 from api.schema.imports import ImportsMutation
@@ -78,6 +79,7 @@ class Query(
     ProgramTotalsQuery,
     JobsQuery,
     ReferralsQuery,
+    BirthdaysQuery,
     MemberDataQuery,
     ViewerQuery,
 ):
@@ -99,6 +101,7 @@ class Mutation(
     JobsMutation,
     ImportsMutation,
     ReferralsMutation,
+    BirthdaysMutation,
     MemberDataMutation,
 ):
     pass

@@ -16,6 +16,7 @@ from api.schema.holds import TransactionHold
 from api.schema.preview import MoneyInput
 from api.schema.scalars import Long, Money
 from loyalty.domain import points as domain
+from loyalty.domain.member_actions import check_channel, once_ref
 from loyalty.services.activities import record_activity
 from loyalty.services.activity_model import ActivityInput, ActivityOutcome
 from loyalty.services.refunds import RefundInput, record_refund
@@ -33,6 +34,11 @@ class RecordActivityInput:
     )
     amount: MoneyInput | None = None
     occurred_at: datetime | None = None
+    channel: str | None = strawberry.field(
+        default=None,
+        description="social/Followed: the channel followed (one award per member and "
+        "channel). auth/register earns once per member.",
+    )
 
 
 async def hold_of(
@@ -182,6 +188,8 @@ class ActivitiesMutation:
                 if input.amount
                 else None,
                 occurred_at=input.occurred_at,
+                dedupe_ref=once_ref(input.activity_type, input.member_id, input.channel),
+                details={"channel": check_channel(input.channel)} if input.channel else {},
             ),
             source="api",
             custody=custody(info),

@@ -4,11 +4,13 @@
      "data": {"memberId": "…", "triggerAppId": "…",
               "orderId": "…"?, "amount": {"value": "12.50", "currency": "USD"}?,
               "occurredAt": "2025-01-31T12:00:00Z"?, "referredMemberId": "…"?,
-              "referralCode": "…"?, "email": "…"?, "ip": "…"?}}
+              "referralCode": "…"?, "email": "…"?, "ip": "…"?, "channel": "…"?}}
 
 or, to take an order's points back, {"type": "orders/Refunded", "data": {"orderId", "amount"}}.
 The webhook-id is the idempotency key. A referral earns once per referred member and rule.
 `referralCode` (issue 15): the member arrived with a friend's code (docs/program.md#referrals).
+`auth/register` (a sign-up) earns once per member, `social/Followed` with `channel` once per
+member and channel (loyalty.domain.member_actions), whatever their webhook-ids.
 Amounts are decimal strings or JSON numbers, both parsed exactly (a number is never read as a
 binary float) and held to the money limits of loyalty.domain.values; `occurredAt` carries a time
 zone. No string anywhere in the body (object keys included) may hold a NUL or a lone surrogate:
@@ -25,6 +27,7 @@ from typing import Any
 from api.webhooks.errors import WebhookRefused, malformed
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
+from loyalty.domain.member_actions import once_ref
 from loyalty.domain.points import Money
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.referrals import check_sender
@@ -116,6 +119,13 @@ def parse(msg_id: str, body: bytes) -> SourceEvent:
     member_id = _str(data, "memberId")
     trigger_app = _str(data, "triggerAppId")
     assert member_id is not None and trigger_app is not None
+    channel = _str(data, "channel", required=False)
+    try:
+        once = once_ref(kind, member_id, channel)
+    except InvalidInput as exc:
+        raise invalid(str(exc), f"data.{exc.field}") from None
+    if channel is not None:
+        details["channel"] = channel.strip().lower()
     return SourceEvent(
         activity=ActivityInput(
             idempotency_key=msg_id,
@@ -125,7 +135,7 @@ def parse(msg_id: str, body: bytes) -> SourceEvent:
             order_id=_str(data, "orderId", required=False),
             amount=amount,
             occurred_at=occurred,
-            dedupe_ref=f"referral:{referred}" if referred else None,
+            dedupe_ref=f"referral:{referred}" if referred else once,
             details=details,
         )
     )

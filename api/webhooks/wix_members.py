@@ -26,11 +26,11 @@ from typing import Any
 from api.webhooks.errors import malformed
 from loyalty.domain import values
 from loyalty.domain.errors import InvalidInput
+from loyalty.domain.member_actions import SIGN_UP, once_ref
 from loyalty.services.activity_model import ActivityInput
 from loyalty.services.referrals import check_sender
 
 MEMBERS_APP_ID = "members"
-SIGN_UP = "auth/register"
 MEMBER_CREATED = "member_created"
 CODE_MAX = 64
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
@@ -122,6 +122,6 @@ def member_created(event_id: str, event_type: str, event: dict[str, Any]) -> Act
         member_id=member_id,
         activity_type=SIGN_UP,
         trigger_app_id=MEMBERS_APP_ID,
-        dedupe_ref=f"signup:{member_id}",
+        dedupe_ref=once_ref(SIGN_UP, member_id, None),
         details=details,
     )

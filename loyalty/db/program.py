@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -144,6 +145,7 @@ member_contacts = Table(
     Column("email", String(254), nullable=True),
     Column("name", String(100), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("birthday", Date, nullable=True),  # birthdays_0001; the daily job's (month, day)
 )
 
 # The notifications outbox: one row per (event, channel), written in the ledger's transaction;

@@ -10,7 +10,7 @@ strings, stored JSON documents parsed.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,8 @@ def _plain(name: str, value: Any) -> Any:
     if isinstance(value, datetime):
         aware = utc(value)
         return aware.isoformat() if aware is not None else None
+    if isinstance(value, date):  # a birthday
+        return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, bytes | memoryview):

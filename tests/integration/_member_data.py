@@ -70,6 +70,11 @@ async def seed(api: Api, *, webhook_url: str | None = "http://127.0.0.1:9/hook")
     )["createReward"]["id"]
     await buy(api, SUBJECT, "o-1", "100")
     await api.ok(CONTACT, {"m": SUBJECT, "e": SUBJECT_EMAIL, "n": SUBJECT_NAME})
+    await api.ok(
+        'mutation($m: String!) { setMemberBirthday(memberId: $m, birthday: "1990-06-15") '
+        "{ birthday } }",
+        {"m": SUBJECT},
+    )
     await buy(api, OTHER, "o-2", "30")
     await api.ok(REDEEM, {"m": SUBJECT, "r": reward, "k": f"redeem-{SUBJECT}"})
     await api.ok(REFUND, {"i": {"idempotencyKey": "refund-o-1", "orderId": "o-1", "amount": "100"}})

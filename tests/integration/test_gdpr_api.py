@@ -257,6 +257,7 @@ async def test_export_holds_everything_about_the_member_and_nothing_else(api: Ap
     assert document["format"] == "loyalty.member-data/1" and document["memberId"] == SUBJECT
     assert document["contact"]["email"] == SUBJECT_EMAIL
     assert document["contact"]["name"] == SUBJECT_NAME
+    assert document["contact"]["birthday"] == "1990-06-15"
     assert document["account"]["balance"] == 3 and document["account"]["debt"] == 30
     types = [e["type"] for e in document["ledgerEntries"]]
     assert types == ["EARN", "REDEEM", "REVERSE", "EARN", "ADJUST"]
