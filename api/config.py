@@ -33,6 +33,7 @@ class ApiConfig:
     inbox_concurrency: int  # webhook events applied at once after answering; 0: none here
     ready_max_lag: int  # /readyz fails while the indexer is more blocks behind the head
     currency: str  # the program's base currency
+    locale: str  # the program's language tag (the console's number and date formats)
     wix_public_key: str  # verifies POST /webhooks/wix; "": that endpoint answers 503
     webhook_secrets: tuple[str, ...] = field(repr=False)  # POST /webhooks/events; (): 503
     rpc_url: str  # the node the audit reads (indexer.rpc.rpc_for); "": the embedded chain
@@ -70,6 +71,7 @@ class ApiConfig:
             inbox_concurrency=settings.inbox_concurrency,
             ready_max_lag=settings.ready_max_lag,
             currency=settings.currency,
+            locale=settings.locale,
             wix_public_key=settings.wix_public_key,
             webhook_secrets=settings.webhook_secrets,
             rpc_url=settings.rpc_url,

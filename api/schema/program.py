@@ -92,6 +92,20 @@ class LoyaltyProgram:
     )
     updated_date: datetime
 
+    @strawberry.field(
+        description="The program's base currency (ISO 4217, LOYALTY_CURRENCY): money amounts "
+        "and pointValue are in it."
+    )
+    def currency(self, info: Info[Context, None]) -> str:
+        return info.context.config.currency
+
+    @strawberry.field(
+        description="The program's language tag (BCP 47, LOYALTY_LOCALE): what the admin "
+        "console formats numbers, money and dates for."
+    )
+    def locale(self, info: Info[Context, None]) -> str:
+        return info.context.config.locale
+
     @classmethod
     def from_row(cls, p: service.Program) -> LoyaltyProgram:
         exp = p.points_expiration

@@ -110,6 +110,14 @@ def currency(name: str, raw: str) -> str:
     return code
 
 
+def locale(name: str, raw: str) -> str:
+    tag = raw.strip()
+    # A BCP 47 language tag as browsers' Intl takes it (en-US, fr-FR, de-CH, pt-BR, zh-Hant-TW).
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
+        raise ConfigError(f"{name} must be a language tag such as en-US or fr-FR, not {raw!r}")
+    return tag
+
+
 def rpc_url(name: str, raw: str) -> str:
     url = raw.strip()
     if not url:

@@ -265,6 +265,13 @@ class Settings:
         "The program's base currency (ISO 4217 code). Conversion-rate rules are in it; an "
         "activity amount in another currency is refused.",
     )
+    locale: str = var(
+        "LOYALTY_LOCALE",
+        p.locale,
+        "en-US",
+        "The program's language tag (BCP 47): the admin console formats numbers, money and "
+        "dates for it.",
+    )
     custody_mnemonic: str = var(
         "LOYALTY_CUSTODY_MNEMONIC",
         p.words,

@@ -201,6 +201,10 @@ REVIEWED = set(
         "FixedAmount.configs",
         "FixedAmountConfig.points",
         "FixedAmountConfig.tierId",
+        # currency and locale come from the process's settings (LOYALTY_CURRENCY,
+        # LOYALTY_LOCALE), fixed while it runs, and each process has its own cache.
+        "LoyaltyProgram.currency",
+        "LoyaltyProgram.locale",
         "LoyaltyProgram.emailEnabled",
         "LoyaltyProgram.emailTemplate",
         "LoyaltyProgram.holdDays",

@@ -1,0 +1,26 @@
+// Types for every operation in src/ from the schema the API prints (schema.graphql, made by
+// `python -m api.sdl`). documentMode 'string': each operation is its query text with its
+// result and variables types attached, so the client sends it as it is (no GraphQL parser
+// in the bundle).
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  documents: ['src/**/*.ts', 'src/**/*.tsx', '!src/gql/**'],
+  ignoreNoDocuments: false,
+  generates: {
+    [process.env.CONSOLE_GQL_DIR || 'src/gql/']: {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        documentMode: 'string',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        skipTypename: true,
+        scalars: { Long: 'number', BigInt: 'string', Decimal: 'string', DateTime: 'string', Date: 'string', JSON: 'unknown' },
+      },
+    },
+  },
+};
+
+export default config;

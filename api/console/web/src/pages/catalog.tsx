@@ -1,0 +1,109 @@
+// Tiers and rewards: list, create, edit, delete (tiers), activate / deactivate (rewards).
+
+import { gql } from '../api';
+import { useFormats } from '../format';
+import { graphql } from '../gql';
+import type { CatalogQuery } from '../gql/graphql';
+import { ApiForm, Check, Failed, Input, Loading, Section, Select, Submit, Table, checked, go, int, str, useAct, useLoad, useShell } from '../ui';
+
+const CATALOG = graphql(`query Catalog { tiers { id revision name description requiredPoints }
+  rewards { id revision name type active configsByTier { tierId amount costInPoints } }
+  loyaltyProgram { currency } }`);
+const CREATE_TIER = graphql(`mutation CreateTier($t: TierInput!) { createTier(tier: $t) { id } }`);
+const UPDATE_TIER = graphql(`mutation UpdateTier($id: ID!, $rev: Long!, $t: TierUpdate!) { updateTier(id: $id, revision: $rev, tier: $t) { id } }`);
+const DELETE_TIER = graphql(`mutation DeleteTier($id: ID!, $rev: Long!) { deleteTier(id: $id, revision: $rev) { id } }`);
+const CREATE_REWARD = graphql(`mutation CreateReward($r: RewardInput!) { createReward(reward: $r) { id } }`);
+const UPDATE_REWARD = graphql(`mutation UpdateReward($id: ID!, $rev: Long!, $r: RewardUpdate!) { updateReward(id: $id, revision: $rev, reward: $r) { id } }`);
+
+type Tier = CatalogQuery['tiers'][number];
+type Reward = CatalogQuery['rewards'][number];
+
+function TierForm({ tier, done, reload }: { tier: Tier | null; done: () => void; reload: () => void }) {
+  const shell = useShell();
+  const save = async (form: HTMLFormElement) => {
+    const body = { name: str(form, 'name'), requiredPoints: int(form, 'requiredPoints'), description: str(form, 'description') };
+    if (tier) await gql(UPDATE_TIER, { id: tier.id, rev: tier.revision, t: body as never });
+    else await gql(CREATE_TIER, { t: body as never });
+    shell.notice(tier ? 'Tier saved.' : 'Tier created.');
+    done();
+  };
+  return (
+    <ApiForm id="tier-form" class="write" onSubmit={save} onReload={reload} label={tier ? 'Edit the tier' : 'New tier'}>
+      <h3 class="wide">{tier ? `Edit tier “${tier.name}” (revision ${tier.revision})` : 'New tier'}</h3>
+      <Input label="Name" name="name" value={tier?.name} required />
+      <Input label="Points required" name="requiredPoints" value={tier?.requiredPoints} type="number" min={0} />
+      <Input label="Description" name="description" value={tier?.description} />
+      <Submit>{tier ? 'Save tier' : 'Create tier'}</Submit>
+    </ApiForm>
+  );
+}
+
+function RewardForm({ reward, done, reload, currency }: { reward: Reward | null; done: () => void; reload: () => void; currency: string }) {
+  const shell = useShell();
+  const base = reward ? (reward.configsByTier.find((c) => !c.tierId) || reward.configsByTier[0]) : undefined;
+  const save = async (form: HTMLFormElement) => {
+    const body = { name: str(form, 'name'), type: str(form, 'type'), active: checked(form, 'active'),
+      configsByTier: [{ tierId: null, amount: str(form, 'amount'), costInPoints: int(form, 'costInPoints') }] };
+    if (reward) await gql(UPDATE_REWARD, { id: reward.id, rev: reward.revision, r: body as never });
+    else await gql(CREATE_REWARD, { r: body as never });
+    shell.notice(reward ? 'Reward saved.' : 'Reward created.');
+    done();
+  };
+  return (
+    <ApiForm id="reward-form" class="write" onSubmit={save} onReload={reload} label={reward ? 'Edit the reward' : 'New reward'}>
+      <h3 class="wide">{reward ? `Edit reward “${reward.name}” (revision ${reward.revision})` : 'New reward'}</h3>
+      <Input label="Name" name="name" value={reward?.name} required />
+      <Select label="Type" name="type" value={reward ? reward.type : 'DISCOUNT_AMOUNT'} options={[['DISCOUNT_AMOUNT', 'Discount amount'], ['COUPON_REWARD', 'Coupon']]} />
+      <Input label={`Discount (${currency})`} name="amount" value={base?.amount} inputMode="decimal" />
+      <Input label="Cost in points" name="costInPoints" value={base?.costInPoints} type="number" min={1} />
+      <Check label="Active" name="active" checked={reward ? reward.active : true} />
+      <Submit>{reward ? 'Save reward' : 'Create reward'}</Submit>
+    </ApiForm>
+  );
+}
+
+export function Catalog({ arg }: { arg: string }) {
+  const f = useFormats();
+  const { data, error, reload } = useLoad(() => gql(CATALOG), arg);
+  const act = useAct(reload);
+  if (error) return <Failed error={error} />;
+  if (!data) return <Loading />;
+  const [kind, id] = (arg || '').split('/');
+  const tier = kind === 'tier' ? data.tiers.find((t) => t.id === id) || null : null;
+  const reward = kind === 'reward' ? data.rewards.find((r) => r.id === id) || null : null;
+  const currency = data.loyaltyProgram.currency;
+  const done = () => { if (arg) go('#/catalog'); else reload(); };
+  return (
+    <div class="row">
+      <div>
+        <Section title="Tiers">
+          <Table label="Tiers" rows={data.tiers} empty="No tiers: every member is on the base tier." columns={[
+            { head: 'Tier', cell: (t) => t.name }, { head: 'From', cell: (t) => f.points(t.requiredPoints), num: true }, { head: 'Description', cell: (t) => t.description },
+            { head: '', cell: (t) => (
+              <span class="write buttons">
+                <button type="button" onClick={() => go('#/catalog/tier/' + t.id)} aria-label={`Edit ${t.name}`}>Edit</button>
+                <button type="button" class="danger" onClick={() => { if (confirm(`Delete the tier “${t.name}”?`)) act(() => gql(DELETE_TIER, { id: t.id, rev: t.revision }), 'Tier deleted.'); }}>Delete</button>
+              </span>) }]} />
+        </Section>
+        <Section title={tier ? 'Edit tier' : 'Create a tier'}>
+          <TierForm key={tier ? tier.id + ':' + tier.revision : 'new:' + data.tiers.length} tier={tier} done={done} reload={reload} />
+        </Section>
+      </div>
+      <div>
+        <Section title="Rewards">
+          <Table label="Rewards" rows={data.rewards} empty="No rewards yet." columns={[
+            { head: 'Reward', cell: (r) => r.name }, { head: 'Type', cell: (r) => r.type }, { head: 'Active', cell: (r) => (r.active ? 'yes' : 'no') },
+            { head: 'Cost', cell: (r) => r.configsByTier.map((c) => `${f.points(c.costInPoints)} points for ${f.money(c.amount, currency)}`).join(', ') },
+            { head: '', cell: (r) => (
+              <span class="write buttons">
+                <button type="button" onClick={() => go('#/catalog/reward/' + r.id)} aria-label={`Edit ${r.name}`}>Edit</button>
+                <button type="button" onClick={() => act(() => gql(UPDATE_REWARD, { id: r.id, rev: r.revision, r: { active: !r.active } }), r.active ? 'Reward deactivated.' : 'Reward activated.')}>{r.active ? 'Deactivate' : 'Activate'}</button>
+              </span>) }]} />
+        </Section>
+        <Section title={reward ? 'Edit reward' : 'Create a reward'}>
+          <RewardForm key={reward ? reward.id + ':' + reward.revision : 'new:' + data.rewards.length} reward={reward} done={done} reload={reload} currency={currency} />
+        </Section>
+      </div>
+    </div>
+  );
+}
