@@ -26,6 +26,8 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
   /** A 53-bit-safe integer sent as a JSON number, never a string (chain ids, blocks, points). */
   Long: { input: number; output: number; }
+  /** Represents a file upload. */
+  Upload: { input: any; output: any; }
 };
 
 /** Every given condition must hold. */
@@ -751,6 +753,36 @@ export type HolderPage = {
   nodes: Array<Holder>;
 };
 
+/** An import file's format. */
+export type ImportFormat =
+  | 'CSV'
+  | 'NDJSON';
+
+/** What validating an import file found. */
+export type ImportReport = {
+  /** Points the valid rows bring. */
+  balance: Scalars['Long']['output'];
+  /** Errors found (one row can have several). */
+  errors: Scalars['Long']['output'];
+  /** Data rows read. */
+  rows: Scalars['Long']['output'];
+  valid: Scalars['Long']['output'];
+  /** Valid rows with a wallet address. */
+  wallets: Scalars['Long']['output'];
+};
+
+/** The answer to an upload: nothing is imported while errors is not 0. */
+export type ImportResult = {
+  /** The first 100 errors in row order; every kept one at errorsUrl or in job.errorItems. */
+  errorItems: Array<JobError>;
+  /** The error file (CSV) of a refused file. */
+  errorsUrl?: Maybe<Scalars['String']['output']>;
+  /** None for a dry run; FAILED for a refused file; else PENDING/RUNNING/DONE: job(id) shows the progress. */
+  job?: Maybe<Job>;
+  /** None when the same file's job existed already (it was not read again). */
+  report?: Maybe<ImportReport>;
+};
+
 /** The chained digest of every balance change up to the end of a block: two indexers of the same token agree on it at every block, or disagree from the first block where their balances do (docs/indexer.md, 'The bisectable digest'). */
 export type IndexerDigest = {
   block: Scalars['Long']['output'];
@@ -1170,6 +1202,8 @@ export type Mutation = {
   deleteTier: DeleteTierResult;
   /** Erases the member (admin): id, e-mail and contact gone from every table, the ledger kept under a random pseudonym. `confirm` repeats the member id. Cannot be undone. */
   eraseMember: MemberErasure;
+  /** Imports members from a CSV or NDJSON file (admin), uploaded by the GraphQL multipart request spec with the header Apollo-Require-Preflight. Every row is checked first; one refused row and nothing is imported. A clean file becomes a job applied in the background, each row once: the same file again returns the same job. */
+  importMembers: ImportResult;
   /** Links the wallet that personal_signed an open challenge; the points held at the old receiving address are moved to it (burn + mint). */
   linkWallet: LoyaltyAccount;
   /** ACTIVE → PAUSED at `revision` (admin): nothing is earned, redeemed or adjusted until activated again; webhooks are stored and answered IGNORED. */
@@ -1286,6 +1320,14 @@ export type MutationDeleteTierArgs = {
 export type MutationEraseMemberArgs = {
   confirm: Scalars['String']['input'];
   memberId: Scalars['String']['input'];
+};
+
+
+export type MutationImportMembersArgs = {
+  dryRun?: Scalars['Boolean']['input'];
+  file: Scalars['Upload']['input'];
+  format?: InputMaybe<ImportFormat>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -1858,14 +1900,16 @@ export type Redemption = {
   createdDate: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   memberId: Scalars['String']['output'];
+  /** The referral this reward was granted for (costInPoints 0), if any. */
+  referralId?: Maybe<Scalars['ID']['output']>;
   refundTransactionId?: Maybe<Scalars['ID']['output']>;
   rewardId: Scalars['ID']['output'];
   rewardRevision: Scalars['Long']['output'];
   rewardType: RewardType;
   status: RedemptionStatus;
   tierId?: Maybe<Scalars['ID']['output']>;
-  /** The REDEEM ledger entry. */
-  transactionId: Scalars['ID']['output'];
+  /** The REDEEM ledger entry; null for a reward granted at no cost. */
+  transactionId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type RedemptionStatus =
@@ -1877,6 +1921,7 @@ export type Referral = {
   createdDate: Scalars['DateTime']['output'];
   friendId: Scalars['String']['output'];
   friendPoints: Scalars['Long']['output'];
+  friendRedemptionId?: Maybe<Scalars['ID']['output']>;
   id: Scalars['ID']['output'];
   /** The qualifying order. */
   orderId?: Maybe<Scalars['String']['output']>;
@@ -1884,6 +1929,8 @@ export type Referral = {
   reason?: Maybe<ReferralRejection>;
   referrerId: Scalars['String']['output'];
   referrerPoints: Scalars['Long']['output'];
+  /** The catalogue reward granted to the referring member (a redemption). */
+  referrerRedemptionId?: Maybe<Scalars['ID']['output']>;
   rewardDueDate?: Maybe<Scalars['DateTime']['output']>;
   rewardedDate?: Maybe<Scalars['DateTime']['output']>;
   status: ReferralStatus;
@@ -1932,15 +1979,20 @@ export type ReferralProgramStatus =
   | 'PAUSED';
 
 export type ReferralProgramUpdate = {
+  clearFriendReward?: Scalars['Boolean']['input'];
   clearLimits?: Scalars['Boolean']['input'];
   clearMinimumAmount?: Scalars['Boolean']['input'];
+  clearReferrerReward?: Scalars['Boolean']['input'];
   friendPoints?: InputMaybe<Scalars['Int']['input']>;
+  friendRewardId?: InputMaybe<Scalars['ID']['input']>;
   holdDays?: InputMaybe<Scalars['Int']['input']>;
   /** A decimal string; see clearMinimumAmount. */
   minimumAmount?: InputMaybe<Scalars['Decimal']['input']>;
   perIpPerWeek?: InputMaybe<Scalars['Int']['input']>;
   perReferrerPerWeek?: InputMaybe<Scalars['Int']['input']>;
   referrerPoints?: InputMaybe<Scalars['Int']['input']>;
+  /** A catalogue reward for the referring member: active, with a base config (REFERRAL_REWARD_UNKNOWN, REFERRAL_REWARD_INACTIVE). */
+  referrerRewardId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<ReferralProgramStatus>;
   trigger?: InputMaybe<ReferralTrigger>;
 };
@@ -1960,12 +2012,17 @@ export type ReferralRejection =
   | 'SAME_WALLET'
   | 'SELF_REFERRAL';
 
+/** What one side receives: points and/or a catalogue reward. */
 export type ReferralReward = {
   points: Scalars['Long']['output'];
+  /** A reward of the rewards catalogue whose coupon is granted at no cost (listed with the member's redemptions); null: none. */
+  rewardId?: Maybe<Scalars['ID']['output']>;
 };
 
 export type ReferralStats = {
   byReason: Array<ReasonCount>;
+  /** Catalogue rewards granted, both sides. */
+  couponsGranted: Scalars['Int']['output'];
   pending: Scalars['Int']['output'];
   /** Both sides' rewards. */
   pointsAwarded: Scalars['Long']['output'];
