@@ -1035,6 +1035,11 @@ export type LoyaltyTransactionEdge = {
   node: LoyaltyTransaction;
 };
 
+export type MemberBirthday = {
+  birthday?: Maybe<Scalars['Date']['output']>;
+  memberId: Scalars['String']['output'];
+};
+
 export type MemberContact = {
   email?: Maybe<Scalars['String']['output']>;
   memberId: Scalars['String']['output'];
@@ -1222,6 +1227,8 @@ export type Mutation = {
   requeueRefusedChainRequest: Scalars['Long']['output'];
   /** Sets the limits of one earning rule or campaign; null limits remove them. Budget already used stays counted (admin). */
   setEarningLimits?: Maybe<EarningLimits>;
+  /** Sets the member's birthday (null clears it): on that day each year, in the program's time zone, rules for members/Birthday award it once (the member themself, or admin). VALIDATION for a date in the future or before 1900. */
+  setMemberBirthday: MemberBirthday;
   /** Where the member's thank-you e-mails go (the member themself, or admin). */
   setMemberContact: MemberContact;
   /** Changes the given fields of a campaign at `revision` (its current one, else INVALID_REVISION); the revision goes up by one. An ENDED campaign cannot change (admin). */
@@ -1379,6 +1386,12 @@ export type MutationSetEarningLimitsArgs = {
   campaignId?: InputMaybe<Scalars['ID']['input']>;
   earningRuleId?: InputMaybe<Scalars['ID']['input']>;
   limits?: InputMaybe<EarningLimitsInput>;
+};
+
+
+export type MutationSetMemberBirthdayArgs = {
+  birthday?: InputMaybe<Scalars['Date']['input']>;
+  memberId: Scalars['String']['input'];
 };
 
 
@@ -1625,6 +1638,8 @@ export type Query = {
   job: Job;
   /** Program settings (admins and auditors). */
   loyaltyProgram: LoyaltyProgram;
+  /** The member's birthday (the member themself, or admin). */
+  memberBirthday: MemberBirthday;
   /** A member's proof of inclusion in the ledger's tree (the member, admins, auditors). */
   memberProof: MemberProof;
   /** A member's signed statement (the member, admins, auditors). */
@@ -1755,6 +1770,11 @@ export type QueryJobArgs = {
 };
 
 
+export type QueryMemberBirthdayArgs = {
+  memberId: Scalars['String']['input'];
+};
+
+
 export type QueryMemberProofArgs = {
   memberId: Scalars['String']['input'];
 };
@@ -1831,6 +1851,8 @@ export type RecordActivityInput = {
   /** e.g. stores/OrderPaid */
   activityType: Scalars['String']['input'];
   amount?: InputMaybe<MoneyInput>;
+  /** social/Followed: the channel followed (one award per member and channel). auth/register earns once per member. */
+  channel?: InputMaybe<Scalars['String']['input']>;
   /** 1-256 characters; the dedupe key. */
   idempotencyKey: Scalars['String']['input'];
   memberId: Scalars['String']['input'];
