@@ -15,7 +15,9 @@ Without /usr/bin/chromium (or Playwright) these tests skip, except under CI=true
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -251,7 +253,7 @@ def test_a_shop_owner_runs_the_program_from_the_console(chromium: Any, server: S
 
 def test_an_auditor_sees_every_page_read_only(chromium: Any, server: Server) -> None:
     key = auditor_key(server)
-    page = chromium().new_page()
+    page = with_axe(chromium().new_page())
     watch = PageWatch()
     watch.attach(page)
     sign_in(page, server, key)
@@ -263,7 +265,10 @@ def test_an_auditor_sees_every_page_read_only(chromium: Any, server: Server) -> 
             ".write", "els => els.filter(e => e.offsetParent !== null).length"
         )
         assert writable == 0, name
-        assert page.query_selector("#erase-start") is None
+        assert axe_findings(page) == [], name
+    open_page(page, server, "members", "ann")
+    assert page.query_selector("#erase-start") is None
+    assert page.query_selector("#adjust-form") is None or not page.is_visible("#adjust-form")
     assert watch.errors == []
     _only_local(watch, server.base)
 
@@ -310,8 +315,36 @@ def test_an_import_is_checked_whole_then_run_with_progress(chromium: Any, server
     assert page.get_attribute("#job progress", "value") == "2"
     imported = server.data('{ account(memberId: "imp-1") { points { balance } } }')
     assert imported["account"]["points"]["balance"] == 12345
-    # The program's locale (de-DE): 12345 points read "12.345".
+    # The program's locale (de-DE): 12345 points read "12.345"; dates on the program's clock.
+    program = server.data("{ loyaltyProgram { revision } }")["loyaltyProgram"]
+    server.data(
+        "mutation($rev: Long!) { updateLoyaltyProgram(revision: $rev,"
+        ' program: {timeZone: "Asia/Tokyo"}) { timeZone } }',
+        {"rev": program["revision"]},
+    )
+    sign_in(page, server, ADMIN_KEY)  # the console reads the program's formats at sign-in
     open_page(page, server, "members", "imp-1")
     assert page.inner_text("#account [data-figure=Balance]") == "12.345"
+    created = server.data('{ account(memberId: "imp-1") { createdDate } }')["account"]
+    tokyo = datetime.fromisoformat(created["createdDate"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"joined {tokyo:%d.%m.%Y, %H:%M}" in page.inner_text("#page")
+
+    # Erasing a member: the typed confirmation, refused next to its field when it is wrong.
+    open_page(page, server, "members", "imp-2")
+    page.click("#erase-start")
+    page.fill("#erase-form [name=confirm]", "imp-3")
+    page.click("#erase-form button[type=submit]")
+    page.wait_for_selector("#erase-form [name=confirm][aria-invalid=true]", timeout=SETTLE_MS)
+    assert "VALIDATION" in page.inner_text("#erase-form-confirm-error")
+    assert not server.graphql('{ account(memberId: "imp-2") { memberId } }').get("errors")
+    page.fill("#erase-form [name=confirm]", "imp-2")
+    page.click("#erase-form button[type=submit]")
+    ready(page, "members")
+    page.wait_for_function(
+        "() => document.getElementById('notice').textContent.startsWith('Member erased')",
+        timeout=SETTLE_MS,
+    )
+    gone = server.graphql('{ account(memberId: "imp-2") { memberId } }')
+    assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert watch.errors == []
     _only_local(watch, server.base)

@@ -22,7 +22,7 @@ export function DayChart({ days, series, label, formats }: { days: string[]; ser
       legend: { show: true, live: false },
       cursor: { show: true, drag: { x: false, y: false } },
       axes: [
-        { values: (_u, ticks) => ticks.map((t) => formats.day(new Date(t * 1000).toISOString().slice(0, 10))) },
+        { values: (_u, ticks) => ticks.map((t) => formats.shortDay(new Date(t * 1000).toISOString().slice(0, 10))), space: 70 },
         { values: (_u, ticks) => ticks.map((t) => formats.points(t)), size: 60 },
       ],
       series: [

@@ -15,6 +15,7 @@ export class Formats {
   private readonly num: Intl.NumberFormat;
   private readonly dateTime: Intl.DateTimeFormat;
   private readonly dateOnly: Intl.DateTimeFormat;
+  private readonly dayMonth: Intl.DateTimeFormat;
   constructor(program: Program) {
     this.program = program;
     this.num = new Intl.NumberFormat(program.locale, { maximumFractionDigits: 0 });
@@ -22,6 +23,7 @@ export class Formats {
       timeZone: program.timeZone, dateStyle: 'medium', timeStyle: 'short',
     });
     this.dateOnly = new Intl.DateTimeFormat(program.locale, { timeZone: 'UTC', dateStyle: 'medium' });
+    this.dayMonth = new Intl.DateTimeFormat(program.locale, { timeZone: 'UTC', day: 'numeric', month: 'short' });
   }
 
   points(n: number | string | null | undefined): string {
@@ -43,6 +45,12 @@ export class Formats {
     if (!iso) return '—';
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? iso : this.dateTime.format(date);
+  }
+
+  // A calendar day without its year, for a chart's axis.
+  shortDay(value: string): string {
+    const date = new Date(value + 'T00:00:00Z');
+    return Number.isNaN(date.getTime()) ? value : this.dayMonth.format(date);
   }
 
   // A calendar day (YYYY-MM-DD, already the program's day): no zone conversion.

@@ -53,7 +53,8 @@ function App() {
   const [who, setWho] = useState(key ? 'checking…' : 'no key');
   const [refused, setRefused] = useState<ApiError | null>(null);
   const [formats, setFormats] = useState(new Formats(DEFAULT_PROGRAM));
-  const [notice, setNotice] = useState('');
+  // A notice belongs to the page it was given on (or to the one an action goes to next).
+  const [notice, setNotice] = useState({ text: '', hash: '' });
   const [state, setState] = useState<'loading' | 'ready' | 'error'>('loading');
   const [menu, setMenu] = useState(false);
 
@@ -66,7 +67,6 @@ function App() {
         setState('loading');
         return next;
       });
-      setNotice('');
       setMenu(false);
     };
     window.addEventListener('hashchange', changed);
@@ -93,7 +93,10 @@ function App() {
 
   const readonly = !viewer || viewer.role !== 'ADMIN';
   useEffect(() => { document.body.classList.toggle('readonly', !!viewer && readonly); }, [viewer, readonly]);
-  const shell = useMemo(() => ({ viewer, readonly, notice: setNotice, setState }), [viewer, readonly]);
+  const shell = useMemo(() => ({
+    viewer, readonly, setState,
+    notice: (text: string, hash?: string) => setNotice({ text, hash: hash ?? location.hash }),
+  }), [viewer, readonly]);
   const Page = (PAGES.find(([n]) => n === where.name) || PAGES[0])[2];
 
   const submitKey = (event: Event) => {
@@ -144,7 +147,7 @@ function App() {
             <span id="who" aria-live="polite">{who}</span>
           </form>
         </header>
-        <div id="notice" role="status" aria-live="polite">{notice}</div>
+        <div id="notice" role="status" aria-live="polite">{notice.hash === location.hash ? notice.text : ''}</div>
         <main id="page" tabIndex={-1} data-page={where.name} data-state={!key ? 'ready' : refused ? 'error' : state}
           aria-busy={key && !refused && state === 'loading' ? true : undefined}>
           {content}

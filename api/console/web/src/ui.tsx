@@ -13,7 +13,7 @@ export type Viewer = { role: string; memberId?: string | null };
 export type Shell = {
   viewer: Viewer | null;
   readonly: boolean;
-  notice: (text: string) => void;
+  notice: (text: string, hash?: string) => void;
   setState: (state: 'loading' | 'ready' | 'error') => void;
 };
 export const ShellContext = createContext<Shell>({

@@ -19,8 +19,7 @@ const DAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'
 
 type Campaign = CampaignsQuery['campaigns']['edges'][number]['node'];
 
-function CampaignForm({ c, done, reload, timeZone }: { c: Campaign | null; done: () => void; reload: () => void; timeZone: string }) {
-  const shell = useShell();
+function CampaignForm({ c, done, reload, timeZone }: { c: Campaign | null; done: (message: string) => void; reload: () => void; timeZone: string }) {
   const days = new Set<string>((c && c.window.daysOfWeek) || []);
   const save = async (form: HTMLFormElement) => {
     const chosen = DAYS.filter((d) => checked(form, 'day-' + d));
@@ -34,8 +33,7 @@ function CampaignForm({ c, done, reload, timeZone }: { c: Campaign | null; done:
     };
     if (c) await gql(UPDATE, { id: c.id, rev: c.revision, u: body as never });
     else await gql(CREATE, { c: body as never });
-    shell.notice(c ? 'Campaign saved.' : 'Campaign created.');
-    done();
+    done(c ? 'Campaign saved.' : 'Campaign created.');
   };
   return (
     <ApiForm id="campaign-form" class="write" onSubmit={save} onReload={reload} label={c ? 'Edit the campaign' : 'New campaign'}>
@@ -61,13 +59,16 @@ function CampaignForm({ c, done, reload, timeZone }: { c: Campaign | null; done:
 
 export function Campaigns({ arg }: { arg: string }) {
   const f = useFormats();
+  const shell = useShell();
   const { data, error, reload } = useLoad(() => gql(CAMPAIGNS), arg);
   const act = useAct(reload);
   if (error) return <Failed error={error} />;
   if (!data) return <Loading />;
   const items = data.campaigns.edges.map((e) => e.node);
   const current = arg ? items.find((c) => c.id === arg) || null : null;
-  const done = () => { if (arg) go('#/campaigns'); else reload(); };
+  const done = (message: string) => {
+    if (arg) { shell.notice(message, '#/campaigns'); go('#/campaigns'); } else { shell.notice(message); reload(); }
+  };
   const setStatus = (c: Campaign, status: string) => act(() => gql(UPDATE, { id: c.id, rev: c.revision, u: { status: status as never } }), `Campaign ${status.toLowerCase()}.`);
   return (
     <div>

@@ -18,14 +18,12 @@ const UPDATE_REWARD = graphql(`mutation UpdateReward($id: ID!, $rev: Long!, $r: 
 type Tier = CatalogQuery['tiers'][number];
 type Reward = CatalogQuery['rewards'][number];
 
-function TierForm({ tier, done, reload }: { tier: Tier | null; done: () => void; reload: () => void }) {
-  const shell = useShell();
+function TierForm({ tier, done, reload }: { tier: Tier | null; done: (message: string) => void; reload: () => void }) {
   const save = async (form: HTMLFormElement) => {
     const body = { name: str(form, 'name'), requiredPoints: int(form, 'requiredPoints'), description: str(form, 'description') };
     if (tier) await gql(UPDATE_TIER, { id: tier.id, rev: tier.revision, t: body as never });
     else await gql(CREATE_TIER, { t: body as never });
-    shell.notice(tier ? 'Tier saved.' : 'Tier created.');
-    done();
+    done(tier ? 'Tier saved.' : 'Tier created.');
   };
   return (
     <ApiForm id="tier-form" class="write" onSubmit={save} onReload={reload} label={tier ? 'Edit the tier' : 'New tier'}>
@@ -38,16 +36,14 @@ function TierForm({ tier, done, reload }: { tier: Tier | null; done: () => void;
   );
 }
 
-function RewardForm({ reward, done, reload, currency }: { reward: Reward | null; done: () => void; reload: () => void; currency: string }) {
-  const shell = useShell();
+function RewardForm({ reward, done, reload, currency }: { reward: Reward | null; done: (message: string) => void; reload: () => void; currency: string }) {
   const base = reward ? (reward.configsByTier.find((c) => !c.tierId) || reward.configsByTier[0]) : undefined;
   const save = async (form: HTMLFormElement) => {
     const body = { name: str(form, 'name'), type: str(form, 'type'), active: checked(form, 'active'),
       configsByTier: [{ tierId: null, amount: str(form, 'amount'), costInPoints: int(form, 'costInPoints') }] };
     if (reward) await gql(UPDATE_REWARD, { id: reward.id, rev: reward.revision, r: body as never });
     else await gql(CREATE_REWARD, { r: body as never });
-    shell.notice(reward ? 'Reward saved.' : 'Reward created.');
-    done();
+    done(reward ? 'Reward saved.' : 'Reward created.');
   };
   return (
     <ApiForm id="reward-form" class="write" onSubmit={save} onReload={reload} label={reward ? 'Edit the reward' : 'New reward'}>
@@ -64,6 +60,7 @@ function RewardForm({ reward, done, reload, currency }: { reward: Reward | null;
 
 export function Catalog({ arg }: { arg: string }) {
   const f = useFormats();
+  const shell = useShell();
   const { data, error, reload } = useLoad(() => gql(CATALOG), arg);
   const act = useAct(reload);
   if (error) return <Failed error={error} />;
@@ -72,7 +69,9 @@ export function Catalog({ arg }: { arg: string }) {
   const tier = kind === 'tier' ? data.tiers.find((t) => t.id === id) || null : null;
   const reward = kind === 'reward' ? data.rewards.find((r) => r.id === id) || null : null;
   const currency = data.loyaltyProgram.currency;
-  const done = () => { if (arg) go('#/catalog'); else reload(); };
+  const done = (message: string) => {
+    if (arg) { shell.notice(message, '#/catalog'); go('#/catalog'); } else { shell.notice(message); reload(); }
+  };
   return (
     <div class="row">
       <div>

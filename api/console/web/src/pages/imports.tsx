@@ -100,7 +100,7 @@ export function Imports({ arg }: { arg: string }) {
     const input: Record<string, unknown> = { idempotencyKey: idempotencyKey('console-bulk'), amount: int(form, 'amount'), reason: str(form, 'reason') };
     if (ids.length) input.memberIds = ids; else input.filter = { tierId: str(form, 'tierId') };
     const job = await gql(BULK, { i: input as never });
-    shell.notice('Job started.');
+    shell.notice('Job started.', '#/imports/' + job.bulkAdjustPoints.id);
     go('#/imports/' + job.bulkAdjustPoints.id);
   };
   return (

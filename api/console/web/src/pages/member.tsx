@@ -43,7 +43,7 @@ function Erase({ memberId }: { memberId: string }) {
   if (!open) return <p class="write"><button type="button" class="danger" id="erase-start" onClick={() => setOpen(true)}>Erase this member…</button></p>;
   const erase = async (form: HTMLFormElement) => {
     const done = await gql(ERASE, { m: memberId, c: str(form, 'confirm') || '' });
-    shell.notice(`Member erased: the ledger is kept under ${done.eraseMember.pseudonym}.`);
+    shell.notice(`Member erased: the ledger is kept under ${done.eraseMember.pseudonym}.`, '#/members');
     go('#/members');
   };
   return (

@@ -60,10 +60,15 @@ export function Overview({ arg }: { arg: string }) {
             { label: 'Expired', color: '#6b7385', values: days.map((d) => Number(d.expired)) },
           ]} />
         ) : null}
-        <Table label="Points per day" rows={moved} empty="No points moved in this range." columns={[
+        {moved.length ? (
+          <details id="per-day">
+            <summary>The figures per day ({f.points(moved.length)} days with points moving)</summary>
+            <Table label="Points per day" rows={moved} empty="No points moved in this range." columns={[
           { head: 'Day', cell: (d) => f.day(d.day) }, { head: 'Issued', cell: (d) => f.points(d.issued), num: true },
           { head: 'Redeemed', cell: (d) => f.points(d.redeemed), num: true }, { head: 'Expired', cell: (d) => f.points(d.expired), num: true },
           { head: 'Net', cell: (d) => f.points(d.netChange), num: true }]} />
+          </details>
+        ) : <p class="muted empty">No points moved in this range.</p>}
       </Section>
       <div class="row">
         <Section title="Members per tier">

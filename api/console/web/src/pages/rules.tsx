@@ -39,8 +39,7 @@ function configsOf(form: HTMLFormElement, tiers: Tier[]) {
   return method === 'rate' ? { conversionRate: { configs } } : { fixedAmount: { configs: configs.map(({ tierId, points }) => ({ tierId, points })) } };
 }
 
-function RuleForm({ rule, tiers, done, reload }: { rule: Rule | null; tiers: Tier[]; done: () => void; reload: () => void }) {
-  const shell = useShell();
+function RuleForm({ rule, tiers, done, reload }: { rule: Rule | null; tiers: Tier[]; done: (message: string) => void; reload: () => void }) {
   const [method, setMethod] = useState(rule && rule.fixedAmount ? 'fixed' : 'rate');
   const configs = (rule && (rule.fixedAmount || rule.conversionRate)) ? (rule.fixedAmount || rule.conversionRate)!.configs : [];
   const configOf = (tierId: string | null) => (configs as { tierId?: string | null; points: number; moneyAmount?: string }[]).find((c) => (c.tierId || null) === tierId);
@@ -51,8 +50,7 @@ function RuleForm({ rule, tiers, done, reload }: { rule: Rule | null; tiers: Tie
     };
     if (rule) await gql(UPDATE, { id: rule.id, rev: rule.revision, u: body as never });
     else await gql(CREATE, { r: body as never });
-    shell.notice(rule ? 'Rule saved.' : 'Rule created.');
-    done();
+    done(rule ? 'Rule saved.' : 'Rule created.');
   };
   return (
     <ApiForm id="rule-form" class="write" onSubmit={save} onReload={reload} label={rule ? 'Edit the rule' : 'New earning rule'}>
@@ -133,6 +131,7 @@ function Preview({ tiers, currency }: { tiers: Tier[]; currency: string }) {
 export function Rules({ arg }: { arg: string }) {
   const f = useFormats();
   const [status, editing] = (arg || '').split('/');
+  const shell = useShell();
   const { data, error, reload } = useLoad(() => gql(RULES, { f: status ? { status: status as never } : null }), arg);
   const act = useAct(reload);
   if (error) return <Failed error={error} />;
@@ -141,7 +140,9 @@ export function Rules({ arg }: { arg: string }) {
   const tiers = data.tiers;
   const current = editing ? rules.find((r) => r.id === editing) || null : null;
   const tierName = (id: string | null | undefined) => (id ? (tiers.find((t) => t.id === id) || { name: 'tier' }).name : null);
-  const done = () => { if (editing) go('#/rules/' + (status || '')); else reload(); };
+  const done = (message: string) => {
+    if (editing) { shell.notice(message, '#/rules/' + (status || '')); go('#/rules/' + (status || '')); } else { shell.notice(message); reload(); }
+  };
   return (
     <div class="row">
       <div>
