@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, extract, or_, select
+from sqlalchemy import and_, exists, extract, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.custody import AddressBook
-from loyalty.db.ledger import dialect_insert, members
+from loyalty.db.ledger import dialect_insert, inbound_events, members
 from loyalty.db.program import member_contacts
 from loyalty.domain.birthdays import (
     BIRTHDAY,
@@ -34,6 +34,7 @@ from loyalty.services.rules import matching_rules
 from loyalty.services.uow import AbstractUnitOfWork
 
 BATCH = 1000  # members read per query: a day's birthdays of a large program come in pages
+SOURCE = "birthday"  # of the inbound events the job records
 
 
 async def set_birthday(
@@ -97,7 +98,7 @@ async def award_birthdays(
                     dedupe_ref=key,
                     details={"birthdayYear": today.year},
                 ),
-                source="birthday",
+                source=SOURCE,
                 custody=custody,
                 currency=currency,
                 rules=matching_rules,
@@ -109,15 +110,28 @@ async def award_birthdays(
 
 
 async def _celebrating(conn: AsyncConnection, day: date, *, after: str) -> list[str]:
+    """Members whose birthday is `day` and who were not sent it yet this year: the job runs
+    every minute, and a member already sent is skipped here by the unique index of the
+    inbound events (source, key) rather than by a duplicate claim each time."""
     birthday = member_contacts.c.birthday
     matches = [
         and_(extract("month", birthday) == month, extract("day", birthday) == dom)
         for month, dom in birthdays_on(day)
     ]
+    sent = exists().where(  # the key of loyalty.domain.birthdays.award_key, built in SQL
+        inbound_events.c.source == SOURCE,
+        inbound_events.c.event_key
+        == literal("birthday:") + member_contacts.c.member_id + literal(f":{day.year}"),
+    )
     rows = await conn.execute(
         select(member_contacts.c.member_id)
         .join(members, members.c.member_id == member_contacts.c.member_id)
-        .where(birthday.is_not(None), or_(*matches), member_contacts.c.member_id > after)
+        .where(
+            birthday.is_not(None),
+            or_(*matches),
+            member_contacts.c.member_id > after,
+            ~sent,
+        )
         .order_by(member_contacts.c.member_id)
         .limit(BATCH)
     )

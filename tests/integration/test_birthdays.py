@@ -19,7 +19,7 @@ from cli.migrate import version_locations
 from loyalty.custody import custody_for
 from loyalty.db import migrate
 from loyalty.db.engine import make_async_engine, make_engine
-from loyalty.db.ledger import ledger_entries
+from loyalty.db.ledger import inbound_events, ledger_entries
 from loyalty.notify.config import NotifyConfig
 from loyalty.settings import DEV_CUSTODY_MNEMONIC
 from tests.integration._rules_client import member_jwt, running_api
@@ -104,6 +104,13 @@ async def test_the_daily_job_awards_a_birthday_once_a_year(
         assert await jobs(database_url, datetime(2027, 2, 28, 1, tzinfo=UTC)) == 1
         assert await jobs(database_url, datetime(2027, 3, 1, 1, tzinfo=UTC)) == 0
         assert await birthday_entries(engine, "leap") == 1
+        async with engine.connect() as conn:  # one activity each, however often the job ran
+            sent = await conn.scalar(
+                select(func.count())
+                .select_from(inbound_events)
+                .where(inbound_events.c.source == "birthday")
+            )
+        assert sent == 3
         rev = (await api.ok(PROGRAM))["loyaltyProgram"]["revision"]
         await api.ok(PAUSE, {"rev": rev})
         assert await jobs(database_url, EVENING.replace(year=2028)) == 0  # paused: nothing
