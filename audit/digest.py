@@ -103,6 +103,53 @@ def _transfer(log: Any, token: str, first: int, last: int) -> tuple[int, int, st
     return block, index, frm, to, value
 
 
+@dataclass
+class RecomputeStats:
+    """What a streamed recompute read: its calls and transfers, the blocks with changes and the
+    digest after the last block read (the seed before any)."""
+
+    chain_id: int
+    token: str
+    through: int
+    digest: str = ""
+    transfers: int = 0
+    calls: int = 0
+    blocks: int = 0
+
+
+def stream(
+    rpc: RpcTransport,
+    stats: RecomputeStats,
+    start_block: int,
+    progress: Callable[[int, int], None] | None = None,
+    first_range: int = FIRST_RANGE,
+    stop: int | None = None,
+) -> Iterator[tuple[int, str, list[tuple[str, int]]]]:
+    """(block, digest, sorted changes) of each block from `start_block` through `stats.through`
+    (or `stop`) that touched a balance, read one eth_getLogs range at a time: what is held is one
+    range's logs and each address's balance (the fold's state), never the blocks already done, so
+    memory does not grow with the chain's length or its transfers."""
+    token = stats.token.lower()
+    balances: dict[str, int] = {}
+    previous = stats.digest = seed(stats.chain_id, token)
+    last = stats.through if stop is None else min(stop, stats.through)
+    first, size = start_block, first_range
+    while first <= last:
+        logs, end = _logs(rpc, token, first, last, size)
+        stats.calls += 1
+        moves = sorted(_transfer(log, token, first, end) for log in logs)
+        del logs
+        stats.transfers += len(moves)
+        for block, changes in _by_block(moves, balances):
+            previous = stats.digest = block_digest(previous, block, changes)
+            stats.blocks += 1
+            yield block, previous, sorted(changes)
+        if progress is not None:
+            progress(end, len(moves))
+        size = min(size * 2, 100_000) if len(moves) < 5_000 else size
+        first = end + 1
+
+
 def recompute(
     rpc: RpcTransport,
     chain_id: int,
@@ -112,26 +159,13 @@ def recompute(
     progress: Callable[[int, int], None] | None = None,
     first_range: int = FIRST_RANGE,
 ) -> Recomputed:
-    """Reads every Transfer log of `token` from `start_block` through `through` and chains the
-    digest of each block that touched a balance."""
-    token = token.lower()
-    out = Recomputed(chain_id, token, through)
-    balances: dict[str, int] = {}
-    previous = seed(chain_id, token)
-    first, size = start_block, first_range
-    while first <= through:
-        logs, end = _logs(rpc, token, first, through, size)
-        out.calls += 1
-        moves = sorted(_transfer(log, token, first, end) for log in logs)
-        out.transfers += len(moves)
-        for block, changes in _by_block(moves, balances):
-            previous = block_digest(previous, block, changes)
-            out.rows.append((block, previous, len(changes)))
-            out.changes[block] = sorted(changes)
-        if progress is not None:
-            progress(end, len(logs))
-        size = min(size * 2, 100_000) if len(logs) < 5_000 else size
-        first = end + 1
+    """Every digest row and change in memory (small ranges and tests; the command streams)."""
+    stats = RecomputeStats(chain_id, token.lower(), through)
+    out = Recomputed(chain_id, token.lower(), through)
+    for block, digest, changes in stream(rpc, stats, start_block, progress, first_range):
+        out.rows.append((block, digest, len(changes)))
+        out.changes[block] = changes
+    out.transfers, out.calls = stats.transfers, stats.calls
     return out
 
 

@@ -1,23 +1,20 @@
-"""The recompute's comparison with this deployment's index: the digest rows the chain's logs
-make (audit/digest.py) against the stored digest rows and against the rows the index's own
-balance history makes. Three chains that must be one: the first block where any two part is
-named, with the balances each side holds there."""
+"""The recompute's report: the digest rows the chain's logs make (audit/digest.py) against the
+stored digest rows and against the rows the index's own balance history makes. Three chains that
+must be one: the first block where any two part is named, with the balances each side holds
+there. The comparison itself streams (audit/digest_stream.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
-
-from audit.digest import Divergence, Recomputed, first_divergence
-from indexer.digest_reads import changes_of, history_digests, stored_digests
+from audit.digest import Divergence, RecomputeStats
 
 
 @dataclass
 class RecomputeReport:
     through: int
-    chain: Recomputed
+    chain: RecomputeStats
     stored: Divergence | None  # the stored digest rows against the chain's
     history: Divergence | None  # the rows the index's balance history makes against the chain's
     # At the first divergent block: address -> (the chain's balance, the index's history's).
@@ -39,10 +36,10 @@ class RecomputeReport:
         return {
             "through": self.through,
             "clean": self.clean,
-            "digest": self.chain.digest(self.through),
+            "digest": self.chain.digest,
             "calls": self.chain.calls,
             "transfers": self.chain.transfers,
-            "blocksWithChanges": len(self.chain.rows),
+            "blocksWithChanges": self.chain.blocks,
             "storedDigests": side(self.stored),
             "balanceHistory": side(self.history),
             "divergentBlock": self.divergent,
@@ -55,25 +52,3 @@ class RecomputeReport:
                 for a, (c, i) in sorted(self.differences.items())
             ],
         }
-
-
-def compare_with_index(engine: Engine, chain: Recomputed) -> RecomputeReport:
-    """Each of the index's two digest chains through `chain.through` against the chain's."""
-    with engine.connect() as conn:
-        stored = first_divergence(chain.rows, stored_digests(conn, chain.through))
-    with engine.connect() as conn:
-        history = first_divergence(
-            chain.rows, history_digests(conn, chain.chain_id, chain.token, chain.through)
-        )
-    report = RecomputeReport(chain.through, chain, stored, history)
-    block = report.divergent
-    if block is not None:
-        with engine.connect() as conn:
-            index = dict(changes_of(conn, block))
-        ours = dict(chain.changes.get(block, []))
-        report.differences = {
-            a: (ours.get(a), index.get(a))
-            for a in sorted(set(ours) | set(index))
-            if ours.get(a) != index.get(a)
-        }
-    return report

@@ -55,9 +55,9 @@ def _amount(value: int | None) -> str:
 
 def _cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
     # Here, like every heavy import of this module: `loyalty --help` stays fast.
-    from audit.bisect import ChainDigests, RemoteDigests, bisect
-    from audit.digest import recompute
-    from audit.digest_report import compare_with_index
+    from audit.bisect import RemoteDigests, bisect
+    from audit.digest import RecomputeStats
+    from audit.digest_stream import SpooledDigests, compare_streamed
     from indexer.errors import NotIndexedYet
     from indexer.progress import Progress
     from indexer.queries import load_state
@@ -88,17 +88,23 @@ def _cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
             if shown is not None:
                 shown.update(block, through, logs)
 
-        chain = recompute(rpc, d.chain_id, d.address, d.deployment_block, through, progress)
-        if shown is not None:
-            shown.finish()
+        chain = RecomputeStats(d.chain_id, d.address.lower(), through)
         if remote is not None:
-            result = bisect(ChainDigests(chain), remote, through)
+            spooled = SpooledDigests.spool(rpc, chain, d.deployment_block, progress)
+            try:
+                if shown is not None:
+                    shown.finish()
+                result = bisect(spooled, remote, through)
+            finally:
+                spooled.close()
             if args.json:
                 print(json.dumps(result.to_json(), indent=2))
             else:
                 _print_bisect(result, "the chain (eth_getLogs)", args.against)
             return 0 if result.divergent is None else EXIT_DIVERGES
-        report = compare_with_index(runtime.engine, chain)
+        report = compare_streamed(runtime.engine, rpc, chain, d.deployment_block, progress)
+        if shown is not None:
+            shown.finish()
     finally:
         if remote is not None:
             remote.close()
@@ -111,7 +117,7 @@ def _cmd_recompute(args: argparse.Namespace, settings: Settings) -> int:
     print(f"recompute through block {through}: {verdict}")
     print(
         f"  chain          {chain.transfers} transfers in {chain.calls} eth_getLogs calls, "
-        f"{len(chain.rows)} blocks with changes, digest {chain.digest(through)}"
+        f"{chain.blocks} blocks with changes, digest {chain.digest}"
     )
     for label, found in (("stored digests", report.stored), ("balance history", report.history)):
         if found is None:

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, or_, select
 
 from loyalty.db.ledger import dialect_insert, insert_or_skip, members
 from loyalty.db.outbox import MINT, REFUSED, chain_requests
-from loyalty.db.proofs import member_salts, new_salts
+from loyalty.db.proofs import member_commitments, member_salts, new_salts
 from loyalty.domain import merkle_paths as paths
 from loyalty.domain.merkle import EMPTY_LEAF, Leaf, MerkleSumTree, Node, commitment
 from minter.tables import (
@@ -50,6 +50,19 @@ CHUNK = 500
 
 class CommitmentError(Exception):
     """The ledger cannot be committed as it stands (a request of no member, a negative leaf)."""
+
+
+class NegativeLeaf(CommitmentError):
+    """A member's burns would pass their mints: the chain cannot hold that for them by the books
+    (on a token holding only the ledger's points, the token would refuse the burn too)."""
+
+    def __init__(self, member_id: str, address: str, balance: int) -> None:
+        super().__init__(
+            f"member {member_id!r} would have {balance} points on chain: burns beyond mints"
+        )
+        self.member_id = member_id
+        self.address = address
+        self.balance = balance
 
 
 @dataclass(frozen=True)
@@ -74,13 +87,17 @@ class MemberLeaf:
     salt: bytes
     address: str | None
     balance: int
+    # The commitment fixed when the member was erased (loyalty.db.proofs.member_commitments):
+    # the leaf keeps it, so the roots committed before the erasure stay reproducible.
+    frozen: bytes | None = None
 
     @property
     def slot(self) -> int:
         return self.member_pk - 1
 
     def leaf(self) -> Leaf:
-        return Leaf(commitment(self.salt, self.member_id), self.address, self.balance, 0)
+        mark = self.frozen or commitment(self.salt, self.member_id)
+        return Leaf(mark, self.address, self.balance, 0)
 
 
 _SIGNED = case(
@@ -132,14 +149,32 @@ def member_figures(
 
 
 def _members(conn: Connection, member_ids: list[str]) -> dict[str, tuple[int, bytes | None]]:
-    found: dict[str, tuple[int, bytes | None]] = {}
-    query = select(members.c.id, members.c.member_id, member_salts.c.salt).select_from(
-        members.outerjoin(member_salts, member_salts.c.member_pk == members.c.id)
+    return {m: (pk, salt) for m, (pk, salt, _) in _member_rows(conn, member_ids).items()}
+
+
+def _member_rows(
+    conn: Connection, member_ids: list[str]
+) -> dict[str, tuple[int, bytes | None, bytes | None]]:
+    """member id -> (pk, salt, the commitment fixed at an erasure)."""
+    found: dict[str, tuple[int, bytes | None, bytes | None]] = {}
+    c = member_commitments.c
+    query = select(
+        members.c.id, members.c.member_id, member_salts.c.salt, c.commitment
+    ).select_from(
+        members.outerjoin(member_salts, member_salts.c.member_pk == members.c.id).outerjoin(
+            member_commitments, c.member_pk == members.c.id
+        )
     )
     for start in range(0, len(member_ids), CHUNK):
         chunk = member_ids[start : start + CHUNK]
-        for pk, member_id, salt in conn.execute(query.where(members.c.member_id.in_(chunk))):
-            found[member_id] = (int(pk), None if salt is None else bytes(salt))
+        for pk, member_id, salt, frozen in conn.execute(
+            query.where(members.c.member_id.in_(chunk))
+        ):
+            found[member_id] = (
+                int(pk),
+                None if salt is None else bytes(salt),
+                None if frozen is None else bytes(frozen),
+            )
     return found
 
 
@@ -149,29 +184,27 @@ def member_leaves(
     """The leaves of these members' figures; members without a salt get one when
     `salt_missing` (the audit passes False and reports them instead)."""
     ids = sorted(figures)
-    known = _members(conn, ids)
+    known = _member_rows(conn, ids)
     unknown = [m for m in ids if m not in known]
     if unknown:
         raise CommitmentError(
             f"chain requests name {len(unknown)} member id(s) with no member row, e.g. "
             f"{unknown[0]!r}: they cannot be committed"
         )
-    unsalted = [pk for pk, salt in known.values() if salt is None]
+    unsalted = [pk for pk, salt, _ in known.values() if salt is None]
     if unsalted and salt_missing:
         statement = insert_or_skip(conn.dialect.name, member_salts, ["member_pk"])
         conn.execute(statement, new_salts(unsalted))
-        known = _members(conn, ids)
+        known = _member_rows(conn, ids)
     leaves = []
     for member_id in ids:
-        pk, salt = known[member_id]
+        pk, salt, frozen = known[member_id]
         if salt is None:
             raise CommitmentError(f"member {member_id!r} has no salt")
         address, balance = figures[member_id]
         if balance < 0:
-            raise CommitmentError(
-                f"member {member_id!r} would have {balance} points on chain: burns beyond mints"
-            )
-        leaves.append(MemberLeaf(pk, member_id, salt, address, balance))
+            raise NegativeLeaf(member_id, address, balance)
+        leaves.append(MemberLeaf(pk, member_id, salt, address, balance, frozen))
     return leaves
 
 
@@ -341,6 +374,7 @@ __all__ = [
     "Commitment",
     "CommitmentError",
     "MemberLeaf",
+    "NegativeLeaf",
     "NodeStore",
     "member_figures",
     "member_leaves",

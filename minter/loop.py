@@ -95,14 +95,15 @@ def _check_commits(ctx: MinterContext, deployment: Deployment) -> None:
     if deployment.adopted:
         raise ConfigError(
             "LOYALTY_MINTER_COMMIT=true needs a token this service deployed: an adopted token's "
-            "supply is its issuer's, so no committed supply of this ledger can match it"
+            "supply is its issuer's, so no committed supply of this ledger can match it: set "
+            "LOYALTY_MINTER_COMMIT=false for it"
         )
     # statementSigner() came with settle: a token without it cannot settle either.
     call = {"from": ctx.sender, "to": ctx.token_address, "data": STATEMENT_SIGNER}
     if ctx.node.call(call, "latest") is not None:
         raise ConfigError(
             f"LOYALTY_MINTER_COMMIT=true, but the token at {ctx.token_address} has no settle() "
-            "(deployed before it existed): deploy a new token or leave LOYALTY_MINTER_COMMIT off"
+            "(deployed before it existed): deploy a new token or set LOYALTY_MINTER_COMMIT=false"
         )
 
 

@@ -13,7 +13,7 @@ from web3 import Web3
 from contracts.revert import DecodedError
 from loyalty.db.times import utc as _aware
 from minter.batching import SETTLE, batch_entries
-from minter.commitment import CommitmentError
+from minter.commitment import CommitmentError, NegativeLeaf
 from minter.context import SUPPLY_MISMATCH, MinterContext, log
 from minter.fees import Fees, initial_fees
 from minter.node import Block, Reverted, SendOutcome
@@ -70,6 +70,13 @@ class Sender:
         if batch.kind == SETTLE:
             try:
                 ctx.commit(batch)
+            except NegativeLeaf as exc:
+                if not isolated and self._refuse_negative(batch, exc):
+                    batch = ctx.store.batch(batch.id)
+                    if batch.status != B_PENDING:
+                        return False  # nothing else in it
+                    return self._send_new(batch, head, isolated=True)
+                return self._wait(batch, f"cannot commit the ledger: {exc}")
             except CommitmentError as exc:
                 attempts = batch.attempts + 1
                 retry = ctx.backoff(attempts)
@@ -136,6 +143,45 @@ class Sender:
             shown = int(decoded.args[2])
             simulated = ctx.calldata(SETTLE, batch.batch_id, entries, batch.root, shown)
             return ctx.node.estimate_gas({**call, "data": simulated})
+
+    def _wait(self, batch: Any, message: str) -> bool:
+        ctx, now = self.ctx, self.ctx.clock()
+        attempts = batch.attempts + 1
+        retry = ctx.backoff(attempts)
+        ctx.store.set_batch(
+            batch.id, now, attempts=attempts, last_error=message, retry_at=now + retry
+        )
+        log.warning("batch %s: %s; retrying in %s", batch.id, message, retry)
+        return False
+
+    def _refuse_negative(self, batch: Any, exc: NegativeLeaf) -> bool:
+        """A burn beyond what the books put on chain for its member is refused before it is sent,
+        as the token refuses a burn beyond a balance (issue 20, item 2), instead of holding every
+        later batch: its address's requests go to a REFUSED batch with the reason. Only while no
+        signature of the batch can land and no unmined batch touches the address."""
+        ctx = self.ctx
+        top = ctx.store.max_batch_nonce(batch.id)
+        if top is not None and ctx.node.nonce(ctx.sender, "latest") <= top:
+            return False
+        address = exc.address.lower()
+        addresses = {r.address.lower() for r in ctx.store.batch_requests(batch.id)}
+        if address not in addresses or address in ctx.store.unmined_addresses(batch.id):
+            return False
+        reason = (
+            f"BurnBeyondBooks({exc.member_id}, {exc.balance}): the member's burns pass their "
+            "mints, so no committed supply can hold them"
+        )
+        target = ctx.store.refuse(batch.id, {address: reason}, ctx.clock())
+        if target is None:
+            return False
+        log.warning(
+            "batch %s: %s is refused before sending (%s); its requests are REFUSED in batch %s",
+            batch.id,
+            address,
+            reason,
+            target,
+        )
+        return True
 
     def _isolate(self, batch: Any, error: DecodedError) -> bool:
         """Takes the addresses the token refuses out of the batch (minter.refusals), when that

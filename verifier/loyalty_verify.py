@@ -7,9 +7,23 @@ a member can read it in ten minutes, copy this one file anywhere and run it:
     python -m verifier.loyalty_verify proof.json --root 0x<root hash>      (from the repository)
     python loyalty_verify.py proof.json --root 0x… --rpc http://node:8545 --token 0x<token>
         [--block N]   also checks that balanceOf(leaf address) equals the leaf's balance
+    python loyalty_verify.py proof.json --rpc http://node:8545 --token 0x<token>
+        a proof against a committed root (it says where: "committed": batch id, transaction,
+        block): the root and supply are read from the token's BatchSettled log at that block,
+        never from the proof; the root's total must be that supply, and balanceOf(leaf address)
+        at that block the leaf's balance (--no-balance skips this on a transferable token,
+        where a holder's own transfers move their balance away from the leaf)
 
 The proof is the JSON that the service's memberProof query returns (or a file holding it, or
-"-" for stdin). The encodings (SHA-256; u256 = 32 bytes big-endian):
+"-" for stdin), or its `packed` form (base64url of the bytes below, ~1.2 KB at a million
+members), as a file holding that one string or as {"packed": "…"}:
+
+    0x01, varint n + n bytes memberId (UTF-8), salt (32), varint slot,
+    0x00 | 0x01 + address (20), varint balance, varint debt, depth d (1 byte),
+    d x (hash (32), varint balance, varint debt), 0x00 | 0x01 + batchId (32) + txHash (32)
+    + varint block                          (varint: unsigned LEB128)
+
+The encodings (SHA-256; u256 = 32 bytes big-endian):
 
     commitment = sha256(salt ‖ utf8(memberId))
     leaf       = sha256(0x00 ‖ commitment ‖ address(20 bytes, zero if none)
@@ -27,6 +41,7 @@ Exit status: 0 the proof holds, 1 it does not (the reason on stderr), 2 bad usag
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import re
@@ -40,6 +55,9 @@ MAX_DEPTH = 64
 _HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 BALANCE_OF = "0x70a08231"  # balanceOf(address)
+# keccak256("BatchSettled(bytes32,uint256,uint256,uint256,bytes32,uint256)"): the token's event
+# carrying the committed root (topic 1: the batch id; data: count, minted, burned, root, supply).
+BATCH_SETTLED = "0x3c0ed97500cd8045fad4a03d4f1cf97b04a6e5f0e8b02af09276fc3d9ebb3218"
 
 
 class ProofInvalid(Exception):
@@ -191,6 +209,148 @@ def check_on_chain(result: Result, url: str, token: str, block: int | str = "lat
     return held
 
 
+@dataclass(frozen=True)
+class Committed:
+    """A root as the chain holds it: from the BatchSettled log of one batch."""
+
+    batch_id: str
+    tx_hash: str
+    block: int
+    root: str
+    supply: int
+
+
+def committed_root(url: str, token: str, where: Any) -> Committed:
+    """Reads the root and supply committed with the batch that `where` (a proof's "committed":
+    batchId, txHash, block) names, from the token's BatchSettled log at that block."""
+    if not isinstance(where, dict):
+        raise BadInput('the proof has no "committed" object: give --root')
+    if not _ADDRESS.match(token):
+        raise BadInput(f"--token must be 0x and 40 hex digits, not {token!r}")
+    batch_id = "0x" + _hex32(where.get("batchId"), "committed.batchId").hex()
+    tx_hash = "0x" + _hex32(where.get("txHash"), "committed.txHash").hex()
+    block = where.get("block")
+    if isinstance(block, str) and block.isdigit():
+        block = int(block)
+    if isinstance(block, bool) or not isinstance(block, int) or block < 0:
+        raise BadInput(f"committed.block must be a block number, not {block!r}")
+    query = {
+        "address": token,
+        "fromBlock": hex(block),
+        "toBlock": hex(block),
+        "topics": [BATCH_SETTLED, batch_id],
+    }
+    logs = _rpc(url, "eth_getLogs", [query])
+    if not isinstance(logs, list):
+        raise NodeError(f"eth_getLogs returned {logs!r}, not a list")
+    for log in logs:
+        if not isinstance(log, dict) or log.get("removed"):
+            continue
+        if str(log.get("transactionHash", "")).lower() != tx_hash:
+            continue
+        if str(log.get("address", "")).lower() != token.lower():
+            continue
+        data = str(log.get("data", ""))
+        if not re.fullmatch(r"0x[0-9a-fA-F]{320}", data):
+            raise NodeError(f"a BatchSettled log with data {data!r}: not five words")
+        words = bytes.fromhex(data[2:])
+        return Committed(
+            batch_id, tx_hash, block, "0x" + words[96:128].hex(), int.from_bytes(words[128:], "big")
+        )
+    raise ProofInvalid(
+        f"no BatchSettled log of batch {batch_id} in transaction {tx_hash} at block {block}: "
+        "the root was not committed where the proof says"
+    )
+
+
+def check_committed(
+    proof: dict[str, Any], url: str, token: str, *, balance: bool = True
+) -> tuple[Result, Committed]:
+    """Verifies `proof` against the root committed on chain where the proof says, that the root's
+    total is the supply committed with it and (unless `balance` is False) that balanceOf(the leaf's
+    address) at that block is the leaf's balance."""
+    if not isinstance(proof, dict):
+        raise BadInput("a proof is a JSON object")
+    on_chain = committed_root(url, token, proof.get("committed"))
+    result = check(proof, on_chain.root)
+    if result.total_balance != on_chain.supply:
+        raise ProofInvalid(
+            f"the root's total is {result.total_balance}, the supply committed with it "
+            f"{on_chain.supply}"
+        )
+    if balance:
+        check_on_chain(result, url, token, on_chain.block)
+    return result, on_chain
+
+
+class _Reader:
+    def __init__(self, raw: bytes) -> None:
+        self.raw, self.at = raw, 0
+
+    def take(self, n: int) -> bytes:
+        if self.at + n > len(self.raw):
+            raise BadInput("the packed proof ends too early")
+        out = self.raw[self.at : self.at + n]
+        self.at += n
+        return out
+
+    def varint(self) -> int:
+        value = shift = 0
+        while True:
+            byte = self.take(1)[0]
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+            if shift > 7 * 37:
+                raise BadInput("a packed figure is longer than a uint256")
+
+    def flag(self) -> bool:
+        byte = self.take(1)[0]
+        if byte > 1:
+            raise BadInput(f"a packed flag is 0 or 1, not {byte}")
+        return byte == 1
+
+
+def unpack(text: str) -> dict[str, Any]:
+    """The proof document of a packed proof (the layout above)."""
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except ValueError as error:
+        raise BadInput(f"the packed proof is not base64url: {error}") from error
+    r = _Reader(raw)
+    if r.take(1) != b"\x01":
+        raise BadInput("unknown packed proof version")
+    try:
+        member_id = r.take(r.varint()).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput("the packed memberId is not UTF-8") from error
+    salt, slot = "0x" + r.take(32).hex(), r.varint()
+    address = "0x" + r.take(20).hex() if r.flag() else None
+    leaf = {"address": address, "balance": str(r.varint()), "debt": str(r.varint())}
+    depth = r.take(1)[0]
+    path = []
+    for _ in range(depth):
+        digest = "0x" + r.take(32).hex()
+        path.append({"hash": digest, "balance": str(r.varint()), "debt": str(r.varint())})
+    document: dict[str, Any] = {
+        "memberId": member_id,
+        "salt": salt,
+        "slot": slot,
+        "leaf": leaf,
+        "path": path,
+    }
+    if r.flag():
+        document["committed"] = {
+            "batchId": "0x" + r.take(32).hex(),
+            "txHash": "0x" + r.take(32).hex(),
+            "block": r.varint(),
+        }
+    if r.at != len(raw):
+        raise BadInput("bytes left after the packed proof")
+    return document
+
+
 def _load(source: str) -> dict[str, Any]:
     try:
         if source == "-":
@@ -198,7 +358,7 @@ def _load(source: str) -> dict[str, Any]:
         else:
             with open(source, encoding="utf-8") as handle:
                 text = handle.read()
-        data = json.loads(text)
+        data = unpack(text) if re.fullmatch(r"\s*[A-Za-z0-9_-]+\s*", text) else json.loads(text)
     except (OSError, ValueError) as error:
         raise BadInput(f"cannot read a proof from {source}: {error}") from error
     # The memberProof reply as GraphQL returns it ({"data": {"memberProof": …}}) is accepted too.
@@ -206,26 +366,55 @@ def _load(source: str) -> dict[str, Any]:
         data = data["data"].get("memberProof", data)
     if not isinstance(data, dict):
         raise BadInput("a proof is a JSON object")
+    if "path" not in data and isinstance(data.get("packed"), str):
+        data = unpack(data["packed"])
     return data
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("proof", help="the proof JSON file (- for stdin)")
-    parser.add_argument("--root", required=True, help="the published root hash (0x + 64 hex)")
+    parser.add_argument(
+        "--root",
+        help="the published root hash (0x + 64 hex); without it, the root committed on chain "
+        "where the proof says (needs --rpc and --token)",
+    )
     parser.add_argument("--total", type=int, help="the published total balance, if given apart")
     parser.add_argument("--rpc", help="a JSON-RPC node URL, to check balanceOf too")
     parser.add_argument("--token", help="the token's address (with --rpc)")
     parser.add_argument("--block", default="latest", help="the block to read (with --rpc)")
+    parser.add_argument(
+        "--no-balance", action="store_true", help="do not compare balanceOf with the leaf"
+    )
     args = parser.parse_args(argv)
     try:
-        result = check(_load(args.proof), args.root)
+        document = _load(args.proof)
+        if args.root is None:
+            if not (args.rpc and args.token):
+                raise BadInput("give --root, or --rpc and --token to read the committed root")
+            result, on_chain = check_committed(
+                document, args.rpc, args.token, balance=not args.no_balance
+            )
+            args.rpc = None  # checked at the commitment's block already
+            committed_lines = [
+                f"the root was committed on chain with batch {on_chain.batch_id} "
+                f"(transaction {on_chain.tx_hash}, block {on_chain.block}), "
+                f"supply {on_chain.supply}",
+            ]
+            if not args.no_balance:
+                committed_lines.append(
+                    f"balanceOf({result.address}) at block {on_chain.block} is {result.balance}"
+                )
+        else:
+            result = check(document, args.root)
+            committed_lines = []
         if args.total is not None and args.total != result.total_balance:
             raise ProofInvalid(f"the root's total is {result.total_balance}, not {args.total}")
         lines = [
             f"OK: member {result.member_id!r} (address {result.address}) holds {result.balance} "
             f"points with a debt of {result.debt}, included in root {result.root}",
             f"the root's totals: {result.total_balance} points, {result.total_debt} debt",
+            *committed_lines,
         ]
         if args.rpc:
             if not args.token:

@@ -149,20 +149,36 @@ class CommandLine(unittest.TestCase):
 
 
 class FakeNode(BaseHTTPRequestHandler):
-    """Answers eth_call balanceOf with the balances in `held` (keyed by lowercase address)."""
+    """Answers eth_call balanceOf with the balances in `held` (keyed by lowercase address), and
+    eth_getLogs with the `logs` whose block, batch id and token match."""
 
     held: dict[str, int] = {}
     calls: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeNode.calls.append(request)
+        if request["method"] == "eth_getLogs":
+            (query,) = request["params"]
+            found = [
+                log
+                for log in self.logs
+                if log["blockNumber"] == query["fromBlock"] == query["toBlock"]
+                and log["topics"] == query["topics"]
+                and log["address"] == query["address"]
+            ]
+            self._reply({"jsonrpc": "2.0", "id": 1, "result": found})
+            return
         call, _block = request["params"]
         address = "0x" + call["data"][-40:]
         if call["data"][:10] != lv.BALANCE_OF:
             reply = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": "revert"}}
         else:
             reply = {"jsonrpc": "2.0", "id": 1, "result": hex(self.held.get(address, 0))}
+        self._reply(reply)
+
+    def _reply(self, reply: dict[str, Any]) -> None:
         body = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -215,6 +231,88 @@ class OnChain(unittest.TestCase):
             lv.check_on_chain(lv.check(proof(1), ROOT), self.url, self.TOKEN)
         with self.assertRaises(lv.NodeError):
             lv.balance_of("http://127.0.0.1:9", self.TOKEN, "0x" + "11" * 20)
+
+
+def settled_log(token: str, root: str, supply: int, committed: dict[str, Any]) -> dict[str, Any]:
+    """The token's BatchSettled log for `committed` (count, minted, burned, root, supply)."""
+    words = (3).to_bytes(32, "big") + (10).to_bytes(32, "big") + bytes(32)
+    words += bytes.fromhex(root[2:]) + supply.to_bytes(32, "big")
+    return {
+        "address": token,
+        "topics": [lv.BATCH_SETTLED, committed["batchId"]],
+        "data": "0x" + words.hex(),
+        "blockNumber": hex(committed["block"]),
+        "transactionHash": committed["txHash"],
+        "removed": False,
+    }
+
+
+class Packed(unittest.TestCase):
+    def test_every_packed_vector_unpacks_to_its_proof_and_verifies(self) -> None:
+        for i, packed in enumerate(VECTORS["packed"][:3]):
+            document = lv.unpack(packed)
+            expected = proof(i)
+            self.assertEqual(document["path"], expected["path"])
+            self.assertEqual(document["slot"], expected["slot"])
+            self.assertEqual(lv.check(document, ROOT).balance, int(expected["leaf"]["balance"]))
+        with_place = lv.unpack(VECTORS["packed"][3])
+        self.assertEqual(with_place["committed"], VECTORS["committed"])
+
+    def test_a_changed_truncated_or_padded_packed_proof_fails(self) -> None:
+        packed = VECTORS["packed"][0]
+        flipped = packed[:-20] + ("A" if packed[-20] != "A" else "B") + packed[-19:]
+        with self.assertRaises((lv.ProofInvalid, lv.BadInput)):
+            lv.check(lv.unpack(flipped), ROOT)
+        for bad in (packed[:-8], packed + "AAAA", "!" + packed):
+            with self.assertRaises(lv.BadInput):
+                lv.unpack(bad)
+
+    def test_the_command_reads_a_packed_file_or_object(self) -> None:
+        for content in (VECTORS["packed"][1], json.dumps({"packed": VECTORS["packed"][1]})):
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+                handle.write(content)
+            self.addCleanup(Path(handle.name).unlink)
+            status, out, err = run(handle.name, "--root", ROOT)
+            self.assertEqual(status, 0, err)
+            self.assertIn("'bob'", out)
+
+
+class Committed(OnChain):
+    """A proof that says where its root was committed, checked against the node's log."""
+
+    def setUp(self) -> None:
+        FakeNode.held = {"0x" + "11" * 20: 1_250}
+        total = int(VECTORS["totalBalance"])
+        FakeNode.logs = [settled_log(self.TOKEN, ROOT, total, VECTORS["committed"])]
+        self.document = proof(0) | {"committed": VECTORS["committed"]}
+
+    def test_the_root_and_supply_are_read_from_the_log_and_balance_of_at_its_block(self) -> None:
+        FakeNode.calls = []
+        result, on_chain = lv.check_committed(self.document, self.url, self.TOKEN)
+        self.assertEqual((on_chain.root, on_chain.block, result.balance), (ROOT, 4242, 1_250))
+        self.assertEqual(FakeNode.calls[-1]["params"][1], hex(4242))  # balanceOf at the block
+        status, out, err = run(write(self, self.document), "--rpc", self.url, "--token", self.TOKEN)
+        self.assertEqual(status, 0, err)
+        self.assertIn("block 4242", out)
+
+    def test_another_root_supply_place_or_balance_fails(self) -> None:
+        total = int(VECTORS["totalBalance"])
+        other = "0x" + "ee" * 32
+        for logs, held in (
+            ([settled_log(self.TOKEN, other, total, VECTORS["committed"])], 1_250),
+            ([settled_log(self.TOKEN, ROOT, total + 1, VECTORS["committed"])], 1_250),
+            ([], 1_250),
+            ([settled_log(self.TOKEN, ROOT, total, VECTORS["committed"])], 1_249),
+        ):
+            FakeNode.logs, FakeNode.held = logs, {"0x" + "11" * 20: held}
+            with self.assertRaises(lv.ProofInvalid):
+                lv.check_committed(self.document, self.url, self.TOKEN)
+        moved = dict(VECTORS["committed"], txHash="0x" + "ab" * 32)
+        FakeNode.logs = [settled_log(self.TOKEN, ROOT, total, moved)]
+        with self.assertRaisesRegex(lv.ProofInvalid, "no BatchSettled"):
+            lv.check_committed(self.document, self.url, self.TOKEN)
+        status, _, _ = run(write(self, proof(0)), "--rpc", self.url, "--token", self.TOKEN)
+        self.assertEqual(status, 2)  # no "committed" in it, no --root: bad input
 
 
 if __name__ == "__main__":

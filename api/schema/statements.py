@@ -62,7 +62,7 @@ class MemberStatement:
     )
     root_block: Long | None = strawberry.field(description="the block that committed the root")
     published_root: str = strawberry.field(
-        description="the root of the tree the figures are in (memberProof proves them in it)"
+        description="the root of the live tree the figures are in (memberProof(tree: LIVE))"
     )
     ledger_entry_id: Long | None = strawberry.field(
         description="the last ledger entry the figures include"

@@ -26,6 +26,16 @@ member_salts = Table(
     Column("salt", LargeBinary(SALT_BYTES), nullable=False),
 )
 
+# The commitment a member's committed leaf keeps after an erasure changed their id and salt
+# (migration proofs_0002): H(old salt ‖ old member id), so that the roots committed before stay
+# reproducible. Written by loyalty.services.erasure, read by minter.commitment.
+member_commitments = Table(
+    "member_commitments",
+    metadata,
+    Column("member_pk", BIG_ID, ForeignKey("members.id"), primary_key=True),
+    Column("commitment", LargeBinary(32), nullable=False),
+)
+
 BALANCE = (
     members.c.earned
     + members.c.adjusted

@@ -10,7 +10,9 @@ In one transaction, under the member's row lock:
 - member_contacts: deleted. notifications to the member: deleted (undelivered ones would carry
   the id out after the erasure).
 - member_salts: a new salt, so the leaf commitments H(salt ‖ id) published before cannot be
-  tied to the pseudonym.
+  tied to the pseudonym. The old commitment itself (a salted hash whose salt is gone: it names no
+  one) is kept in member_commitments for the committed tree (minter.commitment), whose roots are
+  on chain: the books still give them after the erasure.
 - chain_requests.member_id: the pseudonym.
 - Text that may carry the id, e-mail or name (idempotency keys, descriptions, wallet challenge
   messages, business keys, order keys; the inbound events' stored JSON) is redacted in the
@@ -57,10 +59,11 @@ from loyalty.db.ledger import (
 )
 from loyalty.db.outbox import chain_requests
 from loyalty.db.program import member_contacts, notifications, redemptions
-from loyalty.db.proofs import member_salts, new_salts
+from loyalty.db.proofs import member_commitments, member_salts, new_salts
 from loyalty.db.referrals import referrals
 from loyalty.domain.erasure import Redaction, is_pseudonym, new_pseudonym
 from loyalty.domain.errors import InvalidInput
+from loyalty.domain.merkle import commitment
 from loyalty.services import audit
 from loyalty.services.audit_redaction import redact_audit_log
 from loyalty.services.member_list import like_prefix
@@ -193,6 +196,12 @@ async def erase_member(uow: AbstractUnitOfWork, member_id: str, *, confirm: str)
                 .values(member_id=pseudonym)
             )
         ).rowcount
+        old_salt = await conn.scalar(
+            select(member_salts.c.salt).where(member_salts.c.member_pk == pk)
+        )
+        if old_salt is not None:  # the committed tree's leaf keeps its commitment
+            frozen = commitment(bytes(old_salt), member_id)
+            await conn.execute(member_commitments.insert().values(member_pk=pk, commitment=frozen))
         await conn.execute(delete(member_salts).where(member_salts.c.member_pk == pk))
         await conn.execute(member_salts.insert(), new_salts([pk]))
         scrubbed["member_salts"] = 1

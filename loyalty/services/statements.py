@@ -3,11 +3,11 @@ debt as the ledger holds them now, and the root of the books — for the caller 
 (loyalty.domain.statement; docs/proofs.md, "Signed statements").
 
 The balance and debt are the member's leaf in the ledger's Merkle-sum tree (the same read as
-`memberProof`, so the statement and the proof agree): `publishedRoot` is that tree's root. Held
-points (awards not available yet, loyalty.services.holds) are in no balance and so in no leaf:
-they are stated beside it. The statement's `root` is the newest one committed on chain when the
-caller knows one (the minter's final settle batches: the ledger as the chain holds it at that
-batch, debt 0), else the published root; `rootStatus` says which."""
+`memberProof(tree: LIVE)`, so the statement and the proof agree): `publishedRoot` is that
+tree's root. Held points (awards not available yet, loyalty.services.holds) are in no balance and
+so in no leaf: they are stated beside it. The statement's `root` is the newest one committed on
+chain when the caller knows one (the minter's final settle batches: the ledger as the chain holds
+it at that batch, debt 0), else the published root; `rootStatus` says which."""
 
 from __future__ import annotations
 

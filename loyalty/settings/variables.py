@@ -147,9 +147,10 @@ class Settings:
     minter_commit: bool = var(
         "LOYALTY_MINTER_COMMIT",
         p.boolean,
-        "false",
-        "`true`: every batch is one `settle` call that mints, burns and commits the ledger's "
-        "Merkle-sum root with the supply the token checks (issue 17; a token with `settle`).",
+        "true",
+        "Every batch is one `settle` call that mints, burns and commits the ledger's Merkle-sum "
+        "root with the supply the token checks. `false` only for a token without `settle` "
+        "(deployed before it) or an adopted one, whose supply is not the ledger's.",
     )
     minter_in_serve: bool = var(
         "LOYALTY_MINTER_IN_SERVE",

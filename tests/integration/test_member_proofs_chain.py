@@ -28,7 +28,8 @@ from verifier import loyalty_verify
 
 pytestmark = pytest.mark.anvil
 
-PROOF = """query($m: String!) { memberProof(memberId: $m) {
+# The live tree, which audit --proofs rebuilds (the committed one: test_member_proofs_committed).
+PROOF = """query($m: String!) { memberProof(memberId: $m, tree: LIVE) {
   version hash memberId salt slot leaf { commitment address balance debt }
   path { hash balance debt } root { hash balance debt }
   ledgerEntryId pendingChainRequests lastFinalBatch } }"""

@@ -52,18 +52,19 @@ def test_burns_net_against_mints_and_a_burn_beyond_the_balance_is_refused(env: M
     minter = env.minter()
     step_until_final(env, minter)
     [netted] = batch_rows(env.engine)
-    assert (netted.kind, netted.recipients, netted.total) == ("MINT", 2, 11)
+    assert (netted.kind, netted.recipients, netted.total) == ("SETTLE", 2, 11)
     insert_requests(env.engine, [("BURN", b, 2)])
     step_until_final(env, minter)
     burn = batch_rows(env.engine)[-1]
-    assert (burn.kind, burn.total, burn.status) == ("BURN", 2, B_FINAL)
-    # More than b holds: refused by the token for b (issue 20, item 2), reported with the
-    # decoded reason, never sent, never dropped, never retried.
+    assert (burn.kind, burn.total, burn.status) == ("SETTLE", 2, B_FINAL)
+    # More than b holds: refused for b (issue 20, item 2) before the token sees it, since no
+    # committed supply holds a burn beyond the member's mints; reported with the reason, never
+    # sent, never dropped, never retried.
     insert_requests(env.engine, [("BURN", b, 50)])
     minter.step()
     minter.step()
     refused = batch_rows(env.engine)[-1]
-    assert refused.status == B_REFUSED and "ERC20InsufficientBalance" in refused.last_error
+    assert refused.status == B_REFUSED and "BurnBeyondBooks" in refused.last_error
     assert refused.tx_hash is None and refused.attempts == 0
     assert env.token.functions.totalSupply().call() == 9
     assert env.token.functions.balanceOf(Web3.to_checksum_address(a)).call() == 6

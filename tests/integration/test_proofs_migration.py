@@ -1,5 +1,6 @@
-"""Migration proofs_0001 on SQLite and PostgreSQL: members that exist before it get a random
-32-byte salt each (distinct), the downgrade drops the table, and upgrading again salts afresh."""
+"""Migrations proofs_0001 and proofs_0002 on SQLite and PostgreSQL: members that exist before
+it get a random 32-byte salt each (distinct), the downgrades drop member_commitments then the
+salts, and upgrading again salts afresh."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ def test_existing_members_get_distinct_salts(engine: Engine) -> None:
     assert set(salts) == pks and len({bytes(s) for s in salts.values()}) == 3
     assert all(len(bytes(s)) == 32 for s in salts.values())
 
+    _alembic(engine, "proofs@-1", down=True)  # proofs_0002: the erased members' commitments
+    tables = inspect(engine).get_table_names()
+    assert "member_commitments" not in tables and "member_salts" in tables
     _alembic(engine, "proofs@-1", down=True)
     assert "member_salts" not in inspect(engine).get_table_names()
     _alembic(engine, "heads")

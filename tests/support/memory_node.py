@@ -3,7 +3,9 @@ that a real dev node cannot stage (anvil evicts an underpriced transaction inste
 pending, and never lets a foreign transaction take a nonce on demand).
 
 It is not an EVM: a pool, blocks mined on demand with a settable base fee, nonces, and the
-token's two rules the minter relies on (a batch id is used once; a paused token refuses)."""
+token's two rules the minter relies on (a batch id is used once; a paused token refuses). It reads
+mintBatch, burnBatch and settle calls alike (the batch id, then the accounts' and the amounts'
+offsets); a settle's supply check is not modelled."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
-from minter.context import BATCH_BURNED_TOPIC, BATCH_MINTED_TOPIC
+from minter.context import BATCH_BURNED_TOPIC, BATCH_MINTED_TOPIC, BATCH_SETTLED_TOPIC
+from minter.loop import STATEMENT_SIGNER
 from minter.node import BatchLog, Block, Receipt, Reverted, SendOutcome
 
 ENFORCED_PAUSE = "0x" + keccak(text="EnforcedPause()")[:4].hex()
@@ -79,7 +82,8 @@ class MemoryNode:
         batch_id = tx.data[4:36]
         ok = not self.paused and batch_id not in self.used
         if ok:
-            count = int.from_bytes(tx.data[36 + 64 : 36 + 96], "big")  # length of `to`
+            accounts_at = 4 + int.from_bytes(tx.data[36:68], "big")
+            count = int.from_bytes(tx.data[accounts_at : accounts_at + 32], "big")
             amounts_at = 4 + int.from_bytes(tx.data[68:100], "big")
             amounts = [
                 int.from_bytes(
@@ -159,12 +163,14 @@ class MemoryNode:
         return 100_000
 
     def call(self, tx: dict[str, Any], block: str | int) -> str | None:
+        if str(tx["data"]) == STATEMENT_SIGNER:
+            return None  # a view of the token (the minter's check that it has settle)
         return self._simulate(tx)
 
     def suggested_tip(self) -> int:
         return 0
 
     def batch_logs(self, token: str, topic0: str, batch_id: str, from_block: int) -> list[BatchLog]:
-        assert topic0 in (BATCH_MINTED_TOPIC, BATCH_BURNED_TOPIC)
+        assert topic0 in (BATCH_MINTED_TOPIC, BATCH_BURNED_TOPIC, BATCH_SETTLED_TOPIC)
         found = self.used.get(bytes.fromhex(batch_id[2:]))
         return [found] if found is not None else []

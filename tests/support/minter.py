@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from web3 import Web3
 
 import contracts
 from loyalty.chain import Chain, connect
 from loyalty.db.engine import make_engine
+from loyalty.db.ledger import members
 from loyalty.db.outbox import FINAL, chain_requests
 from loyalty.deploy import Deployment, deploy_token
 from loyalty.settings import Settings
@@ -109,11 +110,31 @@ def make_env(anvil: AnvilNode, database_url: str, **changes: Any) -> MinterEnv:
     return MinterEnv(anvil, settings, chain, engine, deployment)
 
 
+def ensure_members(conn: Connection, addresses: Iterable[str], now: dt.datetime) -> None:
+    """A member row (member id = the address, receiving on it) for each address that has none:
+    the minter commits the ledger with every batch, and a chain request of no member cannot be
+    committed (minter.commitment)."""
+    wanted = sorted({a.lower() for a in addresses})
+    known = set(
+        conn.execute(select(members.c.member_id).where(members.c.member_id.in_(wanted))).scalars()
+    )
+    for address in wanted:
+        if address not in known:
+            conn.execute(
+                insert(members).values(
+                    member_id=address, custodial_address=address, created_at=now, updated_at=now
+                )
+            )
+
+
 def insert_requests(engine: Engine, rows: Iterable[tuple[str, str, int]]) -> list[int]:
-    """Outbox rows (kind, address, amount), as the ledger writes them."""
+    """Outbox rows (kind, address, amount), as the ledger writes them, each of the member whose
+    id is the address (made here if new)."""
     now = dt.datetime.now(dt.UTC)
+    rows = list(rows)
     ids = []
     with engine.begin() as conn:
+        ensure_members(conn, (address for _, address, _ in rows), now)
         for kind, address, amount in rows:
             ids.append(
                 conn.execute(
@@ -180,8 +201,16 @@ def batch_rows(engine: Engine) -> list[Any]:
         return list(conn.execute(select(mint_batches).order_by(mint_batches.c.id)).all())
 
 
-def batch_minted_events(env: MinterEnv) -> list[Any]:
-    return list(env.token.events.BatchMinted().get_logs(from_block=env.deployment.deployment_block))
+def batch_events(env: MinterEnv) -> list[Any]:
+    """Every batch the token took: BatchSettled (the minter commits with every batch), and
+    BatchMinted / BatchBurned of a minter that does not."""
+    start = env.deployment.deployment_block
+    events = env.token.events
+    return [
+        *events.BatchSettled().get_logs(from_block=start),
+        *events.BatchMinted().get_logs(from_block=start),
+        *events.BatchBurned().get_logs(from_block=start),
+    ]
 
 
 def assert_exactly_once(env: MinterEnv, expected: dict[str, int]) -> None:
@@ -193,7 +222,7 @@ def assert_exactly_once(env: MinterEnv, expected: dict[str, int]) -> None:
             address
         )
     assert token.functions.totalSupply().call() == sum(expected.values())
-    events = batch_minted_events(env)
+    events = batch_events(env)
     ids = [e["args"]["batchId"] for e in events]
     assert len(ids) == len(set(ids)), "a batch id landed twice"
     final_batches = [b for b in batch_rows(env.engine) if b.recipients > 0]

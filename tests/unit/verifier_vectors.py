@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from loyalty.domain.merkle import Leaf, MerkleSumTree, commitment, proof_document
+from loyalty.domain.merkle_pack import pack
 
 PATH = Path(__file__).resolve().parents[2] / "verifier" / "test_vectors.json"
 MEMBERS = [
@@ -24,15 +25,27 @@ def vectors() -> dict[str, object]:
         for slot, (member, address, balance, debt) in enumerate(MEMBERS)
     )
     root = tree.root
+    proofs = [
+        proof_document(tree.proof(slot), member, salts[slot], root)
+        for slot, (member, *_rest) in enumerate(MEMBERS)
+    ]
     return {
         "root": "0x" + root.hash.hex(),
         "totalBalance": str(root.balance),
         "totalDebt": str(root.debt),
-        "proofs": [
-            proof_document(tree.proof(slot), member, salts[slot], root)
-            for slot, (member, *_rest) in enumerate(MEMBERS)
-        ],
+        "proofs": proofs,
+        # The same proofs packed (loyalty.domain.merkle_pack), the first also with where its root
+        # was committed (COMMITTED below: the verifier's fake node holds that log).
+        "packed": [pack(p) for p in proofs] + [pack({**proofs[0], "committed": COMMITTED})],
+        "committed": COMMITTED,
     }
+
+
+COMMITTED = {
+    "batchId": "0x" + hashlib.sha256(b"vector batch").hexdigest(),
+    "txHash": "0x" + hashlib.sha256(b"vector transaction").hexdigest(),
+    "block": 4242,
+}
 
 
 def text() -> str:
