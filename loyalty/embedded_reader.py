@@ -5,8 +5,9 @@ The full embedded chain goes through eth-tester and web3's tester provider, whic
 eth_account, eth_keyfile and web3 on top of py-evm: about a third of the audit's start-up, for
 a process that sends no transaction. This view opens the same SQLite key-value file with py-evm
 alone and answers the few read methods the audit uses (`eth_chainId`, `eth_blockNumber`,
-`eth_call`); anything else is answered as "method not found", so a new reader path fails
-loudly instead of reading something wrong. tests/integration/test_embedded_reader.py checks
+`eth_call`, `eth_getTransactionReceipt`: the committed root is in a settle's log); anything else
+is answered as "method not found", so a new reader path fails loudly instead of reading
+something wrong. tests/integration/test_embedded_reader.py checks
 its answers against the full chain's on the same state.
 """
 
@@ -16,9 +17,10 @@ from typing import Any
 
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
+from eth.exceptions import TransactionNotFound
 from eth.vm.forks.prague import PragueVM
 from eth.vm.message import Message
-from eth_typing import Address, BlockNumber
+from eth_typing import Address, BlockNumber, Hash32
 
 from loyalty.embedded_chain_kv import SqliteKV
 
@@ -113,6 +115,39 @@ class EmbeddedReader:
             )
         return "0x" + bytes(computation.output).hex()
 
+    def _receipt(self, params: list[Any]) -> dict[str, Any] | None:
+        """A transaction's receipt with its logs, in the node's JSON form (the audit reads the
+        committed root from its BatchSettled log); None for a transaction not in the chain."""
+        tx_hash = Hash32(bytes.fromhex(str(params[0]).removeprefix("0x")))
+        try:
+            number, index = self._chain.chaindb.get_transaction_index(tx_hash)
+        except TransactionNotFound:
+            return None
+        header = self._chain.get_canonical_block_header_by_number(number)
+        builder = self._chain.get_vm(at_header=header).get_receipt_builder()
+        receipts = list(self._chain.chaindb.get_receipts(header, builder))
+        first = sum(len(r.logs) for r in receipts[:index])
+        receipt = receipts[index]
+        common = {
+            "transactionHash": "0x" + bytes(tx_hash).hex(),
+            "blockNumber": hex(number),
+            "blockHash": "0x" + header.hash.hex(),
+        }
+        logs = [
+            {
+                **common,
+                "address": "0x" + bytes(log.address).hex(),
+                "topics": ["0x" + t.to_bytes(32, "big").hex() for t in log.topics],
+                "data": "0x" + bytes(log.data).hex(),
+                "logIndex": hex(first + i),
+                "transactionIndex": hex(index),
+                "removed": False,
+            }
+            for i, log in enumerate(receipt.logs)
+        ]
+        status = "0x1" if receipt.state_root == b"\x01" else "0x0"
+        return {**common, "transactionIndex": hex(index), "status": status, "logs": logs}
+
 
 class _CallReverted(Exception):
     def __init__(self, error: dict[str, Any]) -> None:
@@ -128,4 +163,5 @@ _METHODS = {
     "eth_chainId": EmbeddedReader._chain_id,
     "eth_blockNumber": EmbeddedReader._block_number,
     "eth_call": EmbeddedReader._call,
+    "eth_getTransactionReceipt": EmbeddedReader._receipt,
 }

@@ -148,3 +148,64 @@ def test_the_audit_reads_through_the_view_and_reports_the_same(instance) -> None
     # the report must say so exactly as before (exit 1, a finding, not an error).
     assert verdict["code"] == 1
     assert [f["code"] for f in report["findings"]] == ["UNKNOWN_BATCH"]
+
+
+def test_a_settle_receipt_and_the_audits_commitment_leg_read_through_the_view(tmp_path) -> None:
+    """The minter commits with every batch by default, and the audit reads the committed root
+    from the settle's receipt: the view must answer eth_getTransactionReceipt as the full chain
+    does (it answered "method not found", so `loyalty audit` failed on the embedded default)."""
+    env = _env(tmp_path)
+    subprocess.run(
+        [str(LOYALTY), "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True
+    )
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        rt = Runtime.start(Settings.from_env())
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    root = "0x" + "5e" * 32
+    try:
+        w3 = rt.chain.w3
+        token = w3.eth.contract(
+            address=rt.deployment.address, abi=contracts.load("LoyaltyPoints").abi
+        )
+        holders = [w3.to_checksum_address(h) for h in HOLDERS[:2]]
+        call = token.functions.settle(
+            os.urandom(32), holders, [40, 60], 2, bytes.fromhex(root[2:]), 100
+        )
+        receipt = send_transaction(
+            rt.chain, DEV_MINTER_KEY, call.build_transaction({"from": rt.deployment.minter})
+        )
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+    finally:
+        rt.close()
+    subprocess.run(
+        [str(LOYALTY), "indexer", "--once"], env=env, cwd=tmp_path, check=True, capture_output=True
+    )
+    settings = Settings(chain_state=str(tmp_path / "loyalty-chain.state"))
+    full = connect(settings)
+    try:
+        expected = ChainRpc(full).call("eth_getTransactionReceipt", [tx_hash])
+    finally:
+        full.close()
+    view = connect(settings, read_only=True)
+    try:
+        got = ChainRpc(view).call("eth_getTransactionReceipt", [tx_hash])
+        missing = ChainRpc(view).call("eth_getTransactionReceipt", ["0x" + "00" * 32])
+    finally:
+        view.close()
+    keys = ("address", "topics", "data", "logIndex", "blockNumber", "transactionHash")
+    assert [{k: log[k] for k in keys} for log in got["logs"]] == [
+        {k: log[k] for k in keys} for log in expected["logs"]
+    ]
+    assert got["status"] == expected["status"] == "0x1" and missing is None
+
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    report = json.loads("\n".join(probe.stdout.strip().splitlines()[:-1]))
+    # The root is read from the chain; the ledger has no such batch, which the audit reports.
+    assert report["commitment"]["root"] == root, probe.stderr
+    assert report["commitment"]["txHash"] == tx_hash

@@ -443,6 +443,22 @@ export type ChainRequestState =
   | 'PENDING'
   | 'REFUSED';
 
+/** Where a root was committed on chain: a final settle batch. */
+export type CommittedAt = {
+  /** the batch's row id, as in mintingStatus */
+  batch: Scalars['Long']['output'];
+  /** the on-chain batch id (bytes32, 0x-hex) */
+  batchId: Scalars['String']['output'];
+  /** the block holding its BatchSettled log */
+  block: Scalars['Long']['output'];
+  /** the root committed, 0x-hex */
+  root: Scalars['String']['output'];
+  /** the supply committed (totalSupply() right after the batch), decimal string */
+  supply: Scalars['String']['output'];
+  /** the settle transaction */
+  txHash: Scalars['String']['output'];
+};
+
 /** floor(amountSpent / moneyAmount * points). */
 export type ConversionRate = {
   configs: Array<ConversionRateConfig>;
@@ -1072,14 +1088,18 @@ export type MemberLimitInput = {
 
 /** A member's proof: their leaf, its salt, the sibling of every node on the way up (leaf first) and the root. Check it with verifier/loyalty_verify.py, which imports nothing of this service. */
 export type MemberProof = {
+  /** where the root was committed on chain; null: the proof is in the live tree (nothing committed yet, the member has no leaf in it, or tree: LIVE was asked) */
+  committed?: Maybe<CommittedAt>;
   /** the hash function: sha256 */
   hash: Scalars['String']['output'];
   /** the newest batch final on chain (its row id, as in mintingStatus) */
   lastFinalBatch?: Maybe<Scalars['Long']['output']>;
   leaf: ProofLeaf;
-  /** the last ledger entry the tree includes (null: none yet) */
+  /** the last ledger entry the live tree includes (null: none, or committed) */
   ledgerEntryId?: Maybe<Scalars['Long']['output']>;
   memberId: Scalars['String']['output'];
+  /** the same proof packed as bytes, base64url (about 1.2 KB at 1,000,000 members): the verifier reads it as is (docs/proofs.md, the packed proof) */
+  packed: Scalars['String']['output'];
   path: Array<MerkleNode>;
   /** mints and burns not yet final on chain; 0 means the chain, once indexed, holds what this root says */
   pendingChainRequests: Scalars['Int']['output'];
@@ -1105,7 +1125,7 @@ export type MemberStatement = {
   /** the last ledger entry the figures include */
   ledgerEntryId?: Maybe<Scalars['Long']['output']>;
   memberId: Scalars['String']['output'];
-  /** the root of the tree the figures are in (memberProof proves them in it) */
+  /** the root of the live tree the figures are in (memberProof(tree: LIVE)) */
   publishedRoot: Scalars['String']['output'];
   /** 0x + 64 hex digits: the newest root committed on chain, else publishedRoot */
   root: Scalars['String']['output'];
@@ -1603,6 +1623,11 @@ export type ProofLeaf = {
   debt: Scalars['String']['output'];
 };
 
+/** Which tree a member proof is in. */
+export type ProofTree =
+  | 'COMMITTED'
+  | 'LIVE';
+
 export type Query = {
   /** A member's account. Members may read only their own. */
   account: LoyaltyAccount;
@@ -1777,6 +1802,7 @@ export type QueryMemberBirthdayArgs = {
 
 export type QueryMemberProofArgs = {
   memberId: Scalars['String']['input'];
+  tree?: ProofTree;
 };
 
 
