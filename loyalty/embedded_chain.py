@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from eth.db.atomic import AtomicDB
+from eth.vm.spoof import SpoofTransaction
 from eth_abi.abi import encode
 from eth_tester import PyEVMBackend
 from eth_tester.backends.pyevm.main import (
@@ -23,12 +24,55 @@ from web3.providers.eth_tester import EthereumTesterProvider
 
 from loyalty.embedded_chain_kv import SqliteKV, open_kv
 
+# py-evm's estimate is "the least gas limit that works, give or take this": its default
+# estimator's tolerance, kept.
+GAS_TOLERANCE = 21_000
+
+
+def estimate_gas(state: Any, transaction: Any) -> int:
+    """The chain's eth_estimateGas. py-evm's default is a binary search from the intrinsic gas
+    up to the block's gas limit: about 12 runs of the transaction, three quarters of the time of
+    a deploy on this chain. Here one run at the block limit says what the transaction consumes,
+    a second checks a limit 1/63 above it (EIP-150 holds back 1/64 of the gas at each call), and
+    the search runs only within the bracket that leaves. The answer is within the same tolerance
+    of the least limit that works, and a transaction that fails at the block limit raises its
+    error, as before."""
+
+    def run(gas: int, **changes: Any) -> Any:
+        snapshot = state.snapshot()
+        try:
+            return state.apply_transaction(SpoofTransaction(transaction, gas=gas, **changes))
+        finally:
+            state.revert(snapshot)
+
+    intrinsic = transaction.intrinsic_gas
+    at_limit = run(state.gas_limit, gas_price=0)
+    if at_limit.is_error:
+        raise at_limit.error
+    used = intrinsic + at_limit.get_gas_used()
+    if used <= intrinsic:
+        return int(intrinsic)
+    # A limit below what the transaction consumes runs out of gas.
+    failing, working = used - 1, min(state.gas_limit, used + used // 63 + 1)
+    if run(working).is_error:
+        failing, working = working, state.gas_limit
+    while working - failing > GAS_TOLERANCE:
+        middle = (working + failing) // 2
+        if run(middle).is_error:
+            failing = middle
+        else:
+            working = middle
+    return int(working)
+
 
 def embedded_backend(state_path: str) -> tuple[Any, SqliteKV | None]:
     backend = PyEVMBackend()
+    chain_class = type(backend.chain)  # built for this backend: the setting stays local
+    # The class's for the chains made later (resumed, reverted); the first one copied its own.
+    chain_class.gas_estimator = staticmethod(estimate_gas)
+    backend.chain.gas_estimator = estimate_gas
     if not state_path:
         return backend, None
-    chain_class = type(backend.chain)
     kv = open_kv(state_path)
     db = AtomicDB(kv)
     try:

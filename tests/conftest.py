@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.anvil import AnvilNode, anvil_binary, start_anvil
 from tests.support.databases import PostgresDatabases, SqliteDatabases, postgres_available
+from tests.support.deployed_chain import deploy_once
+from tests.support.ordering import DurationRecorder, order_longest_files_first
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -20,6 +22,15 @@ def missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (required under CI=true)")
     pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the xdist controller, or a run without xdist
+        config.pluginmanager.register(DurationRecorder(config), "loyalty-durations")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    order_longest_files_first(config, items)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +42,18 @@ def _restore_root_logger() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _deploy_once_per_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An in-process first start on the embedded chain copies in a token deployed earlier in this
+    process instead of deploying again (tests/support/deployed_chain.py): the deploy was most of
+    every API test's setup."""
+    if os.environ.get("LOYALTY_TEST_DEPLOY_EVERY_TIME"):
+        yield
+        return
+    with deploy_once(tmp_path_factory.mktemp("deployed")):
+        yield
 
 
 @pytest.fixture(scope="session")
