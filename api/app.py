@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -26,11 +27,13 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import Authenticator
 from api.config import ApiConfig
+from api.config_version import VersionReads
 from api.console import console_routes
 from api.context import Context
 from api.dashboard import dashboard_routes
 from api.errors import ApiError
 from api.export import export_routes
+from api.fast_answers import MISSED, FastAnswers
 from api.gauges import DatabaseCollector
 from api.graphiql import graphiql_routes
 from api.graphiql import page as graphiql_page
@@ -42,7 +45,8 @@ from api.live import ConnectionGate, LimitedTransportWS
 from api.live import authenticate as authenticate_ws
 from api.live_events import Hub
 from api.observability import ObservabilityMiddleware, metrics_endpoint, observe_cached
-from api.response_cache import ResponseCache
+from api.read_plan import single_statement
+from api.response_cache import Answer, ResponseCache
 from api.schema import build_schema
 from api.upload_csrf import has_preflight, refuse_without_preflight
 from api.webhooks.routes import webhook_routes
@@ -63,6 +67,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         config: ApiConfig,
         authenticator: Authenticator,
         responses: ResponseCache,
+        versions: VersionReads,
         max_connections: int = 1000,
         **kwargs: Any,
     ) -> None:
@@ -73,6 +78,8 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         self._gate = ConnectionGate(max_connections)
         self._events = Hub(lambda: runtime_getter().async_engine)
         self.responses = responses
+        self.versions = versions
+        self._fast = FastAnswers(responses, versions, authenticator)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -81,6 +88,11 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
         if not has_preflight(scope):
             await refuse_without_preflight(send)
             return
+        if scope["type"] == "http":
+            replayed = await self._fast(scope, receive, send)
+            if replayed is None:
+                return  # answered from the response cache (api.fast_answers)
+            receive = replayed
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -106,19 +118,28 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         """Runs the request's operation(s), or answers from the response cache (a query of
         the configuration only: api.response_cache)."""
-        lookup = None
-        if isinstance(request_data, GraphQLRequestData):
-            lookup = self.responses.key(request_data, context)
-        if lookup is None:
-            return await super().execute_operation(
-                request, request_adapter, request_data, context, root_value, sub_response
-            )
         started = time.perf_counter()
-        key = (*lookup.key, await self.responses.version(context))
-        data = self.responses.get(key)
-        if data is not None:
-            observe_cached(lookup.label, started)
-            return ExecutionResult(data=data, errors=None)
+        if isinstance(request_data, GraphQLRequestData) and request_data.query:
+            context.single_statement = self._single_statement(
+                request_data.query, request_data.operation_name
+            )
+        missed = request.scope.pop(MISSED, None)  # looked up by api.fast_answers already
+        if missed is not None:
+            key, label = missed
+        else:
+            lookup = None
+            if isinstance(request_data, GraphQLRequestData):
+                lookup = self.responses.key(request_data, context)
+            if lookup is None:
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+            version = await self.versions.read() if lookup.versioned else None
+            key, label = (*lookup.key, version), lookup.label
+            answer = self.responses.get(key)
+            if answer is not None:
+                observe_cached(label, started)
+                return ExecutionResult(data=answer.data, errors=None)
         result = await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
@@ -128,8 +149,16 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             and not result.extensions
             and result.data is not None
         ):
-            self.responses.put(key, result.data)
+            body = self.encode_json({"data": result.data}).encode()
+            self.responses.put(key, Answer(result.data, body))
         return result
+
+    def _single_statement(self, query: str, operation_name: str | None) -> bool:
+        try:
+            document = self.schema.documents.document(query)  # type: ignore[attr-defined]
+        except GraphQLError:
+            return False  # strawberry reports the syntax error
+        return single_statement(document, operation_name)
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than json.dumps on a page of rules. Text, not bytes: a
@@ -153,6 +182,7 @@ class LoyaltyGraphQL(GraphQL[Context, None]):
             runtime=self._runtime(),
             config=self._config,
             events=self._events,
+            versions=self.versions,
         )
         if isinstance(request, Request):
             request.scope[_CONTEXT] = context  # closed by __call__ once answered
@@ -213,6 +243,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         config=config,
         schema=schema,
         responses=ResponseCache(schema.documents),
+        versions=VersionReads(lambda: state["runtime"].async_engine),
         graphql_ide="graphiql" if config.graphiql else None,
         # The GraphQL multipart request spec (importMembers' file), behind api.upload_csrf.
         multipart_uploads_enabled=True,

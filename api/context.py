@@ -26,10 +26,12 @@ from strawberry.types.graphql import OperationType
 
 from api.auth import ANONYMOUS, Principal
 from api.config import ApiConfig
+from api.config_version import VersionReads
 from api.dataloaders import Loaders, make_loaders
 from api.errors import ApiError
 from api.live_events import Hub
 from loyalty.runtime import Runtime
+from loyalty.services.earning_config import EarningConfig, cached_config, earning_config
 
 
 class Reads:
@@ -45,10 +47,13 @@ class Reads:
     ends the snapshot: the next read starts a new one that sees the write. The transaction
     ends with the request (or the subscription event). Reads never write."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, single_statement: bool = False) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None
         self._snapshot = False  # a read transaction is open on _conn
+        # The operation reads with one statement (api.read_plan): its own snapshot is the
+        # request's, so no BEGIN and ROLLBACK around it; a further block opens a snapshot.
+        self._single = single_statement
         self._stale = False  # forget() asked for a new snapshot
         self._lock = asyncio.Lock()
         self._dropped: list[AsyncConnection] = []  # cancelled mid-statement: closed at the end
@@ -83,7 +88,9 @@ class Reads:
             if self._stale and self._snapshot:
                 await self._end(self._conn)
             self._stale = False
-            if not self._snapshot:
+            if self._single:
+                self._single = False
+            elif not self._snapshot:
                 await self._conn.exec_driver_sql(_begin_snapshot(self._conn))
                 self._snapshot = True
             try:
@@ -157,6 +164,8 @@ class Context:
     auth_error: ApiError | None = None  # a credential that did not verify (api.limits refuses)
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
     events: Hub | None = None  # live events for subscriptions (api.schema.subscriptions)
+    versions: VersionReads | None = None  # shared config_version reads (HTTP requests)
+    single_statement: bool = False  # set before execution from the document (api.read_plan)
     _reads: Reads | None = field(default=None, repr=False)
 
     @property
@@ -166,7 +175,7 @@ class Context:
         if scoped is not None:
             return scoped
         if self._reads is None:
-            self._reads = Reads(self.runtime.async_engine)
+            self._reads = Reads(self.runtime.async_engine, single_statement=self.single_statement)
         return self._reads
 
     @property
@@ -176,6 +185,20 @@ class Context:
     def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """`async with info.context.connection() as conn:` the request's read connection."""
         return self.reads.connection()
+
+    async def earning_config(self) -> EarningConfig:
+        """The cached earning configuration, checked against config_version read before this
+        request's snapshot (shared with concurrent requests); read on the request's
+        connection only when it changed."""
+        if self.versions is None or _event_reads.get() is not None:
+            async with self.connection() as conn:
+                return await earning_config(conn)
+        version = await self.versions.read()
+        found = cached_config(self.runtime.async_engine.sync_engine, version)
+        if found is not None:
+            return found
+        async with self.connection() as conn:
+            return await earning_config(conn, version=version)
 
     @contextlib.asynccontextmanager
     async def event_reads(self) -> AsyncIterator[None]:

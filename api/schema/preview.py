@@ -3,10 +3,13 @@ Writes nothing."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types import Info
 
 from api.auth import Role, require_member_or_admin
@@ -18,7 +21,6 @@ from loyalty.db.rules import tiers
 from loyalty.domain.campaigns import (
     CampaignActivity,
     CampaignOutcome,
-    CampaignStatus,
     apply_campaigns,
 )
 from loyalty.domain.errors import UnknownTier
@@ -33,11 +35,8 @@ from loyalty.domain.limits import CapState, Cut
 from loyalty.domain.points import Activity, Award, awards_for
 from loyalty.domain.points import Money as DomainMoney
 from loyalty.domain.rules import is_plain_id
-from loyalty.services.campaigns import campaigns_with_status
-from loyalty.services.earning_config import earning_config
 from loyalty.services.limits import Owner, OwnerKind, preview_cut
 from loyalty.services.members import find_member
-from loyalty.services.rules import matching_rules
 from loyalty.services.tiers import rate_tier_at
 
 _TEXT_MAX = 80
@@ -219,6 +218,17 @@ class EarningPreview:
     )
 
 
+@contextlib.asynccontextmanager
+async def _no_reads() -> AsyncIterator[None]:
+    yield None
+
+
+def _db(conn: AsyncConnection | None) -> AsyncConnection:
+    # Opened whenever a tier, a member or a limit is involved (see preview_earning).
+    assert conn is not None
+    return conn
+
+
 def _text(name: str, value: str) -> str:
     if not is_plain_id(value, _TEXT_MAX):
         raise ValidationFailed(f"{name} must be 1 to {_TEXT_MAX} characters", field=name)
@@ -254,35 +264,40 @@ class PreviewQuery:
             else DomainMoney(activity.amount.value, activity.amount.currency),
         )
         tier_id = None if activity.tier_id is None else str(activity.tier_id)
-        async with info.context.connection() as conn:
+        # The rules, campaigns and limits come from the cached configuration, checked against
+        # config_version (read before the snapshot, shared with concurrent requests): reading
+        # them per preview was most of its cost. A preview of no member or tier, whose rules
+        # and campaigns have no limits, reads nothing else.
+        config = await info.context.earning_config()
+        rules = config.matching(
+            trigger_app_id=domain_activity.trigger_app_id,
+            activity_type=domain_activity.activity_type,
+        )
+        campaigns = config.previewed
+        owners = [(OwnerKind.RULE, r.id) for r in rules]
+        owners += [(OwnerKind.CAMPAIGN, c.id) for c in campaigns]
+        limited_owner = any(o in config.limits for o in owners)
+        reads = tier_id is not None or member_id is not None or limited_owner
+        async with info.context.connection() if reads else _no_reads() as conn:
             if tier_id is not None and (
                 not is_plain_id(tier_id)
-                or await conn.scalar(select(tiers.c.id).where(tiers.c.id == tier_id)) is None
+                or await _db(conn).scalar(select(tiers.c.id).where(tiers.c.id == tier_id)) is None
             ):
                 raise UnknownTier(
                     f"unknown tier id {tier_id[:36]!r}: use an existing tier's id", field="tierId"
                 )
-            member = None if member_id is None else await find_member(conn, member_id)
+            member = None if member_id is None else await find_member(_db(conn), member_id)
             at = activity.occurred_at or info.context.runtime.clock.now()
             if tier_id is None and member is not None:
                 # The tier program decides: base rates while it is not ACTIVE.
-                tier_id = await rate_tier_at(conn, member.pk, at)
-            rules = await matching_rules(
-                conn,
-                trigger_app_id=domain_activity.trigger_app_id,
-                activity_type=domain_activity.activity_type,
-            )
-            campaigns = await campaigns_with_status(
-                conn, (CampaignStatus.ACTIVE, CampaignStatus.PAUSED)
-            )
-            config = await earning_config(conn)
+                tier_id = await rate_tier_at(_db(conn), member.pk, at)
 
             async def limited(owner: Owner, points: int) -> tuple[int, Cut | None]:
                 limits = config.limits.get(owner)
                 if limits is None:
                     return points, None
                 cut = await preview_cut(
-                    conn,
+                    _db(conn),
                     owner,
                     limits,
                     member_pk=member.pk if member else None,

@@ -139,19 +139,6 @@ async def get_campaign(conn: AsyncConnection, campaign_id: str) -> Campaign:
     return found
 
 
-async def active_campaigns(conn: AsyncConnection) -> list[Campaign]:
-    """Every ACTIVE campaign (what loyalty.services.earning_config caches); windows are checked
-    per activity, at its time."""
-    rows = (
-        await conn.execute(
-            select(campaigns)
-            .where(campaigns.c.status == CampaignStatus.ACTIVE.value, _live)
-            .order_by(campaigns.c.seq)
-        )
-    ).all()
-    return [_from_row(r) for r in rows]
-
-
 async def campaigns_with_status(
     conn: AsyncConnection, statuses: Iterable[CampaignStatus]
 ) -> list[Campaign]:

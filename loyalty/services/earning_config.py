@@ -30,12 +30,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loyalty.db.tables import metadata
-from loyalty.domain.campaigns import Campaign, time_zone
+from loyalty.domain.campaigns import Campaign, CampaignStatus, time_zone
 from loyalty.domain.limits import Limits
 from loyalty.domain.referrals import Settings as ReferralSettings
 from loyalty.domain.rules import EarningRule
 from loyalty.domain.tiers import Tier
-from loyalty.services.campaigns import active_campaigns
+from loyalty.services.campaigns import campaigns_with_status
 from loyalty.services.limits import Owner, all_limits
 from loyalty.services.program import Program, get_program
 from loyalty.services.referral_program import get_settings as referral_settings
@@ -62,6 +62,8 @@ class EarningConfig:
     tiers: tuple[Tier, ...]  # by required points, as list_tiers orders them
     rules: Mapping[tuple[str, str], tuple[EarningRule, ...]]  # (trigger app, activity type)
     campaigns: tuple[Campaign, ...] = ()  # the ACTIVE ones (windows are checked per activity)
+    # ACTIVE and PAUSED, oldest first: what previewEarning explains (a PAUSED one says why not).
+    previewed: tuple[Campaign, ...] = ()
     limits: Mapping[Owner, Limits] = field(default_factory=dict)  # rules' and campaigns'
     referrals: ReferralSettings = field(default_factory=ReferralSettings)  # the referral program
 
@@ -102,6 +104,12 @@ async def earning_config(conn: AsyncConnection, *, version: int | None = None) -
         return await _load(conn, key, version)
 
 
+def cached_config(engine: Engine, version: int) -> EarningConfig | None:
+    """The cached configuration if it is the one of `version`, without a statement."""
+    cached = _cache.get(engine)
+    return cached if cached is not None and cached.version == version else None
+
+
 def _load_lock(engine: Engine) -> asyncio.Lock:
     per_loop = _locks.setdefault(engine, weakref.WeakKeyDictionary())
     loop = asyncio.get_running_loop()  # an asyncio.Lock serves one event loop
@@ -119,12 +127,16 @@ async def _load(conn: AsyncConnection, key: Engine, version: int) -> EarningConf
     by_trigger: dict[tuple[str, str], list[EarningRule]] = {}
     for rule in await active_rules(conn):
         by_trigger.setdefault((rule.trigger_app_id, rule.trigger_activity_type), []).append(rule)
+    previewed = tuple(
+        await campaigns_with_status(conn, (CampaignStatus.ACTIVE, CampaignStatus.PAUSED))
+    )
     config = EarningConfig(
         version=version,
         program=program,
         tiers=tiers,
         rules={k: tuple(v) for k, v in by_trigger.items()},
-        campaigns=tuple(await active_campaigns(conn)),
+        campaigns=tuple(c for c in previewed if c.status is CampaignStatus.ACTIVE),
+        previewed=previewed,
         limits=await all_limits(conn),
         referrals=await referral_settings(conn),
     )
