@@ -1,8 +1,9 @@
-"""The GraphQL schema as SDL text: `python -m api.sdl > api/console/web/schema.graphql`.
+"""The GraphQL schema as SDL text: `python -m api.sdl > schema.graphql`.
 
-The console's TypeScript types are generated from that committed file (graphql-codegen), so
-a schema change that the console's operations no longer fit fails its build; a test keeps the
-file equal to what the schema prints.
+The console's TypeScript types are generated from it (graphql-codegen; `npm run build` in
+api/console/web writes it first), so a schema change that the console's operations no longer
+fit fails its build, and tests/integration/test_console_build.py checks the committed types
+against the schema as it is now.
 """
 
 from __future__ import annotations

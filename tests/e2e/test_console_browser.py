@@ -15,7 +15,7 @@ Without /usr/bin/chromium (or Playwright) these tests skip, except under CI=true
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -167,7 +167,16 @@ def test_a_shop_owner_runs_the_program_from_the_console(chromium: Any, server: S
     # A member's purchase arrives by webhook; their page shows the points on their way.
     webhook_purchase(server, "ann", "1001", "40")
     applied(server, "ann")
+    # Members active from a day on (the program's clock, UTC here): ann today, nobody tomorrow.
+    today = datetime.now(UTC).date()
     open_page(page, server, "members")
+    page.fill("#member-search [name=activeFrom]", str(today + timedelta(days=1)))
+    page.click("#member-search button[type=submit]")
+    ready(page, "members")
+    page.wait_for_selector("#page .empty", timeout=SETTLE_MS)
+    assert "No member matches" in page.inner_text("#page")
+    open_page(page, server, "members")
+    page.fill("#member-search [name=activeFrom]", str(today))
     page.fill("#member-search [name=search]", "an")
     page.click("#member-search button[type=submit]")
     page.wait_for_selector("#page a[href='#/members/ann']", timeout=SETTLE_MS)

@@ -47,6 +47,25 @@ export class Formats {
     return Number.isNaN(date.getTime()) ? iso : this.dateTime.format(date);
   }
 
+  // Midnight of a calendar day (YYYY-MM-DD) on the program's clock, as an ISO instant: what
+  // "active since 1 December" means for a shop in Tokyo. Two passes settle a DST change.
+  startOfDay(day: string): string | null {
+    const [y, m, d] = day.split('-').map(Number);
+    if (!y || !m || !d) return null;
+    const wall = Date.UTC(y, m - 1, d);
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: this.program.timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    const offsetAt = (t: number) => {
+      const p = Object.fromEntries(parts.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+      return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - t;
+    };
+    let t = wall - offsetAt(wall);
+    t = wall - offsetAt(t);
+    return new Date(t).toISOString();
+  }
+
   // A calendar day without its year, for a chart's axis.
   shortDay(value: string): string {
     const date = new Date(value + 'T00:00:00Z');

@@ -13,12 +13,20 @@ const LIST = graphql(`query Members($f: AccountFilter, $o: AccountOrder, $after:
     pageInfo { hasNextPage endCursor } }
   tiers { id name } }`);
 
+function nextDay(day: string): string {
+  const t = Date.parse(day + 'T00:00:00Z');
+  return Number.isNaN(t) ? day : new Date(t + 86_400_000).toISOString().slice(0, 10);
+}
+
 function MemberList({ arg }: { arg: string }) {
   const f = useFormats();
   const p = Object.fromEntries(new URLSearchParams(arg.replace(/^\?/, '')).entries());
   const filter = {
     search: p.search || null, tierId: p.tierId || null,
     minBalance: p.minBalance ? Number(p.minBalance) : null, maxBalance: p.maxBalance ? Number(p.maxBalance) : null,
+    // Days on the program's clock: from the start of the first to the start of the day after the last.
+    lastActivityFrom: p.activeFrom ? f.startOfDay(p.activeFrom) : null,
+    lastActivityTo: p.activeTo ? f.startOfDay(nextDay(p.activeTo)) : null,
   };
   const orderBy = { field: (p.orderBy || 'BALANCE') as never, direction: (p.direction || 'DESC') as never };
   const { data, error } = useLoad(() => gql(LIST, { f: filter, o: orderBy, after: p.after || null }), arg);
@@ -28,7 +36,7 @@ function MemberList({ arg }: { arg: string }) {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
     const q = new URLSearchParams();
-    for (const name of ['search', 'tierId', 'minBalance', 'maxBalance', 'orderBy']) {
+    for (const name of ['search', 'tierId', 'minBalance', 'maxBalance', 'activeFrom', 'activeTo', 'orderBy']) {
       const v = (form.elements.namedItem(name) as HTMLInputElement).value.trim();
       if (v) q.set(name, v);
     }
@@ -44,6 +52,8 @@ function MemberList({ arg }: { arg: string }) {
         <Select label="Tier" name="tierId" value={p.tierId} options={[['', 'Any'], ...data.tiers.map((t): [string, string] => [t.id, t.name])]} />
         <Input label="Balance from" name="minBalance" value={p.minBalance} type="number" />
         <Input label="Balance to" name="maxBalance" value={p.maxBalance} type="number" />
+        <Input label="Active from (day)" name="activeFrom" value={p.activeFrom} type="date" />
+        <Input label="Active until (day)" name="activeTo" value={p.activeTo} type="date" />
         <Select label="Order by" name="orderBy" value={orderBy.field} options={[['BALANCE', 'balance'], ['EARNED', 'earned'], ['LAST_ACTIVITY', 'last activity'], ['CREATED', 'joined']]} />
         <div class="actions"><button type="submit">Search</button></div>
       </form>

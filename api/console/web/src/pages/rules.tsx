@@ -10,7 +10,7 @@ import type { RulesQuery } from '../gql/graphql';
 import { ApiForm, Failed, Input, Loading, Section, Select, Submit, Table, errorText, go, int, str, useAct, useLoad, useShell } from '../ui';
 
 const RULES = graphql(`query Rules($f: EarningRuleFilter) {
-  earningRules(filter: $f, first: 100) { edges { node { id revision title triggerAppId triggerActivityType status kind
+  earningRules(filter: $f, first: 100) { edges { node { id revision title triggerAppId triggerActivityType status kind holdDays
     fixedAmount { configs { tierId points } }
     conversionRate { configs { tierId moneyAmount points } } metadata { canBeDeleted } } } }
   tiers { id name requiredPoints }
@@ -47,6 +47,7 @@ function RuleForm({ rule, tiers, done, reload }: { rule: Rule | null; tiers: Tie
     const body = {
       title: str(form, 'title'), triggerAppId: str(form, 'triggerAppId'),
       triggerActivityType: str(form, 'triggerActivityType'), status: str(form, 'status'), ...configsOf(form, tiers),
+      holdDays: int(form, 'holdDays'),
     };
     if (rule) await gql(UPDATE, { id: rule.id, rev: rule.revision, u: body as never });
     else await gql(CREATE, { r: body as never });
@@ -59,6 +60,7 @@ function RuleForm({ rule, tiers, done, reload }: { rule: Rule | null; tiers: Tie
       <Input label="Trigger app" name="triggerAppId" value={rule ? rule.triggerAppId : 'stores'} />
       <Input label="Activity type" name="triggerActivityType" value={rule ? rule.triggerActivityType : 'stores/OrderPaid'} />
       <Select label="Status" name="status" value={rule ? rule.status : 'ACTIVE'} options={[['ACTIVE', 'Active'], ['PAUSED', 'Paused']]} />
+      <Input label="Hold the points (days; empty: the program's)" name="holdDays" value={rule?.holdDays} type="number" min={0} max={365} />
       <Select label="Points" name="method" value={method} onChange={(e) => setMethod((e.target as HTMLSelectElement).value)}
         options={[['rate', 'per money spent (conversion rate)'], ['fixed', 'a fixed amount']]} />
       {[{ id: null as string | null, name: 'Base (every member)' }, ...tiers].map((tier) => {
@@ -130,9 +132,13 @@ function Preview({ tiers, currency }: { tiers: Tier[]; currency: string }) {
 
 export function Rules({ arg }: { arg: string }) {
   const f = useFormats();
-  const [status, editing] = (arg || '').split('/');
+  // #/rules/STATUS:APP/ID: the filters, then the rule being edited.
+  const [filters, editing] = (arg || '').split('/');
+  const [status, app] = (filters || '').split(':');
   const shell = useShell();
-  const { data, error, reload } = useLoad(() => gql(RULES, { f: status ? { status: status as never } : null }), arg);
+  const { data, error, reload } = useLoad(() => gql(RULES, {
+    f: status || app ? { status: (status || null) as never, triggerAppId: app || null } : null,
+  }), arg);
   const act = useAct(reload);
   if (error) return <Failed error={error} />;
   if (!data) return <Loading />;
@@ -141,16 +147,23 @@ export function Rules({ arg }: { arg: string }) {
   const current = editing ? rules.find((r) => r.id === editing) || null : null;
   const tierName = (id: string | null | undefined) => (id ? (tiers.find((t) => t.id === id) || { name: 'tier' }).name : null);
   const done = (message: string) => {
-    if (editing) { shell.notice(message, '#/rules/' + (status || '')); go('#/rules/' + (status || '')); } else { shell.notice(message); reload(); }
+    if (editing) { shell.notice(message, '#/rules/' + (filters || '')); go('#/rules/' + (filters || '')); } else { shell.notice(message); reload(); }
   };
   return (
     <div class="row">
       <div>
         <Section title="Earning rules">
-          <p><label>Show{' '}
-            <select name="status" value={status || ''} onChange={(e) => go('#/rules/' + (e.target as HTMLSelectElement).value)}>
-              <option value="">All</option><option value="ACTIVE">Active</option><option value="PAUSED">Paused</option>
-            </select></label></p>
+          <form class="filters" id="rule-filter" aria-label="Filter the rules" onSubmit={(e) => e.preventDefault()}>
+            <label>Show{' '}
+              <select name="status" value={status || ''} onChange={(e) => go(`#/rules/${(e.target as HTMLSelectElement).value}:${app || ''}`)}>
+                <option value="">All</option><option value="ACTIVE">Active</option><option value="PAUSED">Paused</option>
+              </select></label>{' '}
+            <label>App{' '}
+              <select name="triggerAppId" value={app || ''} onChange={(e) => go(`#/rules/${status || ''}:${(e.target as HTMLSelectElement).value}`)}>
+                <option value="">All</option>
+                {[...new Set([app, ...rules.map((r) => r.triggerAppId)].filter(Boolean) as string[])].sort().map((a) => <option key={a} value={a}>{a}</option>)}
+              </select></label>
+          </form>
           <Table label="Earning rules" rows={rules} empty="No earning rules yet: create the first one below." columns={[
             { head: 'Title', cell: (r) => r.title }, { head: 'Trigger', cell: (r) => `${r.triggerAppId} / ${r.triggerActivityType}` },
             { head: 'Status', cell: (r) => <span class={'status ' + r.status.toLowerCase()}>{r.status}</span> },
@@ -159,7 +172,7 @@ export function Rules({ arg }: { arg: string }) {
               : r.fixedAmount ? r.fixedAmount.configs.map((c) => `${f.points(c.points)}${c.tierId ? ' (' + tierName(c.tierId) + ')' : ''}`).join(', ') : '—' },
             { head: '', cell: (r) => (
               <span class="write buttons">
-                <button type="button" onClick={() => go(`#/rules/${status || ''}/${r.id}`)} aria-label={`Edit ${r.title}`}>Edit</button>
+                <button type="button" onClick={() => go(`#/rules/${filters || ''}/${r.id}`)} aria-label={`Edit ${r.title}`}>Edit</button>
                 <button type="button" onClick={() => act(() => gql(UPDATE, { id: r.id, rev: r.revision, u: { status: r.status === 'ACTIVE' ? 'PAUSED' : 'ACTIVE' } }), r.status === 'ACTIVE' ? 'Rule paused.' : 'Rule activated.')}>
                   {r.status === 'ACTIVE' ? 'Pause' : 'Activate'}</button>
                 {r.metadata.canBeDeleted ? <button type="button" class="danger" onClick={() => { if (confirm(`Delete the rule “${r.title}”?`)) act(() => gql(DELETE, { id: r.id, rev: r.revision }), 'Rule deleted.'); }}>Delete</button> : null}
