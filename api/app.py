@@ -49,6 +49,7 @@ from api.read_plan import single_statement
 from api.response_cache import Answer, ResponseCache
 from api.schema import build_schema
 from api.upload_csrf import has_preflight, refuse_without_preflight
+from api.verify_page import verify_routes
 from api.webhooks.routes import webhook_routes
 from loyalty.runtime import Runtime
 from loyalty.services.inbox import InboxProcessor
@@ -265,6 +266,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             ),
             Route("/metrics", metrics_endpoint(lambda: _db_collector(state["runtime"]))),
             *dashboard_routes(),
+            *verify_routes(),
             *console_routes(),
             *(graphiql_routes() if config.graphiql else []),
             *webhook_routes(config, lambda: state["runtime"], inbox=processor),

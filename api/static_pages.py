@@ -23,13 +23,19 @@ HEADERS = {
 }
 
 
-def static_routes(prefix: str, directory: Path, assets: Mapping[str, str]) -> list[Route | Mount]:
+def static_routes(
+    prefix: str,
+    directory: Path,
+    assets: Mapping[str, str],
+    *,
+    headers: Mapping[str, str] = HEADERS,
+) -> list[Route | Mount]:
     """`Route(prefix)` (a redirect to `prefix/`, against which the page's relative URLs
     resolve) and `Mount(prefix, …)` serving `index.html` at `/` and the other names of `assets`
     (name → media type; nothing outside it is served: no directory walking)."""
 
     def asset(name: str) -> Response:
-        return FileResponse(directory / name, media_type=assets[name], headers=HEADERS)
+        return FileResponse(directory / name, media_type=assets[name], headers=dict(headers))
 
     async def index(_request: Request) -> Response:
         return asset("index.html")
