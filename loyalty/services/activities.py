@@ -46,12 +46,13 @@ from loyalty.services.awarding import (
     campaign_extras,
     campaign_owner,
     capped_owners,
-    post_limited,
+    post_cut,
     prefetch_used,
     rule_owner,
+    take_limits,
 )
 from loyalty.services.earning_config import earning_config
-from loyalty.services.members import ensure_member, save_activity_time
+from loyalty.services.members import ensure_member, save_activity_time, save_totals
 from loyalty.services.rules import matching_rules
 from loyalty.services.uow import AbstractUnitOfWork
 
@@ -223,13 +224,16 @@ async def apply_activity(
         capped_owners(config, inp, awards, rules_matched=len(matched), tier_id=tier_id, at=at),
         now=now,
     )
-    for award in awards:
-        done = await post_limited(
+    wanted = [(rule_owner(a), a.points) for a in awards]
+    cuts = await take_limits(uow, config, member, wanted, now=now, used=used)
+    for award, cut in zip(awards, cuts, strict=True):
+        done = await post_cut(
             uow,
             config,
             member,
             rule_owner(award),
             award.points,
+            cut,
             now=now,
             description=award.reason,
             business_key=f"earn:{ref}:{award.rule_id}" if ref else None,
@@ -239,6 +243,7 @@ async def apply_activity(
             order_pk=order_pk,
             hold_days=holds.get(award.rule_id, program_hold),
             used=used,
+            save=False,
         )
         member = done.member
         results.append(
@@ -261,13 +266,16 @@ async def apply_activity(
         at=at,
     )
     campaign_results: list[CampaignAwardResult] = []
-    for extra in extras:
-        done = await post_limited(
+    wanted = [(campaign_owner(e), e.points) for e in extras]
+    cuts = await take_limits(uow, config, member, wanted, now=now, used=used)
+    for extra, cut in zip(extras, cuts, strict=True):
+        done = await post_cut(
             uow,
             config,
             member,
             campaign_owner(extra),
             extra.points,
+            cut,
             now=now,
             description=f"campaign {extra.title!r}: {extra.reason}",
             business_key=f"earn:{ref}:campaign:{extra.campaign_id}" if ref else None,
@@ -277,6 +285,7 @@ async def apply_activity(
             order_pk=order_pk,
             hold_days=activity_hold_days((r.hold_days for r in matched), program_hold),
             used=used,
+            save=False,
         )
         member = done.member
         campaign_results.append(
@@ -290,6 +299,9 @@ async def apply_activity(
                 limit_reason=done.limit_reason,
             )
         )
+    posted = any(r.entry_id for r in results) or any(c.entry_id for c in campaign_results)
+    if posted:  # the totals of all the entries above, written once
+        member = await save_totals(conn, member, now=now, held=uow.cache.write_behind)
     referral = None
     if config.referrals.status is not ReferralStatus.DRAFT:
         member, referral = await referrals.on_activity(
@@ -302,7 +314,7 @@ async def apply_activity(
             custody=custody,
             now=now,
         )
-    if not any(r.entry_id for r in results) and not any(c.entry_id for c in campaign_results):
+    if not posted:
         member = await save_activity_time(conn, member, now=now, held=uow.cache.write_behind)
     outcome = ActivityOutcome(
         event_id,

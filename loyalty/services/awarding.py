@@ -8,7 +8,7 @@ multiplied extra on it) and are cut by their own limits in turn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,7 @@ from loyalty.domain.campaigns import (
     not_applying,
 )
 from loyalty.domain.ledger import EntryType, PostedEntry
-from loyalty.domain.limits import Limits
+from loyalty.domain.limits import Cut, Limits
 from loyalty.domain.members import Member
 from loyalty.domain.points import Award
 from loyalty.services.activity_model import ActivityInput
@@ -101,12 +101,40 @@ class Posted:
     duplicate: bool  # the business key had its entry already
 
 
-async def post_limited(
+async def take_limits(
+    uow: AbstractUnitOfWork,
+    config: EarningConfig,
+    member: Member,
+    wanted: Sequence[tuple[Owner, int]],
+    *,
+    now: datetime,
+    used: Mapping[Owner, int] | None,
+) -> list[Cut | None]:
+    """Each (owner, requested points) cut by the owner's limits, all budgets in one statement
+    (loyalty.services.limit_take); None where the owner has no limits."""
+    capped = [(i, o, config.limits[o], n) for i, (o, n) in enumerate(wanted) if o in config.limits]
+    cuts: list[Cut | None] = [None] * len(wanted)
+    if capped:
+        taken = await take(
+            uow.conn,
+            [(owner, limits, n) for _, owner, limits, n in capped],
+            member_pk=member.pk,
+            now=now,
+            zone=config.zone,
+            used=used,
+        )
+        for (i, *_), cut in zip(capped, taken, strict=True):
+            cuts[i] = cut
+    return cuts
+
+
+async def post_cut(
     uow: AbstractUnitOfWork,
     config: EarningConfig,
     member: Member,
     owner: Owner,
     requested: int,
+    cut: Cut | None,
     *,
     now: datetime,
     description: str,
@@ -114,7 +142,7 @@ async def post_limited(
     used: dict[Owner, int] | None = None,
     **entry: Any,
 ) -> Posted:
-    """Cuts `requested` by `owner`'s limits (if any), posts what is left as an EARN entry, and
+    """Posts what `cut` left of `requested` (all of it without limits) as an EARN entry, and
     gives the budget back when the key had its entry already (nothing was awarded). A key seen
     before takes nothing from the limits and answers "already awarded", never "budget
     reached": when a cap cut the award the key is looked up, otherwise the ledger's unique key
@@ -122,17 +150,7 @@ async def post_limited(
     the member used of each owner's member limit (`prefetch_used`), kept up to date."""
     limits = config.limits.get(owner)
     granted, reason = requested, None
-    if limits is not None:
-        cut = await take(
-            uow.conn,
-            owner,
-            limits,
-            member_pk=member.pk,
-            requested=requested,
-            now=now,
-            zone=config.zone,
-            used=None if used is None else used.get(owner),
-        )
+    if cut is not None and limits is not None:
         granted, reason = cut.points, cut.reason
         if cut.was_cut and business_key is not None and await _has_entry(uow, business_key):
             await _put_back(uow, config, owner, limits, granted, now=now)

@@ -54,6 +54,7 @@ async def post_entry(
     campaign_revision: int | None = None,
     hold_days: int = 0,
     held: bool = False,
+    save: bool = True,
 ) -> tuple[Member, PostedEntry | None]:
     """Appends one entry for a member the caller has locked (`find_member(lock=True)`).
 
@@ -65,6 +66,8 @@ async def post_entry(
     `activity=False` leaves lastActivityDate alone (expiry must not count as activity).
     A new entry publishes EntryPosted on `uow` (its handlers run before this returns).
     `hold_days` (EARN): held that many days; `held` (REVERSE): cancels held points.
+    `save=False`: the member's new totals are not written; the caller writes them once after
+    its last entry (save_totals), before anything reads them from the database.
     """
     conn = uow.conn
     holding = None
@@ -134,9 +137,9 @@ async def post_entry(
             ledger_entry_id=entry_id,
             now=now,
         )
-    member = await save_totals(
-        conn, member.with_totals(posting.totals), now=now, activity=activity, held=held_writes
-    )
+    member = member.with_totals(posting.totals)
+    if save:
+        member = await save_totals(conn, member, now=now, activity=activity, held=held_writes)
     entry = PostedEntry(
         id=entry_id,
         type=type_,

@@ -122,18 +122,22 @@ def member_starts(
 
 
 def _guarded_upsert(rows: int) -> Any:
-    """INSERT the owner's budget rows (`k{i}` each, `n` points) or add `n` where the row stays
-    within its cap (`cap_total` for the total, `cap_period` for the period's), RETURNING the
-    keys that took it. Written out: the same text on both databases, and SQLAlchemy does not
-    cache the compiled form of a multi-row upsert (it would compile it on every award)."""
-    values = ", ".join(f"(:kind, :owner, :k{i}, :n)" for i in range(rows))
+    """INSERT budget rows (row i: `kind{i}`, `owner{i}`, `key{i}`, `n{i}` points) or add `n{i}`
+    where the row stays within its cap `cap{i}`, RETURNING the rows that took it. Written out:
+    the same text on both databases, and SQLAlchemy does not cache the compiled form of a
+    multi-row upsert (it would compile it again on every activity)."""
+    values = ", ".join(f"(:kind{i}, :owner{i}, :key{i}, :n{i})" for i in range(rows))
+    caps = " ".join(
+        f"WHEN budget_usage.owner_kind = :kind{i} AND budget_usage.owner_id = :owner{i} "
+        f"AND budget_usage.period_key = :key{i} THEN :cap{i}"
+        for i in range(rows)
+    )
     return text(
         f"INSERT INTO budget_usage (owner_kind, owner_id, period_key, used) VALUES {values} "
         "ON CONFLICT (owner_kind, owner_id, period_key) DO UPDATE "
         "SET used = budget_usage.used + excluded.used "
-        "WHERE budget_usage.used + excluded.used <= CASE budget_usage.period_key "
-        f"WHEN '{TOTAL_KEY}' THEN :cap_total ELSE :cap_period END "
-        "RETURNING period_key"
+        f"WHERE budget_usage.used + excluded.used <= CASE {caps} END "
+        "RETURNING owner_kind, owner_id, period_key"
     )
 
 
@@ -145,27 +149,30 @@ def _where(owner: Owner, keys: Sequence[str]) -> Any:
     )
 
 
-async def _take_whole(
-    conn: AsyncConnection, owner: Owner, budget: Budget, keys: list[str], points: int
-) -> bool:
-    """Takes all `points` of every budget row in one statement, or (False) nothing at all."""
-    caps = {"cap_total": budget.total or 0, "cap_period": budget.per_period or 0}
-    if points > min(caps[("cap_total" if k == TOTAL_KEY else "cap_period")] for k in keys):
-        return False  # a fresh row would start above its cap
-    rows = len(keys)
-    statement = once(("budget_take", rows), lambda: _guarded_upsert(rows))
-    params = {"kind": owner[0].value, "owner": owner[1], "n": points, **caps}
-    params.update({f"k{i}": key for i, key in enumerate(keys)})
-    took = [r.period_key for r in await conn.execute(statement, params)]
-    if len(took) == len(keys):
-        return True
-    if took:  # some rows took it, another is about to run out: put theirs back
-        await conn.execute(
-            budget_usage.update()
-            .where(_where(owner, took))
-            .values(used=budget_usage.c.used - points)
+def _cap(budget: Budget, key: str) -> int:
+    cap = budget.total if key == TOTAL_KEY else budget.per_period
+    assert cap is not None  # budget_keys names only the rows the budget has
+    return cap
+
+
+_Row = tuple[str, str, str]  # owner kind, owner id, period key
+
+
+async def _take_rows(conn: AsyncConnection, rows: list[tuple[_Row, int, int]]) -> set[_Row]:
+    """Adds each row's points where the row stays within its cap, in one statement, in the
+    rows' order (the same in every transaction, so concurrent awards never deadlock); which
+    rows took them."""
+    if not rows:
+        return set()
+    rows = sorted(rows)
+    statement = once(("budget_take", len(rows)), lambda: _guarded_upsert(len(rows)))
+    params: dict[str, Any] = {}
+    for i, ((kind, owner, key), points, cap) in enumerate(rows):
+        params.update(
+            {f"kind{i}": kind, f"owner{i}": owner, f"key{i}": key, f"n{i}": points, f"cap{i}": cap}
         )
-    return False
+    result = await conn.execute(statement, params)
+    return {(r.owner_kind, r.owner_id, r.period_key) for r in result}
 
 
 async def _locked_usage(conn: AsyncConnection, owner: Owner, keys: list[str]) -> dict[str, int]:
@@ -186,41 +193,22 @@ async def _locked_usage(conn: AsyncConnection, owner: Owner, keys: list[str]) ->
     return {r.period_key: int(r.used) for r in rows}
 
 
-async def take(
+async def _take_locked(
     conn: AsyncConnection,
     owner: Owner,
-    limits: Limits,
-    *,
-    member_pk: int,
+    budget: Budget,
+    caps: list[CapState],
     requested: int,
-    now: datetime,
-    zone: ZoneInfo,
-    used: int | None = None,
+    keys: list[str],
 ) -> Cut:
-    """Takes `requested` points of `owner`'s limits for a member (cut to what is left); the
-    budget rows are updated by what was granted. The caller must hold the member's lock.
-    `used`: what the member used of the member limit already (from `members_used`)."""
-    caps: list[CapState] = []
-    if limits.per_member is not None:
-        if used is None:
-            since, _ = limits.per_member.period.bounds(now, zone)
-            used = await member_used(conn, owner, member_pk, since=since)
-        caps.append(member_cap(limits.per_member, used))
-    member_cut = cut_award(requested, caps)
-    budget = limits.budget
-    if budget is None or member_cut.points == 0:
-        return member_cut  # the member cap is listed first, so it wins a tie with a budget
-    keys = budget_keys(budget, now, zone)
-    if await _take_whole(conn, owner, budget, keys, member_cut.points):
-        return member_cut  # every budget row had room: only the member cap may have cut
+    """The careful way, for a budget about to run out: its rows locked, read, the award cut to
+    what is left of every cap (with the reason), the rows updated by what was granted."""
     usage = await _locked_usage(conn, owner, keys)
     period_key = next((k for k in keys if k != TOTAL_KEY), None)
-    caps.extend(
-        budget_caps(
-            budget,
-            used_in_period=usage.get(period_key, 0) if period_key else 0,
-            used_in_total=usage.get(TOTAL_KEY, 0),
-        )
+    caps = caps + budget_caps(
+        budget,
+        used_in_period=usage.get(period_key, 0) if period_key else 0,
+        used_in_total=usage.get(TOTAL_KEY, 0),
     )
     cut = cut_award(requested, caps)
     if cut.points:
@@ -230,3 +218,68 @@ async def take(
             .values(used=budget_usage.c.used + cut.points)
         )
     return cut
+
+
+async def take(
+    conn: AsyncConnection,
+    wanted: Sequence[tuple[Owner, Limits, int]],
+    *,
+    member_pk: int,
+    now: datetime,
+    zone: ZoneInfo,
+    used: Mapping[Owner, int] | None = None,
+) -> list[Cut]:
+    """Takes each (owner, its limits, requested points) for a member, cut to what is left; the
+    budget rows are updated by what was granted. Each owner once (a list naming one twice is
+    taken one item at a time). The caller must hold the member's lock. `used`: what the member
+    used of each owner's member limit already (from `members_used`)."""
+    if len({owner for owner, _, _ in wanted}) < len(wanted):
+        return [
+            (await take(conn, [item], member_pk=member_pk, now=now, zone=zone, used=used))[0]
+            for item in wanted
+        ]
+    member_caps: list[list[CapState]] = []
+    for owner, limits, _ in wanted:
+        caps = []
+        if limits.per_member is not None:
+            done = None if used is None else used.get(owner)
+            if done is None:
+                since, _ = limits.per_member.period.bounds(now, zone)
+                done = await member_used(conn, owner, member_pk, since=since)
+            caps.append(member_cap(limits.per_member, done))
+        member_caps.append(caps)
+    # The member cap is listed first, so a budget with exactly as much left does not change a
+    # member's cut: where every budget row has room for it, the member's cut is the answer.
+    cuts = [cut_award(item[2], caps) for item, caps in zip(wanted, member_caps, strict=True)]
+    keys: list[list[str]] = []
+    tried: list[bool] = []
+    rows: list[tuple[_Row, int, int]] = []
+    for (owner, limits, _), cut in zip(wanted, cuts, strict=True):
+        budget = limits.budget
+        mine = [] if budget is None or cut.points == 0 else budget_keys(budget, now, zone)
+        keys.append(mine)
+        # A fresh row cannot start above its cap: such an award is not tried, but its rows are
+        # created or locked all the same (0 points), with the others and in their order.
+        fits = budget is not None and all(cut.points <= _cap(budget, k) for k in mine)
+        tried.append(fits)
+        if budget is not None:
+            points = cut.points if fits else 0
+            rows += [((owner[0].value, owner[1], k), points, _cap(budget, k)) for k in mine]
+    took = await _take_rows(conn, rows)
+    for i, ((owner, limits, requested), cut, mine) in enumerate(
+        zip(wanted, cuts, keys, strict=True)
+    ):
+        if not mine:
+            continue
+        taken = [k for k in mine if (owner[0].value, owner[1], k) in took] if tried[i] else []
+        if len(taken) == len(mine):
+            continue
+        assert limits.budget is not None
+        if taken:  # another row of this budget is about to run out: put these back
+            await conn.execute(
+                budget_usage.update()
+                .where(_where(owner, taken))
+                .values(used=budget_usage.c.used - cut.points)
+            )
+        cuts[i] = await _take_locked(conn, owner, limits.budget, member_caps[i], requested, mine)
+    return cuts
