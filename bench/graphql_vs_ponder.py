@@ -129,7 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     peers: Path | None = args.peers
     if peers is None or not (peers / "node_modules/.bin/ponder").exists():
-        raise SystemExit("--peers DIR: a writable copy of ../shared/peers after its ./setup.sh")
+        # ./scripts/bench runs every benchmark: without Ponder installed this one has nothing
+        # to compare against.
+        print(
+            "graphql_vs_ponder skipped: --peers DIR (or LOYALTY_PEERS_DIR) must be a writable "
+            "copy of ../shared/peers on which ./setup.sh has run"
+        )
+        return 0
     peers = peers.resolve()
 
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
