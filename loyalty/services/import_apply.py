@@ -177,7 +177,9 @@ def import_step_for(custody: AddressBook) -> Any:
             ],
         )
         last = rows[-1].row
-        await conn.execute(delete(import_rows).where(s.job_id == job.id, s.row <= last))
+        await conn.execute(
+            delete(import_rows).where(s.job_id == job.id, s.row > job.cursor, s.row <= last)
+        )
         return StepResult(last, len(rows), (), done=len(rows) < batch)
 
     return import_step
@@ -215,7 +217,10 @@ async def _postgres_step(
     )
     await add_codes(conn, pks, now=now)  # every member can refer (issue 15)
     last = numbers[-1]
-    await conn.execute(delete(import_rows).where(s.job_id == job.id, s.row <= last))
+    # This batch's rows only: `row <= last` would walk the index over every batch deleted before.
+    await conn.execute(
+        delete(import_rows).where(s.job_id == job.id, s.row > job.cursor, s.row <= last)
+    )
     return StepResult(last, len(numbers), (), done=len(numbers) < batch)
 
 
