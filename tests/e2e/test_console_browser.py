@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         tmp_path_factory.mktemp("console"),
         LOYALTY_WEBHOOK_SECRETS=SECRET_NEW,
         LOYALTY_LOCALE="de-DE",
+        # The embedded chain makes a block only when the minter sends; at depth 2 a batch is
+        # final once one more block follows it: the next batch, which the test sends.
+        LOYALTY_FINALITY_DEPTH="2",
     ) as srv:
         yield srv
 
@@ -186,7 +190,7 @@ def test_a_shop_owner_runs_the_program_from_the_console(chromium: Any, server: S
         "() => document.querySelector('#account [data-figure=Balance]')?.textContent === '160'",
         timeout=SETTLE_MS,
     )
-    # Mined in the newest block, so not final yet (finality depth 1: the next block makes it).
+    # Mined in the newest block, so not final yet (finality depth 2: the next block makes it).
     assert "final" not in _chain_of(page, "EARN")
     assert page.query_selector("#ledger [data-chain=pending]") is not None
 
@@ -268,6 +272,17 @@ def test_an_auditor_sees_every_page_read_only(chromium: Any, server: Server) -> 
     sign_in(page, server, key)
     assert page.inner_text("#who") == "auditor"
     assert "readonly" in (page.get_attribute("body", "class") or "")
+    # By keyboard: the first Tab reaches "Skip to the page", Enter moves focus to the page;
+    # the next Tab stops go through the page's own controls.
+    open_page(page, server, "members")
+    page.reload()  # a fresh document: focus starts at the top
+    ready(page, "members")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to the page"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "page"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('#page') !== null")
     for name in PAGES:
         open_page(page, server, name)
         writable = page.eval_on_selector_all(
@@ -275,7 +290,13 @@ def test_an_auditor_sees_every_page_read_only(chromium: Any, server: Server) -> 
         )
         assert writable == 0, name
         assert axe_findings(page) == [], name
-    open_page(page, server, "members", "ann")
+    server.data(
+        'mutation { recordActivity(input: {idempotencyKey: "aud-1", memberId: "aud-1",'
+        ' activityType: "stores/OrderPaid", triggerAppId: "stores", orderId: "aud-1",'
+        ' amount: {value: "10", currency: "USD"}}) { duplicate } }'
+    )
+    open_page(page, server, "members", "aud-1")
+    assert axe_findings(page) == [], "member page"
     assert page.query_selector("#erase-start") is None
     assert page.query_selector("#adjust-form") is None or not page.is_visible("#adjust-form")
     assert watch.errors == []
@@ -337,6 +358,21 @@ def test_an_import_is_checked_whole_then_run_with_progress(chromium: Any, server
     created = server.data('{ account(memberId: "imp-1") { createdDate } }')["account"]
     tokyo = datetime.fromisoformat(created["createdDate"]).astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"joined {tokyo:%d.%m.%Y, %H:%M}" in page.inner_text("#page")
+
+    # The program's transactions, filtered to one member and exported as CSV with the key.
+    open_page(page, server, "transactions")
+    page.fill("#transactions-filter [name=memberId]", "imp-1")
+    page.click("#transactions-filter button[type=submit]")
+    ready(page, "transactions")
+    page.wait_for_function(
+        "() => document.querySelector('#page tbody')?.textContent.includes('IMPORT')",
+        timeout=SETTLE_MS,
+    )
+    with page.expect_download(timeout=SETTLE_MS) as got:
+        page.click("#export-csv")
+    exported = Path(got.value.path()).read_text()
+    assert got.value.suggested_filename == "transactions.csv"
+    assert "imp-1" in exported and "12345" in exported and "imp-2" not in exported
 
     # Erasing a member: the typed confirmation, refused next to its field when it is wrong.
     open_page(page, server, "members", "imp-2")
