@@ -41,7 +41,9 @@ class FastAnswers:
         """None if answered here; else the `receive` to hand on (it replays what was read)."""
         if scope.get("method") != "POST":
             return receive
-        headers = dict(scope.get("headers") or ())
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers") or ():
+            headers.setdefault(name, value)  # the first of repeated headers, as Starlette reads
         if not headers.get(b"content-type", b"").startswith(b"application/json"):
             return receive
         accept = headers.get(b"accept", b"")

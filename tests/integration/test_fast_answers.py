@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ TOKEN = "{ token { symbol name decimals } }"
 
 
 @pytest.fixture
-async def api(database_url: str, tmp_path) -> AsyncIterator[Api]:
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     async with running_api(database_url, tmp_path) as running:
         yield running
 
@@ -73,6 +74,13 @@ async def test_a_bad_credential_is_refused_whatever_is_kept(api: Api) -> None:
             assert error["extensions"]["code"] == "UNAUTHENTICATED"
     error = await api.error(LIST, {"first": 5}, token=None)
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    # Repeated headers: the first counts, here as in strawberry's own reading.
+    reply = await api.client.post(
+        "/graphql",
+        json={"query": LIST, "variables": {"first": 5}},
+        headers=[("authorization", "Bearer not-a-key"), ("authorization", f"Bearer {ADMIN_KEY}")],
+    )
+    assert reply.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_not_plain_json_goes_to_strawberry(api: Api) -> None:

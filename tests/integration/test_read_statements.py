@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ B = "0x" + "cd" * 20
 
 
 @pytest.fixture
-async def api(database_url: str, tmp_path) -> AsyncIterator[Api]:
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     async with running_api(database_url, tmp_path) as running:
         yield running
 
