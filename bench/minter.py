@@ -13,26 +13,32 @@ transaction per order to a fresh address (`ReferenceToken`), what a plain integr
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 from eth_account import Account
 from eth_utils.crypto import keccak
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from web3 import Web3
 
 from bench.figures import Figure, record
 from cli.migrate import upgrade
 from loyalty.db.outbox import FINAL, chain_requests
+from loyalty.db.times import utc
 from minter.loop import start_thread
 from minter.tables import B_FINAL, mint_batches, minter_txs
 from tests.support.anvil import ANVIL_KEYS, start_anvil
+from tests.support.databases import PG_ADMIN_URL, _pg_url
 from tests.support.minter import MinterEnv, insert_requests, make_env
 from tests.support.token import Token, send_raw
 
@@ -70,6 +76,63 @@ def latency(env: MinterEnv, samples: int) -> list[float]:
     return seconds
 
 
+def sustained(env: MinterEnv, rate: int, seconds: float) -> dict[str, float]:
+    """Requests accepted at `rate` per second for `seconds` (a tenth of a second's worth at a
+    time, to fresh addresses), then until all are final: the final rate in the steady part
+    (from 5 s after the first accepted to the last accepted) and accepted -> final latencies."""
+    addresses = fresh(int(rate * seconds), f"sustained-{time.time()}")
+    step = max(1, rate // 10)
+    first = last_batch(env)
+    began = time.monotonic()
+    for i in range(0, len(addresses), step):
+        now = dt.datetime.now(dt.UTC)
+        rows = [
+            {"kind": "MINT", "address": a.lower(), "amount": 10, "member_id": a.lower()}
+            | {"created_at": now, "updated_at": now}
+            for a in addresses[i : i + step]
+        ]
+        with env.engine.begin() as conn:  # one multi-row INSERT: the feeder stays cheap
+            conn.execute(insert(chain_requests), rows)
+        pause = began + (i + step) / rate - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    fed = time.monotonic() - began
+    deadline = time.monotonic() + 600
+    while _unfinished(env) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with env.engine.connect() as conn:
+        stored = conn.execute(
+            select(chain_requests.c.created_at, chain_requests.c.updated_at).where(
+                chain_requests.c.batch_id > first, chain_requests.c.status == FINAL
+            )
+        ).all()
+    if len(stored) != len(addresses):
+        raise SystemExit(f"sustained: {len(stored)} of {len(addresses)} final")
+    times = [(_at(c), _at(u)) for c, u in stored]
+    lat = sorted((u - c).total_seconds() for c, u in times)
+    start = min(c for c, _ in times)
+    window = (start + dt.timedelta(seconds=5), start + dt.timedelta(seconds=fed))
+    in_window = sum(1 for _, u in times if window[0] <= u <= window[1])
+    return {
+        "fed": len(addresses) / fed,
+        "final_rate": in_window / max(0.001, (window[1] - window[0]).total_seconds()),
+        "p50": lat[len(lat) // 2],
+        "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        "all": len(addresses) / ((max(u for _, u in times) - start).total_seconds()),
+    }
+
+
+def _at(value: dt.datetime) -> dt.datetime:
+    return utc(value)  # SQLite answers naive UTC times
+
+
+def _unfinished(env: MinterEnv) -> int:
+    with env.engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).where(chain_requests.c.status != FINAL)).scalar_one()
+        )
+
+
 def minter_gas(env: MinterEnv, since_batch: int) -> tuple[int, int]:
     """(gasUsed of the minter's mined transactions, requests they carried) after a batch id."""
     with env.engine.connect() as conn:
@@ -100,16 +163,35 @@ def naive_gas_per_order(env: MinterEnv, orders: int) -> float:
     return statistics.mean(used)
 
 
+@contextlib.contextmanager
+def _database(pg: bool, tmp: Path) -> Iterator[str]:
+    if not pg:
+        yield f"sqlite:///{tmp / 'bench.db'}"
+        return
+    name = f"loyalty_bench_minter_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1000, help="requests in the rate run")
     parser.add_argument("--latency-samples", type=int, default=5)
     parser.add_argument("--naive-orders", type=int, default=20)
+    parser.add_argument(
+        "--pg", action="store_true", help="a fresh PostgreSQL database instead of SQLite"
+    )
+    parser.add_argument("--rate", type=int, default=1000, help="(d) requests accepted per second")
+    parser.add_argument("--seconds", type=float, default=20, help="(d) for this long")
     args = parser.parse_args(argv)
 
     anvil = start_anvil("--block-time", "1", "--slots-in-an-epoch", "1")
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+    with tempfile.TemporaryDirectory() as tmp, _database(args.pg, Path(tmp)) as url:
         upgrade(url)
         env = make_env(anvil, url)
         env.settings = env.settings.with_(
@@ -135,6 +217,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(final, including the 2-block finality wait)"
             )
             record(Figure("minter", "requests to final", args.orders / elapsed, "req/s", ">= 1000"))
+
+            print(f"(d) sustained: {args.rate} requests/s accepted for {args.seconds:.0f} s")
+            d = sustained(env, args.rate, args.seconds)
+            print(
+                f"    fed {d['fed']:.0f}/s; final {d['final_rate']:.0f} requests/s in the steady "
+                f"part, {d['all']:.0f}/s first accepted -> last final; accepted -> final p50 "
+                f"{d['p50']:.2f} s, p99 {d['p99']:.2f} s ({d['p99'] / d['p50']:.2f}x the median)"
+            )
+            record(
+                Figure("minter", "sustained requests to final", d["final_rate"], "req/s", ">= 1000")
+            )
+            record(Figure("minter", "sustained p99 / median", d["p99"] / d["p50"], "x", "<= 2"))
 
             gas, carried = minter_gas(env, before)
             per_activity = gas / carried

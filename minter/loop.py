@@ -19,7 +19,8 @@ from loyalty.errors import ConfigError
 from minter.config import MinterConfig
 from minter.context import MinterContext
 from minter.lock import LockLost, MinterLock, lock_for
-from minter.node import Node, RpcTransient, node_for
+from minter.node import Node, RpcTransient
+from minter.node_web3 import node_for
 from minter.sender import Sender
 from minter.store import MinterStore, utcnow
 from minter.watcher import Watcher

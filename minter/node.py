@@ -7,11 +7,10 @@ the minter sees the node's own error messages and classifies them (see `classify
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
-
-from web3 import Web3
 
 from loyalty.chain import Chain
 from loyalty.errors import ChainError
@@ -103,9 +102,10 @@ class Node(Protocol):
     def block(self, tag: str | int) -> Block | None: ...
     def nonce(self, address: str, tag: str = "latest") -> int: ...
     def receipt(self, tx_hash: str) -> Receipt | None: ...
+    def receipts_for(self, tx_hashes: Sequence[str]) -> dict[str, Receipt | None]: ...
     def knows(self, tx_hash: str) -> bool: ...
     def send_raw(self, raw_tx: str) -> tuple[SendOutcome, str]: ...
-    def estimate_gas(self, tx: dict[str, Any]) -> int: ...
+    def estimate_gas(self, tx: dict[str, Any], block: str | None = None) -> int: ...
     def call(self, tx: dict[str, Any], block: str | int) -> str | None: ...
     def suggested_tip(self) -> int: ...
     def batch_logs(
@@ -157,17 +157,28 @@ class RpcNode:
         return _int(self._rpc("eth_getTransactionCount", [address, tag]))
 
     def receipt(self, tx_hash: str) -> Receipt | None:
-        raw = self._rpc("eth_getTransactionReceipt", [tx_hash])
-        if not raw or raw.get("blockNumber") is None:
-            return None
-        return Receipt(
-            tx_hash=_h(raw["transactionHash"]),
-            status=_int(raw["status"]),
-            block_number=_int(raw["blockNumber"]),
-            block_hash=_h(raw["blockHash"]),
-            gas_used=_int(raw["gasUsed"]),
-            effective_gas_price=_int(raw.get("effectiveGasPrice") or 0),
-        )
+        return _receipt(self._rpc("eth_getTransactionReceipt", [tx_hash]))
+
+    def receipts_for(self, tx_hashes: Sequence[str]) -> dict[str, Receipt | None]:
+        """Every transaction's receipt (None: not mined) in one JSON-RPC batch request: the
+        watcher asks for all its transactions in flight at once, not one round trip each."""
+        if len(tx_hashes) <= 1:
+            return {h: self.receipt(h) for h in tx_hashes}
+        calls = [("eth_getTransactionReceipt", [h]) for h in tx_hashes]
+        try:
+            answers = self._chain.w3.provider.make_batch_request(calls)  # type: ignore[attr-defined]
+        except Exception as exc:
+            RPC_ERRORS.labels(component="minter", method="eth_getTransactionReceipt").inc()
+            raise RpcTransient("eth_getTransactionReceipt", exc) from exc
+        if not isinstance(answers, list) or len(answers) != len(tx_hashes):
+            raise RpcTransient("eth_getTransactionReceipt", ValueError(f"{answers!r}"[:200]))
+        found: dict[str, Receipt | None] = {}
+        for tx_hash, answer in zip(tx_hashes, answers, strict=True):
+            error = answer.get("error")
+            if error is not None:
+                raise _RpcError(str(error.get("message", error)), None)
+            found[tx_hash] = _receipt(answer.get("result"))
+        return found
 
     def knows(self, tx_hash: str) -> bool:
         try:
@@ -182,9 +193,12 @@ class RpcNode:
             return classify_send_error(str(exc)), str(exc)
         return SendOutcome.ACCEPTED, ""
 
-    def estimate_gas(self, tx: dict[str, Any]) -> int:
+    def estimate_gas(self, tx: dict[str, Any], block: str | None = None) -> int:
+        """Gas for `tx` at `block` (the node's default when None; "pending": on top of the
+        transactions in its pool, the minter's own not mined yet)."""
+        params: list[Any] = [_json_tx(tx)] + ([block] if block is not None else [])
         try:
-            return _int(self._rpc("eth_estimateGas", [_json_tx(tx)]))
+            return _int(self._rpc("eth_estimateGas", params))
         except _RpcError as exc:
             raise Reverted(str(exc), exc.data) from None
 
@@ -257,111 +271,22 @@ def _h(value: Any) -> str:
     return text if text.startswith("0x") else "0x" + text
 
 
+def _receipt(raw: Any) -> Receipt | None:
+    """A raw eth_getTransactionReceipt answer (None or no block yet: not mined)."""
+    if not raw or raw.get("blockNumber") is None:
+        return None
+    return Receipt(
+        tx_hash=_h(raw["transactionHash"]),
+        status=_int(raw["status"]),
+        block_number=_int(raw["blockNumber"]),
+        block_hash=_h(raw["blockHash"]),
+        gas_used=_int(raw["gasUsed"]),
+        effective_gas_price=_int(raw.get("effectiveGasPrice") or 0),
+    )
+
+
 def _json_tx(tx: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in tx.items():
         out[key] = hex(value) if isinstance(value, int) else value
     return out
-
-
-class Web3Node(RpcNode):
-    """The embedded chain (eth-tester) answers raw requests in its own shapes, so there the
-    minter goes through web3's formatted API instead; refusals arrive as exceptions."""
-
-    def _w3(self) -> Any:
-        return self._chain.w3
-
-    def block(self, tag: str | int) -> Block | None:
-        try:
-            raw = self._w3().eth.get_block(tag)
-        except Exception:
-            return None
-        return Block(
-            number=int(raw["number"]),
-            hash=_h(raw["hash"]),
-            base_fee=int(raw.get("baseFeePerGas") or 0),
-        )
-
-    def nonce(self, address: str, tag: str = "latest") -> int:
-        w3 = self._w3()
-        return int(w3.eth.get_transaction_count(w3.to_checksum_address(address), tag))
-
-    def receipt(self, tx_hash: str) -> Receipt | None:
-        try:
-            raw = self._w3().eth.get_transaction_receipt(tx_hash)
-        except Exception:
-            return None
-        return Receipt(
-            tx_hash=_h(raw["transactionHash"]),
-            status=int(raw["status"]),
-            block_number=int(raw["blockNumber"]),
-            block_hash=_h(raw["blockHash"]),
-            gas_used=int(raw["gasUsed"]),
-            effective_gas_price=int(raw.get("effectiveGasPrice") or 0),
-        )
-
-    def knows(self, tx_hash: str) -> bool:
-        try:
-            return self._w3().eth.get_transaction(tx_hash) is not None
-        except Exception:
-            return False
-
-    def send_raw(self, raw_tx: str) -> tuple[SendOutcome, str]:
-        try:
-            self._w3().eth.send_raw_transaction(raw_tx)
-        except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            return classify_send_error(message), message
-        return SendOutcome.ACCEPTED, ""
-
-    def estimate_gas(self, tx: dict[str, Any]) -> int:
-        try:
-            return int(self._w3().eth.estimate_gas(_checksummed(tx)))
-        except Exception as exc:
-            raise Reverted(f"{type(exc).__name__}: {exc}", _revert_data(exc)) from None
-
-    def call(self, tx: dict[str, Any], block: str | int) -> str | None:
-        try:
-            self._w3().eth.call(_checksummed(tx), block)
-        except Exception as exc:
-            return _revert_data(exc) or str(exc)
-        return None
-
-    def suggested_tip(self) -> int:
-        return 1_000_000_000
-
-    def batch_logs(self, token: str, topic0: str, batch_id: str, from_block: int) -> list[BatchLog]:
-        raw = self._w3().eth.get_logs(
-            {
-                "address": self._w3().to_checksum_address(token),
-                "topics": [topic0, batch_id],
-                "fromBlock": from_block,
-                "toBlock": "latest",
-            }
-        )
-        out = []
-        for log in raw:
-            data = bytes(log["data"])
-            out.append(
-                BatchLog(
-                    tx_hash=_h(log["transactionHash"]),
-                    block_number=int(log["blockNumber"]),
-                    block_hash=_h(log["blockHash"]),
-                    count=int.from_bytes(data[:32], "big"),
-                    total=_log_total(data),
-                )
-            )
-        return out
-
-
-def _checksummed(tx: dict[str, Any]) -> Any:
-    return {k: Web3.to_checksum_address(v) if k in ("from", "to") else v for k, v in tx.items()}
-
-
-def _revert_data(exc: BaseException) -> str | None:
-    data = getattr(exc, "data", None)
-    return data if isinstance(data, str) and data.startswith("0x") else None
-
-
-def node_for(chain: Chain) -> RpcNode:
-    return Web3Node(chain) if chain.embedded else RpcNode(chain)

@@ -21,17 +21,29 @@ from minter.refusals import Entry, SimulationUnclear, isolate
 from minter.store import SignedTx
 from minter.tables import B_PENDING, B_SENT, T_BROADCAST, T_DROPPED, T_SIGNED
 
+# What leaves a saved transaction with the node (or beyond it): anything else keeps it SIGNED.
+_TAKEN = (SendOutcome.ACCEPTED, SendOutcome.ALREADY_KNOWN, SendOutcome.NONCE_TOO_LOW)
+
 
 class Sender:
     def __init__(self, ctx: MinterContext) -> None:
         self.ctx = ctx
+        # Within one send_pending: the next nonce and the tip, read from the node once for all
+        # the batches it signs (each consecutive nonce after the last one signed), and whether
+        # a saved transaction is not accepted by the node yet.
+        self._next_nonce: int | None = None
+        self._tip: int | None = None
+        self._unaccepted = False
 
     def send_pending(self, head: Block) -> int:
-        """Sends the PENDING batches that are due; returns how many went out."""
+        """Sends the PENDING batches that are due, one after another with consecutive nonces
+        (several in flight: nothing waits for a receipt); returns how many went out."""
         ctx, now, sent = self.ctx, self.ctx.clock(), 0
         # Committing, a batch's supply counts every batch before it: one that waits holds the
         # ones after it (signed past it they would revert on the token's supply check).
         in_order = ctx.config.commit
+        self._next_nonce = self._tip = None
+        self._unaccepted = ctx.store.has_unaccepted()
         for batch in ctx.store.batches(B_PENDING):
             if batch.retry_at is not None and _aware(batch.retry_at) > now:
                 if in_order:
@@ -40,7 +52,7 @@ class Sender:
             if self._resend_saved(batch, head):
                 sent += 1
                 continue
-            if ctx.store.has_unaccepted():
+            if self._unaccepted:
                 break  # never sign ahead of a nonce the node has not taken
             if self._send_new(batch, head):
                 sent += 1
@@ -52,6 +64,8 @@ class Sender:
         """A batch whose transaction was dropped (reorged out) while its nonce is still free
         goes out again as the same signed bytes: same nonce, same batch id, no gap."""
         ctx = self.ctx
+        if batch.nonce is None:
+            return False  # never signed
         prev = ctx.store.latest_tx(batch.id)
         if prev is None or prev.state != T_DROPPED or prev.nonce != batch.nonce:
             return False
@@ -115,34 +129,44 @@ class Sender:
             log.warning("batch %s: %s; retrying in %s", batch.id, message, retry)
             return False
         gas_limit = gas * 6 // 5 + 20_000
-        fees = initial_fees(ctx.policy, head.base_fee, ctx.node.suggested_tip())
-        top = ctx.store.max_nonce()
-        nonce = max(-1 if top is None else top, ctx.node.nonce(ctx.sender, "latest") - 1) + 1
+        if self._tip is None:
+            self._tip = ctx.node.suggested_tip()
+        fees = initial_fees(ctx.policy, head.base_fee, self._tip)
+        nonce = self._next_nonce
+        if nonce is None:
+            top = ctx.store.max_nonce()
+            nonce = max(-1 if top is None else top, ctx.node.nonce(ctx.sender, "latest") - 1) + 1
         tx_pk, raw = self.sign_and_save(batch.id, nonce, data, gas_limit, fees)
+        self._next_nonce = nonce + 1
         self.broadcast(tx_pk, batch.id, raw, head)
         return True
 
     def _estimate(self, batch: Any, data: str) -> int:
-        """Gas for the batch. A SETTLE batch behind batches signed but not mined yet is
-        simulated with the supply the chain shows without them (the token's error says it);
-        it is signed with the supply of the books, which holds once they have landed."""
+        """Gas for the batch, simulated once. A SETTLE batch behind batches signed but not mined
+        yet is simulated on top of them ("pending": the node's pool holds them), where its
+        committed supply holds. A node whose pending state lacks them shows another supply (the
+        token's error says which): the batch is simulated with that one, and signed with the
+        supply of the books, which holds once they have landed."""
         ctx = self.ctx
         call = {"from": ctx.sender, "to": ctx.token_address, "data": data}
+        block = None
+        if batch.kind == SETTLE and ctx.store.earlier_unmined(batch.id):
+            block = "pending"
         try:
-            return ctx.node.estimate_gas(call)
+            return ctx.node.estimate_gas(call, block) if block else ctx.node.estimate_gas(call)
         except Reverted as exc:
             decoded = ctx.decoder.decode(exc.data)
             if (
                 batch.kind != SETTLE
                 or decoded is None
                 or decoded.name != SUPPLY_MISMATCH
-                or not ctx.store.earlier_unmined(batch.id)
+                or (block is None and not ctx.store.earlier_unmined(batch.id))
             ):
                 raise
             entries = batch_entries(batch.kind, ctx.store.batch_requests(batch.id))
             shown = int(decoded.args[2])
             simulated = ctx.calldata(SETTLE, batch.batch_id, entries, batch.root, shown)
-            return ctx.node.estimate_gas({**call, "data": simulated})
+            return ctx.node.estimate_gas({**call, "data": simulated}, block)
 
     def _wait(self, batch: Any, message: str) -> bool:
         ctx, now = self.ctx, self.ctx.clock()
@@ -287,6 +311,8 @@ class Sender:
         ctx = self.ctx
         outcome, message = ctx.node.send_raw(raw)
         ctx.fault("after_broadcast")
+        if outcome not in _TAKEN:
+            self._unaccepted = True  # it stays SIGNED: the watcher sends it again
         now = ctx.clock()
         if outcome in (SendOutcome.ACCEPTED, SendOutcome.ALREADY_KNOWN):
             ctx.store.set_tx(tx_pk, now, state=T_BROADCAST, broadcast_block=head.number, error=None)

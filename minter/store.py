@@ -304,19 +304,22 @@ class MinterStore:
                 .values(updated_at=now, **values)
             )
 
-    def set_batch(self, pk: int, now: dt.datetime, **values: Any) -> None:
+    def set_batch(self, pk: int | list[int], now: dt.datetime, **values: Any) -> None:
+        """A change of one batch, or the same change of several, with their requests."""
         with self.engine.begin() as conn:
             self._set_batch(conn, pk, now, **values)
 
-    def _set_batch(self, conn: Connection, pk: int, now: dt.datetime, **values: Any) -> None:
-        conn.execute(
-            update(mint_batches).where(mint_batches.c.id == pk).values(updated_at=now, **values)
-        )
+    def _set_batch(
+        self, conn: Connection, pk: int | list[int], now: dt.datetime, **values: Any
+    ) -> None:
+        pks = pk if isinstance(pk, list) else [pk]
+        batches = update(mint_batches).where(mint_batches.c.id.in_(pks))
+        conn.execute(batches.values(updated_at=now, **values))
         status = values.get("status")
         if status is not None:
             conn.execute(
                 update(chain_requests)
-                .where(chain_requests.c.batch_id == pk)
+                .where(chain_requests.c.batch_id.in_(pks))
                 .values(status=_REQUEST_STATUS[status], updated_at=now)
             )
 

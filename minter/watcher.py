@@ -35,18 +35,32 @@ class Watcher:
     # --- transactions in flight -----------------------------------------------------------
 
     def watch_slots(self, head: Block) -> None:
-        for (batch_pk, nonce), txs in self.ctx.store.live_slots().items():
-            self._slot(batch_pk, nonce, txs, head)
+        ctx = self.ctx
+        slots = ctx.store.live_slots()
+        if not slots:
+            return
+        # The nonce is read before the receipts: a nonce used with no receipt of ours then
+        # really went to another transaction (not to one of ours mined in between). Once for
+        # every slot, and every receipt in one request: several batches are in flight at once.
+        chain_nonce = ctx.node.nonce(ctx.sender, "latest")
+        receipts = ctx.node.receipts_for([tx.tx_hash for txs in slots.values() for tx in txs])
+        for (batch_pk, nonce), txs in slots.items():
+            self._slot(batch_pk, nonce, txs, head, chain_nonce, receipts)
 
-    def _slot(self, batch_pk: int, nonce: int, txs: list[Any], head: Block) -> None:
+    def _slot(
+        self,
+        batch_pk: int,
+        nonce: int,
+        txs: list[Any],
+        head: Block,
+        chain_nonce: int,
+        receipts: dict[str, Receipt | None],
+    ) -> None:
         ctx = self.ctx
         batch = ctx.store.batch(batch_pk)
         owns = batch.status == B_SENT and batch.nonce == nonce
-        # The nonce is read before the receipts: a nonce used with no receipt of ours then
-        # really went to another transaction (not to one of ours mined in between).
-        chain_nonce = ctx.node.nonce(ctx.sender, "latest")
         for tx in txs:
-            receipt = ctx.node.receipt(tx.tx_hash)
+            receipt = receipts.get(tx.tx_hash)
             if receipt is not None:
                 ctx.fault("after_receipt")
                 self._settle(batch, owns, tx, receipt)
@@ -161,7 +175,7 @@ class Watcher:
             final_number = finalized.number
         else:
             final_number = head.number - ctx.config.finality_depth
-        done = 0
+        final: list[int] = []
         canonical: dict[int, Block | None] = {}  # one lookup per block, however many batches
         for batch in ctx.store.batches(B_INCLUDED):
             now = ctx.clock()
@@ -190,9 +204,11 @@ class Watcher:
                 log.warning("batch %s: %s", batch.id, message)
                 continue
             if int(batch.block_number) <= final_number:
-                ctx.store.set_batch(batch.id, now, status=B_FINAL, final_at=now)
-                done += 1
-        return done
+                final.append(batch.id)
+        if final:  # every batch that became final in this step: one transaction
+            now = ctx.clock()
+            ctx.store.set_batch(final, now, status=B_FINAL, final_at=now)
+        return len(final)
 
 
 __all__ = ["T_MINED", "Watcher"]

@@ -154,8 +154,8 @@ class LatestBlockNode(RpcNode):
 
     refused_estimates = 0
 
-    def estimate_gas(self, tx: dict[str, Any]) -> int:
-        try:
+    def estimate_gas(self, tx: dict[str, Any], block: str | None = None) -> int:
+        try:  # whatever the block asked for
             return int(str(self._rpc("eth_estimateGas", [_json_tx(tx), "latest"])), 16)
         except _RpcError as exc:
             self.refused_estimates += 1

@@ -9,6 +9,7 @@ offsets); a settle's supply check is not modelled."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,9 @@ class MemoryNode:
     def nonce(self, address: str, tag: str = "latest") -> int:
         return self.nonces.get(address.lower(), 0)
 
+    def receipts_for(self, tx_hashes: Sequence[str]) -> dict[str, Receipt | None]:
+        return {h: self.receipt(h) for h in tx_hashes}
+
     def receipt(self, tx_hash: str) -> Receipt | None:
         return self.receipts.get(tx_hash)
 
@@ -156,7 +160,7 @@ class MemoryNode:
             return _already_processed(data[4:36])
         return None
 
-    def estimate_gas(self, tx: dict[str, Any]) -> int:
+    def estimate_gas(self, tx: dict[str, Any], block: str | None = None) -> int:
         revert = self._simulate(tx)
         if revert is not None:
             raise Reverted("execution reverted", revert)
