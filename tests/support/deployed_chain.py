@@ -122,7 +122,15 @@ def deploy_once(root: Path) -> Iterator[DeployCache]:
     original = Runtime.__dict__["start"]
     bound = original.__get__(None, Runtime)
 
-    def start(cls: type[Runtime], settings: Settings, *, deploy_if_missing: bool | None = None):  # type: ignore[no-untyped-def]
+    def start(  # type: ignore[no-untyped-def]
+        cls: type[Runtime],
+        settings: Settings,
+        *,
+        deploy_if_missing: bool | None = None,
+        read_only: bool = False,
+    ):
+        if read_only:  # never deploys (loyalty audit): nothing to copy in
+            return bound(settings, deploy_if_missing=deploy_if_missing, read_only=True)
         return cache.start(bound, settings, deploy_if_missing)
 
     Runtime.start = classmethod(start)  # type: ignore[method-assign,assignment]
