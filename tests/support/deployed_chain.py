@@ -80,17 +80,21 @@ class DeployCache:
         self._lock = threading.Lock()
         self.hits = 0
 
-    def start(self, original: Any, settings: Settings, deploy_if_missing: bool | None) -> Runtime:
+    def start(self, original: Any, settings: Settings, options: dict[str, Any]) -> Runtime:
+        """Runtime.start(settings, **options). A read-only start (loyalty audit) never deploys,
+        and an option added to Runtime.start later is not known here: both are left untouched."""
         state = Path(settings.chain_state) if settings.chain_state else None
         eligible = (
             settings.embedded_chain
             and state is not None
             and not state.exists()
-            and deploy_if_missing is not False
+            and set(options) <= {"deploy_if_missing", "read_only"}
+            and options.get("deploy_if_missing") is not False
+            and not options.get("read_only")
             and _recorded(settings.database_url) == []
         )
         if not eligible:
-            return original(settings, deploy_if_missing=deploy_if_missing)  # type: ignore[no-any-return]
+            return original(settings, **options)  # type: ignore[no-any-return]
         assert state is not None
         key = _key(settings)
         with self._lock:
@@ -104,8 +108,8 @@ class DeployCache:
             finally:
                 engine.dispose()
             self.hits += 1
-            return original(settings, deploy_if_missing=deploy_if_missing)  # type: ignore[no-any-return]
-        runtime: Runtime = original(settings, deploy_if_missing=deploy_if_missing)
+            return original(settings, **options)  # type: ignore[no-any-return]
+        runtime: Runtime = original(settings, **options)
         rows = _recorded(settings.database_url)
         if rows is not None and len(rows) == 1:
             kept = self.root / f"deployed-{len(self.saved)}-{threading.get_ident()}.state"
@@ -122,18 +126,10 @@ def deploy_once(root: Path) -> Iterator[DeployCache]:
     original = Runtime.__dict__["start"]
     bound = original.__get__(None, Runtime)
 
-    def start(  # type: ignore[no-untyped-def]
-        cls: type[Runtime],
-        settings: Settings,
-        *,
-        deploy_if_missing: bool | None = None,
-        read_only: bool = False,
-    ):
-        if read_only:  # never deploys (loyalty audit): nothing to copy in
-            return bound(settings, deploy_if_missing=deploy_if_missing, read_only=True)
-        return cache.start(bound, settings, deploy_if_missing)
+    def start(cls: type[Runtime], settings: Settings, **options: Any) -> Runtime:
+        return cache.start(bound, settings, options)
 
-    Runtime.start = classmethod(start)  # type: ignore[method-assign,assignment]
+    Runtime.start = classmethod(start)  # type: ignore[method-assign,assignment,arg-type]
     try:
         yield cache
     finally:
