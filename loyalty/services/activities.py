@@ -129,6 +129,10 @@ async def record_activity(
         )
         if claim.id is None:
             return ActivityOutcome.from_json(claim.first_answer or {}, duplicate=True)
+        # The entries' chain requests, the member's totals and tier go as one statement each
+        # at the commit, however many entries the rules and campaigns post (loyalty.db
+        # .write_behind: any statement that reads those tables sends them first).
+        uow.hold_writes()
         return await apply_activity(
             uow,
             claim.id,
