@@ -1,19 +1,21 @@
 """Taking an award from its rule's or campaign's limits on the earning path (issue 14), in as
 few statements as the guarantees allow: what the member used of every capped owner an activity
-may touch in one read, and each budget in one statement unless it is about to run out.
+may touch in one read, and the budgets of all the rules (then of all the campaigns) of an
+activity in one statement unless one is about to run out.
 
 Never passed under concurrency, on both databases:
 - The member limit is read from the ledger (EARN entries less their reversals, so refunds give
   it back by themselves) after the activity has locked the member row, so no other award of
   that member runs in between. One read serves every owner of the activity: each owner is
   awarded at most once per activity, and an award only moves its own owner's usage.
-- A budget is taken with one guarded upsert of its rows (the period's and the total):
-  `used + n` only where that stays within the cap. PostgreSQL's ON CONFLICT DO UPDATE locks the
-  row and judges the guard on its latest committed version (a concurrent award waits for our
-  commit, then sees our `used`); on SQLite the transaction already holds the database's write
-  lock. Every row passing means nothing was cut. Otherwise the rows that passed are put back and
-  the award goes the careful way: rows locked `FOR UPDATE` (in one order: owner, then period
-  key), read, cut to what is left (with the reason), updated.
+- Budgets are taken with one guarded upsert of their rows (each one's period row and total):
+  `used + n` only where that stays within the cap. PostgreSQL's ON CONFLICT DO UPDATE locks
+  every row it names, in the order given (sorted: the same in every transaction), and judges
+  the guard on the latest committed version (a concurrent award waits for our commit, then sees
+  our `used`); on SQLite the transaction already holds the database's write lock. All of an
+  owner's rows passing means its budget cut nothing. Otherwise the rows that passed are put back
+  and the award goes the careful way on rows already locked: read `FOR UPDATE`, cut to what is
+  left (with the reason), updated.
 """
 
 from __future__ import annotations
