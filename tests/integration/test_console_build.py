@@ -1,5 +1,5 @@
 """The console's committed build is what its sources give: graphql-codegen on the schema as the
-API prints it now (api.sdl) accepts every operation of the console and gives the committed
+API prints it now (cli.sdl) accepts every operation of the console and gives the committed
 src/gql (only the types those operations use: a schema change elsewhere changes nothing, one
 that breaks an operation fails here); TypeScript accepts every page against those types; Vite
 with the pinned packages (package-lock.json) rebuilds api/console/dist byte for byte (as
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from api.console import DIST
-from api.sdl import sdl
+from cli.sdl import sdl
 from tests.conftest import missing
 
 WEB = DIST.parent / "web"

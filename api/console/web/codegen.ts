@@ -1,5 +1,5 @@
 // Types for every operation in src/ from the schema the API prints (schema.graphql, written by
-// `npm run schema`, i.e. `python -m api.sdl`; not committed: the test prints it afresh).
+// `npm run schema`, i.e. `python -m cli.sdl`; not committed: the test prints it afresh).
 // onlyOperationTypes: only the types the console's operations use are written, so a schema
 // change elsewhere leaves src/gql as it is, and one that breaks an operation fails the build. documentMode 'string': each operation is its query text with its
 // result and variables types attached, so the client sends it as it is (no GraphQL parser

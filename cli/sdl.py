@@ -1,4 +1,4 @@
-"""The GraphQL schema as SDL text: `python -m api.sdl > schema.graphql`.
+"""The GraphQL schema as SDL text: `python -m cli.sdl > schema.graphql`.
 
 The console's TypeScript types are generated from it (graphql-codegen; `npm run build` in
 api/console/web writes it first), so a schema change that the console's operations no longer
