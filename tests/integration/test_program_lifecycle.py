@@ -200,7 +200,9 @@ def test_the_migrations_make_an_existing_program_active_with_todays_tiers(
     engine = make_engine(database_url)
     try:
         cfg = migrate.alembic_config(engine, version_locations())
-        command.downgrade(cfg, "lifecycle@-2")  # lifecycle_0002, then lifecycle_0001
+        # Down to the lifecycle branch's base by name: birthdays_0001 now builds on lifecycle_0002,
+        # so a relative step count (`lifecycle@-2`) would stop above lifecycle_0001.
+        command.downgrade(cfg, "lifecycle@program_cfgver_0001")
         names = {c["name"] for c in inspect(engine).get_columns("program_settings")}
         assert "status" not in names and "tier_program_status" not in names
         assert "time_zone" in names  # campaigns' columns kept
