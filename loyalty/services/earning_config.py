@@ -104,9 +104,12 @@ async def earning_config(conn: AsyncConnection, *, version: int | None = None) -
         return await _load(conn, key, version)
 
 
-def cached_config(engine: Engine, version: int) -> EarningConfig | None:
-    """The cached configuration if it is the one of `version`, without a statement."""
-    cached = _cache.get(engine)
+def cached_config(database: object, version: int) -> EarningConfig | None:
+    """The cached configuration if it is the one of `version`, without a statement.
+
+    `database` is the cache's key, the sync engine of the caller's async engine; it is only
+    looked up, never connected to (use cases get their connection from a unit of work)."""
+    cached = _cache.get(database)  # type: ignore[call-overload]
     return cached if cached is not None and cached.version == version else None
 
 
