@@ -393,3 +393,49 @@ def test_an_import_is_checked_whole_then_run_with_progress(chromium: Any, server
     assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert watch.errors == []
     _only_local(watch, server.base)
+
+
+def test_a_reward_is_priced_per_tier_and_saving_keeps_every_tier(
+    chromium: Any, server: Server
+) -> None:
+    gold = server.data(
+        'mutation { createTier(tier: {name: "Reward Gold", requiredPoints: 900}) { id } }'
+    )["createTier"]["id"]
+    page = with_axe(chromium().new_page())
+    watch = PageWatch()
+    watch.attach(page)
+    sign_in(page, server, ADMIN_KEY)
+    open_page(page, server, "catalog")
+    form = "#reward-form"
+    page.fill(f"{form} [name=name]", "Tiered coupon")
+    page.fill(f"{form} [name=amount-base]", "5")
+    page.fill(f"{form} [name=cost-base]", "50")
+    page.fill(f"{form} [name=amount-{gold}]", "5")
+    page.fill(f"{form} [name=cost-{gold}]", "30")
+    page.click(f"{form} button[type=submit]")
+    query = "{ rewards { id name revision configsByTier { tierId amount costInPoints } } }"
+
+    def stored() -> dict[str, Any]:
+        deadline = datetime.now(UTC) + timedelta(milliseconds=SETTLE_MS)
+        while datetime.now(UTC) < deadline:
+            found = [r for r in server.data(query)["rewards"] if r["name"].startswith("Tiered")]
+            if found and found[0]["revision"] >= want_revision:
+                return found[0]
+            page.wait_for_timeout(100)  # polling the API until the form's save lands
+        raise AssertionError("the reward form's save never reached the API")
+
+    want_revision = 1
+    reward = stored()
+    configs = {c["tierId"]: (c["amount"], c["costInPoints"]) for c in reward["configsByTier"]}
+    assert configs == {None: ("5", 50), gold: ("5", 30)}, reward
+    # Editing only the name sends every tier's row back: the gold price is not dropped.
+    open_page(page, server, "catalog", f"reward/{reward['id']}")
+    page.fill(f"{form} [name=name]", "Tiered coupon, renamed")
+    page.click(f"{form} button[type=submit]")
+    want_revision = reward["revision"] + 1
+    edited = stored()
+    assert edited["name"] == "Tiered coupon, renamed"
+    assert {c["tierId"]: c["costInPoints"] for c in edited["configsByTier"]} == {None: 50, gold: 30}
+    assert axe_findings(page) == []
+    assert watch.errors == []
+    _only_local(watch, server.base)

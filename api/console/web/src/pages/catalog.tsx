@@ -36,11 +36,26 @@ function TierForm({ tier, done, reload }: { tier: Tier | null; done: (message: s
   );
 }
 
-function RewardForm({ reward, done, reload, currency }: { reward: Reward | null; done: (message: string) => void; reload: () => void; currency: string }) {
-  const base = reward ? (reward.configsByTier.find((c) => !c.tierId) || reward.configsByTier[0]) : undefined;
+// A reward's cost and value per tier, as rules have them: the base row applies to every member
+// without a row of their own. Every stored row is shown and sent back, so saving a reward never
+// drops the configs of tiers the form did not touch.
+function rewardConfigsOf(form: HTMLFormElement, tiers: Tier[]) {
+  const configs: { tierId: string | null; amount: string | null; costInPoints: number | null }[] = [];
+  for (const tier of [{ id: null as string | null }, ...tiers]) {
+    const key = tier.id || 'base';
+    const cost = int(form, `cost-${key}`);
+    const amount = str(form, `amount-${key}`);
+    if (tier.id && cost === null && !amount) continue;
+    configs.push({ tierId: tier.id, amount: amount || null, costInPoints: cost });
+  }
+  return configs;
+}
+
+function RewardForm({ reward, tiers, done, reload, currency }: { reward: Reward | null; tiers: Tier[]; done: (message: string) => void; reload: () => void; currency: string }) {
+  const configOf = (tierId: string | null) => reward?.configsByTier.find((c) => (c.tierId || null) === tierId);
   const save = async (form: HTMLFormElement) => {
     const body = { name: str(form, 'name'), type: str(form, 'type'), active: checked(form, 'active'),
-      configsByTier: [{ tierId: null, amount: str(form, 'amount'), costInPoints: int(form, 'costInPoints') }] };
+      configsByTier: rewardConfigsOf(form, tiers) };
     if (reward) await gql(UPDATE_REWARD, { id: reward.id, rev: reward.revision, r: body as never });
     else await gql(CREATE_REWARD, { r: body as never });
     done(reward ? 'Reward saved.' : 'Reward created.');
@@ -50,8 +65,17 @@ function RewardForm({ reward, done, reload, currency }: { reward: Reward | null;
       <h3 class="wide">{reward ? `Edit reward “${reward.name}” (revision ${reward.revision})` : 'New reward'}</h3>
       <Input label="Name" name="name" value={reward?.name} required />
       <Select label="Type" name="type" value={reward ? reward.type : 'DISCOUNT_AMOUNT'} options={[['DISCOUNT_AMOUNT', 'Discount amount'], ['COUPON_REWARD', 'Coupon']]} />
-      <Input label={`Discount (${currency})`} name="amount" value={base?.amount} inputMode="decimal" />
-      <Input label="Cost in points" name="costInPoints" value={base?.costInPoints} type="number" min={1} />
+      {[{ id: null as string | null, name: 'Base (every member)' }, ...tiers].map((tier) => {
+        const key = tier.id || 'base';
+        const c = configOf(tier.id);
+        return (
+          <fieldset class="wide tier-config" key={key}>
+            <legend>{tier.name}</legend>
+            <Input label={`Discount (${currency})`} name={`amount-${key}`} value={c?.amount} inputMode="decimal" />
+            <Input label="Cost in points" name={`cost-${key}`} value={c?.costInPoints} type="number" min={1} />
+          </fieldset>
+        );
+      })}
       <Check label="Active" name="active" checked={reward ? reward.active : true} />
       <Submit>{reward ? 'Save reward' : 'Create reward'}</Submit>
     </ApiForm>
@@ -100,7 +124,7 @@ export function Catalog({ arg }: { arg: string }) {
               </span>) }]} />
         </Section>
         <Section title={reward ? 'Edit reward' : 'Create a reward'}>
-          <RewardForm key={reward ? reward.id + ':' + reward.revision : 'new:' + data.rewards.length} reward={reward} done={done} reload={reload} currency={currency} />
+          <RewardForm key={reward ? reward.id + ':' + reward.revision : 'new:' + data.rewards.length} reward={reward} tiers={data.tiers} done={done} reload={reload} currency={currency} />
         </Section>
       </div>
     </div>
