@@ -439,3 +439,44 @@ def test_a_reward_is_priced_per_tier_and_saving_keeps_every_tier(
     assert axe_findings(page) == []
     assert watch.errors == []
     _only_local(watch, server.base)
+
+
+def test_the_referral_program_gives_a_catalogue_reward_chosen_in_the_console(
+    chromium: Any, server: Server
+) -> None:
+    reward = server.data(
+        'mutation { createReward(reward: {name: "Friend coupon", type: COUPON_REWARD,'
+        ' configsByTier: [{tierId: null, amount: "5", costInPoints: 10}]}) { id } }'
+    )["createReward"]["id"]
+    page = with_axe(chromium().new_page())
+    watch = PageWatch()
+    watch.attach(page)
+    sign_in(page, server, ADMIN_KEY)
+    query = "{ referralProgram { revision friendReward { rewardId } referrerReward { rewardId } } }"
+
+    def saved(after: int) -> dict[str, Any]:
+        deadline = datetime.now(UTC) + timedelta(milliseconds=SETTLE_MS)
+        while datetime.now(UTC) < deadline:
+            program: dict[str, Any] = server.data(query)["referralProgram"]
+            if program["revision"] > after:
+                return program
+            page.wait_for_timeout(100)  # polling the API until the form's save lands
+        raise AssertionError("the referral form's save never reached the API")
+
+    before = server.data(query)["referralProgram"]["revision"]
+    open_page(page, server, "referrals")
+    page.select_option("#referral-form [name=friendRewardId]", reward)
+    page.click("#referral-form button[type=submit]")
+    program = saved(before)
+    assert program["friendReward"]["rewardId"] == reward
+    assert program["referrerReward"]["rewardId"] is None
+    assert "Rewards granted" in page.inner_text("#referral-stats")
+    # "none" takes the reward off again: points alone.
+    open_page(page, server, "referrals")
+    assert page.eval_on_selector("#referral-form [name=friendRewardId]", "e => e.value") == reward
+    page.select_option("#referral-form [name=friendRewardId]", "")
+    page.click("#referral-form button[type=submit]")
+    assert saved(program["revision"])["friendReward"]["rewardId"] is None
+    assert axe_findings(page) == []
+    assert watch.errors == []
+    _only_local(watch, server.base)

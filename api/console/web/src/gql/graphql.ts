@@ -804,7 +804,7 @@ export type ActivateProgramMutation = { activateLoyaltyProgram: { status: Loyalt
 export type ReferralsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ReferralsQuery = { referralProgram: { revision: number, status: ReferralProgramStatus, holdDays: number, referrerReward: { points: number }, friendReward: { points: number }, qualification: { trigger: ReferralTrigger, minimumAmount?: string | null }, limits: { perReferrerPerWeek?: number | null, perIpPerWeek?: number | null } }, referralStats: { referrals: number, pending: number, qualified: number, rewarded: number, rejected: number, pointsAwarded: number, byReason: Array<{ reason: ReferralRejection, count: number }> }, referrals: { edges: Array<{ node: { id: string, referrerId: string, friendId: string, status: ReferralStatus, reason?: ReferralRejection | null, createdDate: string, rewardedDate?: string | null, referrerPoints: number, friendPoints: number } }> }, loyaltyProgram: { currency: string } };
+export type ReferralsQuery = { referralProgram: { revision: number, status: ReferralProgramStatus, holdDays: number, referrerReward: { points: number, rewardId?: string | null }, friendReward: { points: number, rewardId?: string | null }, qualification: { trigger: ReferralTrigger, minimumAmount?: string | null }, limits: { perReferrerPerWeek?: number | null, perIpPerWeek?: number | null } }, referralStats: { referrals: number, pending: number, qualified: number, rewarded: number, rejected: number, pointsAwarded: number, couponsGranted: number, byReason: Array<{ reason: ReferralRejection, count: number }> }, rewards: Array<{ id: string, name: string }>, referrals: { edges: Array<{ node: { id: string, referrerId: string, friendId: string, status: ReferralStatus, reason?: ReferralRejection | null, createdDate: string, rewardedDate?: string | null, referrerPoints: number, friendPoints: number } }> }, loyaltyProgram: { currency: string } };
 
 export type UpdateReferralsMutationVariables = Exact<{
   rev: Scalars['Long']['input'];
@@ -1350,9 +1350,11 @@ export const ReferralsDocument = new TypedDocumentString(`
     status
     referrerReward {
       points
+      rewardId
     }
     friendReward {
       points
+      rewardId
     }
     qualification {
       trigger
@@ -1375,6 +1377,11 @@ export const ReferralsDocument = new TypedDocumentString(`
       count
     }
     pointsAwarded
+    couponsGranted
+  }
+  rewards(active: true) {
+    id
+    name
   }
   referrals(first: 50) {
     edges {
