@@ -88,3 +88,11 @@ def test_committed_dist_matches_a_fresh_vite_build(tools: None, tmp_path: Path) 
         assert fresh[name] == committed[name], (
             f"dist/{name} is stale: run `npm run build` in api/console/web and commit dist/"
         )
+
+
+def test_the_lock_pins_versions_without_download_addresses() -> None:
+    """The committed lock names versions and integrity hashes only: no `resolved` URL (.npmrc
+    omits them) and no other address (npm writes packages' `funding` links; they are removed)."""
+    lock = (WEB / "package-lock.json").read_text()
+    assert '"resolved"' not in lock
+    assert "http://" not in lock and "https://" not in lock
